@@ -1,0 +1,351 @@
+"""The command line: ``flightpipe run | backfill | runs | sql | summary | init``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from flightpipe.config import DEFAULT_CONFIG_FILE, Settings, load_settings
+from flightpipe.errors import ConfigError, FlightpipeError, LockBusy
+from flightpipe.ledger import SUCCEEDED, Ledger, RunRecord
+from flightpipe.redact import redact
+from flightpipe.runner import RunSummary, run_day
+
+app = typer.Typer(
+    help="flightpipe: collect airport departure and arrival boards, land raw JSON, transform to Parquet, "
+    "deduplicate by flight date and load a warehouse. Embedded defaults: a local folder and DuckDB.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+runs_app = typer.Typer(help="Past runs: each step's state, row counts and duration.", invoke_without_command=True)
+app.add_typer(runs_app, name="runs")
+
+console = Console()
+err = Console(stderr=True)
+
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", "-c", help=f"Config file (default: ./{DEFAULT_CONFIG_FILE} if present).")
+]
+AirportsOption = Annotated[
+    str | None, typer.Option("--airports", help="Comma-separated ICAO codes, e.g. EDDF,EDDM (default: config).")
+]
+SourceOption = Annotated[str | None, typer.Option("--source", help="Source type, e.g. simulated (default: config).")]
+DataDirOption = Annotated[str | None, typer.Option("--data-dir", help="Data folder or s3:// URL (default: config).")]
+
+
+def _settings(config: Path | None, airports: str | None = None, source: str | None = None,
+              data_dir: str | None = None) -> Settings:
+    overrides: dict[str, Any] = {"airports": airports, "data_dir": data_dir}
+    if source is not None:
+        base = load_settings(config)
+        overrides["source"] = {**base.source.model_dump(), "type": source}
+    return load_settings(config, **overrides)
+
+
+def _parse_date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{option} must be an ISO date (YYYY-MM-DD), got {value!r}") from None
+
+
+def _yesterday() -> dt.date:
+    return dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+
+
+def _check_not_future(day: dt.date, option: str) -> None:
+    today = dt.datetime.now(dt.UTC).date()
+    if day > today:
+        raise ConfigError(f"{option} {day.isoformat()} is in the future (today is {today.isoformat()} UTC)")
+
+
+class RichObserver:
+    """Progress bars, one per stage."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.tasks: dict[str, TaskID] = {}
+
+    def stage_total(self, stage: str, total: int) -> None:
+        if stage in self.tasks:
+            self.progress.update(self.tasks[stage], total=total)
+        else:
+            self.tasks[stage] = self.progress.add_task(stage, total=total)
+
+    def step_done(self, stage: str, target: str, ok: bool) -> None:
+        if stage in self.tasks:
+            self.progress.advance(self.tasks[stage])
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description:<9}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=False, disable=not err.is_terminal,
+    )
+
+
+def _run_one(settings: Settings, day: dt.date, *, kind: str, wait: bool) -> RunSummary:
+    with _progress() as progress:
+        return run_day(settings, day, kind=kind, observer=RichObserver(progress), wait_for_lock=wait)
+
+
+def _print_run(summary: RunSummary) -> None:
+    colour = {"succeeded": "green", "partial": "yellow"}.get(summary.state, "red")
+    simulated = " [bold magenta](SIMULATED DATA)[/]" if summary.simulated else ""
+    console.print(
+        f"[{colour}]{summary.state}[/] run {summary.run_id} for {summary.day} from source "
+        f"[bold]{summary.source}[/]{simulated}: {summary.records_collected} records collected in "
+        f"{summary.raw_files} raw files, {summary.rows_transformed} rows transformed, "
+        f"{summary.records_quarantined} quarantined, {summary.flights_processed} flights on {summary.day}, "
+        f"{summary.rows_loaded} rows loaded for flight dates "
+        f"{', '.join(d.isoformat() for d in summary.flight_dates) or '-'} ({summary.duration_s:.1f} s)"
+    )
+    for corrupt in summary.corrupt_files:
+        console.print(f"  [yellow]quarantined corrupt raw file[/] {corrupt}")
+    for failed in summary.failed_steps:
+        console.print(f"  [red]failed[/] {failed}")
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Option("--path", help="Where to write the starter config.")] = Path(DEFAULT_CONFIG_FILE),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented starter flightpipe.toml (simulated source, local folder, DuckDB)."""
+    if path.exists() and not force:
+        raise ConfigError(f"{path} already exists; pass --force to overwrite it")
+    path.write_text(resources.files("flightpipe").joinpath("starter.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    console.print(f"wrote {path}; run `flightpipe run` to collect yesterday on the simulated source")
+
+
+@app.command()
+def run(
+    date: Annotated[str | None, typer.Option("--date", help="Collection date YYYY-MM-DD (default: yesterday UTC).")] = None,
+    airports: AirportsOption = None,
+    source: SourceOption = None,
+    data_dir: DataDirOption = None,
+    wait: Annotated[bool, typer.Option("--wait", help="If a run of this date is going, wait for it.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Run the pipeline for one day: collect, transform, process, load."""
+    settings = _settings(config, airports, source, data_dir)
+    day = _parse_date(date, "--date") or _yesterday()
+    _check_not_future(day, "--date")
+    summary = _run_one(settings, day, kind="run", wait=wait)
+    _print_run(summary)
+    if summary.state != SUCCEEDED:
+        raise typer.Exit(1)
+
+
+@app.command()
+def backfill(
+    start: Annotated[str, typer.Option("--start", help="First collection date, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--end", help="Last collection date, YYYY-MM-DD (inclusive).")],
+    force: Annotated[bool, typer.Option("--force", help="Run days that are already complete again.")] = False,
+    airports: AirportsOption = None,
+    source: SourceOption = None,
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Run a range of days in order, skipping days already complete unless --force."""
+    settings = _settings(config, airports, source, data_dir)
+    first, last = _parse_date(start, "--start"), _parse_date(end, "--end")
+    assert first is not None and last is not None
+    if last < first:
+        raise ConfigError(f"--end {last} is before --start {first}")
+    _check_not_future(last, "--end")
+    ledger = Ledger(settings.resolved_ledger_path())
+    failures = 0
+    day = first
+    while day <= last:
+        if not force and ledger.is_day_complete(day, settings.airports, [str(b) for b in settings.boards]):
+            console.print(f"[dim]skip {day}: already complete (use --force to run it again)[/]")
+        else:
+            summary = _run_one(settings, day, kind="backfill", wait=False)
+            _print_run(summary)
+            failures += summary.state != SUCCEEDED
+        day += dt.timedelta(days=1)
+    ledger.close()
+    if failures:
+        raise typer.Exit(1)
+
+
+@runs_app.callback()
+def runs_list(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many runs to show.")] = 20,
+    date: Annotated[str | None, typer.Option("--date", help="Only runs of this collection date.")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """List past runs, newest first."""
+    if ctx.invoked_subcommand is not None:
+        return
+    settings = load_settings(config)
+    ledger = Ledger(settings.resolved_ledger_path())
+    records = ledger.runs(limit=limit, day=_parse_date(date, "--date"))
+    table = Table(title="flightpipe runs")
+    for column in ("run id", "kind", "day", "source", "state", "steps", "records", "loaded", "duration"):
+        table.add_column(column, justify="right" if column in {"records", "loaded", "duration"} else "left")
+    for record in records:
+        steps = ledger.steps(record.run_id)
+        failed = sum(s.state != SUCCEEDED for s in steps)
+        source = record.source + (" (simulated)" if record.simulated else "")
+        table.add_row(
+            record.run_id, record.kind, record.day, source, _state(record.state),
+            f"{len(steps)}" + (f" ([red]{failed} not ok[/])" if failed else ""),
+            str(record.summary.get("records_collected", "")), str(record.summary.get("rows_loaded", "")),
+            f"{record.duration_s:.1f} s" if record.duration_s is not None else "",
+        )
+    ledger.close()
+    console.print(table)
+
+
+@runs_app.command("show")
+def runs_show(
+    run_id: Annotated[str, typer.Argument(help="Run id (or a unique prefix).")],
+    config: ConfigOption = None,
+) -> None:
+    """Show one run: every step with its state, counts and duration."""
+    settings = load_settings(config)
+    ledger = Ledger(settings.resolved_ledger_path())
+    record = ledger.run(run_id)
+    if record is None:
+        ledger.close()
+        raise ConfigError(f"no run {run_id!r} in {settings.resolved_ledger_path()} (see `flightpipe runs`)")
+    _print_run_record(record)
+    table = Table(title=f"steps of {record.run_id}")
+    for column in ("stage", "target", "state", "in", "out", "quarantined", "duration", "error"):
+        table.add_column(column)
+    for step in ledger.steps(record.run_id):
+        table.add_row(
+            step.stage, step.target, _state(step.state), _n(step.records_in), _n(step.records_out),
+            _n(step.quarantined), f"{step.duration_s:.2f} s" if step.duration_s is not None else "",
+            step.error or "",
+        )
+    ledger.close()
+    console.print(table)
+
+
+def _print_run_record(record: RunRecord) -> None:
+    simulated = " [bold magenta](SIMULATED DATA)[/]" if record.simulated else ""
+    console.print(f"run [bold]{record.run_id}[/] ({record.kind}) for {record.day}: {_state(record.state)}")
+    console.print(f"  source {record.source}{simulated}; airports {', '.join(record.airports)}; "
+                  f"boards {', '.join(record.boards)}")
+    console.print(f"  started {record.started_at}, finished {record.finished_at or '-'}, pid {record.pid}")
+    if record.error:
+        console.print(f"  [red]error[/] {record.error}")
+    if record.summary:
+        console.print("  summary " + json.dumps(record.summary, default=str))
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="SQL; tables fact_flights, dim_airport, dim_airline, "
+                                         "flight_codeshares; views transformed, processed, quarantine.")],
+    output: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    config: ConfigOption = None,
+) -> None:
+    """Query the local warehouse and the views over the Parquet layers (read-only)."""
+    import duckdb
+
+    from flightpipe.catalog import open_catalog
+
+    if output not in {"table", "csv", "json"}:
+        raise ConfigError(f"--format must be table, csv or json, got {output!r}")
+    con = open_catalog(load_settings(config))
+    try:
+        cursor = con.execute(query)
+    except duckdb.Error as exc:
+        raise ConfigError(f"query failed: {exc}") from None
+    columns = [d[0] for d in cursor.description or []]
+    rows = cursor.fetchall()
+    con.close()
+    if output == "json":
+        sys.stdout.write(json.dumps([dict(zip(columns, r, strict=True)) for r in rows], default=str) + "\n")
+    elif output == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    else:
+        table = Table()
+        for column in columns:
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*("" if v is None else str(v) for v in row))
+        console.print(table)
+
+
+@app.command()
+def summary(
+    start: Annotated[str | None, typer.Option("--start", help="First day (default: yesterday UTC).")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Last day (default: --start).")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Per airport: flights, cancellations, on-time share, median departure delay, from the warehouse."""
+    from flightpipe.catalog import open_catalog
+    from flightpipe.summary import ON_TIME_MINUTES, airport_summary
+
+    settings = load_settings(config)
+    first = _parse_date(start, "--start") or _yesterday()
+    last = _parse_date(end, "--end") or first
+    if not settings.resolved_warehouse_path().exists():
+        raise ConfigError(f"no warehouse at {settings.resolved_warehouse_path()} yet; run `flightpipe run` first")
+    con = open_catalog(settings)
+    rows = airport_summary(con, first, last, settings.airports)
+    con.close()
+    sources = sorted({s for r in rows for s in r.sources.split(",") if s})
+    title = f"flights {first}" + (f" to {last}" if last != first else "")
+    if "simulated" in sources:
+        title += " - SIMULATED DATA (source: simulated)"
+    table = Table(title=title)
+    for column in ("airport", "flights", "departures", "arrivals", "cancelled",
+                   f"on-time (dep <= {ON_TIME_MINUTES} min)", "median dep delay"):
+        table.add_column(column, justify="left" if column == "airport" else "right")
+    for row in rows:
+        table.add_row(
+            row.airport_icao, str(row.movements), str(row.departures), str(row.arrivals), str(row.cancelled),
+            f"{row.on_time_share:.1%}" if row.on_time_share is not None else "-",
+            f"{row.median_dep_delay_min:.0f} min" if row.median_dep_delay_min is not None else "-",
+        )
+    console.print(table)
+
+
+def _state(state: str) -> str:
+    colour = {"succeeded": "green", "partial": "yellow", "running": "cyan"}.get(state, "red")
+    return f"[{colour}]{state}[/]"
+
+
+def _n(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def main() -> None:
+    try:
+        app()
+    except LockBusy as exc:
+        err.print(f"[yellow]busy:[/] {redact(str(exc))}")
+        sys.exit(3)
+    except ConfigError as exc:
+        err.print(f"[red]error:[/] {redact(str(exc))}")
+        sys.exit(2)
+    except FlightpipeError as exc:
+        err.print(f"[red]{type(exc).__name__}:[/] {redact(str(exc))}")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

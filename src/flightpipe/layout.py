@@ -1,0 +1,92 @@
+"""Object keys of every layer, in one place.
+
+::
+
+    raw/<ICAO>/<YYYY-MM-DD>/<board>-<run_id>.json          append-only envelopes, by collection date
+    transformed/<ICAO>/<YYYY-MM-DD>/<board>-<run_id>.parquet one file per raw file
+    processed/all_data/flight-date=<YYYY-MM-DD>/part-00000.parquet   one file per flight date
+    quarantine/<ICAO>/<YYYY-MM-DD>/<board>-<run_id>.jsonl   rejected records with reasons
+
+Files whose name starts with ``_`` or ``.`` are work in progress and ignored by every reader (as Spark and
+Hive do).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Board(StrEnum):
+    DEPARTURES = "departures"
+    ARRIVALS = "arrivals"
+
+
+RAW = "raw"
+TRANSFORMED = "transformed"
+PROCESSED = "processed/all_data"
+QUARANTINE = "quarantine"
+PARTITION_FILE = "part-00000.parquet"
+
+_RAW_KEY = re.compile(
+    r"^raw/(?P<icao>[A-Z0-9]{4})/(?P<date>\d{4}-\d{2}-\d{2})/(?P<board>departures|arrivals)-(?P<run_id>[A-Za-z0-9_.-]+)\.json$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RawKey:
+    """The parts of a raw object key; every derived key (transformed, quarantine) comes from here."""
+
+    icao: str
+    collection_date: dt.date
+    board: Board
+    run_id: str
+
+    @property
+    def key(self) -> str:
+        return f"{RAW}/{self.icao}/{self.collection_date.isoformat()}/{self.board}-{self.run_id}.json"
+
+    @property
+    def transformed_key(self) -> str:
+        return f"{TRANSFORMED}/{self.icao}/{self.collection_date.isoformat()}/{self.board}-{self.run_id}.parquet"
+
+    @property
+    def quarantine_key(self) -> str:
+        return f"{QUARANTINE}/{self.icao}/{self.collection_date.isoformat()}/{self.board}-{self.run_id}.jsonl"
+
+    @classmethod
+    def parse(cls, key: str) -> RawKey:
+        """Parse a raw key; raises ValueError naming the expected shape."""
+        match = _RAW_KEY.match(key)
+        if match is None:
+            raise ValueError(f"not a raw object key: {key!r} (expected raw/<ICAO>/<YYYY-MM-DD>/<board>-<run_id>.json)")
+        return cls(
+            icao=match["icao"],
+            collection_date=dt.date.fromisoformat(match["date"]),
+            board=Board(match["board"]),
+            run_id=match["run_id"],
+        )
+
+
+def raw_prefix(icao: str, collection_date: dt.date) -> str:
+    return f"{RAW}/{icao}/{collection_date.isoformat()}/"
+
+
+def transformed_prefix(icao: str, collection_date: dt.date) -> str:
+    return f"{TRANSFORMED}/{icao}/{collection_date.isoformat()}/"
+
+
+def processed_partition(flight_date: dt.date) -> str:
+    return f"{PROCESSED}/flight-date={flight_date.isoformat()}/"
+
+
+def processed_file(flight_date: dt.date) -> str:
+    return processed_partition(flight_date) + PARTITION_FILE
+
+
+def is_visible(key: str) -> bool:
+    """False for work-in-progress files (leading ``_`` or ``.`` in the file name)."""
+    name = key.rsplit("/", 1)[-1]
+    return not name.startswith(("_", "."))

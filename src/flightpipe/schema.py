@@ -1,0 +1,160 @@
+"""The Arrow schemas of transformed and processed rows: the single source of truth.
+
+Every other representation (the process SQL's output, the warehouse DDL of every engine, the Glue catalog
+columns) is derived from or checked against these schemas. Every timestamp is UTC.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import pyarrow as pa
+
+UTC_TS = pa.timestamp("us", tz="UTC")
+
+
+class Status(StrEnum):
+    """The one status vocabulary every source is normalised to."""
+
+    SCHEDULED = "scheduled"
+    ACTIVE = "active"
+    LANDED = "landed"
+    CANCELLED = "cancelled"
+    DIVERTED = "diverted"
+    INCIDENT = "incident"
+    UNKNOWN = "unknown"
+
+
+#: Source spellings mapped onto the vocabulary; anything else becomes ``unknown``.
+STATUS_ALIASES: dict[str, Status] = {
+    **{s.value: s for s in Status},
+    "canceled": Status.CANCELLED,
+    "en-route": Status.ACTIVE,
+    "enroute": Status.ACTIVE,
+    "airborne": Status.ACTIVE,
+    "departed": Status.ACTIVE,
+    "arrived": Status.LANDED,
+    "delayed": Status.SCHEDULED,
+    "expected": Status.SCHEDULED,
+    "boarding": Status.SCHEDULED,
+}
+
+
+def _side(prefix: str, with_baggage: bool = False) -> list[pa.Field]:
+    fields = [
+        pa.field(f"{prefix}_airport_icao", pa.string()),
+        pa.field(f"{prefix}_airport_iata", pa.string()),
+        pa.field(f"{prefix}_scheduled_utc", UTC_TS),
+        pa.field(f"{prefix}_estimated_utc", UTC_TS),
+        pa.field(f"{prefix}_actual_utc", UTC_TS),
+        pa.field(f"{prefix}_delay_min", pa.int32()),
+        pa.field(f"{prefix}_terminal", pa.string()),
+        pa.field(f"{prefix}_gate", pa.string()),
+    ]
+    if with_baggage:
+        fields.append(pa.field(f"{prefix}_baggage", pa.string()))
+    return fields
+
+
+DEP_COLUMNS = [f.name for f in _side("dep")]
+ARR_COLUMNS = [f.name for f in _side("arr", with_baggage=True)]
+
+#: One row per record of a board as the source delivered it (a codeshare record is its own row).
+TRANSFORMED_SCHEMA = pa.schema(
+    [
+        pa.field("flight_date", pa.date32(), nullable=False),
+        pa.field("flight_iata", pa.string()),
+        pa.field("flight_icao", pa.string()),
+        pa.field("flight_number", pa.string()),
+        pa.field("airline_iata", pa.string()),
+        pa.field("airline_icao", pa.string()),
+        pa.field("airline_name", pa.string()),
+        pa.field("is_codeshare", pa.bool_(), nullable=False),
+        pa.field("operating_flight_iata", pa.string()),
+        pa.field("operating_flight_icao", pa.string()),
+        pa.field("operating_airline_iata", pa.string()),
+        pa.field("operating_airline_icao", pa.string()),
+        *_side("dep"),
+        *_side("arr", with_baggage=True),
+        pa.field("aircraft_registration", pa.string()),
+        pa.field("aircraft_type_icao", pa.string()),
+        pa.field("status", pa.string(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("board", pa.string(), nullable=False),
+        pa.field("board_airport_icao", pa.string(), nullable=False),
+        pa.field("collected_at_utc", UTC_TS, nullable=False),
+        pa.field("raw_key", pa.string(), nullable=False),
+        pa.field("run_id", pa.string(), nullable=False),
+    ]
+)
+
+#: One row per physical flight (flight_date, operating flight, departure airport). ``flight_*`` and
+#: ``airline_*`` name the operating flight; the marketing numbers are in ``codeshare_flight_iatas``.
+PROCESSED_SCHEMA = pa.schema(
+    [
+        pa.field("flight_date", pa.date32(), nullable=False),
+        pa.field("flight_iata", pa.string()),
+        pa.field("flight_icao", pa.string()),
+        pa.field("flight_number", pa.string()),
+        pa.field("airline_iata", pa.string()),
+        pa.field("airline_icao", pa.string()),
+        pa.field("airline_name", pa.string()),
+        pa.field("codeshare_flight_iatas", pa.list_(pa.string()), nullable=False),
+        *_side("dep"),
+        *_side("arr", with_baggage=True),
+        pa.field("aircraft_registration", pa.string()),
+        pa.field("aircraft_type_icao", pa.string()),
+        pa.field("status", pa.string(), nullable=False),
+        pa.field("seen_on_departures", pa.bool_(), nullable=False),
+        pa.field("seen_on_arrivals", pa.bool_(), nullable=False),
+        pa.field("observation_count", pa.int32(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("collected_at_utc", UTC_TS, nullable=False),
+        pa.field("run_id", pa.string(), nullable=False),
+    ]
+)
+
+#: The key of a physical flight in processed rows and the warehouse.
+FLIGHT_KEY = ("flight_date", "flight_iata", "dep_airport_icao")
+
+#: Lineage columns: which collection last observed a flight. They change when a day is collected again even
+#: if nothing about the flight did, so equality checks of two runs compare everything else.
+LINEAGE_COLUMNS = ("collected_at_utc", "run_id", "observation_count")
+
+#: The warehouse fact table: processed rows with the codeshare list moved to the ``flight_codeshares`` bridge.
+FACT_FLIGHTS_SCHEMA = pa.schema(
+    [f for f in PROCESSED_SCHEMA if f.name != "codeshare_flight_iatas"]
+    + [pa.field("codeshare_count", pa.int32(), nullable=False)]
+)
+
+#: Bridge table: one row per marketing flight number of a physical flight.
+FLIGHT_CODESHARES_SCHEMA = pa.schema(
+    [
+        pa.field("flight_date", pa.date32(), nullable=False),
+        pa.field("flight_iata", pa.string()),
+        pa.field("dep_airport_icao", pa.string(), nullable=False),
+        pa.field("codeshare_flight_iata", pa.string(), nullable=False),
+    ]
+)
+
+DIM_AIRPORT_SCHEMA = pa.schema(
+    [
+        pa.field("airport_icao", pa.string(), nullable=False),
+        pa.field("airport_iata", pa.string()),
+        pa.field("name", pa.string()),
+        pa.field("city", pa.string()),
+        pa.field("country", pa.string()),
+        pa.field("tz", pa.string()),
+        pa.field("lat", pa.float64()),
+        pa.field("lon", pa.float64()),
+    ]
+)
+
+DIM_AIRLINE_SCHEMA = pa.schema(
+    [
+        pa.field("airline_key", pa.string(), nullable=False),
+        pa.field("airline_iata", pa.string()),
+        pa.field("airline_icao", pa.string()),
+        pa.field("airline_name", pa.string()),
+    ]
+)

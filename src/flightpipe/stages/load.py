@@ -1,0 +1,33 @@
+"""load: put processed partitions into the warehouse, one flight date per transaction, one loader at a time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from flightpipe.errors import LockBusy
+from flightpipe.stages.process import read_partition
+from flightpipe.store import ObjectStore
+from flightpipe.warehouse.base import LoadResult, Warehouse
+
+#: How long a loader waits for another one to finish before giving up with a clear error.
+LOAD_LOCK_TIMEOUT_S = 600.0
+
+
+def load_flight_date(store: ObjectStore, warehouse: Warehouse, flight_date: dt.date, *, run_id: str) -> LoadResult:
+    return warehouse.load_flight_date(flight_date, read_partition(store, flight_date), run_id=run_id)
+
+
+def load_lock(lock_dir: Path, timeout_s: float = LOAD_LOCK_TIMEOUT_S) -> FileLock:
+    """The single-writer lock every loader takes; parallel writers to one table race."""
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(lock_dir / "warehouse-load.lock"), timeout=timeout_s)
+
+
+def acquire(lock: FileLock, what: str) -> None:
+    try:
+        lock.acquire()
+    except Timeout:
+        raise LockBusy(f"{what}: another flightpipe process holds {lock.lock_file}; try again when it is done") from None

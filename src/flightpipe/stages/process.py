@@ -1,0 +1,136 @@
+"""process: combine every airport's transformed rows into one row per physical flight, per flight date.
+
+The rule itself lives in ``process.sql`` (one definition, shared with the Glue job). This module only decides
+which transformed files can hold a flight date, runs the SQL, and replaces each flight date's partition
+atomically: the partition is a single Parquet file written aside and renamed over the old one, so a reader
+(or a crash) sees the old partition or the new one, never a mix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+from importlib import resources
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from flightpipe.errors import ProcessError
+from flightpipe.layout import PROCESSED, TRANSFORMED, processed_file, processed_partition
+from flightpipe.schema import PROCESSED_SCHEMA, TRANSFORMED_SCHEMA
+from flightpipe.store import ObjectStore
+
+#: Collection dates whose boards can hold flights of flight date D, as offsets from D. A departures board of
+#: day D holds exactly flight date D; an arrivals board holds flights that departed up to two local days
+#: earlier (ultra-long-haul from the far east) or, across the date line, one local day later.
+COLLECTION_WINDOW = range(-1, 3)
+
+PROCESS_SQL = resources.files("flightpipe.stages").joinpath("process.sql").read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessResult:
+    flight_date: dt.date
+    partition_key: str
+    rows_in: int
+    flights_out: int
+    codeshares: int
+    duplicates_merged: int
+
+
+def collection_dates_for(flight_dates: list[dt.date]) -> list[dt.date]:
+    """Every collection date whose files may hold rows of ``flight_dates``."""
+    return sorted({d - dt.timedelta(days=-offset) for d in flight_dates for offset in COLLECTION_WINDOW})
+
+
+def flight_dates_touched(collection_dates: list[dt.date]) -> list[dt.date]:
+    """The inverse: flight dates that new files of ``collection_dates`` can change."""
+    return sorted({d - dt.timedelta(days=offset) for d in collection_dates for offset in COLLECTION_WINDOW})
+
+
+def transformed_keys(store: ObjectStore, flight_dates: list[dt.date]) -> list[str]:
+    """Transformed files of every airport (configured or not) in the collection window of ``flight_dates``."""
+    wanted = {d.isoformat() for d in collection_dates_for(flight_dates)}
+    keys: list[str] = []
+    for icao in store.list_dirs(TRANSFORMED):
+        for day in store.list_dirs(f"{TRANSFORMED}/{icao}"):
+            if day in wanted:
+                keys.extend(k for k in store.list(f"{TRANSFORMED}/{icao}/{day}/") if k.endswith(".parquet"))
+    return keys
+
+
+def read_transformed_rows(store: ObjectStore, keys: list[str], flight_dates: list[dt.date]) -> pa.Table:
+    tables = []
+    date_set = pa.array(flight_dates, pa.date32())
+    for key in keys:
+        try:
+            table = pq.read_table(io.BytesIO(store.get(key)), schema=TRANSFORMED_SCHEMA)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise ProcessError(f"transformed file {key} is unreadable ({exc}); delete it and run again to "
+                               "transform its raw file anew") from exc
+        tables.append(table.filter(pc.is_in(table.column("flight_date"), value_set=date_set)))
+    if not tables:
+        return TRANSFORMED_SCHEMA.empty_table()
+    return pa.concat_tables(tables)
+
+
+def dedupe(rows: pa.Table) -> pa.Table:
+    """Run the process SQL over ``rows`` (TRANSFORMED_SCHEMA); returns PROCESSED_SCHEMA rows."""
+    con = duckdb.connect(":memory:")
+    try:
+        con.register("transformed_rows", rows)
+        result = con.sql(PROCESS_SQL).to_arrow_table()
+    finally:
+        con.close()
+    return result.select(PROCESSED_SCHEMA.names).cast(PROCESSED_SCHEMA)
+
+
+def process_flight_dates(store: ObjectStore, flight_dates: list[dt.date]) -> list[ProcessResult]:
+    """Rebuild the processed partition of each flight date from all transformed rows that mention it."""
+    flight_dates = sorted(set(flight_dates))
+    if not flight_dates:
+        return []
+    rows = read_transformed_rows(store, transformed_keys(store, flight_dates), flight_dates)
+    flights = dedupe(rows)
+    results = []
+    for day in flight_dates:
+        day_scalar = pa.scalar(day, pa.date32())
+        day_rows = rows.filter(pc.equal(rows.column("flight_date"), day_scalar))
+        day_flights = flights.filter(pc.equal(flights.column("flight_date"), day_scalar))
+        write_partition(store, day, day_flights)
+        codeshares = int(pc.sum(pc.list_value_length(day_flights.column("codeshare_flight_iatas"))).as_py() or 0)
+        observations = int(pc.sum(pc.invert(day_rows.column("is_codeshare"))).as_py() or 0)
+        results.append(
+            ProcessResult(
+                flight_date=day,
+                partition_key=processed_partition(day),
+                rows_in=day_rows.num_rows,
+                flights_out=day_flights.num_rows,
+                codeshares=codeshares,
+                duplicates_merged=observations - day_flights.num_rows,
+            )
+        )
+    return results
+
+
+def write_partition(store: ObjectStore, flight_date: dt.date, flights: pa.Table) -> None:
+    sink = io.BytesIO()
+    pq.write_table(flights, sink, compression="snappy")
+    target = processed_file(flight_date)
+    store.put(target, sink.getvalue())
+    # A partition is exactly one file; anything else in it (an older layout, a stray copy) would be read twice.
+    for key in store.list(processed_partition(flight_date)):
+        if key != target:
+            store.delete(key)
+
+
+def read_partition(store: ObjectStore, flight_date: dt.date) -> pa.Table:
+    return pq.read_table(io.BytesIO(store.get(processed_file(flight_date))), schema=PROCESSED_SCHEMA)
+
+
+def processed_flight_dates(store: ObjectStore) -> list[dt.date]:
+    return [dt.date.fromisoformat(name.removeprefix("flight-date=")) for name in store.list_dirs(PROCESSED)
+            if name.startswith("flight-date=")]

@@ -1,0 +1,130 @@
+"""transform: one raw envelope in, one typed Parquet file out, plus quarantine for what cannot be read.
+
+A pure function of the raw file: the output key, rows and lineage are derived from the raw key and content
+alone, so running it twice (duplicate S3 events, a retry after a crash) writes the same file again.
+Accounting holds for every file: ``records_in == rows_out + quarantined``; a file that cannot be read at all
+is quarantined whole (``corrupt``) with the reason, and the rest of the day goes on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from flightpipe.envelope import ParsedEnvelope, read_envelope, sniff_format
+from flightpipe.errors import CorruptRawFile
+from flightpipe.faults import failpoint
+from flightpipe.layout import RawKey
+from flightpipe.schema import TRANSFORMED_SCHEMA
+from flightpipe.sources.aviationstack import BoardContext
+from flightpipe.sources.formats import record_format
+from flightpipe.store import ObjectStore
+
+
+@dataclass(frozen=True, slots=True)
+class TransformResult:
+    raw_key: str
+    transformed_key: str | None
+    records_in: int
+    rows_out: int
+    quarantined: int
+    flight_dates: list[dt.date] = field(default_factory=list)
+    corrupt_reason: str | None = None
+    bytes_in: int = 0
+
+
+def transform_raw_object(store: ObjectStore, raw_key: str) -> TransformResult:
+    """Transform the raw envelope at ``raw_key``; write its Parquet twin and its quarantine entries."""
+    key = RawKey.parse(raw_key)
+    data = store.get(raw_key)
+    try:
+        fmt = record_format(sniff_format(data))
+        parsed = read_envelope(data, fmt.record_type)
+    except (CorruptRawFile, KeyError) as exc:
+        reason = exc.args[0] if exc.args else str(exc)
+        _write_quarantine(store, key, [_entry(raw_key, None, None, f"corrupt raw file: {reason}", None)])
+        store.delete(key.transformed_key)
+        return TransformResult(raw_key, None, 0, 0, 0, corrupt_reason=str(reason), bytes_in=len(data))
+
+    ctx = BoardContext(
+        source=parsed.meta.source,
+        board=str(key.board),
+        board_airport_icao=key.icao,
+        collected_at_utc=parsed.meta.fetched_at,
+        raw_key=raw_key,
+        run_id=key.run_id,
+    )
+    normalised = fmt.normalise(parsed.records, ctx)
+    rows = normalised.rows
+    quarantine = _quarantine_entries(raw_key, parsed, normalised.rejected_index, normalised.rejected_reason)
+    # Quarantine first, the Parquet twin last: the twin is the mark that this raw file is done, so a crash
+    # in between is redone by the next verify, never left with rows out and their rejects lost.
+    if quarantine:
+        _write_quarantine(store, key, quarantine)
+    else:
+        store.delete(key.quarantine_key)
+    store.put(key.transformed_key, _parquet_bytes(rows))
+    failpoint("transform.after_write")
+    flight_dates = sorted(d for d in pc.unique(rows.column("flight_date")).to_pylist() if d is not None)
+    records_in = len(parsed.records) + len(parsed.rejected)
+    return TransformResult(
+        raw_key=raw_key,
+        transformed_key=key.transformed_key,
+        records_in=records_in,
+        rows_out=rows.num_rows,
+        quarantined=len(quarantine),
+        flight_dates=flight_dates,
+        bytes_in=len(data),
+    )
+
+
+def _parquet_bytes(table: pa.Table) -> bytes:
+    sink = io.BytesIO()
+    pq.write_table(table, sink, compression="snappy")
+    return sink.getvalue()
+
+
+def _quarantine_entries(
+    raw_key: str, parsed: ParsedEnvelope, rejected_index: pa.Array, rejected_reason: pa.Array
+) -> list[dict[str, Any]]:
+    entries = [_entry(raw_key, r.page, r.index, r.reason, r.record) for r in parsed.rejected]
+    if len(rejected_index):
+        originals = parsed.records.take(rejected_index).to_pylist()
+        for row, reason, record in zip(rejected_index.to_pylist(), rejected_reason.to_pylist(), originals, strict=True):
+            page, index = parsed.position(row)
+            entries.append(_entry(raw_key, page, index, reason, record))
+    return entries
+
+
+def _entry(raw_key: str, page: int | None, index: int | None, reason: str, record: Any) -> dict[str, Any]:
+    return {"raw_key": raw_key, "page": page, "index": index, "reason": reason, "record": record}
+
+
+def _write_quarantine(store: ObjectStore, key: RawKey, entries: list[dict[str, Any]]) -> None:
+    lines = (json.dumps(e, ensure_ascii=False, default=str, separators=(",", ":")) for e in entries)
+    store.put(key.quarantine_key, ("\n".join(lines) + "\n").encode("utf-8"))
+
+
+def is_transformed(store: ObjectStore, raw_key: str) -> bool:
+    """True when ``raw_key`` has its Parquet twin, or was quarantined whole as corrupt."""
+    key = RawKey.parse(raw_key)
+    if store.exists(key.transformed_key):
+        return True
+    if not store.exists(key.quarantine_key):
+        return False
+    first = store.get(key.quarantine_key).split(b"\n", 1)[0]
+    try:
+        return bool(json.loads(first).get("page") is None and json.loads(first).get("index") is None)
+    except ValueError:
+        return False
+
+
+def read_transformed(store: ObjectStore, key: str) -> pa.Table:
+    return pq.read_table(io.BytesIO(store.get(key)), schema=TRANSFORMED_SCHEMA)

@@ -1,0 +1,1 @@
+"""Warehouses: one small interface, one adapter per engine."""
