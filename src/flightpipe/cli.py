@@ -30,7 +30,7 @@ app = typer.Typer(
 runs_app = typer.Typer(help="Past runs: each step's state, row counts and duration.", invoke_without_command=True)
 app.add_typer(runs_app, name="runs")
 
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True)
 
 ConfigOption = Annotated[

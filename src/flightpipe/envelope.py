@@ -102,7 +102,7 @@ def sniff_format(data: bytes) -> str:
     try:
         body = json.loads(data)
     except ValueError as exc:
-        raise CorruptRawFile(f"raw file is not JSON: {exc}") from None
+        raise CorruptRawFile(f"raw file is not valid JSON: {exc}") from None
     fmt = body.get("format") if isinstance(body, dict) else None
     if not isinstance(fmt, str):
         raise CorruptRawFile("raw file has no 'format' field: not a flightpipe envelope")

@@ -217,8 +217,8 @@ _EDDF: _Routes = (
     ("LH", 3, "EGBB EGPH LFML LFBO LFSB LOWG ENBR EPWR EPGD EPPO LBSF LYBE LDZA LJLJ LGTS LEPA LPPR LIRN"
               " LIRQ LIMF EVRA EYVI"),
     ("LH", 2, "LFBD LOWL LOWS EETN LEMG LEVC LICC UGTB UDYZ UBBB HECA OJAI OLBA LMML LCLK LATI LWSK LUKK"
-              " LFRS LEBB ENZV EKBI EGNT LOWK EPKT LRCL LRSB LIRP LIBD LTAI"),
-    ("LH", 1, "EPRZ LBWN LQSA LYPG DAAG DTTA GMMN OOMS LTAC LICJ LIEO LPFR LGIR LGKR BIKF"),
+              " LFRS LEBB ENZV EKBI EGNT LOWK EPKT LRCL LRSB LIRP LIBD LTAI LTBJ LGIR LGKR LICJ LIEO LPFR"),
+    ("LH", 1, "EPRZ LBWN LQSA LYPG DAAG DTTA GMMN OOMS LTAC BIKF"),
     ("LH", 2, "KJFK KORD"),
     ("LH", 1, "KEWR KIAD KBOS KATL KMIA KIAH KDFW KDEN KLAX KSFO KSEA CYYZ CYUL CYVR MMMX SBGR SAEZ SKBO"
               " RJTT RJBB RKSI ZBAA ZSPD VHHH WSSS VTBS VIDP VABB VOBL VOMM VOHS OMDB OERK OEJN OBBI HAAB"
@@ -229,13 +229,13 @@ _EDDF: _Routes = (
     ("DE", 1, "LGRP LGKO LGKR GCRR LPMA HESH HEMA DTTJ LEIB LIEO LDSP LDDU LGSA LGZA LTBS LTFE LCPH LCLK"
               " LMML LICJ LIEE LIBD LBBG LGMK LGSR KJFK KSEA MDPC MMUN VRMM FYWH"),
     ("4Y", 2, "LEPA"), ("4Y", 1, "HEGN GCLP GCFV HEMA LGIR LGKO LTAI LPFR FYWH KMCO KLAS MMUN MDPC FIMP"),
-    ("UA", 2, "KEWR KIAD"), ("UA", 1, "KORD KSFO KDEN KIAH"),
+    ("UA", 2, "KEWR KIAD"), ("UA", 1, "KORD KSFO KDEN KIAH KLAX"),
     ("AC", 1, "CYYZ CYUL CYVR CYYC"), ("DL", 1, "KATL KJFK KDTW KMSP"), ("AA", 1, "KDFW KCLT KPHL"),
-    ("NH", 1, "RJTT"), ("SQ", 2, "WSSS"), ("TK", 5, "LTFM"), ("PC", 3, "LTFJ"),
+    ("NH", 1, "RJTT"), ("SQ", 2, "WSSS"), ("TK", 6, "LTFM"), ("PC", 3, "LTFJ"),
     ("LX", 4, "LSZH"), ("OS", 4, "LOWW"), ("SN", 3, "EBBR"), ("TP", 4, "LPPT"), ("TP", 1, "LPPR"),
     ("LO", 3, "EPWA"), ("SK", 2, "EKCH"), ("SK", 1, "ENGM ESSA"), ("A3", 3, "LGAV"), ("A3", 1, "LGTS"),
-    ("EK", 2, "OMDB"), ("QR", 2, "OTHH"), ("EY", 1, "OMAA"), ("BA", 5, "EGLL"), ("AF", 4, "LFPG"),
-    ("KL", 4, "EHAM"), ("AY", 3, "EFHK"), ("IB", 2, "LEMD"), ("ET", 1, "HAAB"), ("CX", 1, "VHHH"),
+    ("EK", 3, "OMDB"), ("QR", 3, "OTHH"), ("EY", 2, "OMAA"), ("BA", 6, "EGLL"), ("AF", 5, "LFPG"),
+    ("KL", 5, "EHAM"), ("AY", 3, "EFHK"), ("IB", 2, "LEMD"), ("ET", 1, "HAAB"), ("CX", 1, "VHHH"),
     ("KE", 1, "RKSI"), ("TG", 1, "VTBS"), ("AI", 1, "VIDP VABB"), ("CA", 1, "ZBAA"), ("EI", 2, "EIDW"),
     ("LY", 2, "LLBG"), ("XQ", 4, "LTAI"), ("XQ", 1, "LTBJ LTAC LTFE LTBS"), ("MS", 1, "HECA"),
     ("AZ", 3, "LIRF"), ("JU", 1, "LYBE"), ("OU", 2, "LDZA"), ("RO", 1, "LROP"), ("BT", 2, "EVRA"),
@@ -252,17 +252,17 @@ _EDDM: _Routes = (
     ("LH", 3, "EGPH LFML LFBO ELLX EPKK EPWR LROP LBSF LYBE LDZA LJLJ LGTS LEPA LPPR LIRN LIPZ EVRA EYVI"
               " LLBG ESGG ENBR LCLK LMML"),
     ("LH", 2, "LFBD LFSB EETN LEMG LEVC LICC LIEE UGTB OLBA HECA OJAI LATI LWSK LUKK LQSA LRCL LRTR"
-              " EGLC LFRS LEBB EGBB EKBI LOWG EPGD LRSB LBWN LTAI LICJ"),
+              " EGLC LFRS LEBB EGBB EKBI LOWG EPGD LRSB LBWN LTAI LICJ LIRP LIBD LGIR LPFR LGKR"),
     ("LH", 1, "KJFK KEWR KORD KBOS KLAX KSFO KDEN KIAD KCLT KMIA KIAH KSEA KDTW CYYZ CYVR RJTT RJBB RKSI"
-              " ZSPD ZBAA VHHH WSSS VTBS VIDP VOBL VABB OMDB OERK HKJK FAOR BIKF LIBD LIRP LIEO LPFR"
-              " LGIR LGKR LGRP DTTA GMMN"),
+              " ZSPD ZBAA VHHH WSSS VTBS VIDP VOBL VABB OMDB OERK HKJK FAOR BIKF LIEO LGRP DTTA GMMN LYPG"
+              " LEIB LEAL LGSA LCPH"),
     ("EN", 3, "LIPX LIRQ"), ("EN", 2, "LIPE LIPZ LIMF LIRN LIBD LIMJ"),
     ("EW", 1, "LEPA GCLP HEGN"),
     ("4Y", 1, "LEPA LGIR HEGN LTAI KMCO"), ("DE", 1, "LEPA HEGN LGKO LGIR LTAI GCLP GCTS"),
-    ("UA", 1, "KEWR KIAH KSFO KIAD KORD"), ("AC", 1, "CYYZ CYUL"), ("DL", 1, "KATL KJFK"),
+    ("UA", 1, "KEWR KIAH KSFO KIAD KORD KDEN"), ("AC", 1, "CYYZ CYUL CYVR"), ("CX", 1, "VHHH"), ("TG", 1, "VTBS"), ("DL", 1, "KATL KJFK"),
     ("AA", 1, "KDFW KPHL"), ("NH", 1, "RJTT"), ("SQ", 1, "WSSS"), ("TK", 5, "LTFM"), ("PC", 3, "LTFJ"),
-    ("OS", 3, "LOWW"), ("LX", 3, "LSZH"), ("TP", 2, "LPPT"), ("LO", 2, "EPWA"), ("SK", 2, "EKCH"),
-    ("SK", 1, "ESSA ENGM"), ("A3", 2, "LGAV"), ("A3", 1, "LGTS"), ("EK", 2, "OMDB"), ("QR", 2, "OTHH"),
+    ("OS", 4, "LOWW"), ("LX", 3, "LSZH"), ("TP", 2, "LPPT"), ("LO", 2, "EPWA"), ("SK", 2, "EKCH"),
+    ("SK", 1, "ESSA ENGM"), ("A3", 2, "LGAV"), ("A3", 1, "LGTS"), ("EK", 3, "OMDB"), ("QR", 3, "OTHH"),
     ("EY", 1, "OMAA"), ("BA", 4, "EGLL"), ("AF", 4, "LFPG"), ("KL", 4, "EHAM"), ("AY", 2, "EFHK"),
     ("IB", 2, "LEMD"), ("ET", 1, "HAAB"), ("EI", 2, "EIDW"), ("XQ", 3, "LTAI"), ("XQ", 1, "LTBJ LTAC"),
     ("VY", 2, "LEBL"), ("AZ", 3, "LIRF"), ("LY", 2, "LLBG"), ("JU", 1, "LYBE"), ("BT", 1, "EVRA"),
@@ -272,23 +272,23 @@ _EDDM: _Routes = (
 
 _EDDL: _Routes = (
     ("EW", 6, "EDDB"), ("EW", 3, "EDDS"),
-    ("EW", 7, "LEPA"), ("EW", 4, "EGLL LOWW LSZH"),
-    ("EW", 3, "EGCC LEBL LIRF LGAV LPPT LSGG"),
-    ("EW", 2, "EGBB EGPH LEIB LEMD LEMG LEAL LEVC LPFR LIPZ LIRN LICC LGIR LGTS LKPR LHBP EPKK GCLP GCTS"
-              " HEGN LTAI LFPG LFMN EKCH ESSA"),
-    ("EW", 1, "LIEO LIEE LIBD LGRP LGKO LGKR LDSP LDDU GCFV GCRR LTBJ EGPF LMML LCLK LGSA LGZA LTBS LTFE"
-              " LEMH LPMA LICJ LBBG LBWN HEMA BIKF ENGM"),
-    ("BA", 4, "EGLL"), ("AF", 3, "LFPG"), ("KL", 4, "EHAM"), ("LX", 3, "LSZH"), ("OS", 3, "LOWW"),
+    ("EW", 8, "LEPA"), ("EW", 4, "EGLL LOWW LSZH"),
+    ("EW", 3, "EGCC LEBL LIRF LGAV LPPT LSGG LEMD LPFR"),
+    ("EW", 2, "EGBB EGPH LEIB LEMG LEAL LEVC LIPZ LIRN LICC LGIR LGTS LKPR LHBP EPKK GCLP GCTS HEGN LTAI"
+              " LFPG LFMN EKCH ESSA LDSP LGRP LGKO LTBJ"),
+    ("EW", 1, "LIEO LIEE LIBD LGKR LDDU GCFV GCRR EGPF LMML LCLK LGSA LGZA LTBS LTFE LEMH LPMA LICJ LBBG"
+              " LBWN HEMA BIKF ENGM"),
+    ("BA", 4, "EGLL"), ("AF", 3, "LFPG"), ("KL", 4, "EHAM"), ("LX", 4, "LSZH"), ("OS", 3, "LOWW"),
     ("IB", 1, "LEMD"), ("TP", 2, "LPPT"), ("AY", 2, "EFHK"), ("SK", 2, "EKCH"), ("LO", 2, "EPWA"),
-    ("TK", 4, "LTFM"), ("PC", 4, "LTFJ"), ("XQ", 5, "LTAI"), ("XQ", 2, "LTBJ"),
+    ("TK", 5, "LTFM"), ("PC", 5, "LTFJ"), ("XQ", 6, "LTAI"), ("XQ", 2, "LTBJ"),
     ("XQ", 1, "LTAC LTAF LTFE LTBS LTCG LTAU LTAJ LTCC"),
-    ("DE", 2, "LEPA"), ("DE", 1, "LGIR HEGN GCLP GCTS LPFR LTAI LGKO LGRP"), ("4Y", 1, "LEPA HEGN"),
-    ("X3", 2, "LEPA"), ("X3", 1, "HEGN LTAI GCLP GCTS GCFV LGIR LGKO LPFR HEMA"),
+    ("DE", 2, "LEPA"), ("DE", 1, "LGIR HEGN GCLP GCTS LPFR LTAI LGKO LGRP GCFV GCRR LGSA LCLK"), ("4Y", 1, "LEPA HEGN"),
+    ("X3", 2, "LEPA"), ("X3", 1, "HEGN LTAI GCLP GCTS GCFV LGIR LGKO LPFR HEMA LGRP LDSP LTBJ"),
     ("XC", 2, "LTAI"), ("XC", 1, "LTBJ LTFE HEGN"),
-    ("W6", 1, "LHBP LROP LBSF LRCL EPKT"), ("VY", 2, "LEBL"), ("U2", 1, "EGKK LSGG"),
-    ("EK", 2, "OMDB"), ("QR", 2, "OTHH"), ("EY", 1, "OMAA"), ("EI", 2, "EIDW"), ("A3", 2, "LGAV"),
-    ("SN", 1, "EBBR"), ("LY", 2, "LLBG"), ("JU", 1, "LYBE"), ("MS", 1, "HECA"), ("BT", 1, "EVRA"),
-    ("AZ", 2, "LIRF"), ("OU", 1, "LDZA"), ("AT", 1, "GMMN"), ("DL", 1, "KATL"), ("UA", 1, "KEWR"),
+    ("W6", 1, "LHBP LROP LBSF LRCL EPKT LYBE LWSK"), ("VY", 3, "LEBL"), ("U2", 1, "EGKK LSGG EGGW"),
+    ("EK", 2, "OMDB"), ("QR", 2, "OTHH"), ("EY", 1, "OMAA"), ("EI", 3, "EIDW"), ("A3", 2, "LGAV"),
+    ("SN", 2, "EBBR"), ("LY", 2, "LLBG"), ("JU", 1, "LYBE"), ("MS", 1, "HECA"), ("BT", 1, "EVRA"),
+    ("AZ", 2, "LIRF"), ("OU", 1, "LDZA"), ("AT", 1, "GMMN"), ("DL", 1, "KATL"), ("UA", 1, "KEWR"), ("AC", 1, "CYYZ"),
 )
 
 _EDDB: _Routes = (
@@ -296,11 +296,11 @@ _EDDB: _Routes = (
     ("EW", 1, "LGIR GCLP HEGN LTAI"),
     ("FR", 4, "EGSS"), ("FR", 3, "EIDW LEPA"), ("FR", 2, "LIME LIRA LEMD LEMG LEAL"),
     ("FR", 1, "LEVC LEZL LPPR LPFR LIRN LIRP LIPE LIPH LICJ LICC LMML LGAV LGTS EPKK EVRA EYVI LDZA LDDU"
-              " LCLK LIEE LCPH LBSF LBBG LGSA LGKR EGPF EGCC ESSA EKBI"),
+              " LCLK LIEE LCPH LBSF LBBG LGSA LGKR EGPF EGCC ESSA EKBI LEGE LERS LEMH LPMA"),
     ("U2", 4, "EGKK"), ("U2", 3, "EGGW LSGG LFSB LFPG EHAM LEBL LEPA"),
     ("U2", 2, "EGCC EKCH LIRF LIMC LLBG EGGD EGPH LFPO LFMN LFLL ESSA ENGM EFHK LEMD LEMG LPPT LIPZ"),
     ("U2", 1, "LIRN LGAV LGIR LHBP EPKK LDSP LDDU LKPR LIEO LICJ LIBD LEIB LEAL LPFR GCLP GCTS LGTS LGSA"
-              " LGKR LGRP LTAI HEGN BIKF LMML LCLK EGNT EGAA"),
+              " LGKR LGRP LTAI HEGN BIKF LMML LCLK EGNT EGAA LFML LFBD LFRS"),
     ("W6", 1, "LHBP LROP LBSF EPGD LATI LWSK LRCL LRIA LUKK LYBE EPKT LRSB LBWN LQSA UGKO"),
     ("VY", 2, "LEBL"), ("TK", 4, "LTFM"), ("PC", 3, "LTFJ"), ("XQ", 3, "LTAI"), ("XQ", 1, "LTBJ LTAC LTFE"),
     ("LO", 2, "EPWA"), ("SK", 3, "EKCH"), ("SK", 1, "ESSA ENGM"), ("AY", 2, "EFHK"), ("KL", 4, "EHAM"),
@@ -312,17 +312,17 @@ _EDDB: _Routes = (
 )
 
 _EDDH: _Routes = (
-    ("EW", 4, "EDDS"), ("EW", 3, "EDDK LEPA"), ("EW", 3, "LOWW LSZH"),
-    ("EW", 2, "EGLL LEBL LEMD LIRF LGAV LPPT"),
-    ("EW", 1, "LGIR LDSP GCLP GCTS GCFV HEGN LTAI EKCH LKPR LEMG LEAL LPFR LIPZ LHBP EPKK LSGG LGKR LGRP"
-              " BIKF HEMA LGTS LEIB"),
-    ("BA", 4, "EGLL"), ("KL", 4, "EHAM"), ("AF", 4, "LFPG"), ("SK", 3, "EKCH"), ("SK", 2, "ESSA ENGM"),
-    ("AY", 2, "EFHK"), ("LO", 2, "EPWA"), ("LX", 4, "LSZH"), ("OS", 3, "LOWW"), ("SN", 2, "EBBR"),
-    ("TK", 4, "LTFM"), ("PC", 2, "LTFJ"), ("XQ", 3, "LTAI"), ("XQ", 1, "LTBJ LTAC LTFE"), ("EK", 2, "OMDB"),
-    ("TP", 1, "LPPT"), ("IB", 1, "LEMD"), ("VY", 2, "LEBL"), ("EI", 1, "EIDW"), ("U2", 1, "EGKK LFSB"),
-    ("FR", 1, "LIME LEPA EIDW LEMG"), ("DE", 1, "LEPA HEGN LTAI GCLP LGIR"), ("BT", 2, "EVRA"),
-    ("A3", 1, "LGAV"), ("QR", 1, "OTHH"), ("W6", 1, "LHBP LBSF LROP"), ("X3", 1, "LEPA HEGN LTAI GCLP"),
-    ("4Y", 1, "LEPA"), ("LY", 1, "LLBG"), ("AZ", 1, "LIRF"), ("JU", 1, "LYBE"), ("EY", 1, "OMAA"),
+    ("EW", 5, "EDDS"), ("EW", 4, "EDDK LEPA"), ("EW", 3, "LOWW LSZH"),
+    ("EW", 2, "EGLL LEBL LEMD LIRF LGAV LPPT LGIR LDSP GCLP HEGN LTAI EKCH LKPR"),
+    ("EW", 1, "GCTS GCFV LEMG LEAL LPFR LIPZ LHBP EPKK LSGG LGKR LGRP BIKF HEMA LGTS LEIB LIRN LICC LIEO"
+              " LGSA LGZA LEVC LEMH"),
+    ("BA", 4, "EGLL"), ("KL", 5, "EHAM"), ("AF", 4, "LFPG"), ("SK", 3, "EKCH"), ("SK", 2, "ESSA ENGM"),
+    ("AY", 2, "EFHK"), ("LO", 2, "EPWA"), ("LX", 4, "LSZH"), ("OS", 3, "LOWW"), ("SN", 3, "EBBR"),
+    ("TK", 5, "LTFM"), ("PC", 3, "LTFJ"), ("XQ", 3, "LTAI"), ("XQ", 1, "LTBJ LTAC LTFE"), ("EK", 2, "OMDB"),
+    ("TP", 1, "LPPT"), ("IB", 1, "LEMD"), ("VY", 2, "LEBL"), ("EI", 1, "EIDW"), ("U2", 2, "EGKK"), ("U2", 1, "LFSB EGGW"),
+    ("FR", 1, "LIME LEPA EIDW LEMG LIRA LEAL LPPR EPKK LIPE"), ("DE", 1, "LEPA HEGN LTAI GCLP LGIR GCTS LPFR LGKO LGRP"), ("BT", 2, "EVRA"),
+    ("A3", 1, "LGAV"), ("QR", 1, "OTHH"), ("W6", 1, "LHBP LBSF LROP LRCL LWSK EPKT"), ("X3", 1, "LEPA HEGN LTAI GCLP GCTS GCFV LGKO"),
+    ("4Y", 1, "LEPA"), ("LY", 1, "LLBG"), ("AZ", 1, "LIRF"), ("JU", 1, "LYBE"), ("EY", 1, "OMAA"), ("UA", 1, "KEWR"),
 )
 
 #: Routes by modelled airport. Order matters only for flight-number allocation (stable across days).

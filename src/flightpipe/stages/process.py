@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from flightpipe.errors import ProcessError
+from flightpipe.faults import failpoint
 from flightpipe.layout import PROCESSED, TRANSFORMED, processed_file, processed_partition
 from flightpipe.schema import PROCESSED_SCHEMA, TRANSFORMED_SCHEMA
 from flightpipe.store import ObjectStore
@@ -121,6 +122,7 @@ def write_partition(store: ObjectStore, flight_date: dt.date, flights: pa.Table)
     pq.write_table(flights, sink, compression="snappy")
     target = processed_file(flight_date)
     store.put(target, sink.getvalue())
+    failpoint("process.after_write")
     # A partition is exactly one file; anything else in it (an older layout, a stray copy) would be read twice.
     for key in store.list(processed_partition(flight_date)):
         if key != target:

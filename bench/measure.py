@@ -1,0 +1,77 @@
+"""Run one measured child process and summarise repeated runs by their median."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CHILD = Path(__file__).resolve().parent / "child.py"
+
+
+class ChildFailed(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class RunStats:
+    wall_s: float
+    cpu_s: float
+    peak_rss_mb: float
+    base_rss_mb: float
+    counts: dict[str, int]
+
+
+@dataclass(slots=True)
+class Series:
+    """Every run of one contender or stage; figures are the median over runs."""
+
+    name: str
+    runs: list[RunStats] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def wall_s(self) -> float:
+        return statistics.median(r.wall_s for r in self.runs)
+
+    @property
+    def wall_min_s(self) -> float:
+        return min(r.wall_s for r in self.runs)
+
+    @property
+    def wall_max_s(self) -> float:
+        return max(r.wall_s for r in self.runs)
+
+    @property
+    def cpu_s(self) -> float:
+        return statistics.median(r.cpu_s for r in self.runs)
+
+    @property
+    def peak_rss_mb(self) -> float:
+        return statistics.median(r.peak_rss_mb for r in self.runs)
+
+    @property
+    def base_rss_mb(self) -> float:
+        return statistics.median(r.base_rss_mb for r in self.runs)
+
+    def count(self, name: str) -> int:
+        """A count every run must agree on (the work is the same each time)."""
+        values = {r.counts[name] for r in self.runs}
+        if len(values) != 1:
+            raise ValueError(f"{self.name}: runs disagree on {name}: {sorted(values)}")
+        return values.pop()
+
+
+def run_child(job: dict[str, Any], job_file: Path) -> RunStats:
+    """Run ``job`` in a fresh interpreter and read the JSON line it prints last."""
+    job_file.parent.mkdir(parents=True, exist_ok=True)
+    job_file.write_text(json.dumps(job), encoding="utf-8")
+    proc = subprocess.run([sys.executable, str(CHILD), str(job_file)], capture_output=True, text=True, check=False)
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        raise ChildFailed(f"{job['task']} failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
+    return RunStats(**json.loads(lines[-1]))
