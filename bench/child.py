@@ -131,7 +131,8 @@ TASKS: dict[str, Callable[[dict[str, Any]], Callable[[], Counts]]] = {
 
 
 def _parquet_path(out: Path, raw_key: str) -> Path:
-    return out / (raw_key.removesuffix(".json") + ".parquet")
+    """The same layout flightpipe writes (transformed/<ICAO>/<date>/<board>-<run>.parquet), for comparable folders."""
+    return out / "transformed" / (raw_key.removeprefix("raw/").removesuffix(".json") + ".parquet")
 
 
 def _sql_text(path: Path) -> str:

@@ -26,12 +26,27 @@ def land(
     page_size: int = 100,
 ) -> str:
     pages = [
-        {"pagination": {"limit": page_size, "offset": i, "count": len(records[i:i + page_size]), "total": len(records)},
-         "data": records[i:i + page_size]}
+        {
+            "pagination": {
+                "limit": page_size,
+                "offset": i,
+                "count": len(records[i : i + page_size]),
+                "total": len(records),
+            },
+            "data": records[i : i + page_size],
+        }
         for i in range(0, max(len(records), 1), page_size)
     ]
-    envelope = Envelope(source=source, format="aviationstack", airport_icao=icao, board=board, collection_date=day,
-                        run_id=run_id, fetched_at=fetched_at, pages=pages)
+    envelope = Envelope(
+        source=source,
+        format="aviationstack",
+        airport_icao=icao,
+        board=board,
+        collection_date=day,
+        run_id=run_id,
+        fetched_at=fetched_at,
+        pages=pages,
+    )
     key = RawKey(icao, day, board, run_id).key
     store.put(key, envelope.to_bytes())
     return key
@@ -44,7 +59,14 @@ def land_sample_by_departure_airport(store: ObjectStore, sample: Path) -> list[s
     for record in page["data"]:
         by_airport[record["departure"]["icao"]].append(record)
     return [
-        land(store, records, icao=icao, day=dt.date(2023, 7, 19), board=Board.DEPARTURES, run_id="sample",
-             fetched_at=dt.datetime(2023, 7, 19, 6, 0, tzinfo=dt.UTC))
+        land(
+            store,
+            records,
+            icao=icao,
+            day=dt.date(2023, 7, 19),
+            board=Board.DEPARTURES,
+            run_id="sample",
+            fetched_at=dt.datetime(2023, 7, 19, 6, 0, tzinfo=dt.UTC),
+        )
         for icao, records in sorted(by_airport.items())
     ]

@@ -15,8 +15,9 @@ def test_defaults_collect_five_german_airports_on_the_simulated_source() -> None
     assert settings.warehouse.type == "duckdb"
 
 
-def test_file_values_are_read_and_environment_wins_over_the_file(tmp_path: Path,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_file_values_are_read_and_environment_wins_over_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = tmp_path / "flightpipe.toml"
     config.write_text('airports = ["EDDF"]\n[source]\nseed = 3\n')
     monkeypatch.setenv("FLIGHTPIPE__SOURCE__SEED", "9")

@@ -12,8 +12,15 @@ DAY = dt.date(2026, 6, 1)
 
 
 def _start(ledger: Ledger, run_id: str, airports: list[str] | None = None) -> None:
-    ledger.start_run(run_id, kind="run", day=DAY, airports=airports or ["EDDF", "EDDM"],
-                     boards=["departures", "arrivals"], source="simulated", simulated=True)
+    ledger.start_run(
+        run_id,
+        kind="run",
+        day=DAY,
+        airports=airports or ["EDDF", "EDDM"],
+        boards=["departures", "arrivals"],
+        source="simulated",
+        simulated=True,
+    )
 
 
 def test_a_run_and_its_steps_are_recorded_with_counts_and_durations(tmp_path: Path) -> None:
@@ -26,7 +33,12 @@ def test_a_run_and_its_steps_are_recorded_with_counts_and_durations(tmp_path: Pa
     assert run is not None and (run.state, run.summary, run.simulated) == ("succeeded", {"rows_loaded": 42}, True)
     [recorded] = ledger.steps("r1")
     assert (recorded.stage, recorded.target, recorded.records_out, recorded.duration_s, recorded.detail) == (
-        "collect", "EDDF/departures", 42, 0.5, {"pages": 1})
+        "collect",
+        "EDDF/departures",
+        42,
+        0.5,
+        {"pages": 1},
+    )
 
 
 def test_a_day_is_complete_only_after_a_succeeded_run_covering_all_airports(tmp_path: Path) -> None:
@@ -62,8 +74,9 @@ def test_errors_are_stored_with_secrets_redacted(tmp_path: Path) -> None:
     register_secret("sk-test-123456")
     ledger = Ledger(tmp_path / "ledger.sqlite")
     _start(ledger, "r1")
-    ledger.finish_run("r1", "failed", summary={"url": "https://x/?access_key=abc123"},
-                      error="HTTP 401 for key sk-test-123456")
+    ledger.finish_run(
+        "r1", "failed", summary={"url": "https://x/?access_key=abc123"}, error="HTTP 401 for key sk-test-123456"
+    )
     run = ledger.run("r1")
     assert run is not None
     assert run.error == "HTTP 401 for key ***REDACTED***"

@@ -71,8 +71,13 @@ def test_seven_days_of_five_airports_equal_the_simulated_ground_truth(tmp_path: 
     for day in DAYS:
         summary = run_day(settings, day, clock=_clock())
         assert summary.state == "succeeded", summary.failed_steps
-    truth = expected_processed_rows(SimulatedSource(seed=settings.source.seed), settings.airports,
-                                    [Board.DEPARTURES, Board.ARRIVALS], DAYS, LONG_AFTER)
+    truth = expected_processed_rows(
+        SimulatedSource(seed=settings.source.seed),
+        settings.airports,
+        [Board.DEPARTURES, Board.ARRIVALS],
+        DAYS,
+        LONG_AFTER,
+    )
     truth_rows = sorted(({k: row[k] for k in BUSINESS_COLUMNS} for row in truth), key=_key)
     processed = _processed_rows(ObjectStore(settings.data_dir))
     assert len(processed) == len(truth_rows)
@@ -114,15 +119,16 @@ def test_every_raw_record_is_transformed_or_quarantined(tmp_path: Path) -> None:
 
     summary = run_day(settings, DAYS[0], clock=_clock(), source=Defective())
     store = ObjectStore(settings.data_dir)
-    raw_records = sum(
-        len(page["data"]) for key in store.list("raw/") for page in json.loads(store.get(key))["pages"]
-    )
+    raw_records = sum(len(page["data"]) for key in store.list("raw/") for page in json.loads(store.get(key))["pages"])
     transformed = sum(pq.read_metadata(store.local_path(k)).num_rows for k in store.list("transformed/"))
     quarantined = sum(len(store.get(k).splitlines()) for k in store.list("quarantine/"))
     assert quarantined == 3 * 4
     assert raw_records == transformed + quarantined
     assert (summary.records_collected, summary.rows_transformed, summary.records_quarantined) == (
-        raw_records, transformed, quarantined)
+        raw_records,
+        transformed,
+        quarantined,
+    )
 
 
 def test_a_corrupt_raw_file_is_quarantined_while_the_rest_of_the_day_loads(tmp_path: Path) -> None:
@@ -180,13 +186,15 @@ def test_recollecting_a_day_updates_statuses(tmp_path: Path) -> None:
     midday = dt.datetime.combine(DAYS[0], dt.time(11, 0), tzinfo=dt.UTC)
     run_day(settings, DAYS[0], clock=_clock(midday))
     con = duckdb.connect(str(settings.resolved_warehouse_path()), read_only=True)
-    early = dict(con.execute("SELECT status, count(*) FROM fact_flights WHERE flight_date = ? GROUP BY 1",
-                             [DAYS[0]]).fetchall())
+    early = dict(
+        con.execute("SELECT status, count(*) FROM fact_flights WHERE flight_date = ? GROUP BY 1", [DAYS[0]]).fetchall()
+    )
     con.close()
     run_day(settings, DAYS[0], clock=_clock())
     con = duckdb.connect(str(settings.resolved_warehouse_path()), read_only=True)
-    late = dict(con.execute("SELECT status, count(*) FROM fact_flights WHERE flight_date = ? GROUP BY 1",
-                            [DAYS[0]]).fetchall())
+    late = dict(
+        con.execute("SELECT status, count(*) FROM fact_flights WHERE flight_date = ? GROUP BY 1", [DAYS[0]]).fetchall()
+    )
     con.close()
     assert early.get("scheduled", 0) > 0 and late.get("scheduled", 0) == 0
     assert late["landed"] > early.get("landed", 0)
@@ -228,8 +236,14 @@ def _cli(data_dir: Path, *args: str, failpoint: str | None = None) -> subprocess
     env.update(FLIGHTPIPE__DATA_DIR=str(data_dir), FLIGHTPIPE__AIRPORTS="EDDH,EDDL", FLIGHTPIPE__COLLECT_WORKERS="1")
     if failpoint:
         env["FLIGHTPIPE_FAILPOINTS"] = failpoint
-    return subprocess.run([sys.executable, "-m", "flightpipe.cli", *args], env=env, capture_output=True, text=True,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "flightpipe.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")

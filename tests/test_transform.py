@@ -20,14 +20,35 @@ def _record(**overrides: object) -> dict[str, object]:
     record: dict[str, object] = {
         "flight_date": "2026-03-29",
         "flight_status": "landed",
-        "departure": {"airport": "Frankfurt", "timezone": "Europe/Berlin", "iata": "FRA", "icao": "EDDF",
-                      "terminal": "1", "gate": "A12", "delay": 7, "scheduled": "2026-03-29T10:00:00+00:00",
-                      "estimated": "2026-03-29T10:00:00+00:00", "actual": "2026-03-29T10:07:00+00:00",
-                      "estimated_runway": None, "actual_runway": None},
-        "arrival": {"airport": "Heathrow", "timezone": "Europe/London", "iata": "LHR", "icao": "EGLL",
-                    "terminal": "2", "gate": None, "baggage": "5", "delay": None,
-                    "scheduled": "2026-03-29T10:45:00+00:00", "estimated": None, "actual": None,
-                    "estimated_runway": None, "actual_runway": None},
+        "departure": {
+            "airport": "Frankfurt",
+            "timezone": "Europe/Berlin",
+            "iata": "FRA",
+            "icao": "EDDF",
+            "terminal": "1",
+            "gate": "A12",
+            "delay": 7,
+            "scheduled": "2026-03-29T10:00:00+00:00",
+            "estimated": "2026-03-29T10:00:00+00:00",
+            "actual": "2026-03-29T10:07:00+00:00",
+            "estimated_runway": None,
+            "actual_runway": None,
+        },
+        "arrival": {
+            "airport": "Heathrow",
+            "timezone": "Europe/London",
+            "iata": "LHR",
+            "icao": "EGLL",
+            "terminal": "2",
+            "gate": None,
+            "baggage": "5",
+            "delay": None,
+            "scheduled": "2026-03-29T10:45:00+00:00",
+            "estimated": None,
+            "actual": None,
+            "estimated_runway": None,
+            "actual_runway": None,
+        },
         "airline": {"name": "Lufthansa", "iata": "LH", "icao": "DLH"},
         "flight": {"number": "900", "iata": "LH900", "icao": "DLH900", "codeshared": None},
         "aircraft": None,
@@ -37,8 +58,9 @@ def _record(**overrides: object) -> dict[str, object]:
     return record
 
 
-def _land(store: ObjectStore, records: list[dict[str, object]], board: Board = Board.DEPARTURES,
-          icao: str = "EDDF") -> str:
+def _land(
+    store: ObjectStore, records: list[dict[str, object]], board: Board = Board.DEPARTURES, icao: str = "EDDF"
+) -> str:
     return land(store, records, icao=icao, day=dt.date(2026, 3, 29), board=board, run_id="r1", fetched_at=FETCHED)
 
 
@@ -57,7 +79,8 @@ def test_sample_page_transforms_every_record_and_resolves_its_48_codeshares(
     page = json.loads(sample_page_path.read_text())
     expected = {
         r["flight"]["iata"]: r["flight"]["codeshared"]["flight_iata"].upper()
-        for r in page["data"] if r["flight"]["codeshared"]
+        for r in page["data"]
+        if r["flight"]["codeshared"]
     }
     assert {row["flight_iata"]: row["operating_flight_iata"] for row in codeshares} == expected
     lh825 = {row["flight_iata"] for row in codeshares if row["operating_flight_iata"] == "LH825"}
@@ -82,8 +105,9 @@ def test_sample_local_times_labelled_utc_are_converted_with_the_airport_zone(
                 assert row[f"{prefix}_scheduled_utc"] == expected, (row["flight_iata"], side)
 
 
-def test_copenhagen_summer_wall_time_becomes_two_hours_earlier_in_utc(store: ObjectStore,
-                                                                     sample_page_path: Path) -> None:
+def test_copenhagen_summer_wall_time_becomes_two_hours_earlier_in_utc(
+    store: ObjectStore, sample_page_path: Path
+) -> None:
     keys = land_sample_by_departure_airport(store, sample_page_path)
     ekch = next(k for k in keys if "/EKCH/" in k)
     rows = read_transformed(store, transform_raw_object(store, ekch).transformed_key).to_pylist()  # type: ignore[arg-type]
@@ -93,8 +117,10 @@ def test_copenhagen_summer_wall_time_becomes_two_hours_earlier_in_utc(store: Obj
 
 def test_wall_times_on_both_sides_of_the_spring_dst_switch_convert_with_their_own_offset(store: ObjectStore) -> None:
     # 2026-03-29: Europe/Berlin moves from +01:00 to +02:00 at 02:00 local; London from +00:00 to +01:00 at 01:00.
-    before = _record(flight={"number": "1", "iata": "LH1", "icao": "DLH1", "codeshared": None},
-                     departure={**_record()["departure"], "scheduled": "2026-03-29T01:30:00+00:00"})  # type: ignore[dict-item]
+    before = _record(
+        flight={"number": "1", "iata": "LH1", "icao": "DLH1", "codeshared": None},
+        departure={**_record()["departure"], "scheduled": "2026-03-29T01:30:00+00:00"},
+    )  # type: ignore[dict-item]
     after = _record()
     result = transform_raw_object(store, _land(store, [before, after]))
     rows = {r["flight_iata"]: r for r in read_transformed(store, result.transformed_key).to_pylist()}  # type: ignore[arg-type]
@@ -111,24 +137,38 @@ def test_missing_record_timezone_falls_back_to_the_airports_zone(store: ObjectSt
 
 
 def test_codes_are_upper_cased_and_status_is_normalised(store: ObjectStore) -> None:
-    record = _record(flight_status="En-Route", airline={"name": " Lufthansa ", "iata": "lh", "icao": "dlh"},
-                     flight={"number": "900", "iata": "lh900", "icao": "dlh900", "codeshared": None})
+    record = _record(
+        flight_status="En-Route",
+        airline={"name": " Lufthansa ", "iata": "lh", "icao": "dlh"},
+        flight={"number": "900", "iata": "lh900", "icao": "dlh900", "codeshared": None},
+    )
     row = read_transformed(store, transform_raw_object(store, _land(store, [record])).transformed_key).to_pylist()[0]  # type: ignore[arg-type]
     assert (row["flight_iata"], row["airline_icao"], row["airline_name"], row["status"]) == (
-        "LH900", "DLH", "Lufthansa", "active")
+        "LH900",
+        "DLH",
+        "Lufthansa",
+        "active",
+    )
 
 
 def test_unknown_status_becomes_unknown_not_a_rejection(store: ObjectStore) -> None:
-    row = read_transformed(store, transform_raw_object(store, _land(store, [_record(flight_status="teleported")])
-                                                       ).transformed_key).to_pylist()[0]  # type: ignore[arg-type]
+    row = read_transformed(
+        store, transform_raw_object(store, _land(store, [_record(flight_status="teleported")])).transformed_key
+    ).to_pylist()[0]  # type: ignore[arg-type]
     assert row["status"] == "unknown"
 
 
 def test_lineage_columns_name_the_raw_file_its_run_and_the_collection(store: ObjectStore) -> None:
     key = _land(store, [_record()])
     row = read_transformed(store, transform_raw_object(store, key).transformed_key).to_pylist()[0]  # type: ignore[arg-type]
-    assert (row["raw_key"], row["run_id"], row["board"], row["board_airport_icao"], row["source"],
-            row["collected_at_utc"]) == (key, "r1", "departures", "EDDF", "aviationstack", FETCHED)
+    assert (
+        row["raw_key"],
+        row["run_id"],
+        row["board"],
+        row["board_airport_icao"],
+        row["source"],
+        row["collected_at_utc"],
+    ) == (key, "r1", "departures", "EDDF", "aviationstack", FETCHED)
 
 
 def test_unparseable_records_go_to_quarantine_with_a_reason_and_the_rest_is_transformed(store: ObjectStore) -> None:
@@ -152,8 +192,10 @@ def test_unparseable_records_go_to_quarantine_with_a_reason_and_the_rest_is_tran
 
 def test_a_record_of_the_wrong_shape_is_quarantined_while_its_neighbours_are_kept(store: ObjectStore) -> None:
     wrong_shape = _record(departure="Frankfurt")
-    key = _land(store, [_record(), wrong_shape, _record(flight={"number": "2", "iata": "LH2", "icao": None,
-                                                                  "codeshared": None})])
+    key = _land(
+        store,
+        [_record(), wrong_shape, _record(flight={"number": "2", "iata": "LH2", "icao": None, "codeshared": None})],
+    )
     result = transform_raw_object(store, key)
     assert (result.records_in, result.rows_out, result.quarantined) == (3, 2, 1)
     entry = json.loads(store.get(RawKey.parse(key).quarantine_key).splitlines()[0])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 import airportsdata
 
@@ -30,7 +30,7 @@ class Airport:
 
 @cache
 def _by_icao() -> dict[str, dict[str, Any]]:
-    return airportsdata.load("ICAO")  # type: ignore[no-any-return]
+    return cast(dict[str, dict[str, Any]], airportsdata.load("ICAO"))
 
 
 @cache

@@ -25,7 +25,9 @@ def open_catalog(settings: Settings) -> duckdb.DuckDBPyConnection:
         raise ConfigError("`flightpipe sql` reads a local data folder; on AWS query Athena or Redshift instead")
     root = store.local_path()
     con = duckdb.connect(":memory:")
-    _layer_view(con, "transformed", f"{root}/{TRANSFORMED}/*/*/[!_.]*.parquet", TRANSFORMED_SCHEMA, store.list(TRANSFORMED))
+    _layer_view(
+        con, "transformed", f"{root}/{TRANSFORMED}/*/*/[!_.]*.parquet", TRANSFORMED_SCHEMA, store.list(TRANSFORMED)
+    )
     _layer_view(con, "processed", f"{root}/{PROCESSED}/*/[!_.]*.parquet", PROCESSED_SCHEMA, store.list(PROCESSED))
     if store.list(QUARANTINE):
         con.execute(
@@ -33,8 +35,10 @@ def open_catalog(settings: Settings) -> duckdb.DuckDBPyConnection:
             " format='newline_delimited', filename=true, union_by_name=true)"
         )
     else:
-        con.execute("CREATE VIEW quarantine AS SELECT NULL::VARCHAR AS raw_key, NULL::BIGINT AS page,"
-                    " NULL::BIGINT AS index, NULL::VARCHAR AS reason, NULL::JSON AS record WHERE false")
+        con.execute(
+            "CREATE VIEW quarantine AS SELECT NULL::VARCHAR AS raw_key, NULL::BIGINT AS page,"
+            " NULL::BIGINT AS index, NULL::VARCHAR AS reason, NULL::JSON AS record WHERE false"
+        )
     warehouse = settings.resolved_warehouse_path()
     if warehouse.exists():
         try:

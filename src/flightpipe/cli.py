@@ -43,8 +43,9 @@ SourceOption = Annotated[str | None, typer.Option("--source", help="Source type,
 DataDirOption = Annotated[str | None, typer.Option("--data-dir", help="Data folder or s3:// URL (default: config).")]
 
 
-def _settings(config: Path | None, airports: str | None = None, source: str | None = None,
-              data_dir: str | None = None) -> Settings:
+def _settings(
+    config: Path | None, airports: str | None = None, source: str | None = None, data_dir: str | None = None
+) -> Settings:
     overrides: dict[str, Any] = {"airports": airports, "data_dir": data_dir}
     if source is not None:
         base = load_settings(config)
@@ -91,8 +92,13 @@ class RichObserver:
 
 def _progress() -> Progress:
     return Progress(
-        TextColumn("[bold]{task.description:<9}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=False, disable=not err.is_terminal,
+        TextColumn("[bold]{task.description:<9}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+        disable=not err.is_terminal,
     )
 
 
@@ -120,19 +126,25 @@ def _print_run(summary: RunSummary) -> None:
 
 @app.command()
 def init(
-    path: Annotated[Path, typer.Option("--path", help="Where to write the starter config.")] = Path(DEFAULT_CONFIG_FILE),
+    path: Annotated[Path, typer.Option("--path", help="Where to write the starter config.")] = Path(
+        DEFAULT_CONFIG_FILE
+    ),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented starter flightpipe.toml (simulated source, local folder, DuckDB)."""
     if path.exists() and not force:
         raise ConfigError(f"{path} already exists; pass --force to overwrite it")
-    path.write_text(resources.files("flightpipe").joinpath("starter.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    path.write_text(
+        resources.files("flightpipe").joinpath("starter.toml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     console.print(f"wrote {path}; run `flightpipe run` to collect yesterday on the simulated source")
 
 
 @app.command()
 def run(
-    date: Annotated[str | None, typer.Option("--date", help="Collection date YYYY-MM-DD (default: yesterday UTC).")] = None,
+    date: Annotated[
+        str | None, typer.Option("--date", help="Collection date YYYY-MM-DD (default: yesterday UTC).")
+    ] = None,
     airports: AirportsOption = None,
     source: SourceOption = None,
     data_dir: DataDirOption = None,
@@ -203,9 +215,14 @@ def runs_list(
         failed = sum(s.state != SUCCEEDED for s in steps)
         source = record.source + (" (simulated)" if record.simulated else "")
         table.add_row(
-            record.run_id, record.kind, record.day, source, _state(record.state),
+            record.run_id,
+            record.kind,
+            record.day,
+            source,
+            _state(record.state),
             f"{len(steps)}" + (f" ([red]{failed} not ok[/])" if failed else ""),
-            str(record.summary.get("records_collected", "")), str(record.summary.get("rows_loaded", "")),
+            str(record.summary.get("records_collected", "")),
+            str(record.summary.get("rows_loaded", "")),
             f"{record.duration_s:.1f} s" if record.duration_s is not None else "",
         )
     ledger.close()
@@ -230,8 +247,13 @@ def runs_show(
         table.add_column(column)
     for step in ledger.steps(record.run_id):
         table.add_row(
-            step.stage, step.target, _state(step.state), _n(step.records_in), _n(step.records_out),
-            _n(step.quarantined), f"{step.duration_s:.2f} s" if step.duration_s is not None else "",
+            step.stage,
+            step.target,
+            _state(step.state),
+            _n(step.records_in),
+            _n(step.records_out),
+            _n(step.quarantined),
+            f"{step.duration_s:.2f} s" if step.duration_s is not None else "",
             step.error or "",
         )
     ledger.close()
@@ -241,8 +263,9 @@ def runs_show(
 def _print_run_record(record: RunRecord) -> None:
     simulated = " [bold magenta](SIMULATED DATA)[/]" if record.simulated else ""
     console.print(f"run [bold]{record.run_id}[/] ({record.kind}) for {record.day}: {_state(record.state)}")
-    console.print(f"  source {record.source}{simulated}; airports {', '.join(record.airports)}; "
-                  f"boards {', '.join(record.boards)}")
+    console.print(
+        f"  source {record.source}{simulated}; airports {', '.join(record.airports)}; boards {', '.join(record.boards)}"
+    )
     console.print(f"  started {record.started_at}, finished {record.finished_at or '-'}, pid {record.pid}")
     if record.error:
         console.print(f"  [red]error[/] {record.error}")
@@ -252,8 +275,13 @@ def _print_run_record(record: RunRecord) -> None:
 
 @app.command()
 def sql(
-    query: Annotated[str, typer.Argument(help="SQL; tables fact_flights, dim_airport, dim_airline, "
-                                         "flight_codeshares; views transformed, processed, quarantine.")],
+    query: Annotated[
+        str,
+        typer.Argument(
+            help="SQL; tables fact_flights, dim_airport, dim_airline, "
+            "flight_codeshares; views transformed, processed, quarantine."
+        ),
+    ],
     output: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
     config: ConfigOption = None,
 ) -> None:
@@ -312,12 +340,23 @@ def summary(
     if "simulated" in sources:
         title += " - SIMULATED DATA (source: simulated)"
     table = Table(title=title)
-    for column in ("airport", "flights", "departures", "arrivals", "cancelled",
-                   f"on-time (dep <= {ON_TIME_MINUTES} min)", "median dep delay"):
+    for column in (
+        "airport",
+        "flights",
+        "departures",
+        "arrivals",
+        "cancelled",
+        f"on-time (dep <= {ON_TIME_MINUTES} min)",
+        "median dep delay",
+    ):
         table.add_column(column, justify="left" if column == "airport" else "right")
     for row in rows:
         table.add_row(
-            row.airport_icao, str(row.movements), str(row.departures), str(row.arrivals), str(row.cancelled),
+            row.airport_icao,
+            str(row.movements),
+            str(row.departures),
+            str(row.arrivals),
+            str(row.cancelled),
             f"{row.on_time_share:.1%}" if row.on_time_share is not None else "-",
             f"{row.median_dep_delay_min:.0f} min" if row.median_dep_delay_min is not None else "-",
         )

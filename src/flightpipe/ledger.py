@@ -104,7 +104,9 @@ class RunRecord:
     def duration_s(self) -> float | None:
         if not self.finished_at:
             return None
-        return (dt.datetime.fromisoformat(self.finished_at) - dt.datetime.fromisoformat(self.started_at)).total_seconds()
+        return (
+            dt.datetime.fromisoformat(self.finished_at) - dt.datetime.fromisoformat(self.started_at)
+        ).total_seconds()
 
 
 def _now() -> str:
@@ -140,23 +142,40 @@ class Ledger:
     # Runs ----------------------------------------------------------------------------------------------
 
     def start_run(
-        self, run_id: str, *, kind: str, day: dt.date, airports: list[str], boards: list[str], source: str,
+        self,
+        run_id: str,
+        *,
+        kind: str,
+        day: dt.date,
+        airports: list[str],
+        boards: list[str],
+        source: str,
         simulated: bool,
     ) -> None:
         with self._tx() as con:
             con.execute(
-                "INSERT INTO runs (run_id, kind, day, airports, boards, source, simulated, state, started_at, pid, host)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (run_id, kind, day.isoformat(), ",".join(airports), ",".join(boards), source, int(simulated),
-                 RUNNING, _now(), os.getpid(), socket.gethostname()),
+                "INSERT INTO runs (run_id, kind, day, airports, boards, source, simulated, state, started_at,"
+                " pid, host) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    run_id,
+                    kind,
+                    day.isoformat(),
+                    ",".join(airports),
+                    ",".join(boards),
+                    source,
+                    int(simulated),
+                    RUNNING,
+                    _now(),
+                    os.getpid(),
+                    socket.gethostname(),
+                ),
             )
 
     def finish_run(self, run_id: str, state: str, *, summary: dict[str, Any], error: str | None = None) -> None:
         with self._tx() as con:
             con.execute(
                 "UPDATE runs SET state = ?, finished_at = ?, summary = ?, error = ? WHERE run_id = ?",
-                (state, _now(), json.dumps(redact_obj(summary), default=str), redact(error) if error else None,
-                 run_id),
+                (state, _now(), json.dumps(redact_obj(summary), default=str), redact(error) if error else None, run_id),
             )
 
     def runs(self, limit: int = 50, day: dt.date | None = None) -> list[RunRecord]:
@@ -204,8 +223,13 @@ class Ledger:
                 for run_id in dead:
                     con.execute(
                         "UPDATE runs SET state = ?, finished_at = ?, error = ? WHERE run_id = ? AND state = ?",
-                        (ABANDONED, _now(), "the process ended without finishing the run (crash or kill)", run_id,
-                         RUNNING),
+                        (
+                            ABANDONED,
+                            _now(),
+                            "the process ended without finishing the run (crash or kill)",
+                            run_id,
+                            RUNNING,
+                        ),
                     )
                     con.execute(
                         "UPDATE steps SET state = ?, error = ? WHERE run_id = ? AND state = ?",
@@ -224,16 +248,34 @@ class Ledger:
             return int(cursor.lastrowid or 0)
 
     def finish_step(
-        self, step_id: int, state: str, *, duration_s: float, records_in: int | None = None,
-        records_out: int | None = None, quarantined: int | None = None, bytes_: int | None = None,
-        detail: dict[str, Any] | None = None, error: str | None = None,
+        self,
+        step_id: int,
+        state: str,
+        *,
+        duration_s: float,
+        records_in: int | None = None,
+        records_out: int | None = None,
+        quarantined: int | None = None,
+        bytes_: int | None = None,
+        detail: dict[str, Any] | None = None,
+        error: str | None = None,
     ) -> None:
         with self._tx() as con:
             con.execute(
                 "UPDATE steps SET state = ?, finished_at = ?, duration_s = ?, records_in = ?, records_out = ?,"
                 " quarantined = ?, bytes = ?, detail = ?, error = ? WHERE step_id = ?",
-                (state, _now(), duration_s, records_in, records_out, quarantined, bytes_,
-                 json.dumps(redact_obj(detail or {}), default=str), redact(error) if error else None, step_id),
+                (
+                    state,
+                    _now(),
+                    duration_s,
+                    records_in,
+                    records_out,
+                    quarantined,
+                    bytes_,
+                    json.dumps(redact_obj(detail or {}), default=str),
+                    redact(error) if error else None,
+                    step_id,
+                ),
             )
 
     def steps(self, run_id: str) -> list[StepRecord]:
@@ -241,10 +283,19 @@ class Ledger:
             rows = self._con.execute("SELECT * FROM steps WHERE run_id = ? ORDER BY step_id", (run_id,)).fetchall()
         return [
             StepRecord(
-                step_id=row["step_id"], run_id=row["run_id"], stage=row["stage"], target=row["target"],
-                state=row["state"], started_at=row["started_at"], finished_at=row["finished_at"],
-                duration_s=row["duration_s"], records_in=row["records_in"], records_out=row["records_out"],
-                quarantined=row["quarantined"], bytes=row["bytes"], detail=json.loads(row["detail"] or "{}"),
+                step_id=row["step_id"],
+                run_id=row["run_id"],
+                stage=row["stage"],
+                target=row["target"],
+                state=row["state"],
+                started_at=row["started_at"],
+                finished_at=row["finished_at"],
+                duration_s=row["duration_s"],
+                records_in=row["records_in"],
+                records_out=row["records_out"],
+                quarantined=row["quarantined"],
+                bytes=row["bytes"],
+                detail=json.loads(row["detail"] or "{}"),
                 error=row["error"],
             )
             for row in rows
@@ -253,10 +304,20 @@ class Ledger:
 
 def _run(row: sqlite3.Row) -> RunRecord:
     return RunRecord(
-        run_id=row["run_id"], kind=row["kind"], day=row["day"], airports=row["airports"].split(","),
-        boards=row["boards"].split(","), source=row["source"], simulated=bool(row["simulated"]),
-        state=row["state"], started_at=row["started_at"], finished_at=row["finished_at"], pid=row["pid"],
-        host=row["host"], error=row["error"], summary=json.loads(row["summary"] or "{}"),
+        run_id=row["run_id"],
+        kind=row["kind"],
+        day=row["day"],
+        airports=row["airports"].split(","),
+        boards=row["boards"].split(","),
+        source=row["source"],
+        simulated=bool(row["simulated"]),
+        state=row["state"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        pid=row["pid"],
+        host=row["host"],
+        error=row["error"],
+        summary=json.loads(row["summary"] or "{}"),
     )
 
 

@@ -21,8 +21,19 @@ _SECRET_HEADER = re.compile(
 )
 _URL_PASSWORD = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^/\s:@]+:)([^@\s/]+)(@)")
 _SECRET_KEYS = frozenset(
-    {"access_key", "api_key", "apikey", "password", "token", "access_token", "client_secret", "secret",
-     "authorization", "x-rapidapi-key", "x-api-key"}
+    {
+        "access_key",
+        "api_key",
+        "apikey",
+        "password",
+        "token",
+        "access_token",
+        "client_secret",
+        "secret",
+        "authorization",
+        "x-rapidapi-key",
+        "x-api-key",
+    }
 )
 
 _registered: set[str] = set()

@@ -112,7 +112,10 @@ class _Steps:
             yield counts
         except BaseException as exc:
             self.ledger.finish_step(
-                step_id, FAILED, duration_s=time.perf_counter() - started, error=f"{type(exc).__name__}: {exc}",
+                step_id,
+                FAILED,
+                duration_s=time.perf_counter() - started,
+                error=f"{type(exc).__name__}: {exc}",
                 **_step_counts(counts),
             )
             with self._lock:
@@ -171,11 +174,20 @@ def _run_locked(
     ledger.mark_abandoned()
     boards = [Board(b) for b in settings.boards]
     ledger.start_run(
-        run_id, kind=kind, day=day, airports=settings.airports, boards=[str(b) for b in boards],
-        source=source.name, simulated=settings.is_simulated,
+        run_id,
+        kind=kind,
+        day=day,
+        airports=settings.airports,
+        boards=[str(b) for b in boards],
+        source=source.name,
+        simulated=settings.is_simulated,
     )
     summary = RunSummary(
-        run_id=run_id, day=day, state=FAILED, source=source.name, simulated=settings.is_simulated,
+        run_id=run_id,
+        day=day,
+        state=FAILED,
+        source=source.name,
+        simulated=settings.is_simulated,
         airports=list(settings.airports),
     )
     steps = _Steps(ledger, run_id, observer)
@@ -205,15 +217,24 @@ def _run_locked(
         ledger.close()
         raise
     summary.duration_s = time.perf_counter() - started
-    ledger.finish_run(run_id, summary.state, summary=summary.as_dict(),
-                      error="; ".join(steps.failed) if steps.failed else None)
+    ledger.finish_run(
+        run_id, summary.state, summary=summary.as_dict(), error="; ".join(steps.failed) if steps.failed else None
+    )
     ledger.close()
     return summary
 
 
 def _collect_and_transform(
-    settings: Settings, store: ObjectStore, source: Source, steps: _Steps, observer: RunObserver, *,
-    day: dt.date, boards: list[Board], run_id: str, as_of: dt.datetime,
+    settings: Settings,
+    store: ObjectStore,
+    source: Source,
+    steps: _Steps,
+    observer: RunObserver,
+    *,
+    day: dt.date,
+    boards: list[Board],
+    run_id: str,
+    as_of: dt.datetime,
 ) -> tuple[list[CollectResult], list[TransformResult]]:
     """Collect every board in parallel; transform each raw file as soon as it lands."""
     tasks = [(icao, board) for icao in settings.airports for board in boards]
@@ -240,16 +261,19 @@ def _collect_and_transform(
                 transformed.append(result)
 
     unsubscribe = store.subscribe(on_landed)
-    workers = [threading.Thread(target=transform_worker, name=f"transform-{i}", daemon=True)
-               for i in range(settings.transform_workers)]
+    workers = [
+        threading.Thread(target=transform_worker, name=f"transform-{i}", daemon=True)
+        for i in range(settings.transform_workers)
+    ]
     for worker in workers:
         worker.start()
     collected: list[CollectResult] = []
     try:
         with ThreadPoolExecutor(max_workers=settings.collect_workers, thread_name_prefix="collect") as pool:
             futures = {
-                pool.submit(_collect_step, store, source, steps, icao=icao, day=day, board=board, run_id=run_id,
-                            as_of=as_of): (icao, board)
+                pool.submit(
+                    _collect_step, store, source, steps, icao=icao, day=day, board=board, run_id=run_id, as_of=as_of
+                ): (icao, board)
                 for icao, board in tasks
             }
             for future in as_completed(futures):
@@ -267,13 +291,21 @@ def _collect_and_transform(
 
 
 def _collect_step(
-    store: ObjectStore, source: Source, steps: _Steps, *, icao: str, day: dt.date, board: Board, run_id: str,
+    store: ObjectStore,
+    source: Source,
+    steps: _Steps,
+    *,
+    icao: str,
+    day: dt.date,
+    board: Board,
+    run_id: str,
     as_of: dt.datetime,
 ) -> CollectResult:
     with steps.step("collect", f"{icao}/{board}") as counts:
         result = collect_board(store, source, icao=icao, day=day, board=board, run_id=run_id, as_of=as_of)
-        counts.update(records_out=result.records, bytes_=result.bytes_written, pages=result.pages,
-                      raw_key=result.raw_key)
+        counts.update(
+            records_out=result.records, bytes_=result.bytes_written, pages=result.pages, raw_key=result.raw_key
+        )
     return result
 
 
@@ -281,15 +313,21 @@ def _transform_step(store: ObjectStore, steps: _Steps, raw_key: str, stage: str 
     key = RawKey.parse(raw_key)
     with steps.step(stage, f"{key.icao}/{key.board}/{key.run_id}") as counts:
         result = transform_raw_object(store, raw_key)
-        counts.update(records_in=result.records_in, records_out=result.rows_out, quarantined=result.quarantined,
-                      bytes_=result.bytes_in, raw_key=raw_key)
+        counts.update(
+            records_in=result.records_in,
+            records_out=result.rows_out,
+            quarantined=result.quarantined,
+            bytes_=result.bytes_in,
+            raw_key=raw_key,
+        )
         if result.corrupt_reason:
             counts["corrupt"] = result.corrupt_reason
     return result
 
 
-def _verify(settings: Settings, store: ObjectStore, steps: _Steps, observer: RunObserver, *, day: dt.date
-            ) -> list[TransformResult]:
+def _verify(
+    settings: Settings, store: ObjectStore, steps: _Steps, observer: RunObserver, *, day: dt.date
+) -> list[TransformResult]:
     """Every raw file of the day (this run's and any earlier, crashed one's) gets transformed."""
     missing = [
         key
@@ -307,24 +345,35 @@ def _verify(settings: Settings, store: ObjectStore, steps: _Steps, observer: Run
     return results
 
 
-def _process(store: ObjectStore, steps: _Steps, observer: RunObserver, flight_dates: list[dt.date]
-             ) -> list[ProcessResult]:
+def _process(
+    store: ObjectStore, steps: _Steps, observer: RunObserver, flight_dates: list[dt.date]
+) -> list[ProcessResult]:
     observer.stage_total("process", len(flight_dates))
     if not flight_dates:
         return []
     target = ",".join(d.isoformat() for d in flight_dates)
     with steps.step("process", target) as counts:
         results = process_flight_dates(store, flight_dates)
-        counts.update(records_in=sum(r.rows_in for r in results), records_out=sum(r.flights_out for r in results),
-                      codeshares=sum(r.codeshares for r in results),
-                      duplicates_merged=sum(r.duplicates_merged for r in results))
+        counts.update(
+            records_in=sum(r.rows_in for r in results),
+            records_out=sum(r.flights_out for r in results),
+            codeshares=sum(r.codeshares for r in results),
+            duplicates_merged=sum(r.duplicates_merged for r in results),
+        )
     for result in results:
         observer.step_done("process", result.flight_date.isoformat(), True)
     return results
 
 
-def _load(settings: Settings, store: ObjectStore, steps: _Steps, observer: RunObserver,
-          flight_dates: list[dt.date], *, run_id: str) -> list[LoadResult]:
+def _load(
+    settings: Settings,
+    store: ObjectStore,
+    steps: _Steps,
+    observer: RunObserver,
+    flight_dates: list[dt.date],
+    *,
+    run_id: str,
+) -> list[LoadResult]:
     observer.stage_total("load", len(flight_dates))
     if not flight_dates:
         return []
@@ -337,8 +386,11 @@ def _load(settings: Settings, store: ObjectStore, steps: _Steps, observer: RunOb
             for flight_date in flight_dates:
                 with steps.step("load", flight_date.isoformat()) as counts:
                     result = load_flight_date(store, warehouse, flight_date, run_id=run_id)
-                    counts.update(records_out=result.rows_loaded, replaced=result.rows_replaced,
-                                  codeshares=result.codeshares_loaded)
+                    counts.update(
+                        records_out=result.rows_loaded,
+                        replaced=result.rows_replaced,
+                        codeshares=result.codeshares_loaded,
+                    )
                 results.append(result)
             return results
         finally:

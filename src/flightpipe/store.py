@@ -10,6 +10,7 @@ which is what drives the transform stage as raw files appear.
 
 from __future__ import annotations
 
+import builtins
 import threading
 import uuid
 from collections.abc import Callable
@@ -110,11 +111,11 @@ class ObjectStore:
         if self._fs.exists(path):
             self._fs.rm_file(path)
 
-    def list(self, prefix: str) -> list[str]:
+    def list(self, prefix: str) -> builtins.list[str]:
         """Visible keys under ``prefix`` (recursive), sorted."""
         return [info.key for info in self.list_info(prefix)]
 
-    def list_info(self, prefix: str) -> list[ObjectInfo]:
+    def list_info(self, prefix: str) -> builtins.list[ObjectInfo]:
         base = self._path(prefix).rstrip("/")
         if not self._fs.exists(base):
             return []
@@ -127,7 +128,7 @@ class ObjectStore:
         ]
         return sorted((i for i in infos if is_visible(i.key)), key=lambda i: i.key)
 
-    def list_dirs(self, prefix: str) -> list[str]:
+    def list_dirs(self, prefix: str) -> builtins.list[str]:
         """Immediate child 'directories' of ``prefix`` (names only), sorted."""
         base = self._path(prefix).rstrip("/")
         if not self._fs.exists(base):

@@ -43,7 +43,10 @@ _SIDE_FIELDS = [
     ("actual_runway", _S),
 ]
 _CODESHARED = pa.struct(
-    [(name, _S) for name in ("airline_name", "airline_iata", "airline_icao", "flight_number", "flight_iata", "flight_icao")]
+    [
+        (name, _S)
+        for name in ("airline_name", "airline_iata", "airline_icao", "flight_number", "flight_iata", "flight_icao")
+    ]
 )
 
 #: The fields of a record flightpipe reads; others (``live``, ...) are ignored.
@@ -100,9 +103,7 @@ def normalise(records: pa.StructArray, ctx: BoardContext) -> Normalised:
     is_codeshare = pc.fill_null(names_operator, False)
 
     flight_date_text = pc.struct_field(records, "flight_date")
-    flight_date = pc.cast(
-        pc.strptime(flight_date_text, format="%Y-%m-%d", unit="s", error_is_null=True), pa.date32()
-    )
+    flight_date = pc.cast(pc.strptime(flight_date_text, format="%Y-%m-%d", unit="s", error_is_null=True), pa.date32())
 
     columns: dict[str, pa.Array] = {
         "flight_date": flight_date,
@@ -115,12 +116,19 @@ def normalise(records: pa.StructArray, ctx: BoardContext) -> Normalised:
         "is_codeshare": is_codeshare,
         "operating_flight_iata": pc.if_else(is_codeshare, op_flight_iata, flight_iata),
         "operating_flight_icao": pc.if_else(is_codeshare, op_flight_icao, flight_icao),
-        "operating_airline_iata": pc.if_else(is_codeshare, _code(pc.struct_field(codeshared, "airline_iata")), airline_iata),
-        "operating_airline_icao": pc.if_else(is_codeshare, _code(pc.struct_field(codeshared, "airline_icao")), airline_icao),
+        "operating_airline_iata": pc.if_else(
+            is_codeshare, _code(pc.struct_field(codeshared, "airline_iata")), airline_iata
+        ),
+        "operating_airline_icao": pc.if_else(
+            is_codeshare, _code(pc.struct_field(codeshared, "airline_icao")), airline_icao
+        ),
     }
     reasons: list[tuple[pa.Array, str]] = [
         (pc.is_null(flight_date), "flight_date missing or not YYYY-MM-DD"),
-        (pc.and_(pc.is_null(flight_iata), pc.is_null(flight_icao)), "flight number missing (flight.iata and flight.icao)"),
+        (
+            pc.and_(pc.is_null(flight_iata), pc.is_null(flight_icao)),
+            "flight number missing (flight.iata and flight.icao)",
+        ),
         (
             pc.and_(pc.is_valid(codeshared), pc.invert(pc.fill_null(names_operator, False))),
             "flight.codeshared names no operating flight",
@@ -168,7 +176,9 @@ def _side(prefix: str, side: pa.Array, label: str) -> tuple[dict[str, pa.Array],
     any_time = None
     for kind in ("scheduled", "estimated", "actual"):
         text = pc.struct_field(side, kind)
-        wall = pc.strptime(pc.utf8_slice_codeunits(text, 0, 19), format="%Y-%m-%dT%H:%M:%S", unit="us", error_is_null=True)
+        wall = pc.strptime(
+            pc.utf8_slice_codeunits(text, 0, 19), format="%Y-%m-%dT%H:%M:%S", unit="us", error_is_null=True
+        )
         columns[f"{prefix}_{kind}_utc"] = _wall_to_utc(wall, tz)
         reasons.append((pc.and_(pc.is_valid(text), pc.is_null(wall)), f"{label}.{kind} is not a timestamp"))
         has = pc.is_valid(wall)

@@ -296,12 +296,7 @@ class SimulatedSource:
     def _board_flights(self, icao: str, day: dt.date, board: Board) -> list[SimFlight]:
         if board is Board.DEPARTURES:
             return list(self._day(day).departures.get(icao, ()))
-        return [
-            f
-            for flight_date in _neighbour_days(day)
-            for f in self._day(flight_date).arrivals.get(icao, ())
-            if f.arr_local_date == day
-        ]
+        return [f for flight_date in _neighbour_days(day) for f in self._day(flight_date).arrivals.get((icao, day), ())]
 
     def _day(self, flight_date: dt.date) -> _DayFlights:
         """The flights of one flight date, generated once and kept in a small LRU cache (thread safe: the
@@ -354,7 +349,7 @@ def expected_processed_rows(
     wanted_boards = {Board(b) for b in boards}
     days = set(collection_dates)
     flights: dict[tuple[dt.date, str, str], SimFlight] = {}
-    for flight_date in sorted({d + dt.timedelta(days=k) for d in days for k in (-1, 0, 1)}):
+    for flight_date in sorted({fd for d in days for fd in _neighbour_days(d)}):
         for f in source._day(flight_date).flights:
             flights.setdefault(f.key, f)
     rows = []
@@ -533,7 +528,7 @@ def _render_aircraft(f: SimFlight) -> dict[str, str] | None:
 
 def _local_label(t: dt.datetime, zone: ZoneInfo) -> str:
     """aviationstack's quirk: the airport's local wall time, labelled as if it were UTC."""
-    return t.astimezone(zone).replace(tzinfo=None).isoformat(timespec="seconds") + "+00:00"
+    return t.astimezone(zone).isoformat()[:19] + "+00:00"
 
 
 # --------------------------------------------------------------------------------------------- season schedule
@@ -554,6 +549,7 @@ class _LegTemplate:
     block_min: int
     aircraft_type: str
     codeshares: tuple[Codeshare, ...]
+    weekdays: frozenset[int]  # Monday = 0; the same weekdays every week, as in a timetable
 
 
 class _NumberBook:
@@ -607,9 +603,12 @@ def _route_legs(seed: int, scale: float, spec: RouteSpec, book: _NumberBook) -> 
     long_haul = distance > _LONG_HAUL_KM
     exact = spec.rotations * scale
     rotations = int(exact) + (1 if _unit(seed, "extra", spec.airline, spec.origin, spec.destination) < exact % 1 else 0)
+    factors = WEEKDAY_FACTORS_LEISURE if airline.leisure else WEEKDAY_FACTORS_BUSINESS
     legs = []
     for index in range(rotations):
         rotation_key = f"{spec.airline}|{spec.origin}|{spec.destination}|{index}"
+        # Drawn per rotation, not per leg: both legs of a rotation fly on the same weekdays.
+        weekdays = frozenset(d for d in range(7) if _unit(seed, "operates", rotation_key, d) < factors[d])
         out_number, back_number = book.pair(airline, long_haul)
         for number, dep, arr, direction in (
             (out_number, spec.origin, spec.destination, "out"),
@@ -622,7 +621,7 @@ def _route_legs(seed: int, scale: float, spec: RouteSpec, book: _NumberBook) -> 
                 dep_tz=_airport(dep).tz, arr_tz=_airport(arr).tz,
                 dep_minute=_draw_departure_minute(rng, dep, arr, block, long_haul), block_min=block,
                 aircraft_type=rng.choice(airline.long_types if long_haul else airline.short_types),
-                codeshares=_draw_codeshares(rng, airline, book),
+                codeshares=_draw_codeshares(rng, airline, book), weekdays=weekdays,
             ))
     return legs
 
@@ -731,26 +730,28 @@ class _DayFlights:
 
     flights: tuple[SimFlight, ...]
     departures: dict[str, tuple[SimFlight, ...]]
-    arrivals: dict[str, tuple[SimFlight, ...]]
+    arrivals: dict[tuple[str, dt.date], tuple[SimFlight, ...]]  # by arrival airport and local arrival date
 
     @classmethod
     def build(cls, flights: Iterable[SimFlight]) -> _DayFlights:
         ordered = tuple(flights)
         departures: dict[str, list[SimFlight]] = {}
-        arrivals: dict[str, list[SimFlight]] = {}
+        arrivals: dict[tuple[str, dt.date], list[SimFlight]] = {}
         for f in ordered:
             departures.setdefault(f.dep_icao, []).append(f)
-            arrivals.setdefault(f.arr_icao, []).append(f)
-        return cls(ordered, {k: tuple(v) for k, v in departures.items()}, {k: tuple(v) for k, v in arrivals.items()})
+            arrivals.setdefault((f.arr_icao, f.arr_local_date), []).append(f)
+        return cls(
+            ordered,
+            {icao: tuple(group) for icao, group in departures.items()},
+            {key: tuple(group) for key, group in arrivals.items()},
+        )
 
 
 def _generate_day(seed: int, templates: Sequence[_LegTemplate], flight_date: dt.date) -> list[SimFlight]:
     flights = []
     weekday = flight_date.weekday()
     for t in templates:
-        factors = WEEKDAY_FACTORS_LEISURE if t.airline.leisure else WEEKDAY_FACTORS_BUSINESS
-        # Keyed by rotation, not leg: both legs of a rotation fly on the same weekdays, every week.
-        if _unit(seed, "operates", t.rotation_key, weekday) >= factors[weekday]:
+        if weekday not in t.weekdays:
             continue
         flight = _fly(seed, t, flight_date)
         if flight is not None:
@@ -760,7 +761,9 @@ def _generate_day(seed: int, templates: Sequence[_LegTemplate], flight_date: dt.
 
 def _scheduled_times(t: _LegTemplate, flight_date: dt.date) -> tuple[dt.datetime, dt.datetime] | None:
     """Scheduled departure and arrival (UTC) on ``flight_date``, moved by up to 4 h on dates where the
-    template's time would break the curfew (offsets between zones change with DST); None if nothing fits."""
+    template's time would break the curfew (offsets between zones change with DST); None if nothing fits.
+    The arrival's local date is the flight date or the day after, never earlier or later, which is what lets
+    a board be assembled from two flight dates (``_neighbour_days``)."""
     for shift in _SCHEDULE_SHIFTS:
         minute = t.dep_minute + shift
         if not 0 <= minute < 24 * 60:
@@ -769,7 +772,8 @@ def _scheduled_times(t: _LegTemplate, flight_date: dt.date) -> tuple[dt.datetime
         if departure is None:
             continue
         arrival = departure + dt.timedelta(minutes=t.block_min)
-        if _valid_local(departure, t.dep_tz) and _valid_local(arrival, t.arr_tz):
+        days_later = (arrival.astimezone(_zone(t.arr_tz)).date() - flight_date).days
+        if days_later in (0, 1) and _valid_local(departure, t.dep_tz) and _valid_local(arrival, t.arr_tz):
             return departure, arrival
     return None
 
@@ -908,8 +912,9 @@ def _check_aware(as_of: dt.datetime) -> None:
 
 
 def _neighbour_days(day: dt.date) -> tuple[dt.date, ...]:
-    """Flight dates whose flights can touch local date ``day`` somewhere (long haul crosses midnight)."""
-    return (day - dt.timedelta(days=1), day, day + dt.timedelta(days=1))
+    """The flight dates whose flights can arrive on local date ``day``: that day and the day before (overnight
+    flights); ``_scheduled_times`` guarantees no flight arrives later than the day after its flight date."""
+    return (day - dt.timedelta(days=1), day)
 
 
 @cache

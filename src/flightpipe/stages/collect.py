@@ -52,4 +52,6 @@ def collect_board(
     data = envelope.to_bytes()
     store.put(key.key, data)
     failpoint("collect.after_write")
-    return CollectResult(raw_key=key.key, records=fetched.record_count, pages=len(fetched.pages), bytes_written=len(data))
+    return CollectResult(
+        raw_key=key.key, records=fetched.record_count, pages=len(fetched.pages), bytes_written=len(data)
+    )

@@ -30,4 +30,6 @@ def acquire(lock: FileLock, what: str) -> None:
     try:
         lock.acquire()
     except Timeout:
-        raise LockBusy(f"{what}: another flightpipe process holds {lock.lock_file}; try again when it is done") from None
+        raise LockBusy(
+            f"{what}: another flightpipe process holds {lock.lock_file}; try again when it is done"
+        ) from None

@@ -70,8 +70,9 @@ def read_transformed_rows(store: ObjectStore, keys: list[str], flight_dates: lis
         try:
             table = pq.read_table(io.BytesIO(store.get(key)), schema=TRANSFORMED_SCHEMA)
         except (pa.ArrowInvalid, OSError) as exc:
-            raise ProcessError(f"transformed file {key} is unreadable ({exc}); delete it and run again to "
-                               "transform its raw file anew") from exc
+            raise ProcessError(
+                f"transformed file {key} is unreadable ({exc}); delete it and run again to transform its raw file anew"
+            ) from exc
         tables.append(table.filter(pc.is_in(table.column("flight_date"), value_set=date_set)))
     if not tables:
         return TRANSFORMED_SCHEMA.empty_table()
@@ -134,5 +135,8 @@ def read_partition(store: ObjectStore, flight_date: dt.date) -> pa.Table:
 
 
 def processed_flight_dates(store: ObjectStore) -> list[dt.date]:
-    return [dt.date.fromisoformat(name.removeprefix("flight-date=")) for name in store.list_dirs(PROCESSED)
-            if name.startswith("flight-date=")]
+    return [
+        dt.date.fromisoformat(name.removeprefix("flight-date="))
+        for name in store.list_dirs(PROCESSED)
+        if name.startswith("flight-date=")
+    ]

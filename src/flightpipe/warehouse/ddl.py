@@ -25,9 +25,7 @@ def duckdb_type(type_: pa.DataType) -> str:
 
 
 def create_table_sql(name: str, schema: pa.Schema, primary_key: tuple[str, ...] = ()) -> str:
-    columns = [
-        f"    {field.name} {duckdb_type(field.type)}{'' if field.nullable else ' NOT NULL'}" for field in schema
-    ]
+    columns = [f"    {field.name} {duckdb_type(field.type)}{'' if field.nullable else ' NOT NULL'}" for field in schema]
     if primary_key:
         columns.append(f"    PRIMARY KEY ({', '.join(primary_key)})")
     return f"CREATE TABLE IF NOT EXISTS {name} (\n" + ",\n".join(columns) + "\n)"

@@ -7,6 +7,7 @@ the same rows.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from pathlib import Path
 
@@ -101,10 +102,8 @@ class DuckDBWarehouse:
             failpoint("load.before_commit")
             con.execute("COMMIT")
         except duckdb.Error as exc:
-            try:
+            with contextlib.suppress(duckdb.Error):  # the transaction may never have begun
                 con.execute("ROLLBACK")
-            except duckdb.Error:
-                pass  # the transaction never began; nothing to undo
             raise LoadError(f"loading flight date {flight_date} failed; the previous rows are intact: {exc}") from exc
         finally:
             con.unregister("staged_flights")

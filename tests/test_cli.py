@@ -1,0 +1,114 @@
+"""The command line as a user runs it: a real process, real exit codes, real output."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DAY1, DAY2 = "2026-06-08", "2026-06-09"
+
+
+def flightpipe(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("FLIGHTPIPE")}
+    base.update(COLUMNS="200", **(env or {}))
+    return subprocess.run([sys.executable, "-m", "flightpipe.cli", *args], cwd=cwd, env=base, capture_output=True,
+                          text=True, timeout=300, check=False)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with a config for one small airport and two days already backfilled."""
+    folder = tmp_path_factory.mktemp("project")
+    assert flightpipe("init", cwd=folder).returncode == 0
+    config = folder / "flightpipe.toml"
+    config.write_text(config.read_text().replace('airports = ["EDDB", "EDDM", "EDDH", "EDDL", "EDDF"]',
+                                                 'airports = ["EDDH"]'))
+    result = flightpipe("backfill", "--start", DAY1, "--end", DAY2, cwd=folder)
+    assert result.returncode == 0, result.stderr
+    return folder
+
+
+def test_init_writes_a_commented_starter_config_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    assert flightpipe("init", cwd=tmp_path).returncode == 0
+    text = (tmp_path / "flightpipe.toml").read_text()
+    assert 'type = "simulated"' in text and text.startswith("# flightpipe configuration")
+    again = flightpipe("init", cwd=tmp_path)
+    assert again.returncode == 2 and "already exists; pass --force" in again.stderr
+
+
+def test_backfill_runs_each_day_and_says_the_data_is_simulated(project: Path) -> None:
+    listing = flightpipe("runs", cwd=project)
+    assert listing.returncode == 0
+    assert listing.stdout.count("backfill") == 2 and "simulated" in listing.stdout
+
+
+def test_backfill_skips_complete_days_unless_forced(project: Path) -> None:
+    skipped = flightpipe("backfill", "--start", DAY1, "--end", DAY2, cwd=project)
+    assert skipped.returncode == 0
+    assert f"skip {DAY1}: already complete" in skipped.stdout and f"skip {DAY2}" in skipped.stdout
+    forced = flightpipe("backfill", "--start", DAY2, "--end", DAY2, "--force", cwd=project)
+    assert forced.returncode == 0 and "succeeded run" in forced.stdout and "(SIMULATED DATA)" in forced.stdout
+
+
+def test_runs_show_lists_every_step_of_a_run(project: Path) -> None:
+    listing = flightpipe("runs", "--limit", "1", cwd=project).stdout
+    run_id = next(word for line in listing.splitlines() for word in line.split("│") if "Z-" in word).strip()
+    shown = flightpipe("runs", "show", run_id, cwd=project)
+    assert shown.returncode == 0
+    for stage in ("collect", "transform", "process", "load"):
+        assert stage in shown.stdout
+    assert "(SIMULATED DATA)" in shown.stdout
+
+
+def test_sql_queries_the_warehouse_and_the_layer_views(project: Path) -> None:
+    result = flightpipe("sql", "SELECT (SELECT count(*) FROM fact_flights) AS facts, "
+                        "(SELECT count(*) FROM processed) AS processed, (SELECT count(*) FROM transformed) AS t, "
+                        "(SELECT count(*) FROM quarantine) AS q, (SELECT DISTINCT source FROM fact_flights) AS s",
+                        "--format", "json", cwd=project)
+    assert result.returncode == 0, result.stderr
+    [row] = json.loads(result.stdout)
+    assert row["facts"] == row["processed"] > 300 and row["t"] > row["facts"] and row["q"] == 0
+    assert row["s"] == "simulated"
+
+
+def test_sql_cannot_change_the_warehouse(project: Path) -> None:
+    result = flightpipe("sql", "DELETE FROM fact_flights", cwd=project)
+    assert result.returncode == 2 and "query failed" in result.stderr
+
+
+def test_summary_prints_each_airport_and_labels_simulated_data(project: Path) -> None:
+    result = flightpipe("summary", "--start", DAY1, "--end", DAY2, cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert "SIMULATED DATA" in result.stdout and "EDDH" in result.stdout and "on-time" in result.stdout
+
+
+def test_run_with_a_non_iso_date_exits_2_and_says_the_format(tmp_path: Path) -> None:
+    result = flightpipe("run", "--date", "08/06/2026", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "--date must be an ISO date (YYYY-MM-DD), got '08/06/2026'" in result.stderr
+
+
+def test_run_with_an_unknown_airport_names_the_key(tmp_path: Path) -> None:
+    result = flightpipe("run", "--date", DAY1, "--airports", "EDDF,XXXX", cwd=tmp_path)
+    assert result.returncode == 2 and "airports: 'XXXX' is not an ICAO code known to airportsdata" in result.stderr
+
+
+def test_run_of_a_future_day_is_refused(tmp_path: Path) -> None:
+    result = flightpipe("run", "--date", "2999-01-01", cwd=tmp_path)
+    assert result.returncode == 2 and "is in the future" in result.stderr
+
+
+def test_backfill_with_end_before_start_is_refused(tmp_path: Path) -> None:
+    result = flightpipe("backfill", "--start", DAY2, "--end", DAY1, cwd=tmp_path)
+    assert result.returncode == 2 and f"--end {DAY1} is before --start {DAY2}" in result.stderr
+
+
+def test_help_lists_every_command(tmp_path: Path) -> None:
+    result = flightpipe("--help", cwd=tmp_path)
+    for command in ("init", "run", "backfill", "runs", "sql", "summary"):
+        assert command in result.stdout
