@@ -94,7 +94,7 @@ def test_same_seed_renders_identical_pages_in_new_instances_and_processes() -> N
     assert board_digest(7) == in_process
     assert board_digest(8) != in_process
     # A fresh interpreter with another hash salt must agree: the model never relies on hash().
-    code = "import tests_helper" if False else (
+    code = (
         "import datetime as dt, hashlib, json\n"
         "from flightpipe.layout import Board\n"
         "from flightpipe.sources.simulated import SimulatedSource\n"
@@ -182,7 +182,6 @@ def test_codeshare_records_have_exactly_the_keys_of_the_real_sample(source: Simu
     # The sample's aircraft is null; aviationstack documents its object as these four keys.
     expected["aircraft"] = {"registration": None, "iata": None, "icao": None, "icao24": None}
     assert key_tree(codeshare) == expected
-    assert key_tree(sample[0]) == {**expected, "aircraft": None} or sample[0]["aircraft"] is None
     shared = codeshare["flight"]["codeshared"]
     assert all(value == value.lower() for value in shared.values())
     operator = next(r for r in ours if r["flight"]["iata"].lower() == shared["flight_iata"])
@@ -329,7 +328,7 @@ def test_a_cancellation_shows_three_hours_before_the_scheduled_departure(source:
 
     def status(as_of: dt.datetime) -> str:
         recs = records(source, "EDDF", Board.DEPARTURES, as_of=as_of)
-        return next(r["flight_status"] for r in recs if r["flight"]["iata"] == f.flight_iata)
+        return str(next(r["flight_status"] for r in recs if r["flight"]["iata"] == f.flight_iata))
 
     notice = f.dep_scheduled - dt.timedelta(hours=3)
     assert status(notice - dt.timedelta(minutes=1)) == "scheduled"

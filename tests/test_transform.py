@@ -1,16 +1,21 @@
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import zoneinfo
 from pathlib import Path
 
 import pyarrow.compute as pc
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from flightpipe.layout import Board, RawKey
 from flightpipe.schema import TRANSFORMED_SCHEMA
 from flightpipe.stages.transform import is_transformed, read_transformed, transform_raw_object
 from flightpipe.store import ObjectStore
+from tests.conftest import FIXTURE_SAMPLE_PAGE
 from tests.sample_envelopes import land, land_sample_by_departure_airport
 
 FETCHED = dt.datetime(2026, 3, 30, 6, 0, tzinfo=dt.UTC)
@@ -231,3 +236,53 @@ def test_an_empty_board_gives_an_empty_parquet_twin(store: ObjectStore) -> None:
     result = transform_raw_object(store, _land(store, []))
     assert (result.records_in, result.rows_out) == (0, 0)
     assert pc.sum(read_transformed(store, result.transformed_key).column("dep_delay_min")).as_py() is None  # type: ignore[arg-type]
+
+
+def test_an_ambiguous_wall_time_at_the_autumn_dst_switch_takes_the_earlier_instant(store: ObjectStore) -> None:
+    # 2026-10-25 02:30 happens twice in Europe/Berlin (+02:00, then +01:00): the record cannot say which.
+    record = _record(flight_date="2026-10-25",
+                     departure={**_record()["departure"], "scheduled": "2026-10-25T02:30:00+00:00"})  # type: ignore[dict-item]
+    key = land(store, [record], icao="EDDF", day=dt.date(2026, 10, 25), board=Board.DEPARTURES, run_id="r1",
+               fetched_at=FETCHED)
+    row = read_transformed(store, transform_raw_object(store, key).transformed_key).to_pylist()[0]  # type: ignore[arg-type]
+    assert row["dep_scheduled_utc"] == dt.datetime(2026, 10, 25, 0, 30, tzinfo=dt.UTC)
+
+
+_CORRUPTIONS = {
+    "no flight date": lambda r: r.update(flight_date=None),
+    "bad date": lambda r: r.update(flight_date="19/07/2023"),
+    "bad time": lambda r: r["departure"].update(scheduled="25:99"),
+    "no number": lambda r: r.update(flight={"number": None, "iata": None, "icao": None, "codeshared": None}),
+    "wrong shape": lambda r: r.update(arrival="LHR"),
+    "not an object": lambda r: (r.clear(), None)[1],
+    "no departure airport": lambda r: r["departure"].update(icao=None),
+}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.one_of(st.none(), st.sampled_from(sorted(_CORRUPTIONS))), min_size=1, max_size=40))
+def test_records_in_equal_records_out_plus_quarantined_and_quarantine_holds_exactly_the_corrupted(
+    tmp_path_factory: pytest.TempPathFactory, plan: list[str | None]
+) -> None:
+    store = ObjectStore(str(tmp_path_factory.mktemp("conservation")))
+    page = json.loads(FIXTURE_SAMPLE_PAGE.read_text())
+    ekch = [r for r in page["data"] if r["departure"]["icao"] == "EKCH"]
+    records: list[object] = []
+    for i, corruption in enumerate(plan):
+        record = copy.deepcopy(ekch[i % len(ekch)])
+        if corruption == "not an object":
+            records.append("garbage")
+            continue
+        if corruption is not None:
+            _CORRUPTIONS[corruption](record)
+        records.append(record)
+    key = land(store, records, icao="EKCH", day=dt.date(2023, 7, 19), board=Board.DEPARTURES,  # type: ignore[arg-type]
+               run_id="p", fetched_at=FETCHED, page_size=7)
+    result = transform_raw_object(store, key)
+    assert result.records_in == len(plan) == result.rows_out + result.quarantined
+    quarantined_positions = set()
+    if store.exists(RawKey.parse(key).quarantine_key):
+        for line in store.get(RawKey.parse(key).quarantine_key).splitlines():
+            entry = json.loads(line)
+            quarantined_positions.add(entry["page"] * 7 + entry["index"])
+    assert quarantined_positions == {i for i, c in enumerate(plan) if c is not None}

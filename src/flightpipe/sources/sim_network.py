@@ -57,7 +57,6 @@ _ONEWORLD: tuple[tuple[str, int], ...] = (
 )
 _SKYTEAM: tuple[tuple[str, int], ...] = (("AF", 4), ("KL", 4), ("DL", 4), ("KE", 1), ("KQ", 1), ("AM", 1), ("VS", 1))
 
-_NARROW = ("A320", "A20N", "A321", "A319")
 _LH_SHORT = ("A320", "A20N", "A321", "A21N", "A319", "CRJ9", "E190")
 _LH_LONG = ("B748", "A359", "A388", "A346", "B744", "A333", "A343")
 
@@ -259,7 +258,8 @@ _EDDM: _Routes = (
     ("EN", 3, "LIPX LIRQ"), ("EN", 2, "LIPE LIPZ LIMF LIRN LIBD LIMJ"),
     ("EW", 1, "LEPA GCLP HEGN"),
     ("4Y", 1, "LEPA LGIR HEGN LTAI KMCO"), ("DE", 1, "LEPA HEGN LGKO LGIR LTAI GCLP GCTS"),
-    ("UA", 1, "KEWR KIAH KSFO KIAD KORD KDEN"), ("AC", 1, "CYYZ CYUL CYVR"), ("CX", 1, "VHHH"), ("TG", 1, "VTBS"), ("DL", 1, "KATL KJFK"),
+    ("UA", 1, "KEWR KIAH KSFO KIAD KORD KDEN"), ("AC", 1, "CYYZ CYUL CYVR"), ("CX", 1, "VHHH"),
+    ("TG", 1, "VTBS"), ("DL", 1, "KATL KJFK"),
     ("AA", 1, "KDFW KPHL"), ("NH", 1, "RJTT"), ("SQ", 1, "WSSS"), ("TK", 5, "LTFM"), ("PC", 3, "LTFJ"),
     ("OS", 4, "LOWW"), ("LX", 3, "LSZH"), ("TP", 2, "LPPT"), ("LO", 2, "EPWA"), ("SK", 2, "EKCH"),
     ("SK", 1, "ESSA ENGM"), ("A3", 2, "LGAV"), ("A3", 1, "LGTS"), ("EK", 3, "OMDB"), ("QR", 3, "OTHH"),
@@ -282,13 +282,15 @@ _EDDL: _Routes = (
     ("IB", 1, "LEMD"), ("TP", 2, "LPPT"), ("AY", 2, "EFHK"), ("SK", 2, "EKCH"), ("LO", 2, "EPWA"),
     ("TK", 5, "LTFM"), ("PC", 5, "LTFJ"), ("XQ", 6, "LTAI"), ("XQ", 2, "LTBJ"),
     ("XQ", 1, "LTAC LTAF LTFE LTBS LTCG LTAU LTAJ LTCC"),
-    ("DE", 2, "LEPA"), ("DE", 1, "LGIR HEGN GCLP GCTS LPFR LTAI LGKO LGRP GCFV GCRR LGSA LCLK"), ("4Y", 1, "LEPA HEGN"),
+    ("DE", 2, "LEPA"), ("DE", 1, "LGIR HEGN GCLP GCTS LPFR LTAI LGKO LGRP GCFV GCRR LGSA LCLK"),
+    ("4Y", 1, "LEPA HEGN"),
     ("X3", 2, "LEPA"), ("X3", 1, "HEGN LTAI GCLP GCTS GCFV LGIR LGKO LPFR HEMA LGRP LDSP LTBJ"),
     ("XC", 2, "LTAI"), ("XC", 1, "LTBJ LTFE HEGN"),
     ("W6", 1, "LHBP LROP LBSF LRCL EPKT LYBE LWSK"), ("VY", 3, "LEBL"), ("U2", 1, "EGKK LSGG EGGW"),
     ("EK", 2, "OMDB"), ("QR", 2, "OTHH"), ("EY", 1, "OMAA"), ("EI", 3, "EIDW"), ("A3", 2, "LGAV"),
     ("SN", 2, "EBBR"), ("LY", 2, "LLBG"), ("JU", 1, "LYBE"), ("MS", 1, "HECA"), ("BT", 1, "EVRA"),
-    ("AZ", 2, "LIRF"), ("OU", 1, "LDZA"), ("AT", 1, "GMMN"), ("DL", 1, "KATL"), ("UA", 1, "KEWR"), ("AC", 1, "CYYZ"),
+    ("AZ", 2, "LIRF"), ("OU", 1, "LDZA"), ("AT", 1, "GMMN"), ("DL", 1, "KATL"), ("UA", 1, "KEWR"),
+    ("AC", 1, "CYYZ"),
 )
 
 _EDDB: _Routes = (
@@ -319,10 +321,14 @@ _EDDH: _Routes = (
     ("BA", 4, "EGLL"), ("KL", 5, "EHAM"), ("AF", 4, "LFPG"), ("SK", 3, "EKCH"), ("SK", 2, "ESSA ENGM"),
     ("AY", 2, "EFHK"), ("LO", 2, "EPWA"), ("LX", 4, "LSZH"), ("OS", 3, "LOWW"), ("SN", 3, "EBBR"),
     ("TK", 5, "LTFM"), ("PC", 3, "LTFJ"), ("XQ", 3, "LTAI"), ("XQ", 1, "LTBJ LTAC LTFE"), ("EK", 2, "OMDB"),
-    ("TP", 1, "LPPT"), ("IB", 1, "LEMD"), ("VY", 2, "LEBL"), ("EI", 1, "EIDW"), ("U2", 2, "EGKK"), ("U2", 1, "LFSB EGGW"),
-    ("FR", 1, "LIME LEPA EIDW LEMG LIRA LEAL LPPR EPKK LIPE"), ("DE", 1, "LEPA HEGN LTAI GCLP LGIR GCTS LPFR LGKO LGRP"), ("BT", 2, "EVRA"),
-    ("A3", 1, "LGAV"), ("QR", 1, "OTHH"), ("W6", 1, "LHBP LBSF LROP LRCL LWSK EPKT"), ("X3", 1, "LEPA HEGN LTAI GCLP GCTS GCFV LGKO"),
-    ("4Y", 1, "LEPA"), ("LY", 1, "LLBG"), ("AZ", 1, "LIRF"), ("JU", 1, "LYBE"), ("EY", 1, "OMAA"), ("UA", 1, "KEWR"),
+    ("TP", 1, "LPPT"), ("IB", 1, "LEMD"), ("VY", 2, "LEBL"), ("EI", 1, "EIDW"), ("U2", 2, "EGKK"),
+    ("U2", 1, "LFSB EGGW"),
+    ("FR", 1, "LIME LEPA EIDW LEMG LIRA LEAL LPPR EPKK LIPE"),
+    ("DE", 1, "LEPA HEGN LTAI GCLP LGIR GCTS LPFR LGKO LGRP"), ("BT", 2, "EVRA"),
+    ("A3", 1, "LGAV"), ("QR", 1, "OTHH"), ("W6", 1, "LHBP LBSF LROP LRCL LWSK EPKT"),
+    ("X3", 1, "LEPA HEGN LTAI GCLP GCTS GCFV LGKO"),
+    ("4Y", 1, "LEPA"), ("LY", 1, "LLBG"), ("AZ", 1, "LIRF"), ("JU", 1, "LYBE"), ("EY", 1, "OMAA"),
+    ("UA", 1, "KEWR"),
 )
 
 #: Routes by modelled airport. Order matters only for flight-number allocation (stable across days).

@@ -42,7 +42,6 @@ import datetime as dt
 import hashlib
 import math
 import random
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -69,7 +68,7 @@ from flightpipe.sources.sim_network import (
     route_specs,
 )
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 #: Local minutes after midnight, inclusive at both ends: no time may fall in [00:30, 04:30].
 CURFEW_START_MIN = 30
@@ -83,16 +82,18 @@ _DIVERT_PROBABILITY = 0.002
 _CODESHARE_PROBABILITY = 0.40
 _AIRCRAFT_KNOWN_PROBABILITY = 0.9
 _CANCELLATION_NOTICE = dt.timedelta(hours=3)
-_MAX_FLIGHT_NUMBER = 9999
+#: Real flight numbers have at most four digits; only scales above about 3 need more (see ``_NumberBook``).
+_MAX_FLIGHT_NUMBER = 99999
+_MAX_SCALE = 20.0
 #: Offsets (minutes) tried, in order, when a scheduled time breaks the curfew on one particular date.
 _SCHEDULE_SHIFTS = tuple(s for k in range(0, 241, 15) for s in ((k, -k) if k else (0,)))
 #: Two dates, winter and summer, on which a season schedule's times are checked (DST shifts local times).
 _REFERENCE_DATES = (dt.date(2024, 1, 17), dt.date(2024, 7, 17))
-_DAY_CACHE_SIZE = 48
+_DAY_CACHE_SIZE = 8
 
 # Local hour -> relative weight: departures peak in the morning and evening banks, arrivals follow them.
-_DEP_HOUR_WEIGHTS = {5: 2, 6: 9, 7: 10, 8: 8, 9: 6, 10: 6, 11: 6, 12: 5, 13: 6, 14: 6, 15: 6, 16: 7, 17: 8,
-                     18: 9, 19: 8, 20: 6, 21: 3, 22: 1}
+_DEP_HOUR_WEIGHTS = {5: 2, 6: 13, 7: 13, 8: 9, 9: 6, 10: 5, 11: 5, 12: 4, 13: 5, 14: 5, 15: 6, 16: 7, 17: 9,
+                     18: 10, 19: 8, 20: 6, 21: 3, 22: 1}
 _ARR_HOUR_WEIGHTS = {5: 1, 6: 3, 7: 6, 8: 8, 9: 8, 10: 7, 11: 6, 12: 6, 13: 6, 14: 6, 15: 6, 16: 6, 17: 7,
                      18: 7, 19: 8, 20: 8, 21: 8, 22: 5}
 
@@ -231,9 +232,10 @@ def status_at(flight: SimFlight, as_of: dt.datetime) -> Status:
 def board_view(flight: SimFlight, board: Board, as_of: dt.datetime) -> BoardView:
     """What ``board`` says about ``flight`` at ``as_of``: the board's own side in full, the other side partial
     (see the module docstring). Shared by the renderer and the ground truth, so both describe one model."""
+    status = status_at(flight, as_of)
     if board is Board.DEPARTURES:
-        return BoardView(status_at(flight, as_of), _dep_side_full(flight, as_of), _arr_side_projected(flight, as_of))
-    return BoardView(status_at(flight, as_of), _dep_side_seen_from_arrival(flight, as_of), _arr_side_full(flight, as_of))
+        return BoardView(status, _dep_side_full(flight, as_of), _arr_side_projected(flight, as_of))
+    return BoardView(status, _dep_side_seen_from_arrival(flight, as_of), _arr_side_full(flight, as_of))
 
 
 # --------------------------------------------------------------------------------------------- the source
@@ -243,8 +245,9 @@ class SimulatedSource:
     """A ``Source`` that renders aviationstack pages of the simulated network, deterministically for a seed.
 
     ``scale`` multiplies every route's daily rotations (fractions resolved by a stable draw per route), so
-    ``scale=0.1`` gives a tenth of the traffic for fast tests. It is limited to (0, 3]: above that, airlines run
-    out of four-digit flight numbers. ``page_size`` is aviationstack's ``limit`` (100 below the Professional plan).
+    ``scale=0.1`` gives a tenth of the traffic for fast tests. Up to about 3 every flight number has at most
+    four digits, as real ones do; larger scales (up to 20, for stress tests) run into five-digit numbers.
+    ``page_size`` is aviationstack's ``limit`` (100 below the Professional plan).
     """
 
     name = "simulated"
@@ -253,8 +256,8 @@ class SimulatedSource:
     def __init__(self, seed: int = 20240601, page_size: int = 100, scale: float = 1.0) -> None:
         if page_size < 1:
             raise ValueError(f"page_size must be at least 1, got {page_size}")
-        if not 0 < scale <= 3:
-            raise ValueError(f"scale must be in (0, 3], got {scale}")
+        if not 0 < scale <= _MAX_SCALE:
+            raise ValueError(f"scale must be in (0, {_MAX_SCALE:g}], got {scale}")
         self.seed = seed
         self.page_size = page_size
         self.scale = scale
@@ -555,8 +558,8 @@ class _LegTemplate:
 class _NumberBook:
     """Hands out flight numbers in catalogue order: an even/odd pair per rotation (out and back, as LH400 and
     LH401) from the airline's short- or long-haul range, single codeshare numbers from its marketing range.
-    A number already taken (a range ran into the next one) is skipped, so numbers never repeat; running past
-    four digits is an error."""
+    A number already taken (a range ran into the next one) is skipped, so numbers never repeat. At scales
+    above about 3 the big airlines run past four digits: unrealistic, but it keeps every flight distinct."""
 
     def __init__(self) -> None:
         self._next: dict[tuple[str, str], int] = {}
@@ -581,7 +584,7 @@ class _NumberBook:
 
     def _claim(self, airline_iata: str, number: int) -> int:
         if number > _MAX_FLIGHT_NUMBER:
-            raise ValueError(f"{airline_iata} ran out of four-digit flight numbers: lower the simulated scale")
+            raise ValueError(f"{airline_iata} ran out of flight numbers: lower the simulated source's scale")
         self._used.add((airline_iata, number))
         return number
 
@@ -898,11 +901,8 @@ def _registration(pattern: str, airline_iata: str, aircraft_type: str, tail: int
 
 # --------------------------------------------------------------------------------------------- small helpers
 
-_ICAO = re.compile(r"^[A-Z]{4}$")
-
-
 def _check_airport(icao: str) -> None:
-    if not _ICAO.match(icao) or not is_known_icao(icao):
+    if not is_known_icao(icao):
         raise ValueError(f"unknown airport {icao!r}: the simulated source serves ICAO codes known to airportsdata")
 
 
