@@ -267,3 +267,28 @@ def test_killed_during_a_stage_then_run_again_gives_the_clean_run_warehouse(
     assert _warehouse_snapshot(load_settings(data_dir=str(data_dir))) == clean_run_snapshot
     runs = Ledger(data_dir / "ledger.sqlite").runs()
     assert [r.state for r in runs] == ["succeeded", "abandoned"]
+
+
+def test_one_failing_board_leaves_the_run_partial_and_the_others_loaded(tmp_path: Path) -> None:
+    from flightpipe.errors import SourceError
+
+    settings = _settings(tmp_path / "data", "EDDH,EDDL")
+
+    class EddlDown:
+        name, format = "simulated", "aviationstack"
+
+        def __init__(self) -> None:
+            self.inner = SimulatedSource(seed=1)
+
+        def fetch_board(self, icao: str, day: dt.date, board: Board, *, as_of: dt.datetime) -> FetchedBoard:
+            if icao == "EDDL" and board == Board.ARRIVALS:
+                raise SourceError("EDDL arrivals: HTTP 503 from the source")
+            return self.inner.fetch_board(icao, day, board, as_of=as_of)
+
+    summary = run_day(settings, DAYS[0], clock=_clock(), source=EddlDown())
+    assert summary.state == "partial"
+    assert summary.failed_steps == ["collect EDDL/arrivals: SourceError: EDDL arrivals: HTTP 503 from the source"]
+    assert summary.raw_files == 3 and summary.rows_loaded > 0
+    run = Ledger(settings.resolved_ledger_path()).runs()[0]
+    assert run.state == "partial" and not Ledger(settings.resolved_ledger_path()).is_day_complete(
+        DAYS[0], settings.airports, ["departures", "arrivals"])

@@ -56,19 +56,32 @@ def _side(prefix: str, with_baggage: bool = False) -> list[pa.Field]:
     return fields
 
 
+def _flight() -> list[pa.Field]:
+    """The flight number and airline a record names (in processed rows: the operating flight's)."""
+    return [
+        pa.field("flight_date", pa.date32(), nullable=False),
+        *(
+            pa.field(name, pa.string())
+            for name in ("flight_iata", "flight_icao", "flight_number", "airline_iata", "airline_icao", "airline_name")
+        ),
+    ]
+
+
+def _aircraft_and_status() -> list[pa.Field]:
+    return [
+        pa.field("aircraft_registration", pa.string()),
+        pa.field("aircraft_type_icao", pa.string()),
+        pa.field("status", pa.string(), nullable=False),
+    ]
+
+
 DEP_COLUMNS = [f.name for f in _side("dep")]
 ARR_COLUMNS = [f.name for f in _side("arr", with_baggage=True)]
 
 #: One row per record of a board as the source delivered it (a codeshare record is its own row).
 TRANSFORMED_SCHEMA = pa.schema(
     [
-        pa.field("flight_date", pa.date32(), nullable=False),
-        pa.field("flight_iata", pa.string()),
-        pa.field("flight_icao", pa.string()),
-        pa.field("flight_number", pa.string()),
-        pa.field("airline_iata", pa.string()),
-        pa.field("airline_icao", pa.string()),
-        pa.field("airline_name", pa.string()),
+        *_flight(),
         pa.field("is_codeshare", pa.bool_(), nullable=False),
         pa.field("operating_flight_iata", pa.string()),
         pa.field("operating_flight_icao", pa.string()),
@@ -76,9 +89,7 @@ TRANSFORMED_SCHEMA = pa.schema(
         pa.field("operating_airline_icao", pa.string()),
         *_side("dep"),
         *_side("arr", with_baggage=True),
-        pa.field("aircraft_registration", pa.string()),
-        pa.field("aircraft_type_icao", pa.string()),
-        pa.field("status", pa.string(), nullable=False),
+        *_aircraft_and_status(),
         pa.field("source", pa.string(), nullable=False),
         pa.field("board", pa.string(), nullable=False),
         pa.field("board_airport_icao", pa.string(), nullable=False),
@@ -92,19 +103,11 @@ TRANSFORMED_SCHEMA = pa.schema(
 #: ``airline_*`` name the operating flight; the marketing numbers are in ``codeshare_flight_iatas``.
 PROCESSED_SCHEMA = pa.schema(
     [
-        pa.field("flight_date", pa.date32(), nullable=False),
-        pa.field("flight_iata", pa.string()),
-        pa.field("flight_icao", pa.string()),
-        pa.field("flight_number", pa.string()),
-        pa.field("airline_iata", pa.string()),
-        pa.field("airline_icao", pa.string()),
-        pa.field("airline_name", pa.string()),
+        *_flight(),
         pa.field("codeshare_flight_iatas", pa.list_(pa.string()), nullable=False),
         *_side("dep"),
         *_side("arr", with_baggage=True),
-        pa.field("aircraft_registration", pa.string()),
-        pa.field("aircraft_type_icao", pa.string()),
-        pa.field("status", pa.string(), nullable=False),
+        *_aircraft_and_status(),
         pa.field("seen_on_departures", pa.bool_(), nullable=False),
         pa.field("seen_on_arrivals", pa.bool_(), nullable=False),
         pa.field("observation_count", pa.int32(), nullable=False),
