@@ -116,7 +116,10 @@ def load(job: dict[str, Any]) -> Callable[[], Counts]:
             results = [load_flight_date(store, warehouse, d, run_id="bench") for d in dates]
         finally:
             warehouse.close()
-        return {"rows_loaded": sum(r.rows_loaded for r in results), "codeshares": sum(r.codeshares_loaded for r in results)}
+        return {
+            "rows_loaded": sum(r.rows_loaded for r in results),
+            "codeshares": sum(r.codeshares_loaded for r in results),
+        }
 
     return work
 

@@ -12,7 +12,13 @@ from pathlib import Path
 LIBRARIES = ("pyarrow", "duckdb", "pandas", "numpy")
 
 
-def machine_facts(repo: Path) -> dict[str, str]:
+def load_average() -> str:
+    """Other work on the machine skews wall times; the load average says how busy it was."""
+    one, five, _ = os.getloadavg()
+    return f"{one:.2f} (1 min), {five:.2f} (5 min)"
+
+
+def machine_facts(repo: Path, load_at_start: str) -> dict[str, str]:
     facts = {
         "date (UTC)": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M"),
         "CPU": f"{_cpu_model()}, nproc = {os.cpu_count()}",
@@ -22,6 +28,9 @@ def machine_facts(repo: Path) -> dict[str, str]:
     }
     for lib in LIBRARIES:
         facts[lib] = _version(lib)
+    facts["DuckDB threads"] = _duckdb_threads()
+    facts["load average at start"] = load_at_start
+    facts["load average at end"] = load_average()
     facts["flightpipe commit"] = _git_commit(repo)
     return facts
 
@@ -31,6 +40,14 @@ def _version(dist: str) -> str:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:
         return "not installed"
+
+
+def _duckdb_threads() -> str:
+    import duckdb
+
+    with duckdb.connect(":memory:") as con:
+        row = con.execute("SELECT current_setting('threads')").fetchone()
+    return f"{row[0] if row else '?'} (default)"
 
 
 def _cpu_model() -> str:

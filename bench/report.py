@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from measure import Series
 from rich.console import Console
 from rich.table import Table
+
+from measure import Series
 from workload import Workload
 
 #: The project's transform target: flightpipe's throughput relative to DuckDB's plain conversion.
@@ -64,8 +65,16 @@ class Results:
 
 
 TRANSFORM_HEADER = [
-    "contender", "runs", "wall s", "wall min-max", "records/s", "MB/s (raw JSON)", "CPU s",
-    "peak RSS MB", "RSS before work MB", "Parquet out MB",
+    "contender",
+    "runs",
+    "wall s",
+    "wall min-max",
+    "records/s",
+    "MB/s (raw JSON)",
+    "CPU s",
+    "peak RSS MB",
+    "RSS before work MB",
+    "Parquet out MB",
 ]
 STAGE_HEADER = ["stage", "runs", "wall s", "wall min-max", "rows in", "rows/s", "out", "CPU s", "peak RSS MB"]
 
@@ -75,11 +84,20 @@ def transform_rows(results: Results) -> list[list[str]]:
     rows = []
     for contender in CONTENDERS:
         s = results.transform[contender.slug]
-        rows.append([
-            contender.name, str(len(s.runs)), f"{s.wall_s:.2f}", f"{s.wall_min_s:.2f}-{s.wall_max_s:.2f}",
-            f"{records / s.wall_s:,.0f}", f"{mb / s.wall_s:.1f}", f"{s.cpu_s:.2f}", f"{s.peak_rss_mb:.0f}",
-            f"{s.base_rss_mb:.0f}", f"{results.transform_out_mb[contender.slug]:.1f}",
-        ])
+        rows.append(
+            [
+                contender.name,
+                str(len(s.runs)),
+                f"{s.wall_s:.2f}",
+                f"{s.wall_min_s:.2f}-{s.wall_max_s:.2f}",
+                f"{records / s.wall_s:,.0f}",
+                f"{mb / s.wall_s:.1f}",
+                f"{s.cpu_s:.2f}",
+                f"{s.peak_rss_mb:.0f}",
+                f"{s.base_rss_mb:.0f}",
+                f"{results.transform_out_mb[contender.slug]:.1f}",
+            ]
+        )
     return rows
 
 
@@ -95,19 +113,29 @@ def stage_rows(results: Results) -> list[list[str]]:
 
 def _stage_row(name: str, s: Series, rows_in: int, out: str) -> list[str]:
     return [
-        name, str(len(s.runs)), f"{s.wall_s:.2f}", f"{s.wall_min_s:.2f}-{s.wall_max_s:.2f}", f"{rows_in:,}",
-        f"{rows_in / s.wall_s:,.0f}", out, f"{s.cpu_s:.2f}", f"{s.peak_rss_mb:.0f}",
+        name,
+        str(len(s.runs)),
+        f"{s.wall_s:.2f}",
+        f"{s.wall_min_s:.2f}-{s.wall_max_s:.2f}",
+        f"{rows_in:,}",
+        f"{rows_in / s.wall_s:,.0f}",
+        out,
+        f"{s.cpu_s:.2f}",
+        f"{s.peak_rss_mb:.0f}",
     ]
 
 
 def ratio_line(results: Results) -> str:
     verdict = "meets" if results.ratio >= TARGET_RATIO else "MISSES"
-    return (f"flightpipe / DuckDB plain = {results.ratio:.2f} (records/s); target >= {TARGET_RATIO:.2f}: "
-            f"{verdict} the target")
+    return (
+        f"flightpipe / DuckDB plain = {results.ratio:.2f} (records/s); target >= {TARGET_RATIO:.2f}: "
+        f"{verdict} the target"
+    )
 
 
 def print_tables(console: Console, results: Results) -> None:
-    console.print(_rich_table("Transform (same raw files, one process each)", TRANSFORM_HEADER, transform_rows(results)))
+    title = "Transform (same raw files, one process each)"
+    console.print(_rich_table(title, TRANSFORM_HEADER, transform_rows(results)))
     console.print(_rich_table("Process and load", STAGE_HEADER, stage_rows(results)))
     style = "bold green" if results.ratio >= TARGET_RATIO else "bold red"
     console.print(ratio_line(results), style=style)
@@ -125,7 +153,8 @@ def _rich_table(title: str, header: list[str], rows: list[list[str]]) -> Table:
 
 
 def _md_table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|"]
+    align = "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|"
+    lines = ["| " + " | ".join(header) + " |", align]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
 
@@ -179,7 +208,8 @@ Transform contenders, all on the same raw files, in the same (sorted) order, eac
 - The timed region (`time.perf_counter`) is the work only: the loop over all files, or the stage call.
   Library imports and process start-up are outside it; one-time caches inside a library are inside it.
 - CPU s is user + system time of the child during the timed region; above the wall time means more than one
-  core was busy (DuckDB runs its own threads; flightpipe and pandas work on one).
+  core was busy (DuckDB may use its own threads; flightpipe and pandas work on one). Below the wall time means
+  the child waited: for the disk, or for a core taken by other work on the machine (see the load average).
 - Runs are interleaved (flightpipe, naive, DuckDB, then again), and every raw file is read once before the first
   run, so no contender pays for a cold page cache that the others do not.
 - Process: `process_flight_dates(store, all {spec.days} flight dates)` over flightpipe's transformed output (its

@@ -15,10 +15,11 @@ import shutil
 import sys
 from pathlib import Path
 
-from machine import machine_facts
+from rich.console import Console
+
+from machine import load_average, machine_facts
 from measure import RunStats, Series, run_child
 from report import CONTENDERS, Contender, Results, markdown, print_tables
-from rich.console import Console
 from workload import DEFAULT_SEED, DEFAULT_START, Workload, WorkloadSpec, ensure_workload, warm_page_cache
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -35,7 +36,7 @@ console = Console() if sys.stdout.isatty() else Console(width=160)
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--days", type=int, default=30, help="simulated collection days (default 30)")
-    parser.add_argument("--out", type=Path, default=None, help="write the Markdown report here (e.g. docs/benchmarks.md)")
+    parser.add_argument("--out", type=Path, default=None, help="write the Markdown report here (docs/benchmarks.md)")
     parser.add_argument("--quick", action="store_true", help="smoke run: 2 days, 1 run each")
     parser.add_argument("--repeats", type=int, default=3, help="runs per contender and stage; the median is reported")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="simulator seed")
@@ -48,7 +49,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def prepare_output(folder: Path, workload: Workload, link_raw: bool) -> None:
-    """An empty output folder; flightpipe's gets a ``raw`` link so its store holds raw and transformed as in production."""
+    """An empty output folder; flightpipe's links ``raw`` in, so one store holds raw and transformed."""
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     if link_raw:
@@ -74,8 +75,10 @@ def run_transforms(workload: Workload, runs_dir: Path, repeats: int, notes: list
             _progress("transform", contender.name, rep, repeats, stats)
     naive = series["naive"]
     if len(naive.runs) < repeats:
-        notes.append(f"naive pandas ran once on every file (not {repeats} times): one run took "
-                     f"{naive.runs[0].wall_s:.0f} s, over the {NAIVE_REPEAT_LIMIT_S:.0f} s repeat limit.")
+        notes.append(
+            f"naive pandas ran once on every file (not {repeats} times): one run took "
+            f"{naive.runs[0].wall_s:.0f} s, over the {NAIVE_REPEAT_LIMIT_S:.0f} s repeat limit."
+        )
     return series
 
 
@@ -93,8 +96,12 @@ def run_process(workload: Workload, store_dir: Path, runs_dir: Path, repeats: in
 def run_load(workload: Workload, store_dir: Path, runs_dir: Path, repeats: int) -> Series:
     series = Series("load")
     warehouse = runs_dir / "warehouse.duckdb"
-    job = {"task": "load", "store": str(store_dir), "warehouse": str(warehouse),
-           "dates": [d.isoformat() for d in workload.spec.dates]}
+    job = {
+        "task": "load",
+        "store": str(store_dir),
+        "warehouse": str(warehouse),
+        "dates": [d.isoformat() for d in workload.spec.dates],
+    }
     for rep in range(repeats):
         for stale in (warehouse, warehouse.with_suffix(".duckdb.wal")):
             stale.unlink(missing_ok=True)
@@ -122,12 +129,15 @@ def folder_mb(folder: Path) -> float:
 
 
 def _progress(stage: str, name: str, rep: int, repeats: int, stats: RunStats) -> None:
-    console.print(f"  {stage:<9} {name:<22} run {rep + 1}/{repeats}: {stats.wall_s:7.2f} s wall, "
-                  f"{stats.cpu_s:7.2f} s CPU, peak RSS {stats.peak_rss_mb:6.0f} MB")
+    console.print(
+        f"  {stage:<9} {name:<22} run {rep + 1}/{repeats}: {stats.wall_s:7.2f} s wall, "
+        f"{stats.cpu_s:7.2f} s CPU, peak RSS {stats.peak_rss_mb:6.0f} MB"
+    )
 
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    load_at_start = load_average()
     from flightpipe.airports import DEFAULT_AIRPORTS
 
     spec = WorkloadSpec(days=args.days, start=DEFAULT_START, seed=args.seed, airports=DEFAULT_AIRPORTS)
@@ -135,8 +145,10 @@ def main(argv: list[str]) -> int:
         workload = ensure_workload(spec, WORK_DIR)
         warm_page_cache(workload)
     how = "reused" if workload.reused else f"rendered in {workload.render_s:.0f} s"
-    console.print(f"workload: {len(workload.files)} raw files, {workload.records:,} records, "
-                  f"{workload.raw_mb:.1f} MB raw JSON ({how}) in {workload.root}")
+    console.print(
+        f"workload: {len(workload.files)} raw files, {workload.records:,} records, "
+        f"{workload.raw_mb:.1f} MB raw JSON ({how}) in {workload.root}"
+    )
 
     runs_dir = workload.root / "runs"
     notes: list[str] = []
@@ -148,7 +160,8 @@ def main(argv: list[str]) -> int:
     process = run_process(workload, store_dir, runs_dir, args.repeats)
     load = run_load(workload, store_dir, runs_dir, args.repeats)
 
-    results = Results(workload, machine_facts(REPO), args.repeats, transform, out_mb, process, load, notes)
+    facts = machine_facts(REPO, load_at_start)
+    results = Results(workload, facts, args.repeats, transform, out_mb, process, load, notes)
     print_tables(console, results)
     if args.out is not None:
         command = "bench/run.py " + shlex.join(argv)

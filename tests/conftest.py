@@ -11,8 +11,6 @@ from flightpipe.config import Settings, load_settings
 from flightpipe.store import ObjectStore
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-SAMPLE_PAGE = SHARED / "samples" / "aviationstack" / "flights-2023-07-19-page1.json"
 FIXTURE_SAMPLE_PAGE = REPO / "tests" / "fixtures" / "aviationstack-flights-2023-07-19-page1.json"
 
 
