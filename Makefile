@@ -7,6 +7,7 @@ FP := $(VENV)/bin/flightpipe
 DEMO_DIR ?= flightpipe-data
 DEMO_END := $(shell date -u -d 'yesterday' +%F)
 DEMO_START := $(shell date -u -d '7 days ago' +%F)
+DEMO_QUERY := SELECT dep_airport_icao AS origin, arr_airport_icao AS destination, count(*) AS flights, round(avg(date_diff('minute', dep_scheduled_utc, dep_actual_utc)), 1) AS avg_dep_delay_min FROM fact_flights WHERE status <> 'cancelled' GROUP BY ALL ORDER BY flights DESC LIMIT 8
 
 .PHONY: help venv demo test test-fast bench lint clean
 
@@ -34,8 +35,8 @@ demo: venv
 	@echo "Run history (SQLite):                              $(abspath $(DEMO_DIR))/ledger.sqlite"
 	@echo "Past runs:   $(FP) runs"
 	@echo "Try a query:"
-	@echo "  $(FP) sql \"SELECT dep_airport_icao, count(*) AS flights, round(avg(dep_delay_min), 1) AS avg_delay FROM fact_flights GROUP BY 1 ORDER BY 2 DESC\""
-	@FLIGHTPIPE__DATA_DIR=$(DEMO_DIR) $(FP) sql "SELECT dep_airport_icao, count(*) AS flights, round(avg(dep_delay_min), 1) AS avg_delay FROM fact_flights GROUP BY 1 ORDER BY 2 DESC LIMIT 8"
+	@echo "  $(FP) sql \"$(DEMO_QUERY)\""
+	@FLIGHTPIPE__DATA_DIR=$(DEMO_DIR) $(FP) sql "$(DEMO_QUERY)"
 
 test: venv
 	$(PY) -m pytest
