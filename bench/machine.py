@@ -12,13 +12,17 @@ from pathlib import Path
 LIBRARIES = ("pyarrow", "duckdb", "pandas", "numpy")
 
 
-def load_average() -> str:
-    """Other work on the machine skews wall times; the load average says how busy it was."""
+def load_average() -> tuple[float, float]:
+    """(1 min, 5 min). Other work on the machine skews wall times; the load average says how busy it was."""
     one, five, _ = os.getloadavg()
-    return f"{one:.2f} (1 min), {five:.2f} (5 min)"
+    return one, five
 
 
-def machine_facts(repo: Path, load_at_start: str) -> dict[str, str]:
+def _load_text(load: tuple[float, float]) -> str:
+    return f"{load[0]:.2f} (1 min), {load[1]:.2f} (5 min)"
+
+
+def machine_facts(repo: Path, load_at_start: tuple[float, float]) -> dict[str, str]:
     facts = {
         "date (UTC)": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M"),
         "CPU": f"{_cpu_model()}, nproc = {os.cpu_count()}",
@@ -29,8 +33,8 @@ def machine_facts(repo: Path, load_at_start: str) -> dict[str, str]:
     for lib in LIBRARIES:
         facts[lib] = _version(lib)
     facts["DuckDB threads"] = _duckdb_threads()
-    facts["load average at start"] = load_at_start
-    facts["load average at end"] = load_average()
+    facts["load average at start"] = _load_text(load_at_start)
+    facts["load average at end"] = _load_text(load_average())
     facts["flightpipe commit"] = _git_commit(repo)
     return facts
 

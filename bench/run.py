@@ -28,6 +28,10 @@ WORK_DIR = BENCH_DIR / "work"
 #: A naive run slower than this is not repeated: it is the baseline, one run of it on every file is enough,
 #: and three would break the ten-minute budget of ``make bench``.
 NAIVE_REPEAT_LIMIT_S = 90.0
+#: Above this 1-minute load average at the start, or this max/min spread of a series' wall times, other work
+#: on this 2-core machine is likely in the figures; the report says so rather than passing them off as clean.
+BUSY_LOAD = 1.0
+NOISY_SPREAD = 1.25
 
 # Piped output (make, CI logs) has no terminal width; the tables need about 140 columns to stay readable.
 console = Console() if sys.stdout.isatty() else Console(width=160)
@@ -124,6 +128,20 @@ def check_accounting(workload: Workload, transform: dict[str, Series], notes: li
         notes.append(f"naive pandas wrote {transform['naive'].count('records'):,} rows, expected {workload.records:,}.")
 
 
+def check_noise(series: list[Series], load_at_start: float, notes: list[str]) -> None:
+    spreads = {s.name: s.wall_max_s / s.wall_min_s for s in series if len(s.runs) > 1}
+    noisy = {name: spread for name, spread in spreads.items() if spread > NOISY_SPREAD}
+    if load_at_start <= BUSY_LOAD and not noisy:
+        return
+    worst = ", ".join(f"{name} x{spread:.2f}" for name, spread in sorted(noisy.items(), key=lambda i: -i[1]))
+    notes.append(
+        f"The machine was busy with other work (load average {load_at_start:.2f} at the start"
+        + (f"; slowest/fastest run: {worst}" if worst else "")
+        + "). Wall times and the ratio carry that noise; the CPU-time ratio is steadier. "
+        "Rerun `make bench` on a quiet machine for final figures."
+    )
+
+
 def folder_mb(folder: Path) -> float:
     return sum(p.stat().st_size for p in folder.rglob("*.parquet") if "raw" not in p.relative_to(folder).parts) / 1e6
 
@@ -160,11 +178,12 @@ def main(argv: list[str]) -> int:
     process = run_process(workload, store_dir, runs_dir, args.repeats)
     load = run_load(workload, store_dir, runs_dir, args.repeats)
 
+    check_noise([*transform.values(), process, load], load_at_start[0], notes)
     facts = machine_facts(REPO, load_at_start)
     results = Results(workload, facts, args.repeats, transform, out_mb, process, load, notes)
     print_tables(console, results)
     if args.out is not None:
-        command = "bench/run.py " + shlex.join(argv)
+        command = ".venv/bin/python bench/run.py " + shlex.join(argv)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(markdown(results, command), encoding="utf-8")
         console.print(f"wrote {args.out}")

@@ -275,6 +275,7 @@ def observations(draw: st.DrawFn) -> list[dict[str, Any]]:
             collected_at_utc=dt.datetime(2026, 6, 11, draw(st.integers(0, 3)), tzinfo=dt.UTC),
             raw_key=f"raw/{dep}/2026-06-10/{board}-r{draw(st.integers(0, 3))}.json",
             run_id="r",
+            raw_record_index=i,
         )
         rows.append(row)
     return rows
@@ -295,7 +296,7 @@ def _reference(rows: list[dict[str, Any]]) -> dict[tuple[Any, ...], dict[str, An
             return r["board"] == "arrivals" and r["board_airport_icao"] == r["arr_airport_icao"]
 
         def tiebreak(r: dict[str, Any]) -> tuple[Any, ...]:
-            return (r["is_codeshare"], _desc(r["raw_key"]), r["flight_iata"])
+            return (r["is_codeshare"], _desc(r["raw_key"]), -r["raw_record_index"])
 
         by_dep = sorted(group, key=lambda r: (not on_dep(r), -r["collected_at_utc"].timestamp(), *tiebreak(r)))
         by_arr = sorted(group, key=lambda r: (not on_arr(r), -r["collected_at_utc"].timestamp(), *tiebreak(r)))

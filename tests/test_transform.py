@@ -206,6 +206,25 @@ def test_a_record_of_the_wrong_shape_is_quarantined_while_its_neighbours_are_kep
     entry = json.loads(store.get(RawKey.parse(key).quarantine_key).splitlines()[0])
     assert (entry["page"], entry["index"], entry["record"]["departure"]) == (0, 1, "Frankfurt")
     assert entry["reason"].startswith("record does not match the format")
+    kept = read_transformed(store, result.transformed_key).to_pylist()  # type: ignore[arg-type]
+    assert [(r["flight_iata"], r["raw_record_index"]) for r in kept] == [("LH900", 0), ("LH2", 2)]
+
+
+def test_every_row_names_its_records_position_across_pages(store: ObjectStore) -> None:
+    records = [_record(flight={"number": str(i), "iata": f"LH{i}", "icao": None, "codeshared": None}) for i in range(5)]
+    records[3]["flight_date"] = None
+    key = land(
+        store,
+        records,
+        icao="EDDF",
+        day=dt.date(2026, 3, 29),
+        board=Board.DEPARTURES,
+        run_id="r1",
+        fetched_at=FETCHED,
+        page_size=2,
+    )
+    rows = read_transformed(store, transform_raw_object(store, key).transformed_key).to_pylist()  # type: ignore[arg-type]
+    assert [(r["flight_iata"], r["raw_record_index"]) for r in rows] == [("LH0", 0), ("LH1", 1), ("LH2", 2), ("LH4", 4)]
 
 
 def test_a_corrupt_raw_file_is_quarantined_whole_with_its_reason(store: ObjectStore) -> None:
@@ -240,10 +259,12 @@ def test_an_empty_board_gives_an_empty_parquet_twin(store: ObjectStore) -> None:
 
 def test_an_ambiguous_wall_time_at_the_autumn_dst_switch_takes_the_earlier_instant(store: ObjectStore) -> None:
     # 2026-10-25 02:30 happens twice in Europe/Berlin (+02:00, then +01:00): the record cannot say which.
-    record = _record(flight_date="2026-10-25",
-                     departure={**_record()["departure"], "scheduled": "2026-10-25T02:30:00+00:00"})  # type: ignore[dict-item]
-    key = land(store, [record], icao="EDDF", day=dt.date(2026, 10, 25), board=Board.DEPARTURES, run_id="r1",
-               fetched_at=FETCHED)
+    record = _record(
+        flight_date="2026-10-25", departure={**_record()["departure"], "scheduled": "2026-10-25T02:30:00+00:00"}
+    )  # type: ignore[dict-item]
+    key = land(
+        store, [record], icao="EDDF", day=dt.date(2026, 10, 25), board=Board.DEPARTURES, run_id="r1", fetched_at=FETCHED
+    )
     row = read_transformed(store, transform_raw_object(store, key).transformed_key).to_pylist()[0]  # type: ignore[arg-type]
     assert row["dep_scheduled_utc"] == dt.datetime(2026, 10, 25, 0, 30, tzinfo=dt.UTC)
 
@@ -276,8 +297,16 @@ def test_records_in_equal_records_out_plus_quarantined_and_quarantine_holds_exac
         if corruption is not None:
             _CORRUPTIONS[corruption](record)
         records.append(record)
-    key = land(store, records, icao="EKCH", day=dt.date(2023, 7, 19), board=Board.DEPARTURES,  # type: ignore[arg-type]
-               run_id="p", fetched_at=FETCHED, page_size=7)
+    key = land(
+        store,
+        records,
+        icao="EKCH",
+        day=dt.date(2023, 7, 19),
+        board=Board.DEPARTURES,  # type: ignore[arg-type]
+        run_id="p",
+        fetched_at=FETCHED,
+        page_size=7,
+    )
     result = transform_raw_object(store, key)
     assert result.records_in == len(plan) == result.rows_out + result.quarantined
     quarantined_positions = set()

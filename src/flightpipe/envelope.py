@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute below)
 import pyarrow.json as pa_json
@@ -81,6 +82,14 @@ class ParsedEnvelope:
     positions: list[tuple[int, int]] | None
     rejected: list[RejectedRecord]
     page_lengths: list[int] | None = None
+
+    def ordinals(self) -> np.ndarray:
+        """For every row of ``records``, its position among all records of the file (pages in order)."""
+        if self.positions is None:
+            return np.arange(len(self.records), dtype=np.int32)
+        assert self.page_lengths is not None
+        starts = np.concatenate([[0], np.cumsum(self.page_lengths)[:-1]]).astype(np.int64)
+        return np.array([starts[page] + index for page, index in self.positions], dtype=np.int32)
 
     def position(self, row: int) -> tuple[int, int]:
         """(page, index within page) of row ``row`` of ``records``."""
@@ -168,11 +177,14 @@ def _read_slow(data: bytes, record_type: pa.StructType) -> ParsedEnvelope:
     good: list[Any] = []
     positions: list[tuple[int, int]] = []
     rejected: list[RejectedRecord] = []
+    page_lengths: list[int] = []
     for page_no, page in enumerate(pages):
         records = page.get("data") if isinstance(page, dict) else None
         if not isinstance(records, list):
             rejected.append(RejectedRecord(page_no, -1, "page has no 'data' list", page))
+            page_lengths.append(0)
             continue
+        page_lengths.append(len(records))
         for index, record in enumerate(records):
             reason = _shape_error(record, record_type)
             if reason is None:
@@ -182,7 +194,7 @@ def _read_slow(data: bytes, record_type: pa.StructType) -> ParsedEnvelope:
                 rejected.append(RejectedRecord(page_no, index, reason, record))
     array = pa.array(good, type=record_type) if good else pa.array([], type=record_type)
     assert isinstance(array, pa.StructArray)
-    return ParsedEnvelope(meta=meta, records=array, positions=positions, rejected=rejected)
+    return ParsedEnvelope(meta=meta, records=array, positions=positions, rejected=rejected, page_lengths=page_lengths)
 
 
 def _shape_error(record: Any, record_type: pa.StructType) -> str | None:

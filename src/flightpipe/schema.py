@@ -78,8 +78,9 @@ def _aircraft_and_status() -> list[pa.Field]:
 DEP_COLUMNS = [f.name for f in _side("dep")]
 ARR_COLUMNS = [f.name for f in _side("arr", with_baggage=True)]
 
-#: One row per record of a board as the source delivered it (a codeshare record is its own row).
-TRANSFORMED_SCHEMA = pa.schema(
+#: What a source's normaliser produces: one row per record of a board as the source delivered it (a codeshare
+#: record is its own row).
+NORMALISED_SCHEMA = pa.schema(
     [
         *_flight(),
         pa.field("is_codeshare", pa.bool_(), nullable=False),
@@ -98,6 +99,10 @@ TRANSFORMED_SCHEMA = pa.schema(
         pa.field("run_id", pa.string(), nullable=False),
     ]
 )
+
+#: The transformed layer: normalised rows plus the record's position in its raw file, so every row names exactly
+#: one source record (and dedup can break every tie the same way on any engine).
+TRANSFORMED_SCHEMA = NORMALISED_SCHEMA.append(pa.field("raw_record_index", pa.int32(), nullable=False))
 
 #: One row per physical flight (flight_date, operating flight, departure airport). ``flight_*`` and
 #: ``airline_*`` name the operating flight; the marketing numbers are in ``codeshare_flight_iatas``.

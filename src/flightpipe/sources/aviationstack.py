@@ -19,11 +19,12 @@ import zoneinfo
 from dataclasses import dataclass
 from functools import cache
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from flightpipe.airports import all_airports
-from flightpipe.schema import STATUS_ALIASES, TRANSFORMED_SCHEMA, UTC_TS, Status
+from flightpipe.schema import NORMALISED_SCHEMA, STATUS_ALIASES, UTC_TS, Status
 
 FORMAT = "aviationstack"
 
@@ -84,7 +85,7 @@ class Normalised:
 
 
 def normalise(records: pa.StructArray, ctx: BoardContext) -> Normalised:
-    """Turn aviationstack records into rows of TRANSFORMED_SCHEMA; reject (with a reason) what cannot be."""
+    """Turn aviationstack records into rows of NORMALISED_SCHEMA; reject (with a reason) what cannot be."""
     n = len(records)
     dep = pc.struct_field(records, "departure")
     arr = pc.struct_field(records, "arrival")
@@ -134,10 +135,14 @@ def normalise(records: pa.StructArray, ctx: BoardContext) -> Normalised:
             "flight.codeshared names no operating flight",
         ),
     ]
+    walls: dict[str, tuple[pa.Array, pa.Array]] = {}
     for prefix, side, label in (("dep", dep, "departure"), ("arr", arr, "arrival")):
-        side_columns, side_reasons = _side(prefix, side, label)
+        side_columns, side_reasons, side_walls = _side(prefix, side, label)
         columns.update(side_columns)
         reasons.extend(side_reasons)
+        walls.update(side_walls)
+    utc = _walls_to_utc([wall for wall, _ in walls.values()], [zone for _, zone in walls.values()])
+    columns.update(zip(walls, utc, strict=True))
 
     board_side = "dep_airport_icao" if ctx.board == "departures" else "arr_airport_icao"
     reasons.append(
@@ -158,14 +163,17 @@ def normalise(records: pa.StructArray, ctx: BoardContext) -> Normalised:
 
     reason = _first_reason(reasons, n)
     bad = pc.is_valid(reason)
-    table = pa.table([columns[f.name] for f in TRANSFORMED_SCHEMA], schema=_nullable(TRANSFORMED_SCHEMA))
+    table = pa.table([columns[f.name] for f in NORMALISED_SCHEMA], schema=_nullable(NORMALISED_SCHEMA))
     good = pc.invert(bad)
-    rows = table.filter(good).cast(TRANSFORMED_SCHEMA)
+    rows = table.filter(good).cast(NORMALISED_SCHEMA)
     rejected_index = pc.indices_nonzero(bad)
     return Normalised(rows=rows, rejected_index=rejected_index, rejected_reason=pc.take(reason, rejected_index))
 
 
-def _side(prefix: str, side: pa.Array, label: str) -> tuple[dict[str, pa.Array], list[tuple[pa.Array, str]]]:
+def _side(
+    prefix: str, side: pa.Array, label: str
+) -> tuple[dict[str, pa.Array], list[tuple[pa.Array, str]], dict[str, tuple[pa.Array, pa.Array]]]:
+    """One side's columns, its rejection reasons, and its wall times (with their zones) still to convert."""
     icao = _code(pc.struct_field(side, "icao"))
     tz = _zone(pc.struct_field(side, "timezone"), icao)
     columns: dict[str, pa.Array] = {
@@ -174,12 +182,13 @@ def _side(prefix: str, side: pa.Array, label: str) -> tuple[dict[str, pa.Array],
     }
     reasons: list[tuple[pa.Array, str]] = [(pc.is_null(icao), f"{label}.icao missing")]
     any_time = None
+    walls: dict[str, tuple[pa.Array, pa.Array]] = {}
     for kind in ("scheduled", "estimated", "actual"):
         text = pc.struct_field(side, kind)
         wall = pc.strptime(
             pc.utf8_slice_codeunits(text, 0, 19), format="%Y-%m-%dT%H:%M:%S", unit="us", error_is_null=True
         )
-        columns[f"{prefix}_{kind}_utc"] = _wall_to_utc(wall, tz)
+        walls[f"{prefix}_{kind}_utc"] = (wall, tz)
         reasons.append((pc.and_(pc.is_valid(text), pc.is_null(wall)), f"{label}.{kind} is not a timestamp"))
         has = pc.is_valid(wall)
         any_time = has if any_time is None else pc.or_(any_time, has)
@@ -189,19 +198,38 @@ def _side(prefix: str, side: pa.Array, label: str) -> tuple[dict[str, pa.Array],
     columns[f"{prefix}_gate"] = _text(pc.struct_field(side, "gate"))
     if prefix == "arr":
         columns["arr_baggage"] = _text(pc.struct_field(side, "baggage"))
-    return columns, reasons
+    return columns, reasons, walls
 
 
-def _wall_to_utc(wall: pa.Array, tz: pa.Array) -> pa.Array:
-    """Interpret each naive wall time in its row's zone. One vectorised pass per distinct zone."""
-    result = pa.nulls(len(wall), UTC_TS)
-    for zone in pc.unique(tz).to_pylist():
-        if zone is None:
-            continue
-        # DST: an ambiguous or skipped wall time takes the earlier instant; the source cannot tell us more.
-        local = pc.assume_timezone(wall, timezone=zone, ambiguous="earliest", nonexistent="earliest")
-        result = pc.if_else(pc.fill_null(pc.equal(tz, zone), False), pc.cast(local, UTC_TS), result)
-    return result
+def _walls_to_utc(walls: list[pa.Array], zones: list[pa.Array]) -> list[pa.Array]:
+    """Interpret each naive wall time in its row's zone, for several columns at once.
+
+    All columns are stacked and sorted by zone once, so each distinct zone is one ``assume_timezone`` call on a
+    contiguous slice (a board has a few dozen zones; a call per zone *per column* over all rows was most of
+    transform's time). DST: an ambiguous or skipped wall time takes the earlier instant; the source cannot say.
+    """
+    wall = pa.concat_arrays(walls)
+    zone = pa.concat_arrays(zones)
+    if len(wall) == 0:
+        return [pa.array([], UTC_TS) for _ in walls]
+    order = pc.sort_indices(zone)
+    runs = pc.run_end_encode(zone.take(order))
+    sorted_wall = wall.take(order)
+    chunks: list[pa.Array] = []
+    start = 0
+    for end, name in zip(runs.run_ends.to_pylist(), runs.values.to_pylist(), strict=True):
+        part = sorted_wall.slice(start, end - start)
+        if name is None:
+            chunks.append(pa.nulls(len(part), UTC_TS))
+        else:
+            local = pc.assume_timezone(part, timezone=name, ambiguous="earliest", nonexistent="earliest")
+            chunks.append(local.cast(UTC_TS))
+        start = end
+    inverse = np.empty(len(order), dtype=np.int64)
+    inverse[order.to_numpy()] = np.arange(len(order), dtype=np.int64)
+    converted = pa.concat_arrays(chunks).take(pa.array(inverse))
+    offsets = np.cumsum([0] + [len(w) for w in walls])
+    return [converted.slice(int(a), int(b - a)) for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
 
 
 @cache
@@ -209,19 +237,19 @@ def _known_zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
-@cache
-def _airport_zones() -> tuple[pa.Array, pa.Array]:
-    rows = all_airports()
-    codes = list(rows)
-    return pa.array(codes, _S), pa.array([rows[c]["tz"] or None for c in codes], _S)
-
-
 def _zone(record_zone: pa.Array, icao: pa.Array) -> pa.Array:
-    """The record's zone when it is a real IANA name, else airportsdata's zone for the airport."""
-    valid = pc.is_in(record_zone, value_set=pa.array(sorted(_known_zones()), _S))
+    """The record's zone when it is a real IANA name, else airportsdata's zone for the airport.
+
+    Only the distinct names and codes of this board are looked up (a few dozen), not the full reference lists.
+    """
+    known = _known_zones()
+    distinct_zones = [z for z in pc.unique(record_zone).to_pylist() if z is not None and z in known]
+    valid = pc.is_in(record_zone, value_set=pa.array(distinct_zones, _S))
     given = pc.if_else(pc.fill_null(valid, False), record_zone, pa.nulls(len(record_zone), _S))
-    codes, zones = _airport_zones()
-    looked_up = pc.take(zones, pc.index_in(icao, value_set=codes))
+    reference = all_airports()
+    codes = [c for c in pc.unique(icao).to_pylist() if c is not None]
+    zones = pa.array([(reference.get(c) or {}).get("tz") or None for c in codes], _S)
+    looked_up = pc.take(zones, pc.index_in(icao, value_set=pa.array(codes, _S)))
     return pc.coalesce(given, looked_up)
 
 

@@ -13,6 +13,8 @@
 --   * departure facts come from the departure board, arrival facts from the arrival board; the other board's
 --     view of a side is used only where the right board has nothing (field by field);
 --   * among observations of the same kind, the newest wins, field by field where the newer one is null;
+--   * ties are broken by the raw file (newer run id first) and the record's position in it, so every engine
+--     picks the same row whatever order it reads the rows in;
 --   * `min_by(x, CASE WHEN x IS NOT NULL THEN rank END)` is "the best-ranked non-null x" on both engines
 --     (DuckDB's arg_min skips null values but Spark's does not, so the CASE makes the rule explicit).
 WITH observations AS (
@@ -28,17 +30,17 @@ ranked AS (
         o.*,
         row_number() OVER (
             PARTITION BY o.flight_date, o.flight_key, o.dep_airport_icao
-            ORDER BY o.on_dep_board DESC, o.collected_at_utc DESC, o.is_codeshare ASC, o.raw_key DESC, o.flight_iata ASC
+            ORDER BY o.on_dep_board DESC, o.collected_at_utc DESC, o.is_codeshare ASC, o.raw_key DESC, o.raw_record_index DESC
         ) AS dep_rank,
         row_number() OVER (
             PARTITION BY o.flight_date, o.flight_key, o.dep_airport_icao
-            ORDER BY o.on_arr_board DESC, o.collected_at_utc DESC, o.is_codeshare ASC, o.raw_key DESC, o.flight_iata ASC
+            ORDER BY o.on_arr_board DESC, o.collected_at_utc DESC, o.is_codeshare ASC, o.raw_key DESC, o.raw_record_index DESC
         ) AS arr_rank,
         -- Facts of the whole flight (status, aircraft): the newest observation; at the same instant the
         -- arrival board, which sees the later part of a flight's life.
         row_number() OVER (
             PARTITION BY o.flight_date, o.flight_key, o.dep_airport_icao
-            ORDER BY o.collected_at_utc DESC, o.on_arr_board DESC, o.is_codeshare ASC, o.raw_key DESC, o.flight_iata ASC
+            ORDER BY o.collected_at_utc DESC, o.on_arr_board DESC, o.is_codeshare ASC, o.raw_key DESC, o.raw_record_index DESC
         ) AS any_rank,
         -- The operating flight's own record names its airline and number; a codeshare record does not.
         CASE WHEN o.is_codeshare THEN NULL ELSE 1 END AS is_operator_record

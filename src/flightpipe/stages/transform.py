@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -62,7 +63,11 @@ def transform_raw_object(store: ObjectStore, raw_key: str) -> TransformResult:
         run_id=key.run_id,
     )
     normalised = fmt.normalise(parsed.records, ctx)
-    rows = normalised.rows
+    kept = np.ones(len(parsed.records), dtype=bool)
+    kept[normalised.rejected_index.to_numpy(zero_copy_only=False)] = False
+    rows = normalised.rows.append_column(
+        TRANSFORMED_SCHEMA.field("raw_record_index"), pa.array(parsed.ordinals()[kept], pa.int32())
+    )
     quarantine = _quarantine_entries(raw_key, parsed, normalised.rejected_index, normalised.rejected_reason)
     # Quarantine first, the Parquet twin last: the twin is the mark that this raw file is done, so a crash
     # in between is redone by the next verify, never left with rows out and their rejects lost.
