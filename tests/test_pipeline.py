@@ -292,3 +292,24 @@ def test_one_failing_board_leaves_the_run_partial_and_the_others_loaded(tmp_path
     run = Ledger(settings.resolved_ledger_path()).runs()[0]
     assert run.state == "partial" and not Ledger(settings.resolved_ledger_path()).is_day_complete(
         DAYS[0], settings.airports, ["departures", "arrivals"])
+
+
+def test_progress_reaches_the_total_of_every_stage(tmp_path: Path) -> None:
+    settings = _settings(tmp_path / "data", "EDDH,EDDL")
+
+    class Counting:
+        def __init__(self) -> None:
+            self.totals: dict[str, int] = {}
+            self.done: dict[str, int] = {}
+
+        def stage_total(self, stage: str, total: int) -> None:
+            self.totals[stage] = total
+
+        def step_done(self, stage: str, target: str, ok: bool) -> None:
+            self.done[stage] = self.done.get(stage, 0) + 1
+
+    observer = Counting()
+    summary = run_day(settings, DAYS[0], clock=_clock(), observer=observer)
+    assert observer.totals == {"collect": 4, "transform": 4, "verify": 0, "process": 1,
+                               "load": len(summary.flight_dates)}
+    assert observer.done == {stage: total for stage, total in observer.totals.items() if total}
