@@ -291,7 +291,8 @@ def test_one_failing_board_leaves_the_run_partial_and_the_others_loaded(tmp_path
     assert summary.raw_files == 3 and summary.rows_loaded > 0
     run = Ledger(settings.resolved_ledger_path()).runs()[0]
     assert run.state == "partial" and not Ledger(settings.resolved_ledger_path()).is_day_complete(
-        DAYS[0], settings.airports, ["departures", "arrivals"])
+        DAYS[0], settings.airports, ["departures", "arrivals"]
+    )
 
 
 def test_progress_reaches_the_total_of_every_stage(tmp_path: Path) -> None:
@@ -310,6 +311,11 @@ def test_progress_reaches_the_total_of_every_stage(tmp_path: Path) -> None:
 
     observer = Counting()
     summary = run_day(settings, DAYS[0], clock=_clock(), observer=observer)
-    assert observer.totals == {"collect": 4, "transform": 4, "verify": 0, "process": 1,
-                               "load": len(summary.flight_dates)}
+    assert observer.totals == {
+        "collect": 4,
+        "transform": 4,
+        "verify": 0,
+        "process": 1,
+        "load": len(summary.flight_dates),
+    }
     assert observer.done == {stage: total for stage, total in observer.totals.items() if total}

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -31,7 +32,7 @@ runs_app = typer.Typer(help="Past runs: each step's state, row counts and durati
 app.add_typer(runs_app, name="runs")
 
 console = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", "-c", help=f"Config file (default: ./{DEFAULT_CONFIG_FILE} if present).")
@@ -119,9 +120,9 @@ def _print_run(summary: RunSummary) -> None:
         f"{', '.join(d.isoformat() for d in summary.flight_dates) or '-'} ({summary.duration_s:.1f} s)"
     )
     for corrupt in summary.corrupt_files:
-        console.print(f"  [yellow]quarantined corrupt raw file[/] {corrupt}")
+        console.print(f"  [yellow]quarantined corrupt raw file[/] {escape(corrupt)}")
     for failed in summary.failed_steps:
-        console.print(f"  [red]failed[/] {failed}")
+        console.print(f"  [red]failed[/] {escape(failed)}")
 
 
 @app.command()
@@ -254,7 +255,7 @@ def runs_show(
             _n(step.records_out),
             _n(step.quarantined),
             f"{step.duration_s:.2f} s" if step.duration_s is not None else "",
-            step.error or "",
+            escape(step.error or ""),
         )
     ledger.close()
     console.print(table)
@@ -268,9 +269,9 @@ def _print_run_record(record: RunRecord) -> None:
     )
     console.print(f"  started {record.started_at}, finished {record.finished_at or '-'}, pid {record.pid}")
     if record.error:
-        console.print(f"  [red]error[/] {record.error}")
+        console.print(f"  [red]error[/] {escape(record.error)}")
     if record.summary:
-        console.print("  summary " + json.dumps(record.summary, default=str))
+        console.print("  summary " + escape(json.dumps(record.summary, default=str)))
 
 
 @app.command()
@@ -313,7 +314,7 @@ def sql(
         for column in columns:
             table.add_column(column)
         for row in rows:
-            table.add_row(*("" if v is None else str(v) for v in row))
+            table.add_row(*("" if v is None else escape(str(v)) for v in row))
         console.print(table)
 
 
@@ -376,13 +377,13 @@ def main() -> None:
     try:
         app()
     except LockBusy as exc:
-        err.print(f"[yellow]busy:[/] {redact(str(exc))}")
+        err.print(f"[yellow]busy:[/] {escape(redact(str(exc)))}")
         sys.exit(3)
     except ConfigError as exc:
-        err.print(f"[red]error:[/] {redact(str(exc))}")
+        err.print(f"[red]error:[/] {escape(redact(str(exc)))}")
         sys.exit(2)
     except FlightpipeError as exc:
-        err.print(f"[red]{type(exc).__name__}:[/] {redact(str(exc))}")
+        err.print(f"[red]{type(exc).__name__}:[/] {escape(redact(str(exc)))}")
         sys.exit(1)
 
 

@@ -203,8 +203,8 @@ def _reject_unknown_environment_keys() -> None:
 
 
 def format_validation_error(exc: ValidationError, toml_file: Path | None) -> str:
-    where = f"{toml_file} and FLIGHTPIPE__... environment" if toml_file else "FLIGHTPIPE__... environment"
-    lines = [f"invalid configuration ({where}):"]
+    where = ", ".join(([str(toml_file)] if toml_file else []) + ["FLIGHTPIPE__... environment", "command-line flags"])
+    lines = [f"invalid configuration (from {where}):"]
     for error in exc.errors():
         key = ".".join(str(part) for part in error["loc"]) or "(root)"
         message = error["msg"].removeprefix("Value error, ")
