@@ -173,7 +173,9 @@ class SqlWarehouse(ABC):
     def status(self) -> WarehouseStatus:
         existing = self.existing_columns()
         views = self.existing_views()
-        status = WarehouseStatus(url=self.url, engine=self.dialect, initialised=all(t.name in existing for t in self.tables))
+        status = WarehouseStatus(
+            url=self.url, engine=self.dialect, initialised=all(t.name in existing for t in self.tables)
+        )
         for spec in self.tables:
             status.tables[spec.name] = (
                 int(self.query(f"SELECT count(*) FROM {spec.name}")[0][0]) if spec.name in existing else None

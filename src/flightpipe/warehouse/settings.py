@@ -95,9 +95,7 @@ def coerce_warehouse(value: Any) -> Any:
         rest = {k: v for k, v in value.items() if k != "url"}
         from_url = settings_from_url(str(value["url"]))
         if "type" in rest and rest["type"] != from_url["type"]:
-            raise ValueError(
-                f"url says type {from_url['type']!r} but type is {rest['type']!r}; drop one of them"
-            )
+            raise ValueError(f"url says type {from_url['type']!r} but type is {rest['type']!r}; drop one of them")
         return {**from_url, **rest}
     return value
 

@@ -35,8 +35,9 @@ def views(dialect: Dialect) -> tuple[View, ...]:
     found = []
     for statement in sqlglot.parse(VIEWS_SQL, read="duckdb"):
         if not isinstance(statement, exp.Create) or statement.kind != "VIEW":
-            raise ValueError(f"views.sql may only create views, found: {statement.sql()[:80]}")
+            raise ValueError(f"views.sql may only create views, found: {statement!r:.80}")
         select = statement.expression
+        assert select is not None
         found.append(View(statement.this.name, select.sql(dialect=_SQLGLOT_DIALECT[dialect], pretty=True)))
     return tuple(found)
 
