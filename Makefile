@@ -8,7 +8,7 @@ DEMO_DIR ?= flightpipe-data
 DEMO_END := $(shell date -u -d 'yesterday' +%F)
 DEMO_START := $(shell date -u -d '7 days ago' +%F)
 
-.PHONY: help venv demo test test-fast bench lint clean
+.PHONY: help venv demo test test-fast bench lint clean postgres
 
 help:
 	@echo "make demo   - create .venv, install, run the last 7 days on the simulated source, show the result"
@@ -19,7 +19,7 @@ help:
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	$(PY) -m pip install --quiet -e '.[dev,bench,postgres,aws]'
 	@touch $@
 
 venv: $(VENV)/.installed
@@ -37,10 +37,15 @@ demo: venv
 	@echo "  $(FP) sql \"SELECT dep_airport_icao, count(*) AS flights, round(avg(dep_delay_min), 1) AS avg_delay FROM fact_flights GROUP BY 1 ORDER BY 2 DESC\""
 	@FLIGHTPIPE__DATA_DIR=$(DEMO_DIR) $(FP) sql "SELECT dep_airport_icao, count(*) AS flights, round(avg(dep_delay_min), 1) AS avg_delay FROM fact_flights GROUP BY 1 ORDER BY 2 DESC LIMIT 8"
 
-test: venv
+test: venv postgres
 	$(PY) -m pytest
 
-test-fast: venv
+# The warehouse tests start a throwaway PostgreSQL cluster; install the server when initdb is missing (Debian).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+
+test-fast: venv postgres
 	$(PY) -m pytest -m "not slow"
 
 bench: venv

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Literal, Protocol
 
 import pyarrow as pa
 
+from flightpipe.errors import LoadError
 from flightpipe.warehouse.ddl import Dialect, create_table_sql, migration_sql
 from flightpipe.warehouse.loadsql import LoadTables
 from flightpipe.warehouse.tables import WAREHOUSE_TABLES, TableSpec
@@ -133,6 +134,10 @@ class SqlWarehouse(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    def before_commit(self) -> None:
+        """Called inside a load's transaction just before COMMIT (tests pause or fail a load here)."""
+        return None  # noqa: B027 - a hook, empty on purpose
+
     # Shared -----------------------------------------------------------------------------------------------
 
     def existing_columns(self) -> dict[str, list[str]]:
@@ -192,6 +197,19 @@ class SqlWarehouse(ABC):
             run_id, loaded_at = recorded.get(day, (None, None))
             status.dates.append(DateStatus(_as_date(day), int(counts.get(day, 0)), run_id, _as_datetime(loaded_at)))
         return status
+
+
+def check_partition(flight_date: dt.date, flights: pa.Table) -> None:
+    """A partition holds its own flight date only; anything else would be dropped without a word."""
+    import pyarrow.compute as pc
+
+    days = pc.unique(flights.column("flight_date")).to_pylist()
+    strangers = sorted(d for d in days if d != flight_date)
+    if strangers:
+        raise LoadError(
+            f"the partition for flight date {flight_date} holds rows of {', '.join(map(str, strangers[:3]))}; "
+            "a load replaces exactly one flight date"
+        )
 
 
 def _as_date(value: Any) -> dt.date:

@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from flightpipe.errors import LoadError
 from flightpipe.faults import failpoint
-from flightpipe.warehouse.base import Capabilities, Clock, LoadResult, SqlWarehouse, utc_now
+from flightpipe.warehouse.base import Capabilities, Clock, LoadResult, SqlWarehouse, check_partition, utc_now
 from flightpipe.warehouse.dims import dim_airport_rows
 from flightpipe.warehouse.loadsql import STAGE_AIRPORTS, STAGE_FLIGHTS, load_statements
 from flightpipe.warehouse.tables import WAREHOUSE_TABLES, TableSpec
@@ -73,6 +73,7 @@ class DuckDBWarehouse(SqlWarehouse):
             raise LoadError(f"warehouse {self.path}: {exc}") from exc
 
     def load_flight_date(self, flight_date: dt.date, flights: pa.Table, *, run_id: str) -> LoadResult:
+        check_partition(flight_date, flights)
         self.ensure_initialised()
         con = self._con
         plan = load_statements(
@@ -87,12 +88,17 @@ class DuckDBWarehouse(SqlWarehouse):
                 con.execute(statement)
             loaded = _count(con, plan.count_fact)
             codeshares = _count(con, plan.count_codeshares)
+            self.before_commit()
             failpoint("load.before_commit")
             con.execute("COMMIT")
-        except duckdb.Error as exc:
+        except BaseException as exc:
             with contextlib.suppress(duckdb.Error):  # the transaction may never have begun
                 con.execute("ROLLBACK")
-            raise LoadError(f"loading flight date {flight_date} failed; the previous rows are intact: {exc}") from exc
+            if isinstance(exc, duckdb.Error):
+                raise LoadError(
+                    f"loading flight date {flight_date} failed; the previous rows are intact: {exc}"
+                ) from exc
+            raise
         finally:
             con.unregister(STAGE_FLIGHTS)
             con.unregister(STAGE_AIRPORTS)
@@ -100,5 +106,6 @@ class DuckDBWarehouse(SqlWarehouse):
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
-    row = con.execute(sql).fetchone()
-    return int(row[0]) if row else 0
+    # fetchall, not fetchone: DuckDB 2 keeps a half-read result open and refuses other work until it is done.
+    rows = con.execute(sql).fetchall()
+    return int(rows[0][0]) if rows else 0
