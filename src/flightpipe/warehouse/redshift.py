@@ -138,7 +138,8 @@ class RedshiftWarehouse(SqlWarehouse):
         while True:
             page = self._client.get_statement_result(Id=statement_id, **({"NextToken": token} if token else {}))
             types = [c.get("typeName", "") for c in page.get("ColumnMetadata", [])]
-            rows.extend(tuple(_value(f, t) for f, t in zip(record, types, strict=False)) for record in page["Records"])
+            for record in page["Records"]:
+                rows.append(tuple(_value(f, types[i] if i < len(types) else "") for i, f in enumerate(record)))
             token = page.get("NextToken")
             if not token:
                 return rows
