@@ -125,8 +125,11 @@ class SqlWarehouse(ABC):
         """Run ``statements`` in one transaction, under the loader lock where the engine has one."""
 
     @abstractmethod
+    def columns_and_rows(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Column names and rows of one statement; engine errors become LoadError."""
+
     def query(self, sql: str) -> list[tuple[Any, ...]]:
-        """Rows of one read-only statement."""
+        return self.columns_and_rows(sql)[1]
 
     @abstractmethod
     def load_flight_date(self, flight_date: dt.date, flights: pa.Table, *, run_id: str) -> LoadResult: ...
@@ -217,6 +220,7 @@ def _as_date(value: Any) -> dt.date:
 
 
 def _as_datetime(value: Any) -> dt.datetime | None:
-    if value is None or isinstance(value, dt.datetime):
-        return value
-    return dt.datetime.fromisoformat(str(value))
+    if value is None:
+        return None
+    parsed = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)

@@ -57,8 +57,12 @@ class DuckDBWarehouse(SqlWarehouse):
     def close(self) -> None:
         self._con.close()
 
-    def query(self, sql: str) -> list[tuple[Any, ...]]:
-        return self._con.execute(sql).fetchall()
+    def columns_and_rows(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        try:
+            cursor = self._con.execute(sql)
+            return [d[0] for d in cursor.description or []], cursor.fetchall()
+        except duckdb.Error as exc:
+            raise LoadError(f"query on {self.path} failed: {exc}") from None
 
     def execute_script(self, statements: Sequence[str]) -> None:
         con = self._con

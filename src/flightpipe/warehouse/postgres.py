@@ -73,7 +73,7 @@ class PostgresWarehouse(SqlWarehouse):
     def close(self) -> None:
         self._con.close()
 
-    def query(self, sql: str) -> list[tuple[Any, ...]]:
+    def columns_and_rows(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         import psycopg
 
         try:
@@ -81,7 +81,9 @@ class PostgresWarehouse(SqlWarehouse):
                 if self.read_only:
                     cur.execute("SET TRANSACTION READ ONLY")
                 cur.execute(sql.encode())
-                return cur.fetchall() if cur.description else []
+                if not cur.description:
+                    return [], []
+                return [d.name for d in cur.description], cur.fetchall()
         except psycopg.Error as exc:
             raise LoadError(f"query on {self.url} failed: {redact(str(exc))}") from None
 

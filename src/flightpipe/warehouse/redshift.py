@@ -133,19 +133,23 @@ class RedshiftWarehouse(SqlWarehouse):
         return self._wait(started["Id"], statements)
 
     def _result(self, statement_id: str) -> list[tuple[Any, ...]]:
+        return self._columns_and_result(statement_id)[1]
+
+    def _columns_and_result(self, statement_id: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         rows: list[tuple[Any, ...]] = []
         token: str | None = None
         while True:
             page = self._client.get_statement_result(Id=statement_id, **({"NextToken": token} if token else {}))
+            columns = [str(c.get("name", "")) for c in page.get("ColumnMetadata", [])]
             types = [c.get("typeName", "") for c in page.get("ColumnMetadata", [])]
             for record in page["Records"]:
                 rows.append(tuple(_value(f, types[i] if i < len(types) else "") for i, f in enumerate(record)))
             token = page.get("NextToken")
             if not token:
-                return rows
+                return columns, rows
 
-    def query(self, sql: str) -> list[tuple[Any, ...]]:
-        return self._result(self._run(sql).id)
+    def columns_and_rows(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        return self._columns_and_result(self._run(sql).id)
 
     def execute_script(self, statements: Sequence[str]) -> None:
         # No LOCK here: init creates the tables a LOCK would name. Loads take it (load_batch).
