@@ -135,3 +135,8 @@ def test_the_runner_loads_the_postgresql_warehouse_the_config_names(postgres_dat
     finally:
         warehouse.close()
     assert not (tmp_path / "data" / "warehouse.duckdb").exists()
+
+
+def test_help_lists_the_warehouse_commands() -> None:
+    result = CliRunner().invoke(app, ["warehouse", "--help"])
+    assert result.exit_code == 0 and "init" in result.output and "status" in result.output
