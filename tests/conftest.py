@@ -4,6 +4,7 @@ import datetime as dt
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,3 +48,44 @@ def sample_page_path() -> Path:
 def at(text: str) -> dt.datetime:
     """An aware UTC datetime from 'YYYY-MM-DD HH:MM'."""
     return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
+
+
+# A real PostgreSQL server, one per test session ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Any]:
+    """Start a throwaway cluster; without PostgreSQL, FAIL under CI=true, else skip and say why."""
+    from tests.pgserver import PostgresServer, PostgresUnavailable
+
+    try:
+        server = PostgresServer.start()
+    except PostgresUnavailable as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI needs PostgreSQL for the warehouse tests: {exc}")
+        pytest.skip(f"no PostgreSQL for the warehouse tests: {exc}")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_database(postgres_server: Any) -> str:
+    """A fresh database per test, so tests never see each other's tables; returns a warehouse URL."""
+    import uuid
+
+    from tests.pgserver import SUPERUSER
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    postgres_server.create_database(name)
+    return f"postgresql://{SUPERUSER}@127.0.0.1:{postgres_server.port}/{name}"
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    """The same warehouse test on the embedded DuckDB file and on a real PostgreSQL server."""
+    from tests.warehouse_helpers import make_engine
+
+    url = request.getfixturevalue("postgres_database") if request.param == "postgres" else None
+    return make_engine(request.param, tmp_path, url)

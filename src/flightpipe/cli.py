@@ -20,6 +20,7 @@ from flightpipe.errors import ConfigError, FlightpipeError, LockBusy
 from flightpipe.ledger import SUCCEEDED, Ledger, RunRecord
 from flightpipe.redact import redact
 from flightpipe.runner import RunSummary, run_day
+from flightpipe.warehouse_cli import warehouse_app
 
 app = typer.Typer(
     help="flightpipe: collect airport departure and arrival boards, land raw JSON, transform to Parquet, "
@@ -30,6 +31,7 @@ app = typer.Typer(
 )
 runs_app = typer.Typer(help="Past runs: each step's state, row counts and duration.", invoke_without_command=True)
 app.add_typer(runs_app, name="runs")
+app.add_typer(warehouse_app, name="warehouse")
 
 console = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
@@ -286,23 +288,30 @@ def sql(
     output: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
     config: ConfigOption = None,
 ) -> None:
-    """Query the local warehouse and the views over the Parquet layers (read-only)."""
+    """Query the warehouse (read-only). On DuckDB also the views over the Parquet layers; on PostgreSQL and
+    Redshift the query runs there, on the warehouse tables and the analytics views."""
     import duckdb
 
     from flightpipe.catalog import open_catalog
 
     if output not in {"table", "csv", "json"}:
         raise ConfigError(f"--format must be table, csv or json, got {output!r}")
-    con = open_catalog(load_settings(config))
-    try:
-        cursor = con.execute(query)
-    except duckdb.Error as exc:
-        raise ConfigError(f"query failed: {exc}") from None
-    columns = [d[0] for d in cursor.description or []]
-    rows = cursor.fetchall()
-    con.close()
+    settings = load_settings(config)
+    if settings.warehouse.type != "duckdb":
+        from flightpipe.warehouse_cli import query_warehouse
+
+        columns, rows = query_warehouse(settings, query)
+    else:
+        con = open_catalog(settings)
+        try:
+            cursor = con.execute(query)
+        except duckdb.Error as exc:
+            raise ConfigError(f"query failed: {exc}") from None
+        columns = [d[0] for d in cursor.description or []]
+        rows = cursor.fetchall()
+        con.close()
     if output == "json":
-        sys.stdout.write(json.dumps([dict(zip(columns, r, strict=True)) for r in rows], default=str) + "\n")
+        sys.stdout.write(json.dumps([dict(zip(columns, r, strict=True)) for r in rows], default=_json_value) + "\n")
     elif output == "csv":
         import csv
 
@@ -325,17 +334,17 @@ def summary(
     config: ConfigOption = None,
 ) -> None:
     """Per airport: flights, cancellations, on-time share, median departure delay, from the warehouse."""
-    from flightpipe.catalog import open_catalog
     from flightpipe.summary import ON_TIME_MINUTES, airport_summary
+    from flightpipe.warehouse_cli import open_for_reading
 
     settings = load_settings(config)
     first = _parse_date(start, "--start") or _yesterday()
     last = _parse_date(end, "--end") or first
-    if not settings.resolved_warehouse_path().exists():
-        raise ConfigError(f"no warehouse at {settings.resolved_warehouse_path()} yet; run `flightpipe run` first")
-    con = open_catalog(settings)
-    rows = airport_summary(con, first, last, settings.airports)
-    con.close()
+    warehouse = open_for_reading(settings)
+    try:
+        rows = airport_summary(warehouse, first, last, settings.airports)
+    finally:
+        warehouse.close()
     sources = sorted({s for r in rows for s in r.sources.split(",") if s})
     title = f"flights {first}" + (f" to {last}" if last != first else "")
     if "simulated" in sources:
@@ -362,6 +371,15 @@ def summary(
             f"{row.median_dep_delay_min:.0f} min" if row.median_dep_delay_min is not None else "-",
         )
     console.print(table)
+
+
+def _json_value(value: Any) -> Any:
+    from decimal import Decimal
+
+    # PostgreSQL's sum() and avg() give NUMERIC: a number in JSON, not a string.
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return str(value)
 
 
 def _state(state: str) -> str:

@@ -24,6 +24,12 @@ from pydantic_settings import (
 from flightpipe.airports import DEFAULT_AIRPORTS, ICAO_CODE, is_known_icao
 from flightpipe.errors import ConfigError
 from flightpipe.layout import Board
+from flightpipe.warehouse.settings import (
+    WAREHOUSE_TYPES,
+    DuckDBWarehouseSettings,
+    WarehouseSettings,
+    coerce_warehouse,
+)
 
 CONFIG_FILE_ENV = "FLIGHTPIPE_CONFIG"
 DEFAULT_CONFIG_FILE = "flightpipe.toml"
@@ -42,13 +48,7 @@ class SimulatedSourceSettings(_Strict):
     scale: float = Field(default=1.0, gt=0, le=20, description="Multiplier on the real daily volumes.")
 
 
-class DuckDBWarehouseSettings(_Strict):
-    type: Literal["duckdb"] = "duckdb"
-    path: str | None = Field(default=None, description="Database file; default <data_dir>/warehouse.duckdb.")
-
-
 SourceSettings = SimulatedSourceSettings
-WarehouseSettings = DuckDBWarehouseSettings
 
 
 def _split_list(value: Any) -> Any:
@@ -81,7 +81,7 @@ class Settings(BaseSettings):
     )
     boards: Annotated[list[Board], NoDecode] = Field(default_factory=lambda: [Board.DEPARTURES, Board.ARRIVALS])
     source: SourceSettings = Field(default_factory=SimulatedSourceSettings)
-    warehouse: WarehouseSettings = Field(default_factory=DuckDBWarehouseSettings)
+    warehouse: Annotated[WarehouseSettings, NoDecode] = Field(default_factory=DuckDBWarehouseSettings)
     ledger_path: str | None = Field(default=None, description="SQLite run history; default <data_dir>/ledger.sqlite.")
     collect_workers: int = Field(default=4, ge=1, le=64, description="Boards collected in parallel.")
     transform_workers: int = Field(default=2, ge=1, le=64, description="Raw files transformed in parallel.")
@@ -90,6 +90,11 @@ class Settings(BaseSettings):
     @classmethod
     def _lists_from_text(cls, value: Any) -> Any:
         return _split_list(value)
+
+    @field_validator("warehouse", mode="before")
+    @classmethod
+    def _warehouse_from_url(cls, value: Any) -> Any:
+        return coerce_warehouse(value)
 
     @field_validator("airports")
     @classmethod
@@ -140,6 +145,8 @@ class Settings(BaseSettings):
         return local / "ledger.sqlite"
 
     def resolved_warehouse_path(self) -> Path:
+        if not isinstance(self.warehouse, DuckDBWarehouseSettings):
+            raise ConfigError(f"warehouse.type is {self.warehouse.type!r}: there is no local warehouse file")
         if self.warehouse.path:
             return Path(self.warehouse.path)
         local = self.local_data_dir()
@@ -206,20 +213,35 @@ def format_validation_error(exc: ValidationError, toml_file: Path | None) -> str
     where = ", ".join(([str(toml_file)] if toml_file else []) + ["FLIGHTPIPE__... environment", "command-line flags"])
     lines = [f"invalid configuration (from {where}):"]
     for error in exc.errors():
-        key = ".".join(str(part) for part in error["loc"]) or "(root)"
+        loc = _without_union_tags(error["loc"])
+        key = ".".join(str(part) for part in loc) or "(root)"
         message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
+        if error["type"] in {"union_tag_invalid", "union_tag_not_found"}:
+            key += ".type"
+            message = f"must be one of {', '.join(WAREHOUSE_TYPES)} (got {error.get('input', {}).get('type')!r})"
+        elif error["type"] == "extra_forbidden":
             allowed = _allowed_keys(error["loc"])
             message = f"unknown key; allowed here: {', '.join(allowed)}"
         elif error["type"] == "literal_error":
             message = f"{message} (got {error.get('input')!r})"
-        env_name = "FLIGHTPIPE__" + "__".join(str(p).upper() for p in error["loc"] if not isinstance(p, int))
+        env_name = "FLIGHTPIPE__" + "__".join(str(p).upper() for p in key.split(".") if not p.isdigit())
         lines.append(f"  {key}: {message}  [env: {env_name}]")
     return "\n".join(lines)
 
 
+def _without_union_tags(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    # A discriminated union puts the tag in the location (warehouse.postgres.port); the key is warehouse.port.
+    if len(loc) > 1 and loc[0] == "warehouse" and loc[1] in WAREHOUSE_TYPES:
+        return (loc[0], *loc[2:])
+    return loc
+
+
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
     model: type[BaseModel] = Settings
+    if len(loc) > 2 and loc[0] == "warehouse" and loc[1] in WAREHOUSE_TYPES:
+        from flightpipe.warehouse.settings import settings_model
+
+        return sorted(settings_model(str(loc[1])).model_fields)
     for part in loc[:-1]:
         field = model.model_fields.get(str(part))
         if field is None or not isinstance(field.annotation, type) or not issubclass(field.annotation, BaseModel):

@@ -32,12 +32,12 @@ from flightpipe.redact import redact
 from flightpipe.sources.base import Source
 from flightpipe.sources.factory import make_source
 from flightpipe.stages.collect import CollectResult, collect_board
-from flightpipe.stages.load import acquire, load_flight_date, load_lock
+from flightpipe.stages.load import load_flight_date, loader_lock
 from flightpipe.stages.process import ProcessResult, process_flight_dates
 from flightpipe.stages.transform import TransformResult, is_transformed, transform_raw_object
 from flightpipe.store import ObjectStore
 from flightpipe.warehouse.base import LoadResult
-from flightpipe.warehouse.duckdb import DuckDBWarehouse
+from flightpipe.warehouse.factory import open_warehouse
 
 Clock = Callable[[], dt.datetime]
 
@@ -375,10 +375,8 @@ def _load(
     observer.stage_total("load", len(flight_dates))
     if not flight_dates:
         return []
-    lock = load_lock(settings.lock_dir())
-    acquire(lock, "loading the warehouse")
-    try:
-        warehouse = DuckDBWarehouse(settings.resolved_warehouse_path())
+    with loader_lock(settings):
+        warehouse = open_warehouse(settings)
         try:
             results = []
             for flight_date in flight_dates:
@@ -393,5 +391,3 @@ def _load(
             return results
         finally:
             warehouse.close()
-    finally:
-        lock.release()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from flightpipe.config import Settings
 from flightpipe.errors import LockBusy
 from flightpipe.stages.process import read_partition
 from flightpipe.store import ObjectStore
@@ -33,3 +36,22 @@ def acquire(lock: FileLock, what: str) -> None:
         raise LockBusy(
             f"{what}: another flightpipe process holds {lock.lock_file}; try again when it is done"
         ) from None
+
+
+@contextlib.contextmanager
+def loader_lock(settings: Settings, what: str = "loading the warehouse") -> Iterator[None]:
+    """Hold the single-writer lock the configured warehouse needs around opening it and loading.
+
+    An embedded DuckDB file can be open for writing in one process only, so loaders on this machine queue on
+    the file lock. PostgreSQL and Redshift keep loaders apart inside each load's transaction (an advisory lock,
+    LOCK TABLE), which also covers loaders on other machines; they need nothing here.
+    """
+    if settings.warehouse.type != "duckdb":
+        yield
+        return
+    lock = load_lock(settings.lock_dir())
+    acquire(lock, what)
+    try:
+        yield
+    finally:
+        lock.release()

@@ -1,12 +1,26 @@
-"""The warehouse interface the load stage talks to; one adapter per engine implements it."""
+"""The warehouse interface the load stage talks to, and the base every engine adapter builds on.
+
+An adapter is thin: it knows how to run SQL on its engine, how to stage a partition, and how to make one load
+a single transaction that only one loader runs at a time. Everything else (which tables exist, the migration
+from the schema diff, the load statements, the views, status) is shared and lives here or in the modules it
+calls. Where engines differ, ``Capabilities`` says how (SQLMesh's engine adapters work the same way).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Protocol
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal, Protocol
 
 import pyarrow as pa
+
+from flightpipe.errors import LoadError
+from flightpipe.warehouse.ddl import Dialect, create_table_sql, migration_sql
+from flightpipe.warehouse.loadsql import LoadTables
+from flightpipe.warehouse.tables import WAREHOUSE_TABLES, TableSpec
+from flightpipe.warehouse.views import VIEW_NAMES, view_ddl
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,15 +31,196 @@ class LoadResult:
     codeshares_loaded: int
 
 
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    dialect: Dialect
+    #: Who keeps loaders apart: ``file`` (the caller holds the local file lock: an embedded engine),
+    #: ``advisory`` (a PostgreSQL transaction-level advisory lock), ``table`` (LOCK TABLE inside the batch).
+    loader_lock: Literal["file", "advisory", "table"]
+    #: Where a load stages the partition from: the Arrow table in memory, or the Parquet files on S3 (COPY).
+    stages_from: Literal["arrow", "s3"]
+    #: The engine stores list columns as arrays (else as SUPER).
+    native_arrays: bool
+    #: CREATE/ALTER TABLE take part in transactions (so init is all-or-nothing).
+    transactional_ddl: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DateStatus:
+    flight_date: dt.date
+    rows: int
+    run_id: str | None
+    loaded_at: dt.datetime | None
+
+
+@dataclass(slots=True)
+class WarehouseStatus:
+    url: str
+    engine: str
+    initialised: bool
+    tables: dict[str, int | None] = field(default_factory=dict)  # None: the table does not exist
+    views: dict[str, bool] = field(default_factory=dict)
+    pending_migrations: list[str] = field(default_factory=list)
+    dates: list[DateStatus] = field(default_factory=list)
+
+    @property
+    def last_load(self) -> DateStatus | None:
+        loaded = [d for d in self.dates if d.loaded_at is not None]
+        return max(loaded, key=lambda d: d.loaded_at or dt.datetime.min.replace(tzinfo=dt.UTC), default=None)
+
+
 class Warehouse(Protocol):
     url: str
+    capabilities: ClassVar[Capabilities]
 
-    def init(self) -> None:
-        """Create every table (and view) that does not exist yet."""
+    def init(self) -> list[str]:
+        """Create missing tables, add missing columns, (re)create the views; returns the DDL it ran."""
         ...
 
     def load_flight_date(self, flight_date: dt.date, flights: pa.Table, *, run_id: str) -> LoadResult:
         """Replace ``flight_date``'s rows with ``flights`` (PROCESSED_SCHEMA) in one transaction."""
         ...
 
+    def query(self, sql: str) -> list[tuple[Any, ...]]: ...
+
+    def status(self) -> WarehouseStatus: ...
+
     def close(self) -> None: ...
+
+
+Clock = Any  # Callable[[], dt.datetime]; kept loose so adapters can take a plain function
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class SqlWarehouse(ABC):
+    """Shared logic over three engine primitives: ``execute_script`` (one transaction), ``query``, ``close``."""
+
+    capabilities: ClassVar[Capabilities]
+    url: str
+
+    def __init__(self, tables: Sequence[TableSpec] = WAREHOUSE_TABLES, clock: Clock = utc_now) -> None:
+        self.tables = tuple(tables)
+        by_name = {t.name: t for t in self.tables}
+        self.load_tables = LoadTables(
+            fact=by_name["fact_flights"],
+            codeshares=by_name["flight_codeshares"],
+            airport=by_name["dim_airport"],
+            airline=by_name["dim_airline"],
+            loads=by_name["flightpipe_loads"],
+        )
+        self.clock = clock
+        self._initialised = False
+
+    @property
+    def dialect(self) -> Dialect:
+        return self.capabilities.dialect
+
+    # Engine primitives ------------------------------------------------------------------------------------
+
+    @abstractmethod
+    def execute_script(self, statements: Sequence[str]) -> None:
+        """Run ``statements`` in one transaction, under the loader lock where the engine has one."""
+
+    @abstractmethod
+    def columns_and_rows(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Column names and rows of one statement; engine errors become LoadError."""
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        return self.columns_and_rows(sql)[1]
+
+    @abstractmethod
+    def load_flight_date(self, flight_date: dt.date, flights: pa.Table, *, run_id: str) -> LoadResult: ...
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def before_commit(self) -> None:
+        """Called inside a load's transaction just before COMMIT (tests pause or fail a load here)."""
+        return None  # noqa: B027 - a hook, empty on purpose
+
+    # Shared -----------------------------------------------------------------------------------------------
+
+    def existing_columns(self) -> dict[str, list[str]]:
+        rows = self.query(
+            "SELECT table_name, column_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"
+        )
+        found: dict[str, list[str]] = {}
+        for table, column in rows:
+            found.setdefault(str(table).lower(), []).append(str(column).lower())
+        return found
+
+    def existing_views(self) -> set[str]:
+        rows = self.query("SELECT table_name FROM information_schema.views WHERE table_schema = current_schema()")
+        return {str(r[0]).lower() for r in rows}
+
+    def schema_ddl(self) -> list[str]:
+        """CREATE TABLE for missing tables, ALTER TABLE ADD COLUMN for missing columns (the schema diff)."""
+        existing = self.existing_columns()
+        statements = []
+        for spec in self.tables:
+            if spec.name not in existing:
+                statements.append(create_table_sql(spec, self.dialect))
+            else:
+                statements.extend(migration_sql(spec, existing[spec.name], self.dialect))
+        return statements
+
+    def init(self) -> list[str]:
+        statements = self.schema_ddl() + view_ddl(self.dialect)
+        self.execute_script(statements)
+        self._initialised = True
+        return statements
+
+    def ensure_initialised(self) -> None:
+        if not self._initialised:
+            self.init()
+
+    def status(self) -> WarehouseStatus:
+        existing = self.existing_columns()
+        views = self.existing_views()
+        status = WarehouseStatus(
+            url=self.url, engine=self.dialect, initialised=all(t.name in existing for t in self.tables)
+        )
+        for spec in self.tables:
+            status.tables[spec.name] = (
+                int(self.query(f"SELECT count(*) FROM {spec.name}")[0][0]) if spec.name in existing else None
+            )
+            if spec.name in existing:
+                status.pending_migrations.extend(migration_sql(spec, existing[spec.name], self.dialect))
+        status.views = {name: name in views for name in VIEW_NAMES}
+        if not status.initialised:
+            return status
+        fact, loads = self.load_tables.fact.name, self.load_tables.loads.name
+        counts = dict(self.query(f"SELECT flight_date, count(*) FROM {fact} GROUP BY flight_date"))
+        recorded = {row[0]: row[1:] for row in self.query(f"SELECT flight_date, run_id, loaded_at FROM {loads}")}
+        for day in sorted(set(counts) | set(recorded)):
+            run_id, loaded_at = recorded.get(day, (None, None))
+            status.dates.append(DateStatus(_as_date(day), int(counts.get(day, 0)), run_id, _as_datetime(loaded_at)))
+        return status
+
+
+def check_partition(flight_date: dt.date, flights: pa.Table) -> None:
+    """A partition holds its own flight date only; anything else would be dropped without a word."""
+    import pyarrow.compute as pc
+
+    days = pc.unique(flights.column("flight_date")).to_pylist()
+    strangers = sorted(d for d in days if d != flight_date)
+    if strangers:
+        raise LoadError(
+            f"the partition for flight date {flight_date} holds rows of {', '.join(map(str, strangers[:3]))}; "
+            "a load replaces exactly one flight date"
+        )
+
+
+def _as_date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def _as_datetime(value: Any) -> dt.datetime | None:
+    if value is None:
+        return None
+    parsed = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)

@@ -1,137 +1,115 @@
 """The embedded warehouse: one DuckDB file.
 
-A load replaces one flight date inside one transaction (delete, insert, upsert the dimensions, record the
-load), so a crash anywhere before COMMIT leaves the previous rows, and a rerun with the same partition leaves
-the same rows.
+Staging is free here: the partition's Arrow table is registered as ``stage_flights`` and the airports as
+``stage_airports``, then the shared load statements run in one transaction, so a crash anywhere before COMMIT
+leaves the previous rows and a rerun with the same partition leaves the same rows. DuckDB lets one process
+open a file for writing, so loaders are kept apart by the caller's file lock (``stages.load.loader_lock``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, ClassVar
 
 import duckdb
 import pyarrow as pa
 
-from flightpipe.airports import all_airports
 from flightpipe.errors import LoadError
 from flightpipe.faults import failpoint
-from flightpipe.schema import (
-    DIM_AIRLINE_SCHEMA,
-    DIM_AIRPORT_SCHEMA,
-    FACT_FLIGHTS_SCHEMA,
-    FLIGHT_CODESHARES_SCHEMA,
-)
-from flightpipe.warehouse.base import LoadResult
-from flightpipe.warehouse.ddl import create_table_sql
+from flightpipe.warehouse.base import Capabilities, Clock, LoadResult, SqlWarehouse, check_partition, utc_now
+from flightpipe.warehouse.dims import dim_airport_rows
+from flightpipe.warehouse.loadsql import STAGE_AIRPORTS, STAGE_FLIGHTS, load_statements
+from flightpipe.warehouse.tables import WAREHOUSE_TABLES, TableSpec
 
 LOADS_TABLE = "flightpipe_loads"
 
-_FACT_COLUMNS = [f.name for f in FACT_FLIGHTS_SCHEMA]
 
+class DuckDBWarehouse(SqlWarehouse):
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        dialect="duckdb", loader_lock="file", stages_from="arrow", native_arrays=True, transactional_ddl=True
+    )
 
-def table_ddl() -> list[str]:
-    return [
-        create_table_sql("fact_flights", FACT_FLIGHTS_SCHEMA),
-        create_table_sql("flight_codeshares", FLIGHT_CODESHARES_SCHEMA),
-        create_table_sql("dim_airport", DIM_AIRPORT_SCHEMA, primary_key=("airport_icao",)),
-        create_table_sql("dim_airline", DIM_AIRLINE_SCHEMA, primary_key=("airline_key",)),
-        f"CREATE TABLE IF NOT EXISTS {LOADS_TABLE} (flight_date DATE PRIMARY KEY, run_id VARCHAR NOT NULL,"
-        " rows_loaded INTEGER NOT NULL, loaded_at TIMESTAMPTZ NOT NULL)",
-    ]
-
-
-class DuckDBWarehouse:
-    def __init__(self, path: Path) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        read_only: bool = False,
+        tables: Sequence[TableSpec] = WAREHOUSE_TABLES,
+        clock: Clock = utc_now,
+    ) -> None:
+        super().__init__(tables, clock)
         self.path = path
         self.url = f"duckdb:///{path}"
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._con = duckdb.connect(str(path))
-        except duckdb.IOException as exc:
-            raise LoadError(f"cannot open the warehouse {path}: {exc}") from exc
+            self._con = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.Error as exc:
+            raise LoadError(f"cannot open the warehouse {path} (is a load running?): {exc}") from exc
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        return self._con
 
     def close(self) -> None:
         self._con.close()
 
-    def init(self) -> None:
-        for statement in table_ddl():
-            self._con.execute(statement)
+    def columns_and_rows(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        try:
+            cursor = self._con.execute(sql)
+            return [d[0] for d in cursor.description or []], cursor.fetchall()
+        except duckdb.Error as exc:
+            raise LoadError(f"query on {self.path} failed: {exc}") from None
 
-    def load_flight_date(self, flight_date: dt.date, flights: pa.Table, *, run_id: str) -> LoadResult:
-        self.init()
+    def execute_script(self, statements: Sequence[str]) -> None:
         con = self._con
-        airports = _dim_airport_rows(flights)
-        con.register("staged_flights", flights)
-        con.register("staged_airports", airports)
         try:
             con.execute("BEGIN TRANSACTION")
-            replaced = con.execute("SELECT count(*) FROM fact_flights WHERE flight_date = ?", [flight_date]).fetchone()
-            con.execute("DELETE FROM fact_flights WHERE flight_date = ?", [flight_date])
-            select = ", ".join(
-                "CAST(len(codeshare_flight_iatas) AS INTEGER)" if c == "codeshare_count" else c for c in _FACT_COLUMNS
-            )
-            con.execute(
-                f"INSERT INTO fact_flights ({', '.join(_FACT_COLUMNS)}) SELECT {select} FROM staged_flights"
-                " WHERE flight_date = ?",
-                [flight_date],
-            )
-            con.execute("DELETE FROM flight_codeshares WHERE flight_date = ?", [flight_date])
-            con.execute(
-                "INSERT INTO flight_codeshares SELECT flight_date, flight_iata, dep_airport_icao,"
-                " unnest(codeshare_flight_iatas) FROM staged_flights WHERE flight_date = ?",
-                [flight_date],
-            )
-            con.execute(
-                "INSERT INTO dim_airline SELECT airline_key, any_value(airline_iata), any_value(airline_icao),"
-                " max(airline_name) FROM (SELECT coalesce(airline_icao, airline_iata) AS airline_key, airline_iata,"
-                " airline_icao, airline_name FROM staged_flights) WHERE airline_key IS NOT NULL GROUP BY airline_key"
-                " ON CONFLICT (airline_key) DO UPDATE SET airline_iata = coalesce(excluded.airline_iata,"
-                " dim_airline.airline_iata), airline_icao = coalesce(excluded.airline_icao, dim_airline.airline_icao),"
-                " airline_name = coalesce(excluded.airline_name, dim_airline.airline_name)"
-            )
-            con.execute("INSERT OR REPLACE INTO dim_airport SELECT * FROM staged_airports")
-            con.execute(
-                f"INSERT OR REPLACE INTO {LOADS_TABLE} VALUES (?, ?, ?, now())", [flight_date, run_id, flights.num_rows]
-            )
-            loaded = con.execute("SELECT count(*) FROM fact_flights WHERE flight_date = ?", [flight_date]).fetchone()
-            codeshares = con.execute(
-                "SELECT count(*) FROM flight_codeshares WHERE flight_date = ?", [flight_date]
-            ).fetchone()
-            failpoint("load.before_commit")
+            for statement in statements:
+                con.execute(statement)
             con.execute("COMMIT")
         except duckdb.Error as exc:
+            with contextlib.suppress(duckdb.Error):
+                con.execute("ROLLBACK")
+            raise LoadError(f"warehouse {self.path}: {exc}") from exc
+
+    def load_flight_date(self, flight_date: dt.date, flights: pa.Table, *, run_id: str) -> LoadResult:
+        check_partition(flight_date, flights)
+        self.ensure_initialised()
+        con = self._con
+        plan = load_statements(
+            "duckdb", flight_date, run_id=run_id, rows=flights.num_rows, loaded_at=self.clock(), tables=self.load_tables
+        )
+        con.register(STAGE_FLIGHTS, flights)
+        con.register(STAGE_AIRPORTS, dim_airport_rows(flights))
+        try:
+            con.execute("BEGIN TRANSACTION")
+            replaced = _count(con, plan.count_before)
+            for statement in plan.apply:
+                con.execute(statement)
+            loaded = _count(con, plan.count_fact)
+            codeshares = _count(con, plan.count_codeshares)
+            self.before_commit()
+            failpoint("load.before_commit")
+            con.execute("COMMIT")
+        except BaseException as exc:
             with contextlib.suppress(duckdb.Error):  # the transaction may never have begun
                 con.execute("ROLLBACK")
-            raise LoadError(f"loading flight date {flight_date} failed; the previous rows are intact: {exc}") from exc
+            if isinstance(exc, duckdb.Error):
+                raise LoadError(
+                    f"loading flight date {flight_date} failed; the previous rows are intact: {exc}"
+                ) from exc
+            raise
         finally:
-            con.unregister("staged_flights")
-            con.unregister("staged_airports")
-        return LoadResult(
-            flight_date=flight_date,
-            rows_loaded=int(loaded[0]) if loaded else 0,
-            rows_replaced=int(replaced[0]) if replaced else 0,
-            codeshares_loaded=int(codeshares[0]) if codeshares else 0,
-        )
+            con.unregister(STAGE_FLIGHTS)
+            con.unregister(STAGE_AIRPORTS)
+        return LoadResult(flight_date, rows_loaded=loaded, rows_replaced=replaced, codeshares_loaded=codeshares)
 
 
-def _dim_airport_rows(flights: pa.Table) -> pa.Table:
-    codes = {c for c in flights.column("dep_airport_icao").to_pylist() if c}
-    codes |= {c for c in flights.column("arr_airport_icao").to_pylist() if c}
-    reference = all_airports()
-    rows = [
-        {
-            "airport_icao": code,
-            "airport_iata": reference[code]["iata"] or None,
-            "name": reference[code]["name"],
-            "city": reference[code]["city"],
-            "country": reference[code]["country"],
-            "tz": reference[code]["tz"],
-            "lat": float(reference[code]["lat"]),
-            "lon": float(reference[code]["lon"]),
-        }
-        for code in sorted(codes)
-        if code in reference
-    ]
-    return pa.Table.from_pylist(rows, schema=DIM_AIRPORT_SCHEMA)
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    # fetchall, not fetchone: DuckDB 2 keeps a half-read result open and refuses other work until it is done.
+    rows = con.execute(sql).fetchall()
+    return int(rows[0][0]) if rows else 0

@@ -1,0 +1,55 @@
+"""The warehouse's tables: each one an Arrow schema from schema.py plus its keys and Redshift layout.
+
+A star: ``fact_flights`` (one row per physical flight) with the bridge ``flight_codeshares`` and the dimensions
+``dim_airport`` and ``dim_airline``; ``flightpipe_loads`` records the last load of each flight date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from flightpipe.schema import (
+    DIM_AIRLINE_SCHEMA,
+    DIM_AIRPORT_SCHEMA,
+    FACT_FLIGHTS_SCHEMA,
+    FLIGHT_CODESHARES_SCHEMA,
+    UTC_TS,
+)
+
+LOADS_SCHEMA = pa.schema(
+    [
+        pa.field("flight_date", pa.date32(), nullable=False),
+        pa.field("run_id", pa.string(), nullable=False),
+        pa.field("rows_loaded", pa.int32(), nullable=False),
+        pa.field("loaded_at", UTC_TS, nullable=False),
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TableSpec:
+    name: str
+    schema: pa.Schema
+    primary_key: tuple[str, ...] = ()
+    #: Redshift layout. The fact and the bridge are read by date ranges, so both sort by flight_date; they are
+    #: distributed on flight_iata so the fact-to-bridge join stays on one slice. The dimensions and the load log
+    #: are tiny and joined to everything: a copy on every node (DISTSTYLE ALL).
+    sort_key: tuple[str, ...] = ()
+    dist_key: str | None = None
+
+    @property
+    def diststyle(self) -> str:
+        return "KEY" if self.dist_key else "ALL"
+
+
+FACT_FLIGHTS = TableSpec("fact_flights", FACT_FLIGHTS_SCHEMA, sort_key=("flight_date",), dist_key="flight_iata")
+FLIGHT_CODESHARES = TableSpec(
+    "flight_codeshares", FLIGHT_CODESHARES_SCHEMA, sort_key=("flight_date",), dist_key="flight_iata"
+)
+DIM_AIRPORT = TableSpec("dim_airport", DIM_AIRPORT_SCHEMA, primary_key=("airport_icao",))
+DIM_AIRLINE = TableSpec("dim_airline", DIM_AIRLINE_SCHEMA, primary_key=("airline_key",))
+LOADS = TableSpec("flightpipe_loads", LOADS_SCHEMA, primary_key=("flight_date",), sort_key=("flight_date",))
+
+WAREHOUSE_TABLES: tuple[TableSpec, ...] = (FACT_FLIGHTS, FLIGHT_CODESHARES, DIM_AIRPORT, DIM_AIRLINE, LOADS)

@@ -1,0 +1,52 @@
+"""The analytics views: one definition (views.sql, DuckDB dialect), transpiled to each engine with sqlglot."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from importlib import resources
+
+import sqlglot
+from sqlglot import exp
+
+from flightpipe.warehouse.ddl import Dialect
+
+VIEWS_SQL = resources.files("flightpipe.warehouse").joinpath("views.sql").read_text(encoding="utf-8")
+
+#: sqlglot's names for our dialects.
+_SQLGLOT_DIALECT: dict[Dialect, str] = {"duckdb": "duckdb", "postgres": "postgres", "redshift": "redshift"}
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    name: str
+    select_sql: str
+
+
+def transpile(sql: str, dialect: Dialect) -> str:
+    """One DuckDB-dialect statement in ``dialect``."""
+    [statement] = sqlglot.transpile(sql, read="duckdb", write=_SQLGLOT_DIALECT[dialect])
+    return statement
+
+
+@functools.cache
+def views(dialect: Dialect) -> tuple[View, ...]:
+    """The views in dependency order (a view only reads views defined before it)."""
+    found = []
+    for statement in sqlglot.parse(VIEWS_SQL, read="duckdb"):
+        if not isinstance(statement, exp.Create) or statement.kind != "VIEW":
+            raise ValueError(f"views.sql may only create views, found: {statement!r:.80}")
+        select = statement.expression
+        assert select is not None
+        found.append(View(statement.this.name, select.sql(dialect=_SQLGLOT_DIALECT[dialect], pretty=True)))
+    return tuple(found)
+
+
+VIEW_NAMES = tuple(v.name for v in views("duckdb"))
+
+
+def view_ddl(dialect: Dialect) -> list[str]:
+    """Drop (dependents first) and create every view, so a changed definition or column set always applies."""
+    defined = views(dialect)
+    drops = [f"DROP VIEW IF EXISTS {v.name}" for v in reversed(defined)]
+    return drops + [f"CREATE VIEW {v.name} AS\n{v.select_sql}" for v in defined]

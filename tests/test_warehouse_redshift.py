@@ -1,0 +1,270 @@
+"""Redshift through the Data API, checked statement by statement at the boto3 boundary.
+
+moto's redshift-data never finishes a statement, so the client is a real boto3 client with botocore's Stubber:
+every request is validated against the service model and compared with the parameters we expect. The load
+statements after staging are the shared ones that the PostgreSQL suite runs for real.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pyarrow as pa
+import pytest
+from botocore.stub import ANY, Stubber
+
+from flightpipe.errors import ConfigError, LoadError
+from flightpipe.warehouse.ddl import create_table_sql
+from flightpipe.warehouse.loadsql import load_statements
+from flightpipe.warehouse.redshift import RedshiftWarehouse
+from flightpipe.warehouse.settings import RedshiftWarehouseSettings
+from flightpipe.warehouse.tables import DIM_AIRPORT, FACT_FLIGHTS, FLIGHT_CODESHARES, WAREHOUSE_TABLES
+from flightpipe.warehouse.views import view_ddl
+from tests.warehouse_helpers import DAYS, partition
+
+D1 = DAYS[0]
+ROLE = "arn:aws:iam::123456789012:role/flightpipe-copy"
+NOW = dt.datetime(2024, 6, 5, 7, 0, tzinfo=dt.UTC)
+TARGET = {"WorkgroupName": "flights", "Database": "analytics"}
+
+
+class FakeTime:
+    """sleep() advances monotonic(): the bounded wait is checked without waiting."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def stubbed() -> Iterator[tuple[Any, Stubber]]:
+    client = boto3.client(
+        "redshift-data", region_name="eu-central-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+    with Stubber(client) as stubber:
+        yield client, stubber
+        stubber.assert_no_pending_responses()
+
+
+def _warehouse(client: Any, time: FakeTime, **settings: Any) -> RedshiftWarehouse:
+    config = RedshiftWarehouseSettings(
+        workgroup="flights", database="analytics", iam_role=ROLE, statement_timeout_s=2.0, **settings
+    )
+    return RedshiftWarehouse(
+        config,
+        data_url="s3://flight-bucket/data",
+        client=client,
+        clock=lambda: NOW,
+        sleep=time.sleep,
+        monotonic=time.monotonic,
+    )
+
+
+def _finished(stubber: Stubber, statement_id: str, subs: int = 0) -> None:
+    response: dict[str, Any] = {"Id": statement_id, "Status": "FINISHED"}
+    if subs:
+        response["SubStatements"] = [{"Id": f"{statement_id}:{i}", "Status": "FINISHED"} for i in range(1, subs + 1)]
+    stubber.add_response("describe_statement", response, {"Id": statement_id})
+
+
+def _count_result(stubber: Stubber, statement_id: str, value: int) -> None:
+    stubber.add_response(
+        "get_statement_result",
+        {"Records": [[{"longValue": value}]], "ColumnMetadata": [{"name": "count", "typeName": "int8"}]},
+        {"Id": statement_id},
+    )
+
+
+def test_a_load_is_one_batch_lock_copy_from_the_partition_then_the_shared_statements(
+    stubbed: tuple[Any, Stubber],
+) -> None:
+    client, stubber = stubbed
+    warehouse = _warehouse(client, FakeTime())
+    warehouse._initialised = True
+    table = partition(D1)
+    batch, before, after = warehouse.load_batch(D1, table, run_id="r1")
+    stubber.add_response("batch_execute_statement", {"Id": "b1"}, {"Sqls": batch, **TARGET})
+    _finished(stubber, "b1", subs=len(batch))
+    _count_result(stubber, f"b1:{before + 1}", 10)
+    _count_result(stubber, f"b1:{after + 1}", table.num_rows)
+    _count_result(stubber, f"b1:{after + 2}", 1552)
+
+    result = warehouse.load_flight_date(D1, table, run_id="r1")
+
+    assert (result.rows_replaced, result.rows_loaded, result.codeshares_loaded) == (10, table.num_rows, 1552)
+    assert batch[0] == "LOCK fact_flights, flight_codeshares, dim_airport, dim_airline, flightpipe_loads"
+    assert batch[1].startswith("CREATE TEMPORARY TABLE stage_flights (\n    flight_date DATE NOT NULL,")
+    assert "    codeshare_flight_iatas SUPER NOT NULL," in batch[1]
+    assert batch[2] == (
+        "COPY stage_flights FROM 's3://flight-bucket/data/processed/all_data/flight-date=2024-06-03/'"
+        f" IAM_ROLE '{ROLE}' FORMAT AS PARQUET SERIALIZETOJSON"
+    )
+    assert batch[3].startswith("CREATE TEMPORARY TABLE stage_airports (")
+    assert batch[4].startswith(
+        "INSERT INTO stage_airports (airport_icao, airport_iata, name, city, country, tz, lat, lon)"
+    )
+    assert (
+        "('EDDF', 'FRA', 'Frankfurt am Main International Airport', 'Frankfurt am Main', 'DE', 'Europe/Berlin',"
+        " 50.0264, 8.54313)" in batch[4]
+    )
+    assert batch[before] == "SELECT count(*) FROM fact_flights WHERE flight_date = DATE '2024-06-03'"
+    shared = load_statements("redshift", D1, run_id="r1", rows=table.num_rows, loaded_at=NOW)
+    assert batch[before + 1 : after] == shared.apply
+    assert batch[after:] == [shared.count_fact, shared.count_codeshares]
+
+
+def test_the_merge_and_replace_statements_sent_to_redshift_are_the_ones_postgresql_runs() -> None:
+    redshift = load_statements("redshift", D1, run_id="r1", rows=5, loaded_at=NOW).apply
+    postgres = load_statements("postgres", D1, run_id="r1", rows=5, loaded_at=NOW).apply
+    differing = [i for i, (r, p) in enumerate(zip(redshift, postgres, strict=True)) if r != p]
+    # Only the temp table's types, the fact insert's codeshare count and the unnesting of the codeshare list differ.
+    assert differing == [0, 3, 5]
+    assert "get_array_length(codeshare_flight_iatas)" in redshift[3]
+    assert "FROM stage_flights AS s, s.codeshare_flight_iatas AS c" in redshift[5]
+    merges = [s for s in redshift if s.startswith("MERGE")]
+    assert merges == [
+        "MERGE INTO dim_airline USING stage_airlines AS s ON dim_airline.airline_key = s.airline_key WHEN MATCHED"
+        " THEN UPDATE SET airline_iata = coalesce(s.airline_iata, dim_airline.airline_iata), airline_icao ="
+        " coalesce(s.airline_icao, dim_airline.airline_icao), airline_name = coalesce(s.airline_name,"
+        " dim_airline.airline_name) WHEN NOT MATCHED THEN INSERT (airline_key, airline_iata, airline_icao,"
+        " airline_name) VALUES (s.airline_key, s.airline_iata, s.airline_icao, s.airline_name)",
+        "MERGE INTO dim_airport USING stage_airports AS s ON dim_airport.airport_icao = s.airport_icao WHEN MATCHED"
+        " THEN UPDATE SET airport_iata = s.airport_iata, name = s.name, city = s.city, country = s.country,"
+        " tz = s.tz, lat = s.lat, lon = s.lon WHEN NOT MATCHED THEN INSERT (airport_icao, airport_iata, name,"
+        " city, country, tz, lat, lon) VALUES (s.airport_icao, s.airport_iata, s.name, s.city, s.country, s.tz,"
+        " s.lat, s.lon)",
+    ]
+
+
+def test_statements_are_polled_at_the_interval_until_they_finish(stubbed: tuple[Any, Stubber]) -> None:
+    client, stubber = stubbed
+    time = FakeTime()
+    warehouse = _warehouse(client, time, poll_interval_s=0.25)
+    stubber.add_response("execute_statement", {"Id": "q1"}, {"Sql": "SELECT 1", **TARGET})
+    for status in ("SUBMITTED", "PICKED", "STARTED"):
+        stubber.add_response("describe_statement", {"Id": "q1", "Status": status}, {"Id": "q1"})
+    _finished(stubber, "q1")
+    _count_result(stubber, "q1", 1)
+    assert warehouse.query("SELECT 1") == [(1,)]
+    assert time.sleeps == [0.25, 0.25, 0.25]
+
+
+@pytest.mark.parametrize("status", ["FAILED", "ABORTED"])
+def test_a_failed_or_aborted_batch_raises_load_error_naming_the_statement(
+    stubbed: tuple[Any, Stubber], status: str
+) -> None:
+    client, stubber = stubbed
+    warehouse = _warehouse(client, FakeTime())
+    warehouse._initialised = True
+    table = partition(D1)
+    batch, _, _ = warehouse.load_batch(D1, table, run_id="r1")
+    stubber.add_response("batch_execute_statement", {"Id": "b2"}, {"Sqls": batch, **TARGET})
+    subs = [{"Id": "b2:1", "Status": "FINISHED"}, {"Id": "b2:2", "Status": "FINISHED"}]
+    subs.append({"Id": "b2:3", "Status": status, "Error": "S3ServiceException:Access Denied,Status 403"})
+    stubber.add_response("describe_statement", {"Id": "b2", "Status": status, "SubStatements": subs}, {"Id": "b2"})
+    with pytest.raises(LoadError) as raised:
+        warehouse.load_flight_date(D1, table, run_id="r1")
+    message = str(raised.value)
+    assert f"Redshift statement {status} at statement 3 of {len(batch)} (COPY stage_flights FROM " in message
+    assert "Access Denied" in message and "the previous rows are intact" in message
+
+
+def test_a_statement_that_never_finishes_is_cancelled_after_the_bounded_wait(stubbed: tuple[Any, Stubber]) -> None:
+    client, stubber = stubbed
+    time = FakeTime()
+    warehouse = _warehouse(client, time, poll_interval_s=0.5)
+    stubber.add_response("execute_statement", {"Id": "q2"}, {"Sql": "SELECT 1", **TARGET})
+    for _ in range(5):  # at 0, 0.5, 1.0, 1.5 s still running; at 2.0 s the 2 s budget is spent
+        stubber.add_response("describe_statement", {"Id": "q2", "Status": "STARTED"}, {"Id": "q2"})
+    stubber.add_response("cancel_statement", {"Status": True}, {"Id": "q2"})
+    with pytest.raises(
+        LoadError, match="statement q2 did not finish within 2 s .last status STARTED.; it was cancelled"
+    ):
+        warehouse.query("SELECT 1")
+    assert time.now == 2.0
+
+
+def test_init_creates_the_missing_tables_and_the_views_in_one_batch(stubbed: tuple[Any, Stubber]) -> None:
+    client, stubber = stubbed
+    warehouse = _warehouse(client, FakeTime())
+    stubber.add_response("execute_statement", {"Id": "c1"}, {"Sql": ANY, **TARGET})
+    _finished(stubber, "c1")
+    stubber.add_response("get_statement_result", {"Records": []}, {"Id": "c1"})
+    expected = [create_table_sql(t, "redshift") for t in WAREHOUSE_TABLES] + view_ddl("redshift")
+    stubber.add_response("batch_execute_statement", {"Id": "i1"}, {"Sqls": expected, **TARGET})
+    _finished(stubber, "i1", subs=len(expected))
+    assert warehouse.init() == expected
+
+
+def test_init_adds_a_column_the_schema_gained_with_alter_table(stubbed: tuple[Any, Stubber]) -> None:
+    client, stubber = stubbed
+    warehouse = _warehouse(client, FakeTime())
+    existing = [
+        [{"stringValue": t.name}, {"stringValue": c}]
+        for t in WAREHOUSE_TABLES
+        for c in t.schema.names
+        if (t.name, c) != ("fact_flights", "arr_baggage")
+    ]
+    stubber.add_response("execute_statement", {"Id": "c2"}, {"Sql": ANY, **TARGET})
+    _finished(stubber, "c2")
+    stubber.add_response("get_statement_result", {"Records": existing}, {"Id": "c2"})
+    expected = ["ALTER TABLE fact_flights ADD COLUMN arr_baggage VARCHAR(256)", *view_ddl("redshift")]
+    stubber.add_response("batch_execute_statement", {"Id": "i2"}, {"Sqls": expected, **TARGET})
+    _finished(stubber, "i2")
+    assert warehouse.init() == expected
+
+
+def test_a_secrets_manager_secret_authenticates_the_data_api(stubbed: tuple[Any, Stubber]) -> None:
+    client, stubber = stubbed
+    arn = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:flightpipe-redshift"
+    warehouse = _warehouse(client, FakeTime(), secret_arn=arn)
+    stubber.add_response("execute_statement", {"Id": "q3"}, {"Sql": "SELECT 1", "SecretArn": arn, **TARGET})
+    _finished(stubber, "q3")
+    _count_result(stubber, "q3", 1)
+    assert warehouse.query("SELECT 1") == [(1,)]
+
+
+def test_redshift_tables_sort_by_flight_date_and_copy_small_dimensions_to_every_node() -> None:
+    assert create_table_sql(FACT_FLIGHTS, "redshift").endswith(
+        "\nDISTSTYLE KEY DISTKEY (flight_iata) SORTKEY (flight_date)"
+    )
+    assert create_table_sql(FLIGHT_CODESHARES, "redshift").endswith(
+        "\nDISTSTYLE KEY DISTKEY (flight_iata) SORTKEY (flight_date)"
+    )
+    assert create_table_sql(DIM_AIRPORT, "redshift").endswith("    PRIMARY KEY (airport_icao)\n)\nDISTSTYLE ALL")
+    assert "    dep_scheduled_utc TIMESTAMPTZ," in create_table_sql(FACT_FLIGHTS, "redshift")
+
+
+def test_a_local_data_folder_cannot_feed_a_redshift_copy(stubbed: tuple[Any, Stubber]) -> None:
+    client, _ = stubbed
+    warehouse = RedshiftWarehouse(
+        RedshiftWarehouseSettings(workgroup="flights", database="analytics"), data_url=None, client=client
+    )
+    with pytest.raises(ConfigError, match="set data_dir to an s3:// URL or warehouse.processed_url"):
+        warehouse.partition_url(D1)
+
+
+def test_the_views_reach_redshift_with_its_own_median_and_no_filter_clause() -> None:
+    statements = "\n".join(view_ddl("redshift"))
+    assert "MEDIAN(delay_min)" in statements
+    assert "PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY\n    delay_min)" in statements
+    assert "FILTER(" not in statements.upper()
+
+
+def test_literal_values_in_a_batch_are_quoted_so_no_name_can_break_out() -> None:
+    from flightpipe.warehouse.redshift import _insert_values
+
+    table = pa.table({"name": ["O'Hare \\ x'; DROP TABLE fact_flights; --", None], "lat": [1.5, None]})
+    assert _insert_values("t", table) == (
+        "INSERT INTO t (name, lat) VALUES ('O''Hare \\\\ x''; DROP TABLE fact_flights; --', 1.5), (NULL, NULL)"
+    )
