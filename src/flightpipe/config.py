@@ -24,6 +24,16 @@ from pydantic_settings import (
 from flightpipe.airports import DEFAULT_AIRPORTS, ICAO_CODE, is_known_icao
 from flightpipe.errors import ConfigError
 from flightpipe.layout import Board
+from flightpipe.redact import register_secret
+from flightpipe.source_settings import (
+    API_NAMES,
+    SOURCE_TYPES,
+    SimulatedSourceSettings,
+    SourceSettings,
+    SourcesSettings,
+)
+
+__all__ = ["SimulatedSourceSettings", "SourceSettings", "SourcesSettings", "Settings", "load_settings"]
 
 CONFIG_FILE_ENV = "FLIGHTPIPE_CONFIG"
 DEFAULT_CONFIG_FILE = "flightpipe.toml"
@@ -33,21 +43,11 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class SimulatedSourceSettings(_Strict):
-    """The embedded source: a seeded model of real traffic rendered as aviationstack pages. No key, no network."""
-
-    type: Literal["simulated"] = "simulated"
-    seed: int = Field(default=20240601, description="Same seed, same traffic.")
-    page_size: int = Field(default=100, ge=1, le=1000, description="Records per page, as the API paginates.")
-    scale: float = Field(default=1.0, gt=0, le=20, description="Multiplier on the real daily volumes.")
-
-
 class DuckDBWarehouseSettings(_Strict):
     type: Literal["duckdb"] = "duckdb"
     path: str | None = Field(default=None, description="Database file; default <data_dir>/warehouse.duckdb.")
 
 
-SourceSettings = SimulatedSourceSettings
 WarehouseSettings = DuckDBWarehouseSettings
 
 
@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     )
     boards: Annotated[list[Board], NoDecode] = Field(default_factory=lambda: [Board.DEPARTURES, Board.ARRIVALS])
     source: SourceSettings = Field(default_factory=SimulatedSourceSettings)
+    sources: SourcesSettings = Field(
+        default_factory=SourcesSettings, description="One account per API: credentials, endpoint, limits, budget."
+    )
     warehouse: WarehouseSettings = Field(default_factory=DuckDBWarehouseSettings)
     ledger_path: str | None = Field(default=None, description="SQLite run history; default <data_dir>/ledger.sqlite.")
     collect_workers: int = Field(default=4, ge=1, le=64, description="Boards collected in parallel.")
@@ -173,20 +176,49 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     toml_file = config_file or _config_file_in_use()
     if toml_file is not None:
         try:
-            tomllib.loads(toml_file.read_text(encoding="utf-8"))
+            parsed = tomllib.loads(toml_file.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{toml_file} is not valid TOML: {exc}") from exc
         except OSError as exc:
             raise ConfigError(f"cannot read config file {toml_file}: {exc}") from exc
+        _reject_secrets_in_file(parsed, toml_file)
     _reject_unknown_environment_keys()
     previous = _config_file_override
     _config_file_override = config_file
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+        settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
         raise ConfigError(format_validation_error(exc, toml_file)) from None
     finally:
         _config_file_override = previous
+    _register_secrets(settings)
+    return settings
+
+
+def _reject_secrets_in_file(parsed: dict[str, Any], toml_file: Path) -> None:
+    """Credentials come from the environment or Secrets Manager, never from a file that lives in the repo."""
+    sources = parsed.get("sources")
+    if not isinstance(sources, dict):
+        return
+    for name in API_NAMES:
+        section = sources.get(name)
+        if not isinstance(section, dict):
+            continue
+        model = type(SourcesSettings().by_name(name))
+        for field in model.SECRET_FIELDS:
+            if field in section:
+                raise ConfigError(
+                    f"{toml_file}: sources.{name}.{field} is a secret and must not be written in a config file; "
+                    f"set FLIGHTPIPE__SOURCES__{name.upper()}__{field.upper()} in the environment, or "
+                    f"sources.{name}.secret_arn to read it from AWS Secrets Manager"
+                )
+
+
+def _register_secrets(settings: Settings) -> None:
+    # Every configured credential is masked wherever it might appear later (logs, raw files, errors, ledger).
+    for name in API_NAMES:
+        for value in settings.sources.by_name(name).credential_fields().values():
+            register_secret(value)
 
 
 def _reject_unknown_environment_keys() -> None:
@@ -206,21 +238,37 @@ def format_validation_error(exc: ValidationError, toml_file: Path | None) -> str
     where = f"{toml_file} and FLIGHTPIPE__... environment" if toml_file else "FLIGHTPIPE__... environment"
     lines = [f"invalid configuration ({where}):"]
     for error in exc.errors():
-        key = ".".join(str(part) for part in error["loc"]) or "(root)"
+        loc = _without_union_tag(error["loc"])
+        key = ".".join(str(part) for part in loc) or "(root)"
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             allowed = _allowed_keys(error["loc"])
             message = f"unknown key; allowed here: {', '.join(allowed)}"
         elif error["type"] == "literal_error":
             message = f"{message} (got {error.get('input')!r})"
-        env_name = "FLIGHTPIPE__" + "__".join(str(p).upper() for p in error["loc"] if not isinstance(p, int))
+        elif error["type"] in {"union_tag_invalid", "union_tag_not_found"}:
+            loc = (*loc, "type")
+            key = ".".join(str(part) for part in loc)
+            got = (error.get("ctx") or {}).get("tag")
+            message = f"{got!r} is not a source type; allowed: {', '.join(SOURCE_TYPES)}"
+        env_name = "FLIGHTPIPE__" + "__".join(str(p).upper() for p in loc if not isinstance(p, int))
         lines.append(f"  {key}: {message}  [env: {env_name}]")
     return "\n".join(lines)
 
 
+def _without_union_tag(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    # pydantic puts the discriminator's tag in the location (`source.simulated.seed`); users write `source.seed`.
+    if len(loc) > 1 and loc[0] == "source" and loc[1] in SOURCE_TYPES:
+        return (loc[0], *loc[2:])
+    return loc
+
+
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
     model: type[BaseModel] = Settings
-    for part in loc[:-1]:
+    parts = list(loc[:-1])
+    if len(parts) > 1 and parts[0] == "source" and parts[1] in SOURCE_TYPES:
+        return sorted(SOURCE_TYPES[parts[1]].model_fields)
+    for part in parts:
         field = model.model_fields.get(str(part))
         if field is None or not isinstance(field.annotation, type) or not issubclass(field.annotation, BaseModel):
             break
