@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from flightpipe.config import Settings, load_settings
 from flightpipe.store import ObjectStore
@@ -47,3 +49,41 @@ def sample_page_path() -> Path:
 def at(text: str) -> dt.datetime:
     """An aware UTC datetime from 'YYYY-MM-DD HH:MM'."""
     return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
+
+
+# Local HTTP servers and fake time for the real-source adapters --------------------------------------------
+
+
+class FakeTime:
+    """A monotonic clock that only moves when something sleeps: backoff and rate limits cost no real time."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def fake_time() -> FakeTime:
+    return FakeTime()
+
+
+@pytest.fixture
+def api_server() -> Iterator[HTTPServer]:
+    """A real HTTP server on 127.0.0.1 that handles requests in threads (timeouts, concurrency)."""
+    # The fake servers' own access log shows the URLs flightpipe sent (keys and all): it is not flightpipe's log.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.clear()
+        if server.is_running():
+            server.stop()
