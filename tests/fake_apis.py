@@ -251,3 +251,10 @@ def request_lines(server: HTTPServer, *, path_prefix: str = "") -> list[tuple[st
         for request, _ in server.log
         if request.path.startswith(path_prefix)
     ]
+
+
+def wait_for_log(server: HTTPServer, count: int, timeout_s: float = 5.0) -> None:
+    """Wait until the server has finished answering ``count`` requests (a timed-out one finishes late)."""
+    deadline = time.monotonic() + timeout_s
+    while len(server.log) < count and time.monotonic() < deadline:
+        time.sleep(0.02)
