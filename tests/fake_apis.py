@@ -139,7 +139,9 @@ class FakeAviationstack(FakeApi):
         args = request.args
         if args.get("access_key") != self.access_key:
             code = "missing_access_key" if "access_key" not in args else "invalid_access_key"
-            return json_response({"error": {"code": code, "message": "You have not supplied a valid API Access Key."}}, 401)
+            return json_response(
+                {"error": {"code": code, "message": "You have not supplied a valid API Access Key."}}, 401
+            )
         board = "departures" if "dep_icao" in args else "arrivals"
         icao = args.get("dep_icao") or args.get("arr_icao") or ""
         records = self.boards.setdefault((icao, board), [])
@@ -191,7 +193,12 @@ class FakeOpenSky(FakeApi):
     """``POST /token`` (client credentials) and ``GET /api/flights/departure|arrival`` with a bearer token."""
 
     def __init__(
-        self, client_id: str, client_secret: str, boards: dict[tuple[str, str], list[dict[str, Any]]], *, expires_in: int = 1800
+        self,
+        client_id: str,
+        client_secret: str,
+        boards: dict[tuple[str, str], list[dict[str, Any]]],
+        *,
+        expires_in: int = 1800,
     ) -> None:
         super().__init__()
         self.client_id = client_id

@@ -81,7 +81,11 @@ def aerodatabox_boards(avs: Boards) -> Boards:
                     "codeshareStatus": "IsCodeshared" if r["flight"]["codeshared"] else "IsOperator",
                     "isCargo": False,
                     "aircraft": {"reg": (r.get("aircraft") or {}).get("registration"), "modeS": None, "model": None},
-                    "airline": {"name": r["airline"]["name"], "iata": r["airline"]["iata"], "icao": r["airline"]["icao"]},
+                    "airline": {
+                        "name": r["airline"]["name"],
+                        "iata": r["airline"]["iata"],
+                        "icao": r["airline"]["icao"],
+                    },
                 }
             )
         boards[(icao, board)] = converted

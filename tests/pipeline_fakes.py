@@ -30,7 +30,11 @@ class FakeSetup:
     env: dict[str, str]
 
     def secrets(self) -> list[str]:
-        values = [v for k, v in self.env.items() if k.endswith(("__ACCESS_KEY", "__API_KEY", "__CLIENT_ID", "__CLIENT_SECRET"))]
+        values = [
+            v
+            for k, v in self.env.items()
+            if k.endswith(("__ACCESS_KEY", "__API_KEY", "__CLIENT_ID", "__CLIENT_SECRET"))
+        ]
         if isinstance(self.fake, FakeOpenSky):
             values.extend(self.fake.issued)
         return values

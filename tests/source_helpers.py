@@ -40,7 +40,9 @@ def land_board(
 ) -> Landed:
     collected = collect_board(store, source, icao=icao, day=day, board=board, run_id=run_id, as_of=as_of)
     result = transform_raw_object(store, collected.raw_key)
-    rows = read_transformed(store, result.transformed_key) if result.transformed_key else TRANSFORMED_SCHEMA.empty_table()
+    rows = (
+        read_transformed(store, result.transformed_key) if result.transformed_key else TRANSFORMED_SCHEMA.empty_table()
+    )
     key = RawKey.parse(collected.raw_key)
     quarantine = (
         [json.loads(line) for line in store.get(key.quarantine_key).decode().splitlines() if line]

@@ -35,9 +35,17 @@ def _time(utc: str, local: str) -> dict[str, str]:
     return {"utc": utc, "local": local}
 
 
-def _dep(number: str, to: str, sched_utc: str, sched_local: str, *, status: str = "Departed",
-         codeshare: str = "IsOperator", airline: tuple[str, str, str] = ("LH", "DLH", "Lufthansa"),
-         **movement: Any) -> dict[str, Any]:
+def _dep(
+    number: str,
+    to: str,
+    sched_utc: str,
+    sched_local: str,
+    *,
+    status: str = "Departed",
+    codeshare: str = "IsOperator",
+    airline: tuple[str, str, str] = ("LH", "DLH", "Lufthansa"),
+    **movement: Any,
+) -> dict[str, Any]:
     return {
         "departure": {
             "scheduledTime": _time(sched_utc, sched_local),
@@ -57,16 +65,40 @@ def _dep(number: str, to: str, sched_utc: str, sched_local: str, *, status: str 
 
 
 DEPARTURES = [
-    _dep("LH 400", "KJFK", "2024-06-01 08:00Z", "2024-06-01 10:00+02:00",
-         revisedTime=_time("2024-06-01 08:20Z", "2024-06-01 10:20+02:00"),
-         runwayTime=_time("2024-06-01 08:35Z", "2024-06-01 10:35+02:00"), gate="A12"),
-    _dep("UA 8840", "KJFK", "2024-06-01 08:00Z", "2024-06-01 10:00+02:00", codeshare="IsCodeshared",
-         airline=("UA", "UAL", "United Airlines")),
-    _dep("AC 9123", "KJFK", "2024-06-01 08:00Z", "2024-06-01 10:00+02:00", codeshare="IsCodeshared",
-         airline=("AC", "ACA", "Air Canada")),
+    _dep(
+        "LH 400",
+        "KJFK",
+        "2024-06-01 08:00Z",
+        "2024-06-01 10:00+02:00",
+        revisedTime=_time("2024-06-01 08:20Z", "2024-06-01 10:20+02:00"),
+        runwayTime=_time("2024-06-01 08:35Z", "2024-06-01 10:35+02:00"),
+        gate="A12",
+    ),
+    _dep(
+        "UA 8840",
+        "KJFK",
+        "2024-06-01 08:00Z",
+        "2024-06-01 10:00+02:00",
+        codeshare="IsCodeshared",
+        airline=("UA", "UAL", "United Airlines"),
+    ),
+    _dep(
+        "AC 9123",
+        "KJFK",
+        "2024-06-01 08:00Z",
+        "2024-06-01 10:00+02:00",
+        codeshare="IsCodeshared",
+        airline=("AC", "ACA", "Air Canada"),
+    ),
     _dep("LH 98", "EDDM", "2024-06-01 09:59Z", "2024-06-01 11:59+02:00", status="Canceled"),
-    _dep("EW 9", "EGLL", "2024-06-01 12:00Z", "2024-06-01 14:00+02:00", codeshare="IsCodeshared",
-         airline=("EW", "EWG", "Eurowings")),
+    _dep(
+        "EW 9",
+        "EGLL",
+        "2024-06-01 12:00Z",
+        "2024-06-01 14:00+02:00",
+        codeshare="IsCodeshared",
+        airline=("EW", "EWG", "Eurowings"),
+    ),
     _dep("LH 1100", "LEPA", "2024-06-01 10:00Z", "2024-06-01 12:00+02:00"),
     _dep("DE 2000", "LEPA", "2024-06-01 21:30Z", "2024-06-01 23:30+02:00", airline=("DE", "CFG", "Condor")),
 ]
@@ -145,8 +177,10 @@ def test_codeshares_are_matched_to_the_operator_of_the_same_counterpart_airport_
     api_server: HTTPServer, fake: FakeAeroDataBox, fake_time: FakeTime, store: ObjectStore
 ) -> None:
     landed = _land(store, _source(api_server, fake_time))
-    operating = {r["flight_iata"]: (r["is_codeshare"], r["operating_flight_iata"], r["operating_airline_iata"])
-                 for r in landed.rows.to_pylist()}
+    operating = {
+        r["flight_iata"]: (r["is_codeshare"], r["operating_flight_iata"], r["operating_airline_iata"])
+        for r in landed.rows.to_pylist()
+    }
     assert operating["UA8840"] == (True, "LH400", "LH")
     assert operating["AC9123"] == (True, "LH400", "LH")
     assert operating["LH400"] == (False, "LH400", "LH")
@@ -163,11 +197,22 @@ def test_times_come_from_the_utc_fields_and_the_flight_date_from_the_local_depar
     landed = _land(store, _source(api_server, fake_time))
     [lh400] = [r for r in landed.rows.to_pylist() if r["flight_iata"] == "LH400"]
     assert (lh400["dep_scheduled_utc"], lh400["dep_estimated_utc"], lh400["dep_actual_utc"]) == (
-        at("2024-06-01 08:00"), at("2024-06-01 08:20"), at("2024-06-01 08:35"))
+        at("2024-06-01 08:00"),
+        at("2024-06-01 08:20"),
+        at("2024-06-01 08:35"),
+    )
     assert (lh400["dep_delay_min"], lh400["dep_gate"], lh400["dep_airport_iata"], lh400["arr_airport_icao"]) == (
-        20, "A12", "FRA", "KJFK")
+        20,
+        "A12",
+        "FRA",
+        "KJFK",
+    )
     assert (lh400["flight_date"], lh400["flight_icao"], lh400["flight_number"], lh400["status"]) == (
-        DAY, "DLH400", "400", "active")
+        DAY,
+        "DLH400",
+        "400",
+        "active",
+    )
     assert lh400["aircraft_registration"] == "D-ABYA" and lh400["aircraft_type_icao"] is None
 
 
@@ -187,9 +232,16 @@ def test_an_arrival_takes_its_flight_date_from_the_departure_side_and_its_empty_
     assert landed.collected.pages == 1
     [row] = landed.rows.to_pylist()
     assert (row["flight_date"], row["dep_airport_icao"], row["arr_airport_icao"], row["arr_baggage"]) == (
-        dt.date(2024, 5, 31), "KJFK", "EDDF", "14")
+        dt.date(2024, 5, 31),
+        "KJFK",
+        "EDDF",
+        "14",
+    )
     assert (row["arr_scheduled_utc"], row["arr_estimated_utc"], row["arr_delay_min"]) == (
-        at("2024-06-01 09:30"), at("2024-06-01 09:10"), 0)
+        at("2024-06-01 09:30"),
+        at("2024-06-01 09:10"),
+        0,
+    )
 
 
 def test_a_refused_key_is_not_retried(
@@ -205,7 +257,9 @@ def test_a_refused_key_is_not_retried(
 def test_a_used_up_plan_stops_the_source(
     api_server: HTTPServer, fake: FakeAeroDataBox, fake_time: FakeTime, store: ObjectStore
 ) -> None:
-    fake.script.push(json_response({"message": "You have exceeded the MONTHLY quota for Requests on your current plan, BASIC."}, 429))
+    fake.script.push(
+        json_response({"message": "You have exceeded the MONTHLY quota for Requests on your current plan, BASIC."}, 429)
+    )
     source = _source(api_server, fake_time)
     with pytest.raises(QuotaExceeded, match="MONTHLY quota"):
         _land(store, source)

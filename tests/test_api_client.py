@@ -55,7 +55,11 @@ def _client(server: HTTPServer, fake_time: FakeTime, usage: UsageLedger | None =
 
 def _get(client: ApiClient, server: HTTPServer, log: RequestLog | None = None, **params: str) -> Answer:
     return client.request(
-        "GET", server.url_for("/thing"), params={"access_key": KEY, **params}, classify=_nothing, log_to=log or RequestLog()
+        "GET",
+        server.url_for("/thing"),
+        params={"access_key": KEY, **params},
+        classify=_nothing,
+        log_to=log or RequestLog(),
     )
 
 
@@ -205,7 +209,9 @@ def test_the_monthly_budget_refuses_the_request_that_would_exceed_it(
     assert len(api_server.log) == 2 and usage.used("testapi") == 2
 
 
-def test_retries_count_against_the_budget(api_server: HTTPServer, echo: Echo, fake_time: FakeTime, tmp_path: Path) -> None:
+def test_retries_count_against_the_budget(
+    api_server: HTTPServer, echo: Echo, fake_time: FakeTime, tmp_path: Path
+) -> None:
     usage = UsageLedger(tmp_path / "ledger.sqlite")
     echo.script.push(json_response({}, 500))
     _get(_client(api_server, fake_time, usage=usage), api_server)

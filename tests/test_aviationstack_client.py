@@ -48,7 +48,9 @@ def _board(icao: str, side: str) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def fake(api_server: HTTPServer) -> FakeAviationstack:
-    fake = FakeAviationstack(KEY, {("EKCH", "departures"): _board("EKCH", "departure"), ("EDDF", "arrivals"): _board("EDDF", "arrival")})
+    fake = FakeAviationstack(
+        KEY, {("EKCH", "departures"): _board("EKCH", "departure"), ("EDDF", "arrivals"): _board("EDDF", "arrival")}
+    )
     fake.register(api_server)
     return fake
 
@@ -58,7 +60,9 @@ def _source(server: HTTPServer, fake_time: FakeTime, **settings: Any) -> Aviatio
     return AviationstackSource(account, KEY, sleep=fake_time.sleep, clock=fake_time.monotonic)
 
 
-def _land(store: ObjectStore, source: AviationstackSource, icao: str = "EKCH", board: Board = Board.DEPARTURES) -> Landed:
+def _land(
+    store: ObjectStore, source: AviationstackSource, icao: str = "EKCH", board: Board = Board.DEPARTURES
+) -> Landed:
     return land_board(store, source, icao=icao, day=DAY, board=board, as_of=AS_OF)
 
 
@@ -66,7 +70,9 @@ def _expected_flights(records: list[dict[str, Any]]) -> list[str]:
     return sorted(r["flight"]["iata"].upper() for r in records)
 
 
-def _page_requests(offsets: list[int], icao: str = "EKCH", by: str = "dep_icao") -> list[tuple[str, str, dict[str, str]]]:
+def _page_requests(
+    offsets: list[int], icao: str = "EKCH", by: str = "dep_icao"
+) -> list[tuple[str, str, dict[str, str]]]:
     base = {"access_key": KEY, by: icao, "limit": "20", "flight_date": "2023-07-19"}
     return [("GET", "/v1/flights", {**base, "offset": str(o)}) for o in offsets]
 
@@ -93,8 +99,14 @@ def test_the_arrivals_board_is_asked_by_arr_icao(
 def test_todays_board_is_the_real_time_listing_without_flight_date(
     api_server: HTTPServer, fake: FakeAviationstack, fake_time: FakeTime, store: ObjectStore
 ) -> None:
-    land_board(store, _source(api_server, fake_time), icao="EDDF", day=DAY, board=Board.ARRIVALS,
-               as_of=dt.datetime(2023, 7, 19, 18, 0, tzinfo=dt.UTC))
+    land_board(
+        store,
+        _source(api_server, fake_time),
+        icao="EDDF",
+        day=DAY,
+        board=Board.ARRIVALS,
+        as_of=dt.datetime(2023, 7, 19, 18, 0, tzinfo=dt.UTC),
+    )
     assert request_lines(api_server) == [
         ("GET", "/v1/flights", {"access_key": KEY, "arr_icao": "EDDF", "limit": "20", "offset": "0"})
     ]
@@ -126,7 +138,10 @@ def test_a_record_added_while_paging_discards_the_pass_and_lands_each_record_onc
     assert request_lines(api_server) == _page_requests([0, 20, 40, 0, 20, 40])
     flights = landed.column("flight_iata")
     assert len(flights) == len(set(flights)) == 47 and "DX999" in flights
-    assert landed.envelope["requests"][3] == {"pass": 1, "discarded": "listing changed while paging: total moved from 46 to 47 between pages"}
+    assert landed.envelope["requests"][3] == {
+        "pass": 1,
+        "discarded": "listing changed while paging: total moved from 46 to 47 between pages",
+    }
 
 
 def test_a_record_removed_while_paging_loses_nothing_that_is_still_listed(

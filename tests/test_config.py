@@ -67,7 +67,8 @@ def test_unknown_source_type_names_the_allowed_one(tmp_path: Path) -> None:
     config.write_text('[source]\ntype = "flightradar"\n')
     with pytest.raises(
         ConfigError,
-        match=r"source.type: 'flightradar' is not a source type; allowed: simulated, aviationstack, aerodatabox, opensky",
+        match=r"source.type: 'flightradar' is not a source type; allowed: simulated, aviationstack, aerodatabox, "
+        "opensky",
     ):
         load_settings(config)
 

@@ -59,14 +59,23 @@ def fake(api_server: HTTPServer) -> FakeOpenSky:
 
 def _source(server: HTTPServer, fake_time: FakeTime, **settings: Any) -> OpenSkySource:
     account = OpenSkySettings(
-        base_url=server.url_for("/api"), token_url=server.url_for("/token"), requests_per_second=100,
-        timeout_s=0.5, **settings,
+        base_url=server.url_for("/api"),
+        token_url=server.url_for("/token"),
+        requests_per_second=100,
+        timeout_s=0.5,
+        **settings,
     )
     return OpenSkySource(account, CLIENT_ID, SECRET, sleep=fake_time.sleep, clock=fake_time.monotonic)
 
 
-def _land(store: ObjectStore, source: OpenSkySource, board: Board = Board.DEPARTURES, icao: str = "EDDF",
-          as_of: dt.datetime = AS_OF, run_id: str = "r1") -> Landed:
+def _land(
+    store: ObjectStore,
+    source: OpenSkySource,
+    board: Board = Board.DEPARTURES,
+    icao: str = "EDDF",
+    as_of: dt.datetime = AS_OF,
+    run_id: str = "r1",
+) -> Landed:
     return land_board(store, source, icao=icao, day=DAY, board=board, as_of=as_of, run_id=run_id)
 
 
@@ -75,10 +84,16 @@ def _flights_request(kind: str = "departure", icao: str = "EDDF") -> tuple[str, 
 
 
 def _lines(server: HTTPServer) -> list[tuple[str, str, dict[str, str]]]:
-    return [(r.method, r.path, dict(r.args.items()) if r.method == "GET" else dict(r.form.items())) for r, _ in server.log]
+    return [
+        (r.method, r.path, dict(r.args.items()) if r.method == "GET" else dict(r.form.items())) for r, _ in server.log
+    ]
 
 
-TOKEN_REQUEST = ("POST", "/token", {"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": SECRET})
+TOKEN_REQUEST = (
+    "POST",
+    "/token",
+    {"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": SECRET},
+)
 
 
 def test_a_board_is_one_utc_day_asked_with_a_client_credentials_token(
@@ -98,12 +113,29 @@ def test_callsigns_are_trimmed_and_mapped_to_the_airline_and_missing_fields_stay
     rows = {r["flight_icao"]: r for r in landed.rows.to_pylist()}
     assert sorted(rows) == ["DLH4AB", "EWG9KL", "N123AB"]
     assert [(rows[c]["airline_icao"], rows[c]["airline_iata"], rows[c]["airline_name"]) for c in sorted(rows)] == [
-        ("DLH", "LH", "Lufthansa"), ("EWG", "EW", "Eurowings"), (None, None, None)]
+        ("DLH", "LH", "Lufthansa"),
+        ("EWG", "EW", "Eurowings"),
+        (None, None, None),
+    ]
     dlh = rows["DLH4AB"]
     assert (dlh["dep_actual_utc"], dlh["arr_actual_utc"], dlh["arr_airport_icao"], dlh["status"]) == (
-        at("2024-06-01 06:00"), at("2024-06-01 07:20"), "EGLL", "landed")
-    never_filled = ["flight_iata", "flight_number", "dep_scheduled_utc", "dep_estimated_utc", "dep_delay_min",
-                    "dep_terminal", "dep_gate", "arr_baggage", "aircraft_registration", "aircraft_type_icao"]
+        at("2024-06-01 06:00"),
+        at("2024-06-01 07:20"),
+        "EGLL",
+        "landed",
+    )
+    never_filled = [
+        "flight_iata",
+        "flight_number",
+        "dep_scheduled_utc",
+        "dep_estimated_utc",
+        "dep_delay_min",
+        "dep_terminal",
+        "dep_gate",
+        "arr_baggage",
+        "aircraft_registration",
+        "aircraft_type_icao",
+    ]
     assert {c: dlh[c] for c in never_filled} == dict.fromkeys(never_filled)
     assert rows["EWG9KL"]["status"] == "unknown"
     # 23:30 UTC is 01:30 local in Frankfurt: the flight date is the local date of departure.
@@ -111,7 +143,9 @@ def test_callsigns_are_trimmed_and_mapped_to_the_airline_and_missing_fields_stay
     assert [q["reason"] for q in landed.quarantine] == ["callsign missing: OpenSky cannot name the flight"]
 
 
-def test_404_means_no_flights(api_server: HTTPServer, fake: FakeOpenSky, fake_time: FakeTime, store: ObjectStore) -> None:
+def test_404_means_no_flights(
+    api_server: HTTPServer, fake: FakeOpenSky, fake_time: FakeTime, store: ObjectStore
+) -> None:
     landed = _land(store, _source(api_server, fake_time), Board.ARRIVALS)
     assert _lines(api_server) == [TOKEN_REQUEST, _flights_request("arrival")]
     assert api_server.log[1][1].status_code == 404
@@ -136,7 +170,12 @@ def test_the_token_is_reused_until_it_is_about_to_expire_then_renewed(
     fake_time.now += 1800  # the token's 30 minutes are over
     _land(store, source, run_id="r3")
     assert [line[1] for line in _lines(api_server)] == [
-        "/token", "/api/flights/departure", "/api/flights/arrival", "/token", "/api/flights/departure"]
+        "/token",
+        "/api/flights/departure",
+        "/api/flights/arrival",
+        "/token",
+        "/api/flights/departure",
+    ]
     assert api_server.log[4][0].headers["Authorization"] == f"Bearer {fake.issued[1]}"
 
 
@@ -147,7 +186,13 @@ def test_a_401_renews_the_token_and_sends_the_request_again(
     _land(store, source, run_id="r1")
     fake.expire_all_tokens()  # revoked early: the API answers 401
     landed = _land(store, source, run_id="r2")
-    assert _lines(api_server) == [TOKEN_REQUEST, _flights_request(), _flights_request(), TOKEN_REQUEST, _flights_request()]
+    assert _lines(api_server) == [
+        TOKEN_REQUEST,
+        _flights_request(),
+        _flights_request(),
+        TOKEN_REQUEST,
+        _flights_request(),
+    ]
     assert [r.status_code for _, r in api_server.log] == [200, 200, 401, 200, 200]
     assert len(landed.rows) == 3
 
@@ -165,7 +210,11 @@ def test_bad_client_credentials_are_refused_without_retries(
 def test_a_day_the_nightly_batch_has_not_processed_is_reported_as_such_not_as_an_empty_day(
     api_server: HTTPServer, fake: FakeOpenSky, fake_time: FakeTime, store: ObjectStore
 ) -> None:
-    with pytest.raises(DayNotAvailableYet, match=r"2024-06-01 \(UTC\) is not processed by OpenSky's nightly batch yet; it is expected after 2024-06-02 06:00 UTC"):
+    with pytest.raises(
+        DayNotAvailableYet,
+        match=r"2024-06-01 \(UTC\) is not processed by OpenSky's nightly batch yet; "
+        "it is expected after 2024-06-02 06:00 UTC",
+    ):
         _land(store, _source(api_server, fake_time), as_of=dt.datetime(2024, 6, 2, 3, 0, tzinfo=dt.UTC))
     assert len(api_server.log) == 0 and store.list("raw/") == []
 

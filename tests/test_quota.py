@@ -30,7 +30,9 @@ def _settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str, budg
 
 
 def _usage(settings: Settings) -> UsageLedger:
-    budgets = {name: settings.sources.by_name(name).monthly_budget for name in ("aviationstack", "aerodatabox", "opensky")}
+    budgets = {
+        name: settings.sources.by_name(name).monthly_budget for name in ("aviationstack", "aerodatabox", "opensky")
+    }
     return UsageLedger(settings.resolved_ledger_path(), budgets, clock=_Clock())
 
 
@@ -97,7 +99,8 @@ def test_cli_run_is_refused_before_any_request_when_the_budget_is_too_small(tmp_
     result = flightpipe("run", "--date", "2024-06-14", cwd=tmp_path, env=env)
     assert result.returncode == 1
     assert "refusing to start: aviationstack: needs 100 requests (10 boards, about 10.0 each); 99 of the monthly" in (
-        " ".join(result.stderr.split()))
+        " ".join(result.stderr.split())
+    )
     backfill = flightpipe("backfill", "--start", "2024-06-10", "--end", "2024-06-14", cwd=tmp_path, env=env)
     assert backfill.returncode == 1 and "needs 500 requests (50 boards" in " ".join(backfill.stderr.split())
     assert "cli-key-13579bdf" not in result.stdout + result.stderr + backfill.stdout + backfill.stderr

@@ -53,7 +53,10 @@ def test_limits_and_endpoints_may_be_set_in_the_file(tmp_path: Path) -> None:
     )
     settings = load_settings(config)
     assert (settings.source.type, settings.sources.opensky.client_id, settings.sources.opensky.monthly_budget) == (
-        "opensky", "me-api-client", 3000)
+        "opensky",
+        "me-api-client",
+        3000,
+    )
 
 
 def test_the_simulated_source_keeps_its_options_without_naming_its_type(tmp_path: Path) -> None:
@@ -84,8 +87,11 @@ def test_plain_http_from_the_environment_names_the_key(monkeypatch: pytest.Monke
 
 
 def test_missing_credentials_say_which_variable_to_set() -> None:
-    with pytest.raises(ConfigError, match="opensky needs credentials: set FLIGHTPIPE__SOURCES__OPENSKY__CLIENT_ID and "
-                       "FLIGHTPIPE__SOURCES__OPENSKY__CLIENT_SECRET in the environment, or set sources.opensky.secret_arn"):
+    with pytest.raises(
+        ConfigError,
+        match="opensky needs credentials: set FLIGHTPIPE__SOURCES__OPENSKY__CLIENT_ID and "
+        "FLIGHTPIPE__SOURCES__OPENSKY__CLIENT_SECRET in the environment, or set sources.opensky.secret_arn",
+    ):
         resolve_credentials("opensky", OpenSkySettings())
 
 
@@ -119,7 +125,9 @@ def test_credentials_missing_from_the_environment_are_read_from_secrets_manager(
 
 def test_a_single_key_secret_may_be_the_bare_value(secrets_manager: Any) -> None:
     arn = secrets_manager.create_secret(Name="flightpipe/avs", SecretString="bare-key-7777")["ARN"]
-    assert resolve_credentials("aviationstack", AviationstackSettings(secret_arn=arn)) == {"access_key": "bare-key-7777"}
+    assert resolve_credentials("aviationstack", AviationstackSettings(secret_arn=arn)) == {
+        "access_key": "bare-key-7777"
+    }
 
 
 def test_the_environment_wins_over_secrets_manager(secrets_manager: Any) -> None:
