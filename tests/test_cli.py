@@ -16,15 +16,8 @@ DAY1, DAY2 = "2026-06-08", "2026-06-09"
 def flightpipe(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("FLIGHTPIPE")}
     base.update(COLUMNS="200", **(env or {}))
-    return subprocess.run(
-        [sys.executable, "-m", "flightpipe.cli", *args],
-        cwd=cwd,
-        env=base,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return subprocess.run([sys.executable, "-m", "flightpipe.cli", *args], cwd=cwd, env=base, capture_output=True,
+                          text=True, timeout=300, check=False)
 
 
 @pytest.fixture(scope="module")
@@ -33,9 +26,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("project")
     assert flightpipe("init", cwd=folder).returncode == 0
     config = folder / "flightpipe.toml"
-    config.write_text(
-        config.read_text().replace('airports = ["EDDB", "EDDM", "EDDH", "EDDL", "EDDF"]', 'airports = ["EDDH"]')
-    )
+    config.write_text(config.read_text().replace('airports = ["EDDB", "EDDM", "EDDH", "EDDL", "EDDF"]',
+                                                 'airports = ["EDDH"]'))
     result = flightpipe("backfill", "--start", DAY1, "--end", DAY2, cwd=folder)
     assert result.returncode == 0, result.stderr
     return folder
@@ -74,15 +66,10 @@ def test_runs_show_lists_every_step_of_a_run(project: Path) -> None:
 
 
 def test_sql_queries_the_warehouse_and_the_layer_views(project: Path) -> None:
-    result = flightpipe(
-        "sql",
-        "SELECT (SELECT count(*) FROM fact_flights) AS facts, "
-        "(SELECT count(*) FROM processed) AS processed, (SELECT count(*) FROM transformed) AS t, "
-        "(SELECT count(*) FROM quarantine) AS q, (SELECT DISTINCT source FROM fact_flights) AS s",
-        "--format",
-        "json",
-        cwd=project,
-    )
+    result = flightpipe("sql", "SELECT (SELECT count(*) FROM fact_flights) AS facts, "
+                        "(SELECT count(*) FROM processed) AS processed, (SELECT count(*) FROM transformed) AS t, "
+                        "(SELECT count(*) FROM quarantine) AS q, (SELECT DISTINCT source FROM fact_flights) AS s",
+                        "--format", "json", cwd=project)
     assert result.returncode == 0, result.stderr
     [row] = json.loads(result.stdout)
     assert row["facts"] == row["processed"] > 300 and row["t"] > row["facts"] and row["q"] == 0

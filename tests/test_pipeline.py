@@ -291,5 +291,4 @@ def test_one_failing_board_leaves_the_run_partial_and_the_others_loaded(tmp_path
     assert summary.raw_files == 3 and summary.rows_loaded > 0
     run = Ledger(settings.resolved_ledger_path()).runs()[0]
     assert run.state == "partial" and not Ledger(settings.resolved_ledger_path()).is_day_complete(
-        DAYS[0], settings.airports, ["departures", "arrivals"]
-    )
+        DAYS[0], settings.airports, ["departures", "arrivals"])

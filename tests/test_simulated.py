@@ -41,9 +41,8 @@ def source() -> SimulatedSource:
     return SimulatedSource()
 
 
-def records(
-    source: SimulatedSource, icao: str, board: Board, day: dt.date = DAY, as_of: dt.datetime = AFTER_DAY
-) -> list[dict[str, Any]]:
+def records(source: SimulatedSource, icao: str, board: Board, day: dt.date = DAY,
+            as_of: dt.datetime = AFTER_DAY) -> list[dict[str, Any]]:
     return [r for page in source.fetch_board(icao, day, board, as_of=as_of).pages for r in page["data"]]
 
 
@@ -104,13 +103,8 @@ def test_same_seed_renders_identical_pages_in_new_instances_and_processes() -> N
         f" as_of=dt.datetime.fromisoformat('{AFTER_DAY.isoformat()}')).pages\n"
         "print(hashlib.sha256(json.dumps(pages, sort_keys=True).encode()).hexdigest())\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={"PYTHONHASHSEED": "12345", "PATH": ""},
-    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={"PYTHONHASHSEED": "12345", "PATH": ""})
     assert out.stdout.strip() == in_process
 
 
@@ -134,9 +128,8 @@ def test_scale_multiplies_the_traffic() -> None:
 
 
 def test_departures_peak_in_the_morning_and_the_evening(source: SimulatedSource) -> None:
-    hours = Counter(
-        local_minute(r["departure"]["scheduled"]) // 60 for r in operating(records(source, "EDDF", Board.DEPARTURES))
-    )
+    hours = Counter(local_minute(r["departure"]["scheduled"]) // 60
+                    for r in operating(records(source, "EDDF", Board.DEPARTURES)))
     morning, evening, midday = hours[6] + hours[7], hours[17] + hours[18], hours[12] + hours[13]
     assert morning > 1.3 * midday and evening > 1.3 * midday
     assert hours[5] < hours[7] and hours[22] < hours[18]
@@ -168,11 +161,8 @@ def test_block_times_follow_great_circle_distance(source: SimulatedSource) -> No
 
 def test_flight_numbers_are_stable_for_a_route_from_week_to_week(source: SimulatedSource) -> None:
     def numbers(day: dt.date) -> set[str]:
-        return {
-            r["flight"]["iata"]
-            for r in records(source, "EDDF", Board.DEPARTURES, day)
-            if r["arrival"]["icao"] == "EGLL"
-        }
+        return {r["flight"]["iata"] for r in records(source, "EDDF", Board.DEPARTURES, day)
+                if r["arrival"]["icao"] == "EGLL"}
 
     assert numbers(DAY) == numbers(DAY + dt.timedelta(days=7))
     assert len(numbers(DAY)) >= 10  # Lufthansa and British Airways, with their codeshares
@@ -213,10 +203,8 @@ def test_local_time_labels_round_trip_to_the_true_utc(source: SimulatedSource) -
             assert label_to_utc(r["arrival"]["actual"], r["arrival"]["timezone"]) == f.arr_actual
         checked += 1
     assert checked > 500
-    assert all(
-        len(label) == 25 and label[16:] == ":00+00:00"
-        for label, _ in rendered_times(records(source, "EDDM", Board.DEPARTURES))
-    )
+    assert all(len(label) == 25 and label[16:] == ":00+00:00" for label, _ in rendered_times(records(
+        source, "EDDM", Board.DEPARTURES)))
 
 
 def test_no_scheduled_estimated_or_actual_time_falls_in_the_local_curfew(source: SimulatedSource) -> None:
@@ -231,15 +219,15 @@ def test_pages_carry_consistent_totals_and_never_repeat_a_record(source: Simulat
     total = fetched.pages[0]["pagination"]["total"]
     assert len(fetched.pages) == math.ceil(total / 100) == len(fetched.requests)
     for index, page in enumerate(fetched.pages):
-        assert page["pagination"] == {"limit": 100, "offset": 100 * index, "count": len(page["data"]), "total": total}
-        assert fetched.requests[index]["url"].endswith(
-            f"dep_icao=EDDF&flight_date={DAY}&limit=100&offset={100 * index}"
-        )
-    keys = [
-        (r["flight_date"], r["flight"]["iata"], r["departure"]["icao"]) for page in fetched.pages for r in page["data"]
-    ]
+        assert page["pagination"] == {"limit": 100, "offset": 100 * index, "count": len(page["data"]),
+                                      "total": total}
+        assert fetched.requests[index]["url"].endswith(f"dep_icao=EDDF&flight_date={DAY}&limit=100"
+                                                       f"&offset={100 * index}")
+    keys = [(r["flight_date"], r["flight"]["iata"], r["departure"]["icao"])
+            for page in fetched.pages for r in page["data"]]
     assert len(keys) == len(set(keys)) == total == fetched.record_count
-    times = [label_to_utc(r["departure"]["scheduled"], "Europe/Berlin") for page in fetched.pages for r in page["data"]]
+    times = [label_to_utc(r["departure"]["scheduled"], "Europe/Berlin")
+             for page in fetched.pages for r in page["data"]]
     assert times == sorted(times)
 
 
@@ -271,12 +259,10 @@ def test_overnight_flights_sit_on_the_next_days_arrivals_board(source: Simulated
 
 
 def test_a_flight_between_modelled_airports_is_on_both_boards(source: SimulatedSource) -> None:
-    departures = {
-        r["flight"]["iata"]: r for r in records(source, "EDDF", Board.DEPARTURES) if r["arrival"]["icao"] == "EDDM"
-    }
-    arrivals = {
-        r["flight"]["iata"]: r for r in records(source, "EDDM", Board.ARRIVALS) if r["departure"]["icao"] == "EDDF"
-    }
+    departures = {r["flight"]["iata"]: r for r in records(source, "EDDF", Board.DEPARTURES)
+                  if r["arrival"]["icao"] == "EDDM"}
+    arrivals = {r["flight"]["iata"]: r for r in records(source, "EDDM", Board.ARRIVALS)
+                if r["departure"]["icao"] == "EDDF"}
     assert len(departures) >= 8 and departures.keys() == arrivals.keys()
     for flight, dep_record in departures.items():
         arr_record = arrivals[flight]
@@ -305,12 +291,8 @@ def test_each_board_knows_its_own_side_and_projects_the_other(source: SimulatedS
 
 
 def test_about_two_percent_of_flights_are_cancelled_and_diversions_are_rare(source: SimulatedSource) -> None:
-    flights = [
-        f
-        for day in (DAY, DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=2))
-        for f in source.flights(day)
-        if f.flight_date == day
-    ]
+    flights = [f for day in (DAY, DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=2))
+               for f in source.flights(day) if f.flight_date == day]
     statuses = Counter(f.status.value for f in flights)
     assert 0.012 <= statuses["cancelled"] / len(flights) <= 0.035
     assert 0 < statuses["diverted"] / len(flights) <= 0.006
@@ -362,12 +344,8 @@ def test_expected_rows_hold_each_physical_flight_once_and_never_a_codeshare(sour
     assert list(rows[0]) == [n for n in PROCESSED_SCHEMA.names if n not in LINEAGE_COLUMNS]
     keys = [tuple(row[k] for k in FLIGHT_KEY) for row in rows]
     assert len(keys) == len(set(keys))
-    on_boards = {
-        (r["flight_date"], r["flight"]["iata"], r["departure"]["icao"])
-        for icao in airports
-        for board in Board
-        for r in operating(records(source, icao, board))
-    }
+    on_boards = {(r["flight_date"], r["flight"]["iata"], r["departure"]["icao"])
+                 for icao in airports for board in Board for r in operating(records(source, icao, board))}
     assert {(d.isoformat(), f, a) for d, f, a in keys} == on_boards
     marketing = {code for row in rows for code in row["codeshare_flight_iatas"]}
     assert marketing and not marketing & {row["flight_iata"] for row in rows}
@@ -377,14 +355,8 @@ def test_expected_rows_hold_each_physical_flight_once_and_never_a_codeshare(sour
 def test_expected_rows_take_each_side_from_its_own_board(source: SimulatedSource) -> None:
     rows = expected_processed_rows(source, ["EDDF", "EDDM"], list(Board), [DAY], AFTER_DAY)
     truth: dict[tuple[dt.date, str, str], SimFlight] = {f.key: f for f in source.flights(DAY)}
-    both = [
-        r
-        for r in rows
-        if r["dep_airport_icao"] == "EDDF"
-        and r["arr_airport_icao"] == "EDDM"
-        and r["status"] == "landed"
-        and r["flight_date"] == DAY
-    ]
+    both = [r for r in rows if r["dep_airport_icao"] == "EDDF" and r["arr_airport_icao"] == "EDDM"
+            and r["status"] == "landed" and r["flight_date"] == DAY]
     assert both and all(r["seen_on_departures"] and r["seen_on_arrivals"] for r in both)
     for row in both:
         f = truth[(row["flight_date"], row["flight_iata"], row["dep_airport_icao"])]

@@ -240,12 +240,10 @@ def test_an_empty_board_gives_an_empty_parquet_twin(store: ObjectStore) -> None:
 
 def test_an_ambiguous_wall_time_at_the_autumn_dst_switch_takes_the_earlier_instant(store: ObjectStore) -> None:
     # 2026-10-25 02:30 happens twice in Europe/Berlin (+02:00, then +01:00): the record cannot say which.
-    record = _record(
-        flight_date="2026-10-25", departure={**_record()["departure"], "scheduled": "2026-10-25T02:30:00+00:00"}
-    )  # type: ignore[dict-item]
-    key = land(
-        store, [record], icao="EDDF", day=dt.date(2026, 10, 25), board=Board.DEPARTURES, run_id="r1", fetched_at=FETCHED
-    )
+    record = _record(flight_date="2026-10-25",
+                     departure={**_record()["departure"], "scheduled": "2026-10-25T02:30:00+00:00"})  # type: ignore[dict-item]
+    key = land(store, [record], icao="EDDF", day=dt.date(2026, 10, 25), board=Board.DEPARTURES, run_id="r1",
+               fetched_at=FETCHED)
     row = read_transformed(store, transform_raw_object(store, key).transformed_key).to_pylist()[0]  # type: ignore[arg-type]
     assert row["dep_scheduled_utc"] == dt.datetime(2026, 10, 25, 0, 30, tzinfo=dt.UTC)
 
@@ -278,16 +276,8 @@ def test_records_in_equal_records_out_plus_quarantined_and_quarantine_holds_exac
         if corruption is not None:
             _CORRUPTIONS[corruption](record)
         records.append(record)
-    key = land(
-        store,
-        records,
-        icao="EKCH",
-        day=dt.date(2023, 7, 19),
-        board=Board.DEPARTURES,  # type: ignore[arg-type]
-        run_id="p",
-        fetched_at=FETCHED,
-        page_size=7,
-    )
+    key = land(store, records, icao="EKCH", day=dt.date(2023, 7, 19), board=Board.DEPARTURES,  # type: ignore[arg-type]
+               run_id="p", fetched_at=FETCHED, page_size=7)
     result = transform_raw_object(store, key)
     assert result.records_in == len(plan) == result.rows_out + result.quarantined
     quarantined_positions = set()

@@ -92,46 +92,10 @@ _REFERENCE_DATES = (dt.date(2024, 1, 17), dt.date(2024, 7, 17))
 _DAY_CACHE_SIZE = 8
 
 # Local hour -> relative weight: departures peak in the morning and evening banks, arrivals follow them.
-_DEP_HOUR_WEIGHTS = {
-    5: 2,
-    6: 13,
-    7: 13,
-    8: 9,
-    9: 6,
-    10: 5,
-    11: 5,
-    12: 4,
-    13: 5,
-    14: 5,
-    15: 6,
-    16: 7,
-    17: 9,
-    18: 10,
-    19: 8,
-    20: 6,
-    21: 3,
-    22: 1,
-}
-_ARR_HOUR_WEIGHTS = {
-    5: 1,
-    6: 3,
-    7: 6,
-    8: 8,
-    9: 8,
-    10: 7,
-    11: 6,
-    12: 6,
-    13: 6,
-    14: 6,
-    15: 6,
-    16: 6,
-    17: 7,
-    18: 7,
-    19: 8,
-    20: 8,
-    21: 8,
-    22: 5,
-}
+_DEP_HOUR_WEIGHTS = {5: 2, 6: 13, 7: 13, 8: 9, 9: 6, 10: 5, 11: 5, 12: 4, 13: 5, 14: 5, 15: 6, 16: 7, 17: 9,
+                     18: 10, 19: 8, 20: 6, 21: 3, 22: 1}
+_ARR_HOUR_WEIGHTS = {5: 1, 6: 3, 7: 6, 8: 8, 9: 8, 10: 7, 11: 6, 12: 6, 13: 6, 14: 6, 15: 6, 16: 6, 17: 7,
+                     18: 7, 19: 8, 20: 8, 21: 8, 22: 5}
 
 # Long-haul banks at the modelled airport, local minutes: (departure window outbound, arrival window inbound).
 # Asia and the Gulf leave in the evening and come back in the morning, the Americas leave around noon and come
@@ -359,18 +323,14 @@ class SimulatedSource:
         for offset in range(0, max(total, 1), self.page_size):
             data = records[offset : offset + self.page_size]
             pages.append(
-                {
-                    "pagination": {"limit": self.page_size, "offset": offset, "count": len(data), "total": total},
-                    "data": data,
-                }
+                {"pagination": {"limit": self.page_size, "offset": offset, "count": len(data), "total": total},
+                 "data": data}
             )
-            requests.append(
-                {
-                    "method": "GET",
-                    "url": f"simulated://aviationstack/v1/flights?{param}={icao}&flight_date={day.isoformat()}"
-                    f"&limit={self.page_size}&offset={offset}",
-                }
-            )
+            requests.append({
+                "method": "GET",
+                "url": f"simulated://aviationstack/v1/flights?{param}={icao}&flight_date={day.isoformat()}"
+                       f"&limit={self.page_size}&offset={offset}",
+            })
         return FetchedBoard(pages=pages, requests=requests)
 
 
@@ -467,32 +427,18 @@ def _late_minutes(estimate: dt.datetime, scheduled: dt.datetime) -> int | None:
 def _dep_side_full(f: SimFlight, as_of: dt.datetime) -> SideView:
     estimate = _known_dep_estimate(f, as_of)
     return SideView(
-        icao=f.dep_icao,
-        iata=f.dep_iata,
-        timezone=f.dep_timezone,
-        scheduled=f.dep_scheduled,
-        estimated=estimate,
-        actual=f.dep_actual if _departed(f, as_of) else None,
-        delay_min=_late_minutes(estimate, f.dep_scheduled),
-        terminal=f.dep_terminal,
-        gate=f.dep_gate,
-        baggage=None,
+        icao=f.dep_icao, iata=f.dep_iata, timezone=f.dep_timezone, scheduled=f.dep_scheduled, estimated=estimate,
+        actual=f.dep_actual if _departed(f, as_of) else None, delay_min=_late_minutes(estimate, f.dep_scheduled),
+        terminal=f.dep_terminal, gate=f.dep_gate, baggage=None,
     )
 
 
 def _dep_side_seen_from_arrival(f: SimFlight, as_of: dt.datetime) -> SideView:
     # An arrivals board learns the take-off time but never updates the departure estimate.
     return SideView(
-        icao=f.dep_icao,
-        iata=f.dep_iata,
-        timezone=f.dep_timezone,
-        scheduled=f.dep_scheduled,
-        estimated=f.dep_scheduled,
-        actual=f.dep_actual if _departed(f, as_of) else None,
-        delay_min=None,
-        terminal=None,
-        gate=None,
-        baggage=None,
+        icao=f.dep_icao, iata=f.dep_iata, timezone=f.dep_timezone, scheduled=f.dep_scheduled,
+        estimated=f.dep_scheduled, actual=f.dep_actual if _departed(f, as_of) else None, delay_min=None,
+        terminal=None, gate=None, baggage=None,
     )
 
 
@@ -500,16 +446,8 @@ def _arr_side_projected(f: SimFlight, as_of: dt.datetime) -> SideView:
     # A departures board projects the arrival from the departure delay; it never sees the landing.
     projection = f.arr_scheduled + (_known_dep_estimate(f, as_of) - f.dep_scheduled)
     return SideView(
-        icao=f.arr_icao,
-        iata=f.arr_iata,
-        timezone=f.arr_timezone,
-        scheduled=f.arr_scheduled,
-        estimated=projection,
-        actual=None,
-        delay_min=None,
-        terminal=None,
-        gate=None,
-        baggage=None,
+        icao=f.arr_icao, iata=f.arr_iata, timezone=f.arr_timezone, scheduled=f.arr_scheduled,
+        estimated=projection, actual=None, delay_min=None, terminal=None, gate=None, baggage=None,
     )
 
 
@@ -520,17 +458,11 @@ def _arr_side_full(f: SimFlight, as_of: dt.datetime) -> SideView:
         estimate = f.arr_scheduled + (_known_dep_estimate(f, as_of) - f.dep_scheduled)
     came_down = f.landing_at is not None and as_of >= f.landing_at
     return SideView(
-        icao=f.arr_icao,
-        iata=f.arr_iata,
-        timezone=f.arr_timezone,
-        scheduled=f.arr_scheduled,
-        estimated=estimate,
+        icao=f.arr_icao, iata=f.arr_iata, timezone=f.arr_timezone, scheduled=f.arr_scheduled, estimated=estimate,
         actual=f.arr_actual if came_down else None,
         # Once a diversion is known the board no longer promises an arrival here, so no delay either.
         delay_min=None if f.diverted and came_down else _late_minutes(estimate, f.arr_scheduled),
-        terminal=f.arr_terminal,
-        gate=f.arr_gate,
-        baggage=f.arr_baggage,
+        terminal=f.arr_terminal, gate=f.arr_gate, baggage=f.arr_baggage,
     )
 
 
@@ -543,46 +475,26 @@ def _records(f: SimFlight, board: Board, as_of: dt.datetime) -> list[dict[str, A
     departure = _render_side(view.departure, with_baggage=False)
     arrival = _render_side(view.arrival, with_baggage=True)
     aircraft = _render_aircraft(f)
-    operating = {
-        "airline_name": f.airline_name,
-        "airline_iata": f.airline_iata,
-        "airline_icao": f.airline_icao,
-        "flight_number": f.flight_number,
-        "flight_iata": f.flight_iata,
-        "flight_icao": f.flight_icao,
-    }
+    operating = {"airline_name": f.airline_name, "airline_iata": f.airline_iata, "airline_icao": f.airline_icao,
+                 "flight_number": f.flight_number, "flight_iata": f.flight_iata, "flight_icao": f.flight_icao}
     # aviationstack writes the operating flight of a codeshare record in lower case ("lh825", "lufthansa").
     codeshared = {k: v.lower() for k, v in operating.items()}
     common = {"flight_date": f.flight_date.isoformat(), "flight_status": view.status.value}
     # Each record gets its own copies of the nested objects, so a consumer mutating one record changes no other.
-    records = [
-        {
-            **common,
-            "departure": departure,
-            "arrival": arrival,
-            "airline": {"name": f.airline_name, "iata": f.airline_iata, "icao": f.airline_icao},
-            "flight": {"number": f.flight_number, "iata": f.flight_iata, "icao": f.flight_icao, "codeshared": None},
-            "aircraft": aircraft,
-            "live": None,
-        }
-    ]
+    records = [{
+        **common, "departure": departure, "arrival": arrival,
+        "airline": {"name": f.airline_name, "iata": f.airline_iata, "icao": f.airline_icao},
+        "flight": {"number": f.flight_number, "iata": f.flight_iata, "icao": f.flight_icao, "codeshared": None},
+        "aircraft": aircraft, "live": None,
+    }]
     for c in f.codeshares:
-        records.append(
-            {
-                **common,
-                "departure": dict(departure),
-                "arrival": dict(arrival),
-                "airline": {"name": c.airline_name, "iata": c.airline_iata, "icao": c.airline_icao},
-                "flight": {
-                    "number": c.flight_number,
-                    "iata": c.flight_iata,
-                    "icao": c.flight_icao,
-                    "codeshared": dict(codeshared),
-                },
-                "aircraft": None if aircraft is None else dict(aircraft),
-                "live": None,
-            }
-        )
+        records.append({
+            **common, "departure": dict(departure), "arrival": dict(arrival),
+            "airline": {"name": c.airline_name, "iata": c.airline_iata, "icao": c.airline_icao},
+            "flight": {"number": c.flight_number, "iata": c.flight_iata, "icao": c.flight_icao,
+                       "codeshared": dict(codeshared)},
+            "aircraft": None if aircraft is None else dict(aircraft), "live": None,
+        })
     return records
 
 
@@ -598,29 +510,23 @@ def _render_side(side: SideView, *, with_baggage: bool) -> dict[str, Any]:
     }
     if with_baggage:
         rendered["baggage"] = side.baggage
-    rendered.update(
-        {
-            "delay": side.delay_min,
-            "scheduled": _local_label(side.scheduled, zone),
-            "estimated": _local_label(side.estimated, zone),
-            "actual": None if side.actual is None else _local_label(side.actual, zone),
-            # The model has no runway (wheels-off/on) times; aviationstack leaves them null for most flights too.
-            "estimated_runway": None,
-            "actual_runway": None,
-        }
-    )
+    rendered.update({
+        "delay": side.delay_min,
+        "scheduled": _local_label(side.scheduled, zone),
+        "estimated": _local_label(side.estimated, zone),
+        "actual": None if side.actual is None else _local_label(side.actual, zone),
+        # The model has no runway (wheels-off/on) times; aviationstack leaves them null for most flights too.
+        "estimated_runway": None,
+        "actual_runway": None,
+    })
     return rendered
 
 
 def _render_aircraft(f: SimFlight) -> dict[str, str] | None:
     if f.aircraft_registration is None or f.aircraft_type_icao is None:
         return None
-    return {
-        "registration": f.aircraft_registration,
-        "iata": f.aircraft_type_iata or f.aircraft_type_icao,
-        "icao": f.aircraft_type_icao,
-        "icao24": f.aircraft_icao24 or "",
-    }
+    return {"registration": f.aircraft_registration, "iata": f.aircraft_type_iata or f.aircraft_type_icao,
+            "icao": f.aircraft_type_icao, "icao24": f.aircraft_icao24 or ""}
 
 
 def _local_label(t: dt.datetime, zone: ZoneInfo) -> str:
@@ -713,22 +619,13 @@ def _route_legs(seed: int, scale: float, spec: RouteSpec, book: _NumberBook) -> 
         ):
             rng = _rng(seed, "leg", rotation_key, direction)
             block = _block_minutes(dep, arr, distance)
-            legs.append(
-                _LegTemplate(
-                    rotation_key=rotation_key,
-                    airline=airline,
-                    number=number,
-                    dep_icao=dep,
-                    arr_icao=arr,
-                    dep_tz=_airport(dep).tz,
-                    arr_tz=_airport(arr).tz,
-                    dep_minute=_draw_departure_minute(rng, dep, arr, block, long_haul),
-                    block_min=block,
-                    aircraft_type=rng.choice(airline.long_types if long_haul else airline.short_types),
-                    codeshares=_draw_codeshares(rng, airline, book),
-                    weekdays=weekdays,
-                )
-            )
+            legs.append(_LegTemplate(
+                rotation_key=rotation_key, airline=airline, number=number, dep_icao=dep, arr_icao=arr,
+                dep_tz=_airport(dep).tz, arr_tz=_airport(arr).tz,
+                dep_minute=_draw_departure_minute(rng, dep, arr, block, long_haul), block_min=block,
+                aircraft_type=rng.choice(airline.long_types if long_haul else airline.short_types),
+                codeshares=_draw_codeshares(rng, airline, book), weekdays=weekdays,
+            ))
     return legs
 
 
@@ -806,11 +703,8 @@ def _draw_codeshares(rng: random.Random, airline: AirlineInfo, book: _NumberBook
     for code in chosen:
         partner = AIRLINES[code]
         number = str(book.codeshare(partner))
-        codeshares.append(
-            Codeshare(
-                partner.iata, partner.icao, partner.name, f"{partner.iata}{number}", f"{partner.icao}{number}", number
-            )
-        )
+        codeshares.append(Codeshare(partner.iata, partner.icao, partner.name, f"{partner.iata}{number}",
+                                    f"{partner.icao}{number}", number))
     return tuple(codeshares)
 
 
@@ -902,36 +796,19 @@ def _fly(seed: int, t: _LegTemplate, flight_date: dt.date) -> SimFlight | None:
     baggage = _draw_belt(rng, t.arr_icao) if outcome.status is Status.LANDED else None
     registration, icao24 = _draw_aircraft(rng, t)
     return SimFlight(
-        flight_date=flight_date,
-        airline_iata=t.airline.iata,
-        airline_icao=t.airline.icao,
-        airline_name=t.airline.name,
-        flight_number=str(t.number),
-        flight_iata=flight_iata,
-        flight_icao=f"{t.airline.icao}{t.number}",
-        codeshares=t.codeshares,
-        dep_icao=t.dep_icao,
-        dep_iata=dep_airport.iata,
-        dep_timezone=dep_airport.tz,
-        arr_icao=t.arr_icao,
-        arr_iata=arr_airport.iata,
-        arr_timezone=arr_airport.tz,
-        dep_scheduled=dep_scheduled,
-        arr_scheduled=arr_scheduled,
-        dep_actual=outcome.dep_actual,
+        flight_date=flight_date, airline_iata=t.airline.iata, airline_icao=t.airline.icao,
+        airline_name=t.airline.name, flight_number=str(t.number), flight_iata=flight_iata,
+        flight_icao=f"{t.airline.icao}{t.number}", codeshares=t.codeshares,
+        dep_icao=t.dep_icao, dep_iata=dep_airport.iata, dep_timezone=dep_airport.tz,
+        arr_icao=t.arr_icao, arr_iata=arr_airport.iata, arr_timezone=arr_airport.tz,
+        dep_scheduled=dep_scheduled, arr_scheduled=arr_scheduled, dep_actual=outcome.dep_actual,
         landing_at=outcome.landing_at,
         arr_actual=outcome.landing_at if outcome.status is Status.LANDED else None,
-        dep_terminal=dep_terminal,
-        dep_gate=dep_gate,
-        arr_terminal=arr_terminal,
-        arr_gate=arr_gate,
-        arr_baggage=baggage,
-        aircraft_registration=registration,
+        dep_terminal=dep_terminal, dep_gate=dep_gate, arr_terminal=arr_terminal, arr_gate=arr_gate,
+        arr_baggage=baggage, aircraft_registration=registration,
         aircraft_type_icao=t.aircraft_type if registration else None,
         aircraft_type_iata=AIRCRAFT_IATA.get(t.aircraft_type, t.aircraft_type) if registration else None,
-        aircraft_icao24=icao24,
-        status=outcome.status,
-        delay_known_at=outcome.delay_known_at,
+        aircraft_icao24=icao24, status=outcome.status, delay_known_at=outcome.delay_known_at,
         cancellation_known_at=dep_scheduled - _CANCELLATION_NOTICE if outcome.status is Status.CANCELLED else None,
     )
 
@@ -953,9 +830,8 @@ def _draw_outcome(
     airborne_gain = _draw_block_deviation(rng, t.block_min)
     delay_known_at = dep_scheduled - dt.timedelta(minutes=_between(rng, 30, 180))
     dep_actual = dep_scheduled + dt.timedelta(minutes=dep_delay)
-    landing = max(
-        dep_actual + dt.timedelta(minutes=t.block_min + airborne_gain), arr_scheduled - dt.timedelta(minutes=25)
-    )  # early, but not before the curfew ends
+    landing = max(dep_actual + dt.timedelta(minutes=t.block_min + airborne_gain),
+                  arr_scheduled - dt.timedelta(minutes=25))  # early, but not before the curfew ends
     projected = arr_scheduled + dt.timedelta(minutes=dep_delay)
     breaks_curfew = not (
         _valid_local(dep_actual, t.dep_tz) and _valid_local(landing, t.arr_tz) and _valid_local(projected, t.arr_tz)
@@ -968,14 +844,8 @@ def _draw_outcome(
 def _draw_departure_delay(rng: random.Random) -> int:
     """Minutes late at take-off, long tailed: ~70 % within 15 minutes, ~1 % over three hours."""
     u = rng.random()
-    for upper, low, high in (
-        (0.10, -5, -1),
-        (0.47, 0, 5),
-        (0.70, 6, 15),
-        (0.87, 16, 45),
-        (0.955, 46, 120),
-        (0.99, 121, 180),
-    ):
+    for upper, low, high in ((0.10, -5, -1), (0.47, 0, 5), (0.70, 6, 15), (0.87, 16, 45), (0.955, 46, 120),
+                             (0.99, 121, 180)):
         if u < upper:
             return _between(rng, low, high)
     return _between(rng, 181, 400)
@@ -1030,7 +900,6 @@ def _registration(pattern: str, airline_iata: str, aircraft_type: str, tail: int
 
 
 # --------------------------------------------------------------------------------------------- small helpers
-
 
 def _check_airport(icao: str) -> None:
     if not is_known_icao(icao):
