@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from flightpipe.config import Settings, load_settings
 from flightpipe.store import ObjectStore
@@ -89,3 +91,41 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
 
     url = request.getfixturevalue("postgres_database") if request.param == "postgres" else None
     return make_engine(request.param, tmp_path, url)
+
+
+# Local HTTP servers and fake time for the real-source adapters --------------------------------------------
+
+
+class FakeTime:
+    """A monotonic clock that only moves when something sleeps: backoff and rate limits cost no real time."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def fake_time() -> FakeTime:
+    return FakeTime()
+
+
+@pytest.fixture
+def api_server() -> Iterator[HTTPServer]:
+    """A real HTTP server on 127.0.0.1 that handles requests in threads (timeouts, concurrency)."""
+    # The fake servers' own access log shows the URLs flightpipe sent (keys and all): it is not flightpipe's log.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.clear()
+        if server.is_running():
+            server.stop()

@@ -65,7 +65,11 @@ def test_unknown_environment_variable_with_the_prefix_is_an_error(monkeypatch: p
 def test_unknown_source_type_names_the_allowed_one(tmp_path: Path) -> None:
     config = tmp_path / "bad.toml"
     config.write_text('[source]\ntype = "flightradar"\n')
-    with pytest.raises(ConfigError, match=r"source.type: Input should be 'simulated' \(got 'flightradar'\)"):
+    with pytest.raises(
+        ConfigError,
+        match=r"source.type: 'flightradar' is not a source type; allowed: simulated, aviationstack, aerodatabox, "
+        "opensky",
+    ):
         load_settings(config)
 
 

@@ -18,6 +18,7 @@ from rich.table import Table
 from flightpipe.config import DEFAULT_CONFIG_FILE, Settings, load_settings
 from flightpipe.errors import ConfigError, FlightpipeError, LockBusy
 from flightpipe.ledger import SUCCEEDED, Ledger, RunRecord
+from flightpipe.quota import ensure_quota
 from flightpipe.redact import redact
 from flightpipe.runner import RunSummary, run_day
 from flightpipe.warehouse_cli import warehouse_app
@@ -42,7 +43,10 @@ ConfigOption = Annotated[
 AirportsOption = Annotated[
     str | None, typer.Option("--airports", help="Comma-separated ICAO codes, e.g. EDDF,EDDM (default: config).")
 ]
-SourceOption = Annotated[str | None, typer.Option("--source", help="Source type, e.g. simulated (default: config).")]
+SourceOption = Annotated[
+    str | None,
+    typer.Option("--source", help="Source type: simulated, aviationstack, aerodatabox or opensky (default: config)."),
+]
 DataDirOption = Annotated[str | None, typer.Option("--data-dir", help="Data folder or s3:// URL (default: config).")]
 
 
@@ -52,7 +56,10 @@ def _settings(
     overrides: dict[str, Any] = {"airports": airports, "data_dir": data_dir}
     if source is not None:
         base = load_settings(config)
-        overrides["source"] = {**base.source.model_dump(), "type": source}
+        # Keep the configured source's options only when --source names the same type (a union member each).
+        overrides["source"] = (
+            {**base.source.model_dump(), "type": source} if base.source.type == source else {"type": source}
+        )
     return load_settings(config, **overrides)
 
 
@@ -158,6 +165,7 @@ def run(
     settings = _settings(config, airports, source, data_dir)
     day = _parse_date(date, "--date") or _yesterday()
     _check_not_future(day, "--date")
+    ensure_quota(settings, [day])
     summary = _run_one(settings, day, kind="run", wait=wait)
     _print_run(summary)
     if summary.state != SUCCEEDED:
@@ -182,6 +190,13 @@ def backfill(
         raise ConfigError(f"--end {last} is before --start {first}")
     _check_not_future(last, "--end")
     ledger = Ledger(settings.resolved_ledger_path())
+    boards = [str(b) for b in settings.boards]
+    days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    try:
+        ensure_quota(settings, [d for d in days if force or not ledger.is_day_complete(d, settings.airports, boards)])
+    except FlightpipeError:
+        ledger.close()
+        raise
     failures = 0
     day = first
     while day <= last:
@@ -195,6 +210,32 @@ def backfill(
     ledger.close()
     if failures:
         raise typer.Exit(1)
+
+
+@app.command("sources")
+def sources_list(config: ConfigOption = None) -> None:
+    """List the flight-data sources: which one runs use, whether its credentials are set (never their values),
+    its limits, its monthly budget and the requests made this month."""
+    from flightpipe.sources_report import source_rows
+
+    settings = load_settings(config)
+    table = Table(title="flightpipe sources")
+    columns = ("source", "in use", "credentials", "base url", "rate", "concurrency", "timeout, attempts", "budget")
+    for column in (*columns, "used this month"):
+        table.add_column(column, overflow="fold")
+    for row in source_rows(settings):
+        table.add_row(
+            row.name,
+            "[bold green]yes[/]" if row.in_use else "",
+            row.credentials,
+            row.base_url,
+            row.rate,
+            row.concurrency,
+            row.retries,
+            row.budget,
+            row.used,
+        )
+    console.print(table)
 
 
 @runs_app.callback()

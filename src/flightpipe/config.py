@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import (
@@ -24,12 +24,22 @@ from pydantic_settings import (
 from flightpipe.airports import DEFAULT_AIRPORTS, ICAO_CODE, is_known_icao
 from flightpipe.errors import ConfigError
 from flightpipe.layout import Board
+from flightpipe.redact import register_secret
+from flightpipe.source_settings import (
+    API_NAMES,
+    SOURCE_TYPES,
+    SimulatedSourceSettings,
+    SourceSettings,
+    SourcesSettings,
+)
 from flightpipe.warehouse.settings import (
     WAREHOUSE_TYPES,
     DuckDBWarehouseSettings,
     WarehouseSettings,
     coerce_warehouse,
 )
+
+__all__ = ["SimulatedSourceSettings", "SourceSettings", "SourcesSettings", "Settings", "load_settings"]
 
 CONFIG_FILE_ENV = "FLIGHTPIPE_CONFIG"
 DEFAULT_CONFIG_FILE = "flightpipe.toml"
@@ -39,16 +49,6 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class SimulatedSourceSettings(_Strict):
-    """The embedded source: a seeded model of real traffic rendered as aviationstack pages. No key, no network."""
-
-    type: Literal["simulated"] = "simulated"
-    seed: int = Field(default=20240601, description="Same seed, same traffic.")
-    page_size: int = Field(default=100, ge=1, le=1000, description="Records per page, as the API paginates.")
-    scale: float = Field(default=1.0, gt=0, le=20, description="Multiplier on the real daily volumes.")
-
-
-SourceSettings = SimulatedSourceSettings
 
 
 def _split_list(value: Any) -> Any:
@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     )
     boards: Annotated[list[Board], NoDecode] = Field(default_factory=lambda: [Board.DEPARTURES, Board.ARRIVALS])
     source: SourceSettings = Field(default_factory=SimulatedSourceSettings)
+    sources: SourcesSettings = Field(
+        default_factory=SourcesSettings, description="One account per API: credentials, endpoint, limits, budget."
+    )
     warehouse: Annotated[WarehouseSettings, NoDecode] = Field(default_factory=DuckDBWarehouseSettings)
     ledger_path: str | None = Field(default=None, description="SQLite run history; default <data_dir>/ledger.sqlite.")
     collect_workers: int = Field(default=4, ge=1, le=64, description="Boards collected in parallel.")
@@ -180,20 +183,49 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     toml_file = config_file or _config_file_in_use()
     if toml_file is not None:
         try:
-            tomllib.loads(toml_file.read_text(encoding="utf-8"))
+            parsed = tomllib.loads(toml_file.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{toml_file} is not valid TOML: {exc}") from exc
         except OSError as exc:
             raise ConfigError(f"cannot read config file {toml_file}: {exc}") from exc
+        _reject_secrets_in_file(parsed, toml_file)
     _reject_unknown_environment_keys()
     previous = _config_file_override
     _config_file_override = config_file
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+        settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
         raise ConfigError(format_validation_error(exc, toml_file)) from None
     finally:
         _config_file_override = previous
+    _register_secrets(settings)
+    return settings
+
+
+def _reject_secrets_in_file(parsed: dict[str, Any], toml_file: Path) -> None:
+    """Credentials come from the environment or Secrets Manager, never from a file that lives in the repo."""
+    sources = parsed.get("sources")
+    if not isinstance(sources, dict):
+        return
+    for name in API_NAMES:
+        section = sources.get(name)
+        if not isinstance(section, dict):
+            continue
+        model = type(SourcesSettings().by_name(name))
+        for field in model.SECRET_FIELDS:
+            if field in section:
+                raise ConfigError(
+                    f"{toml_file}: sources.{name}.{field} is a secret and must not be written in a config file; "
+                    f"set FLIGHTPIPE__SOURCES__{name.upper()}__{field.upper()} in the environment, or "
+                    f"sources.{name}.secret_arn to read it from AWS Secrets Manager"
+                )
+
+
+def _register_secrets(settings: Settings) -> None:
+    # Every configured credential is masked wherever it might appear later (logs, raw files, errors, ledger).
+    for name in API_NAMES:
+        for value in settings.sources.by_name(name).credential_fields().values():
+            register_secret(value)
 
 
 def _reject_unknown_environment_keys() -> None:
@@ -216,33 +248,47 @@ def format_validation_error(exc: ValidationError, toml_file: Path | None) -> str
         loc = _without_union_tags(error["loc"])
         key = ".".join(str(part) for part in loc) or "(root)"
         message = error["msg"].removeprefix("Value error, ")
-        if error["type"] in {"union_tag_invalid", "union_tag_not_found"}:
-            key += ".type"
-            message = f"must be one of {', '.join(WAREHOUSE_TYPES)} (got {error.get('input', {}).get('type')!r})"
-        elif error["type"] == "extra_forbidden":
+        if error["type"] == "extra_forbidden":
             allowed = _allowed_keys(error["loc"])
             message = f"unknown key; allowed here: {', '.join(allowed)}"
         elif error["type"] == "literal_error":
             message = f"{message} (got {error.get('input')!r})"
-        env_name = "FLIGHTPIPE__" + "__".join(str(p).upper() for p in key.split(".") if not p.isdigit())
+        elif error["type"] in {"union_tag_invalid", "union_tag_not_found"}:
+            union = str(loc[0]) if loc else ""
+            kinds = list(SOURCE_TYPES) if union == "source" else list(WAREHOUSE_TYPES)
+            loc = (*loc, "type")
+            key = ".".join(str(part) for part in loc)
+            given = error.get("input")
+            got = given.get("type") if isinstance(given, dict) else (error.get("ctx") or {}).get("tag")
+            if union == "warehouse":
+                message = f"must be one of {', '.join(kinds)} (got {got!r})"
+            else:
+                message = f"{got!r} is not a {union} type; allowed: {', '.join(kinds)}"
+        env_name = "FLIGHTPIPE__" + "__".join(str(p).upper() for p in loc if not isinstance(p, int))
         lines.append(f"  {key}: {message}  [env: {env_name}]")
     return "\n".join(lines)
 
 
 def _without_union_tags(loc: tuple[Any, ...]) -> tuple[Any, ...]:
-    # A discriminated union puts the tag in the location (warehouse.postgres.port); the key is warehouse.port.
-    if len(loc) > 1 and loc[0] == "warehouse" and loc[1] in WAREHOUSE_TYPES:
+    # pydantic puts a discriminated union's tag in the location (`source.simulated.seed`,
+    # `warehouse.postgres.port`); users write `source.seed` and `warehouse.port`.
+    if len(loc) > 1 and (
+        (loc[0] == "source" and loc[1] in SOURCE_TYPES) or (loc[0] == "warehouse" and loc[1] in WAREHOUSE_TYPES)
+    ):
         return (loc[0], *loc[2:])
     return loc
 
 
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
     model: type[BaseModel] = Settings
-    if len(loc) > 2 and loc[0] == "warehouse" and loc[1] in WAREHOUSE_TYPES:
+    parts = list(loc[:-1])
+    if len(parts) > 1 and parts[0] == "source" and parts[1] in SOURCE_TYPES:
+        return sorted(SOURCE_TYPES[parts[1]].model_fields)
+    if len(parts) > 1 and parts[0] == "warehouse" and parts[1] in WAREHOUSE_TYPES:
         from flightpipe.warehouse.settings import settings_model
 
-        return sorted(settings_model(str(loc[1])).model_fields)
-    for part in loc[:-1]:
+        return sorted(settings_model(str(parts[1])).model_fields)
+    for part in parts:
         field = model.model_fields.get(str(part))
         if field is None or not isinstance(field.annotation, type) or not issubclass(field.annotation, BaseModel):
             break

@@ -38,7 +38,7 @@ class Envelope:
     collection_date: dt.date
     run_id: str
     fetched_at: dt.datetime
-    pages: list[dict[str, Any]]
+    pages: list[Any]
     requests: list[dict[str, Any]] = field(default_factory=list)
 
     def to_bytes(self) -> bytes:
@@ -118,31 +118,35 @@ def sniff_format(data: bytes) -> str:
     return fmt
 
 
-def read_envelope(data: bytes, record_type: pa.StructType) -> ParsedEnvelope:
-    """Parse ``data`` into envelope metadata and one StructArray of records of ``record_type``."""
+def read_envelope(data: bytes, record_type: pa.StructType, records_key: str | None = "data") -> ParsedEnvelope:
+    """Parse ``data`` into envelope metadata and one StructArray of records of ``record_type``.
+
+    ``records_key`` names the list of records in each native page (aviationstack: ``data``); None means the
+    page is itself the list (OpenSky answers a bare JSON array)."""
     try:
-        return _read_fast(data, record_type)
+        return _read_fast(data, record_type, records_key)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, ValueError, KeyError):
-        return _read_slow(data, record_type)
+        return _read_slow(data, record_type, records_key)
 
 
-def _envelope_schema(record_type: pa.StructType) -> pa.Schema:
+def _envelope_schema(record_type: pa.StructType, records_key: str | None) -> pa.Schema:
+    page = pa.list_(record_type) if records_key is None else pa.struct([(records_key, pa.list_(record_type))])
     return pa.schema(
         [
             ("source", pa.string()),
             ("format", pa.string()),
             ("fetched_at", pa.string()),
-            ("pages", pa.list_(pa.struct([("data", pa.list_(record_type))]))),
+            ("pages", pa.list_(page)),
         ]
     )
 
 
-def _read_fast(data: bytes, record_type: pa.StructType) -> ParsedEnvelope:
+def _read_fast(data: bytes, record_type: pa.StructType, records_key: str | None) -> ParsedEnvelope:
     table = pa_json.read_json(
         io.BytesIO(data),
         read_options=pa_json.ReadOptions(block_size=len(data) + 1, use_threads=False),
         parse_options=pa_json.ParseOptions(
-            explicit_schema=_envelope_schema(record_type), unexpected_field_behavior="ignore"
+            explicit_schema=_envelope_schema(record_type, records_key), unexpected_field_behavior="ignore"
         ),
     )
     if table.num_rows != 1:
@@ -153,17 +157,18 @@ def _read_fast(data: bytes, record_type: pa.StructType) -> ParsedEnvelope:
     pages = table.column("pages").combine_chunks()
     if pages.null_count:
         raise ValueError("pages is null")
-    page_structs = pages.flatten()
-    if page_structs.field("data").null_count:
-        raise ValueError("a page has no data list")  # the slow path records which one, in quarantine
-    records = page_structs.field("data").flatten() if len(page_structs) else pa.array([], type=record_type)
+    page_values = pages.flatten()
+    page_lists = page_values if records_key is None else page_values.field(records_key)
+    if page_lists.null_count:
+        raise ValueError("a page has no records list")  # the slow path records which one, in quarantine
+    records = page_lists.flatten() if len(page_lists) else pa.array([], type=record_type)
     if not isinstance(records, pa.StructArray):
         records = pa.array([], type=record_type)
-    lengths = pa.compute.list_value_length(page_structs.field("data")).to_pylist()
+    lengths = pa.compute.list_value_length(page_lists).to_pylist()
     return ParsedEnvelope(meta=meta, records=records, positions=None, rejected=[], page_lengths=lengths)
 
 
-def _read_slow(data: bytes, record_type: pa.StructType) -> ParsedEnvelope:
+def _read_slow(data: bytes, record_type: pa.StructType, records_key: str | None) -> ParsedEnvelope:
     try:
         body = json.loads(data)
     except ValueError as exc:
@@ -179,9 +184,10 @@ def _read_slow(data: bytes, record_type: pa.StructType) -> ParsedEnvelope:
     rejected: list[RejectedRecord] = []
     page_lengths: list[int] = []
     for page_no, page in enumerate(pages):
-        records = page.get("data") if isinstance(page, dict) else None
+        records = page if records_key is None else (page.get(records_key) if isinstance(page, dict) else None)
         if not isinstance(records, list):
-            rejected.append(RejectedRecord(page_no, -1, "page has no 'data' list", page))
+            what = "page is not a list of records" if records_key is None else f"page has no '{records_key}' list"
+            rejected.append(RejectedRecord(page_no, -1, what, page))
             page_lengths.append(0)
             continue
         page_lengths.append(len(records))

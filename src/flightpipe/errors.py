@@ -23,6 +23,26 @@ class QuotaExceeded(SourceError):
     """A source's request budget would be (or was) exceeded."""
 
 
+class SourceAuthError(SourceError):
+    """The source refused the credentials (bad, missing or inactive key; plan without this function).
+
+    Never retried: the same key fails the same way."""
+
+
+class SourceUnavailable(SourceError):
+    """The source kept failing with transient errors (5xx, 429, timeouts, dropped connections) until the
+    retries ran out."""
+
+
+class SourceResponseError(SourceError):
+    """The source answered something flightpipe cannot use: a refused request (4xx), or a body that is not
+    the JSON the API documents (malformed, an HTML error page) even after retries."""
+
+
+class DayNotAvailableYet(SourceError):
+    """The source has not published the requested day yet (OpenSky's nightly batch): not an empty day."""
+
+
 class CorruptRawFile(FlightpipeError):
     """A raw envelope cannot be read at all; the whole file goes to quarantine."""
 

@@ -168,7 +168,7 @@ def _run_locked(
     started = time.perf_counter()
     as_of = clock()
     run_id = new_run_id(as_of)
-    source = source or make_source(settings.source)
+    source = source or make_source(settings)
     store = ObjectStore(settings.data_dir)
     ledger = Ledger(settings.resolved_ledger_path())
     ledger.mark_abandoned()

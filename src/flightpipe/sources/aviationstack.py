@@ -16,15 +16,19 @@ not a thousand Python dicts.
 from __future__ import annotations
 
 import zoneinfo
-from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from flightpipe.airports import all_airports
-from flightpipe.schema import NORMALISED_SCHEMA, STATUS_ALIASES, UTC_TS, Status
+from flightpipe.schema import UTC_TS
+from flightpipe.sources.normalising import BoardContext, Normalised, airport_zone, assemble, lineage
+from flightpipe.sources.normalising import code as _code
+from flightpipe.sources.normalising import status as _status
+from flightpipe.sources.normalising import text as _text
+
+__all__ = ["FORMAT", "RECORD_TYPE", "BoardContext", "Normalised", "normalise", "record_identity"]
 
 FORMAT = "aviationstack"
 
@@ -62,26 +66,6 @@ RECORD_TYPE = pa.struct(
         ("aircraft", pa.struct([("registration", _S), ("iata", _S), ("icao", _S), ("icao24", _S)])),
     ]
 )
-
-
-@dataclass(frozen=True, slots=True)
-class BoardContext:
-    """What the envelope knows about the records: it becomes the lineage columns."""
-
-    source: str
-    board: str
-    board_airport_icao: str
-    collected_at_utc: pa.TimestampScalar | object
-    raw_key: str
-    run_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class Normalised:
-    rows: pa.Table
-    #: Row index into the input records -> reason, for every record that could not be normalised.
-    rejected_index: pa.Array
-    rejected_reason: pa.Array
 
 
 def normalise(records: pa.StructArray, ctx: BoardContext) -> Normalised:
@@ -154,20 +138,8 @@ def normalise(records: pa.StructArray, ctx: BoardContext) -> Normalised:
     columns["aircraft_registration"] = _text(pc.struct_field(aircraft, "registration"))
     columns["aircraft_type_icao"] = _code(pc.struct_field(aircraft, "icao"))
     columns["status"] = _status(pc.struct_field(records, "flight_status"))
-    columns["source"] = _constant(ctx.source, n, _S)
-    columns["board"] = _constant(ctx.board, n, _S)
-    columns["board_airport_icao"] = _constant(ctx.board_airport_icao, n, _S)
-    columns["collected_at_utc"] = _constant(ctx.collected_at_utc, n, UTC_TS)
-    columns["raw_key"] = _constant(ctx.raw_key, n, _S)
-    columns["run_id"] = _constant(ctx.run_id, n, _S)
-
-    reason = _first_reason(reasons, n)
-    bad = pc.is_valid(reason)
-    table = pa.table([columns[f.name] for f in NORMALISED_SCHEMA], schema=_nullable(NORMALISED_SCHEMA))
-    good = pc.invert(bad)
-    rows = table.filter(good).cast(NORMALISED_SCHEMA)
-    rejected_index = pc.indices_nonzero(bad)
-    return Normalised(rows=rows, rejected_index=rejected_index, rejected_reason=pc.take(reason, rejected_index))
+    lineage(columns, ctx, n)
+    return assemble(columns, reasons, n)
 
 
 def _side(
@@ -246,40 +218,24 @@ def _zone(record_zone: pa.Array, icao: pa.Array) -> pa.Array:
     distinct_zones = [z for z in pc.unique(record_zone).to_pylist() if z is not None and z in known]
     valid = pc.is_in(record_zone, value_set=pa.array(distinct_zones, _S))
     given = pc.if_else(pc.fill_null(valid, False), record_zone, pa.nulls(len(record_zone), _S))
-    reference = all_airports()
-    codes = [c for c in pc.unique(icao).to_pylist() if c is not None]
-    zones = pa.array([(reference.get(c) or {}).get("tz") or None for c in codes], _S)
-    looked_up = pc.take(zones, pc.index_in(icao, value_set=pa.array(codes, _S)))
-    return pc.coalesce(given, looked_up)
+    return pc.coalesce(given, airport_zone(icao))
 
 
-def _text(values: pa.Array) -> pa.Array:
-    trimmed = pc.utf8_trim_whitespace(values)
-    return pc.if_else(pc.equal(trimmed, ""), pa.nulls(len(values), _S), trimmed)
+def record_identity(record: dict[str, object]) -> tuple[object, ...]:
+    """What makes an aviationstack record one record: its marketing flight, date, departure and its time.
 
+    Used by the client to notice a listing that changed while it was being paged (a record seen twice)."""
 
-def _code(values: pa.Array) -> pa.Array:
-    return pc.utf8_upper(_text(values))
+    def part(obj: object, key: str) -> object:
+        return obj.get(key) if isinstance(obj, dict) else None
 
-
-def _status(values: pa.Array) -> pa.Array:
-    keys = list(STATUS_ALIASES)
-    mapped = pa.array([STATUS_ALIASES[k].value for k in keys], _S)
-    index = pc.index_in(pc.utf8_lower(_text(values)), value_set=pa.array(keys, _S))
-    return pc.fill_null(pc.take(mapped, index), Status.UNKNOWN.value)
-
-
-def _constant(value: object, n: int, type_: pa.DataType) -> pa.Array:
-    return pa.repeat(pa.scalar(value, type_), n) if n else pa.array([], type_)
-
-
-def _first_reason(reasons: list[tuple[pa.Array, str]], n: int) -> pa.Array:
-    """Per row, the first reason whose condition holds, or null for a good row."""
-    result = pa.nulls(n, _S)
-    for condition, text in reversed(reasons):
-        result = pc.if_else(pc.fill_null(condition, False), pa.scalar(text, _S), result)
-    return result
-
-
-def _nullable(schema: pa.Schema) -> pa.Schema:
-    return pa.schema([f.with_nullable(True) for f in schema])
+    flight, dep, arr = record.get("flight"), record.get("departure"), record.get("arrival")
+    return (
+        record.get("flight_date"),
+        part(flight, "iata"),
+        part(flight, "icao"),
+        part(flight, "number"),
+        part(dep, "icao"),
+        part(dep, "scheduled"),
+        part(arr, "icao"),
+    )

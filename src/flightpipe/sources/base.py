@@ -13,12 +13,16 @@ from flightpipe.layout import Board
 class FetchedBoard:
     """The untouched responses of one board, plus the (already redacted) requests that produced them."""
 
-    pages: list[dict[str, Any]]
+    pages: list[Any]
     requests: list[dict[str, Any]] = field(default_factory=list)
+    #: Where each page keeps its records (None: the page is the list itself, as OpenSky answers).
+    records_key: str | None = "data"
 
     @property
     def record_count(self) -> int:
-        return sum(len(page.get("data") or []) for page in self.pages)
+        if self.records_key is None:
+            return sum(len(page) for page in self.pages if isinstance(page, list))
+        return sum(len(page.get(self.records_key) or []) for page in self.pages if isinstance(page, dict))
 
 
 class Source(Protocol):

@@ -7,18 +7,25 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from flightpipe.sources import aviationstack
+from flightpipe.sources import aerodatabox, aviationstack, opensky
+from flightpipe.sources.normalising import BoardContext, Normalised
 
 
 @dataclass(frozen=True, slots=True)
 class RecordFormat:
     name: str
     record_type: pa.StructType
-    normalise: Callable[[pa.StructArray, aviationstack.BoardContext], aviationstack.Normalised]
+    normalise: Callable[[pa.StructArray, BoardContext], Normalised]
+    #: Where a native page keeps its records, per board (None: the page is the list itself).
+    records_key: Callable[[str], str | None] = lambda board: "data"
 
 
 _FORMATS: dict[str, RecordFormat] = {
     aviationstack.FORMAT: RecordFormat(aviationstack.FORMAT, aviationstack.RECORD_TYPE, aviationstack.normalise),
+    aerodatabox.FORMAT: RecordFormat(
+        aerodatabox.FORMAT, aerodatabox.RECORD_TYPE, aerodatabox.normalise, aerodatabox.records_key
+    ),
+    opensky.FORMAT: RecordFormat(opensky.FORMAT, opensky.RECORD_TYPE, opensky.normalise, lambda board: None),
 }
 
 

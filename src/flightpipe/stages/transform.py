@@ -24,8 +24,8 @@ from flightpipe.errors import CorruptRawFile
 from flightpipe.faults import failpoint
 from flightpipe.layout import RawKey
 from flightpipe.schema import TRANSFORMED_SCHEMA
-from flightpipe.sources.aviationstack import BoardContext
 from flightpipe.sources.formats import record_format
+from flightpipe.sources.normalising import BoardContext
 from flightpipe.store import ObjectStore
 
 
@@ -47,7 +47,7 @@ def transform_raw_object(store: ObjectStore, raw_key: str) -> TransformResult:
     data = store.get(raw_key)
     try:
         fmt = record_format(sniff_format(data))
-        parsed = read_envelope(data, fmt.record_type)
+        parsed = read_envelope(data, fmt.record_type, fmt.records_key(str(key.board)))
     except (CorruptRawFile, KeyError) as exc:
         reason = exc.args[0] if exc.args else str(exc)
         _write_quarantine(store, key, [_entry(raw_key, None, None, f"corrupt raw file: {reason}", None)])

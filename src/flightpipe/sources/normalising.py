@@ -1,0 +1,123 @@
+"""What every record format's normaliser shares: its input context, its result, and vectorised column helpers.
+
+A normaliser turns one raw file's records (a pyarrow StructArray of the format's record type) into rows of
+``NORMALISED_SCHEMA`` plus, for every record it cannot use, the record's index and the reason. All of it is
+pyarrow.compute over whole columns: no per-record Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from flightpipe.airports import all_airports
+from flightpipe.schema import NORMALISED_SCHEMA, STATUS_ALIASES, UTC_TS, Status
+
+STRING = pa.string()
+
+
+@dataclass(frozen=True, slots=True)
+class BoardContext:
+    """What the envelope knows about the records: it becomes the lineage columns."""
+
+    source: str
+    board: str
+    board_airport_icao: str
+    collected_at_utc: pa.TimestampScalar | object
+    raw_key: str
+    run_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Normalised:
+    rows: pa.Table
+    #: Row index into the input records -> reason, for every record that could not be normalised.
+    rejected_index: pa.Array
+    rejected_reason: pa.Array
+
+
+def text(values: pa.Array) -> pa.Array:
+    """Trimmed text; empty becomes null."""
+    trimmed = pc.utf8_trim_whitespace(values)
+    return pc.if_else(pc.equal(trimmed, ""), pa.nulls(len(values), STRING), trimmed)
+
+
+def code(values: pa.Array) -> pa.Array:
+    """An airline, airport or flight code: trimmed, upper case, empty is null."""
+    return pc.utf8_upper(text(values))
+
+
+def constant(value: object, n: int, type_: pa.DataType) -> pa.Array:
+    return pa.repeat(pa.scalar(value, type_), n) if n else pa.array([], type_)
+
+
+def status(values: pa.Array, aliases: Mapping[str, Status] = STATUS_ALIASES) -> pa.Array:
+    """A source's status words onto the one vocabulary (case-insensitive); anything unknown is ``unknown``."""
+    keys = list(aliases)
+    mapped = pa.array([aliases[k].value for k in keys], STRING)
+    index = pc.index_in(pc.utf8_lower(text(values)), value_set=pa.array(keys, STRING))
+    return pc.fill_null(pc.take(mapped, index), Status.UNKNOWN.value)
+
+
+def first_reason(reasons: list[tuple[pa.Array, str]], n: int) -> pa.Array:
+    """Per row, the first reason whose condition holds, or null for a good row."""
+    result = pa.nulls(n, STRING)
+    for condition, reason in reversed(reasons):
+        result = pc.if_else(pc.fill_null(condition, False), pa.scalar(reason, STRING), result)
+    return result
+
+
+def nullable(schema: pa.Schema) -> pa.Schema:
+    return pa.schema([f.with_nullable(True) for f in schema])
+
+
+def lineage(columns: dict[str, pa.Array], ctx: BoardContext, n: int) -> None:
+    """Fill the lineage columns every transformed row carries."""
+    columns["source"] = constant(ctx.source, n, STRING)
+    columns["board"] = constant(ctx.board, n, STRING)
+    columns["board_airport_icao"] = constant(ctx.board_airport_icao, n, STRING)
+    columns["collected_at_utc"] = constant(ctx.collected_at_utc, n, UTC_TS)
+    columns["raw_key"] = constant(ctx.raw_key, n, STRING)
+    columns["run_id"] = constant(ctx.run_id, n, STRING)
+
+
+def assemble(columns: dict[str, pa.Array], reasons: list[tuple[pa.Array, str]], n: int) -> Normalised:
+    """Rows of NORMALISED_SCHEMA for the records without a reason; the others as (index, reason)."""
+    reason = first_reason(reasons, n)
+    bad = pc.is_valid(reason)
+    table = pa.table([columns[f.name] for f in NORMALISED_SCHEMA], schema=nullable(NORMALISED_SCHEMA))
+    rows = table.filter(pc.invert(bad)).cast(NORMALISED_SCHEMA)
+    rejected_index = pc.indices_nonzero(bad)
+    return Normalised(rows=rows, rejected_index=rejected_index, rejected_reason=pc.take(reason, rejected_index))
+
+
+def _airport_field(icao: pa.Array, field: str) -> pa.Array:
+    # Only this board's distinct codes are looked up (a few dozen), not all 28k reference airports.
+    rows = all_airports()
+    codes = [c for c in pc.unique(icao).to_pylist() if c is not None]
+    values = pa.array([(rows.get(c) or {}).get(field) or None for c in codes], STRING)
+    return pc.take(values, pc.index_in(icao, value_set=pa.array(codes, STRING)))
+
+
+def airport_iata(icao: pa.Array) -> pa.Array:
+    """The IATA code airportsdata knows for each ICAO airport code (null where it knows none)."""
+    return _airport_field(icao, "iata")
+
+
+def airport_zone(icao: pa.Array) -> pa.Array:
+    """The IANA time zone airportsdata knows for each ICAO airport code (null where it knows none)."""
+    return _airport_field(icao, "tz")
+
+
+def local_date(instants: pa.Array, zone: pa.Array) -> pa.Array:
+    """The local calendar date of each UTC instant in its row's zone (UTC where the zone is null)."""
+    result = pc.cast(pc.local_timestamp(instants), pa.date32())
+    for name in pc.unique(zone).to_pylist():
+        if name is None:
+            continue
+        local = pc.cast(pc.local_timestamp(pc.cast(instants, pa.timestamp("us", tz=name))), pa.date32())
+        result = pc.if_else(pc.fill_null(pc.equal(zone, name), False), local, result)
+    return result
