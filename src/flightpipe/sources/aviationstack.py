@@ -174,15 +174,18 @@ def _side(prefix: str, side: pa.Array, label: str) -> tuple[dict[str, pa.Array],
     }
     reasons: list[tuple[pa.Array, str]] = [(pc.is_null(icao), f"{label}.icao missing")]
     any_time = None
+    walls = []
     for kind in ("scheduled", "estimated", "actual"):
         text = pc.struct_field(side, kind)
         wall = pc.strptime(
             pc.utf8_slice_codeunits(text, 0, 19), format="%Y-%m-%dT%H:%M:%S", unit="us", error_is_null=True
         )
-        columns[f"{prefix}_{kind}_utc"] = _wall_to_utc(wall, tz)
+        walls.append(wall)
         reasons.append((pc.and_(pc.is_valid(text), pc.is_null(wall)), f"{label}.{kind} is not a timestamp"))
         has = pc.is_valid(wall)
         any_time = has if any_time is None else pc.or_(any_time, has)
+    for kind, utc in zip(("scheduled", "estimated", "actual"), _walls_to_utc(walls, tz), strict=True):
+        columns[f"{prefix}_{kind}_utc"] = utc
     reasons.append((pc.and_(any_time, pc.is_null(tz)), f"no known time zone for the {label} airport"))
     columns[f"{prefix}_delay_min"] = pc.cast(pc.struct_field(side, "delay"), pa.int32())
     columns[f"{prefix}_terminal"] = _text(pc.struct_field(side, "terminal"))
@@ -192,35 +195,53 @@ def _side(prefix: str, side: pa.Array, label: str) -> tuple[dict[str, pa.Array],
     return columns, reasons
 
 
-def _wall_to_utc(wall: pa.Array, tz: pa.Array) -> pa.Array:
-    """Interpret each naive wall time in its row's zone. One vectorised pass per distinct zone."""
-    result = pa.nulls(len(wall), UTC_TS)
-    for zone in pc.unique(tz).to_pylist():
+def _walls_to_utc(walls: list[pa.Array], tz: pa.Array) -> list[pa.Array]:
+    """Interpret each naive wall time in its row's zone (``tz``, one per row, shared by every array of ``walls``).
+
+    The rows of all arrays are grouped by zone (one sort), each zone's run is converted in one vectorised call,
+    and the original order is restored with one take: a board touching sixty zones costs sixty conversions of
+    a few rows each, not sixty passes over every row of every column.
+    """
+    n, k = len(tz), len(walls)
+    stacked = pa.concat_arrays(walls) if k > 1 else walls[0]
+    zones = pa.concat_arrays([tz] * k) if k > 1 else tz
+    order = pc.sort_indices(zones)  # nulls last
+    runs = pc.run_end_encode(zones.take(order))
+    run_ends, run_zones = runs.run_ends.to_pylist(), runs.values.to_pylist()
+    sorted_wall = stacked.take(order)
+    pieces, start = [], 0
+    for end, zone in zip(run_ends, run_zones, strict=True):
+        piece = sorted_wall.slice(start, end - start)
         if zone is None:
-            continue
-        # DST: an ambiguous or skipped wall time takes the earlier instant; the source cannot tell us more.
-        local = pc.assume_timezone(wall, timezone=zone, ambiguous="earliest", nonexistent="earliest")
-        result = pc.if_else(pc.fill_null(pc.equal(tz, zone), False), pc.cast(local, UTC_TS), result)
-    return result
+            pieces.append(pa.nulls(end - start, UTC_TS))
+        else:
+            # DST: an ambiguous or skipped wall time takes the earlier instant; the source cannot tell us more.
+            local = pc.assume_timezone(piece, timezone=zone, ambiguous="earliest", nonexistent="earliest")
+            pieces.append(pc.cast(local, UTC_TS))
+        start = end
+    converted = pa.concat_arrays(pieces) if pieces else pa.array([], UTC_TS)
+    restored = converted.take(pc.sort_indices(order))
+    return [restored.slice(i * n, n) for i in range(k)]
 
 
 @cache
-def _known_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+def _known_zones() -> pa.Array:
+    return pa.array(sorted(zoneinfo.available_timezones()), _S)
 
 
 @cache
-def _airport_zones() -> tuple[pa.Array, pa.Array]:
-    rows = all_airports()
-    codes = list(rows)
-    return pa.array(codes, _S), pa.array([rows[c]["tz"] or None for c in codes], _S)
+def _airport_zone_map() -> dict[str, str | None]:
+    return {code: row["tz"] or None for code, row in all_airports().items()}
 
 
 def _zone(record_zone: pa.Array, icao: pa.Array) -> pa.Array:
     """The record's zone when it is a real IANA name, else airportsdata's zone for the airport."""
-    valid = pc.is_in(record_zone, value_set=pa.array(sorted(_known_zones()), _S))
+    valid = pc.is_in(record_zone, value_set=_known_zones())
     given = pc.if_else(pc.fill_null(valid, False), record_zone, pa.nulls(len(record_zone), _S))
-    codes, zones = _airport_zones()
+    # Look up only the codes this board names (a few dozen), not all of airportsdata's.
+    codes = pc.unique(icao).drop_null()
+    zone_map = _airport_zone_map()
+    zones = pa.array([zone_map.get(code) for code in codes.to_pylist()], _S)
     looked_up = pc.take(zones, pc.index_in(icao, value_set=codes))
     return pc.coalesce(given, looked_up)
 
