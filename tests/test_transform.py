@@ -124,7 +124,8 @@ def test_wall_times_on_both_sides_of_the_spring_dst_switch_convert_with_their_ow
     # 2026-03-29: Europe/Berlin moves from +01:00 to +02:00 at 02:00 local; London from +00:00 to +01:00 at 01:00.
     before = _record(
         flight={"number": "1", "iata": "LH1", "icao": "DLH1", "codeshared": None},
-        departure={**_record()["departure"], "scheduled": "2026-03-29T01:30:00+00:00"},
+        # Only the schedule is known, so the record is consistent (no actual time 8 h after it, no delay).
+        departure={**_record()["departure"], "scheduled": "2026-03-29T01:30:00+00:00", "actual": None, "delay": None},
     )  # type: ignore[dict-item]
     after = _record()
     result = transform_raw_object(store, _land(store, [before, after]))
@@ -240,8 +241,12 @@ def test_an_empty_board_gives_an_empty_parquet_twin(store: ObjectStore) -> None:
 
 def test_an_ambiguous_wall_time_at_the_autumn_dst_switch_takes_the_earlier_instant(store: ObjectStore) -> None:
     # 2026-10-25 02:30 happens twice in Europe/Berlin (+02:00, then +01:00): the record cannot say which.
-    record = _record(flight_date="2026-10-25",
-                     departure={**_record()["departure"], "scheduled": "2026-10-25T02:30:00+00:00"})  # type: ignore[dict-item]
+    record = _record(
+        flight_date="2026-10-25",
+        departure={**_record()["departure"], "scheduled": "2026-10-25T02:30:00+00:00", "estimated": None,
+                   "actual": None, "delay": None},
+        arrival={**_record()["arrival"], "scheduled": "2026-10-25T04:00:00+00:00"},
+    )  # type: ignore[dict-item]
     key = land(store, [record], icao="EDDF", day=dt.date(2026, 10, 25), board=Board.DEPARTURES, run_id="r1",
                fetched_at=FETCHED)
     row = read_transformed(store, transform_raw_object(store, key).transformed_key).to_pylist()[0]  # type: ignore[arg-type]

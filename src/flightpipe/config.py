@@ -24,6 +24,7 @@ from pydantic_settings import (
 from flightpipe.airports import DEFAULT_AIRPORTS, ICAO_CODE, is_known_icao
 from flightpipe.errors import ConfigError
 from flightpipe.layout import Board
+from flightpipe.quality.settings import QualitySettings
 
 CONFIG_FILE_ENV = "FLIGHTPIPE_CONFIG"
 DEFAULT_CONFIG_FILE = "flightpipe.toml"
@@ -85,6 +86,9 @@ class Settings(BaseSettings):
     ledger_path: str | None = Field(default=None, description="SQLite run history; default <data_dir>/ledger.sqlite.")
     collect_workers: int = Field(default=4, ge=1, le=64, description="Boards collected in parallel.")
     transform_workers: int = Field(default=2, ge=1, le=64, description="Raw files transformed in parallel.")
+    quality: QualitySettings = Field(
+        default_factory=QualitySettings, description="Per rule: level, threshold, off (see docs/quality.md)."
+    )
 
     @field_validator("airports", "boards", mode="before")
     @classmethod

@@ -63,6 +63,16 @@ RECORD_TYPE = pa.struct(
 )
 
 
+# Quality rule names (flightpipe.quality.rules) the reading-time rejections are reported under.
+_REQUIRED_KEYS = "required_keys"
+_TIMESTAMPS_PARSE = "timestamps_parse"
+_PARSE = "parse"
+
+
+def _rule_of(side_reason: str) -> str:
+    return _REQUIRED_KEYS if side_reason.endswith("missing") else _TIMESTAMPS_PARSE
+
+
 @dataclass(frozen=True, slots=True)
 class BoardContext:
     """What the envelope knows about the records: it becomes the lineage columns."""
@@ -81,6 +91,8 @@ class Normalised:
     #: Row index into the input records -> reason, for every record that could not be normalised.
     rejected_index: pa.Array
     rejected_reason: pa.Array
+    #: The quality rule each rejection breaks (``flightpipe.quality.rules``); None: all ``parse``.
+    rejected_rule: pa.Array | None = None
 
 
 def normalise(records: pa.StructArray, ctx: BoardContext) -> Normalised:
@@ -134,10 +146,18 @@ def normalise(records: pa.StructArray, ctx: BoardContext) -> Normalised:
             "flight.codeshared names no operating flight",
         ),
     ]
+    # Which quality rule each reason belongs to (the first condition that holds names it, as for the text).
+    rules: list[tuple[pa.Array, str]] = [
+        (pc.is_null(flight_date_text), _REQUIRED_KEYS),
+        (pc.is_null(flight_date), _TIMESTAMPS_PARSE),
+        (reasons[1][0], _REQUIRED_KEYS),
+        (reasons[2][0], _REQUIRED_KEYS),
+    ]
     for prefix, side, label in (("dep", dep, "departure"), ("arr", arr, "arrival")):
         side_columns, side_reasons = _side(prefix, side, label)
         columns.update(side_columns)
         reasons.extend(side_reasons)
+        rules.extend((condition, _rule_of(text)) for condition, text in side_reasons)
 
     board_side = "dep_airport_icao" if ctx.board == "departures" else "arr_airport_icao"
     reasons.append(
@@ -146,6 +166,7 @@ def normalise(records: pa.StructArray, ctx: BoardContext) -> Normalised:
             f"record does not belong to the {ctx.board} board of {ctx.board_airport_icao}",
         )
     )
+    rules.append((reasons[-1][0], _PARSE))
     columns["aircraft_registration"] = _text(pc.struct_field(aircraft, "registration"))
     columns["aircraft_type_icao"] = _code(pc.struct_field(aircraft, "icao"))
     columns["status"] = _status(pc.struct_field(records, "flight_status"))
@@ -162,7 +183,15 @@ def normalise(records: pa.StructArray, ctx: BoardContext) -> Normalised:
     good = pc.invert(bad)
     rows = table.filter(good).cast(TRANSFORMED_SCHEMA)
     rejected_index = pc.indices_nonzero(bad)
-    return Normalised(rows=rows, rejected_index=rejected_index, rejected_reason=pc.take(reason, rejected_index))
+    rejected_rule = None
+    if len(rejected_index):
+        rejected_rule = _first_reason([(c.take(rejected_index), r) for c, r in rules], len(rejected_index))
+    return Normalised(
+        rows=rows,
+        rejected_index=rejected_index,
+        rejected_reason=pc.take(reason, rejected_index),
+        rejected_rule=rejected_rule,
+    )
 
 
 def _side(prefix: str, side: pa.Array, label: str) -> tuple[dict[str, pa.Array], list[tuple[pa.Array, str]]]:
