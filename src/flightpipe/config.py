@@ -25,6 +25,7 @@ from flightpipe.airports import DEFAULT_AIRPORTS, ICAO_CODE, is_known_icao
 from flightpipe.errors import ConfigError
 from flightpipe.layout import Board
 from flightpipe.quality.settings import QualitySettings
+from flightpipe.sources.defects import DefectSettings
 
 CONFIG_FILE_ENV = "FLIGHTPIPE_CONFIG"
 DEFAULT_CONFIG_FILE = "flightpipe.toml"
@@ -41,6 +42,9 @@ class SimulatedSourceSettings(_Strict):
     seed: int = Field(default=20240601, description="Same seed, same traffic.")
     page_size: int = Field(default=100, ge=1, le=1000, description="Records per page, as the API paginates.")
     scale: float = Field(default=1.0, gt=0, le=20, description="Multiplier on the real daily volumes.")
+    defects: DefectSettings = Field(
+        default_factory=DefectSettings, description="Rates of injected defects, to exercise the quality rules."
+    )
 
 
 class DuckDBWarehouseSettings(_Strict):

@@ -26,7 +26,7 @@ from flightpipe.quality.quarantine import QuarantineEntry, read_entries
 from flightpipe.quality.records import count_violations
 from flightpipe.quality.rules import RECORD_RULES, VOLUME_HISTORY_WEEKS, rules_for
 from flightpipe.schema import PROCESSED_SCHEMA, TRANSFORMED_SCHEMA
-from flightpipe.stages.process import ProcessResult, read_transformed_rows, transformed_keys
+from flightpipe.stages.process import ProcessResult, distinct_records, read_transformed_rows, transformed_keys
 from flightpipe.store import ObjectStore
 
 
@@ -148,9 +148,8 @@ def flight_date_facts(store: ObjectStore, flight_date: dt.date, processed: Proce
         return FlightDateFacts(partition, processed.rows_in, flights, processed.codeshares, processed.duplicates_merged)
     # Without the process step's own counts (``flightpipe check``), count them again the way process does.
     rows = read_transformed_rows(store, transformed_keys(store, [flight_date]), [flight_date])
-    observations = int(pc.sum(pc.invert(rows["is_codeshare"])).as_py() or 0)
     codeshares = int(pc.sum(pc.list_value_length(flights["codeshare_flight_iatas"])).as_py() or 0)
-    return FlightDateFacts(partition, rows.num_rows, flights, codeshares, observations - flights.num_rows)
+    return FlightDateFacts(partition, rows.num_rows, flights, codeshares, rows.num_rows - distinct_records(rows))
 
 
 # --------------------------------------------------------------------------------------------- record rules
