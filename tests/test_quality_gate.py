@@ -80,6 +80,8 @@ def test_one_bad_airport_is_held_and_the_others_load(tmp_path: Path) -> None:
     assert not any(_touches(row, "EDDL") for row in loaded.values())
     assert any(r["dep_airport_icao"] == "EDDL" for r in processed)  # the held rows exist, just not loaded
     assert any("held flights departing EDDL, flights arriving at EDDL" in line for line in summary.held)
+    gate = json.loads(ObjectStore(settings.data_dir).get(f"quality/{DAY}/flight-date-{summary.run_id}.json"))["gate"]
+    assert (gate["held_departures_of"], gate["held_arrivals_at"], gate["whole_date"]) == (["EDDL"], ["EDDL"], False)
 
 
 def test_a_held_flight_date_is_a_failed_gate_step_with_quality_gate_failed(tmp_path: Path) -> None:
@@ -182,6 +184,7 @@ def test_results_are_stored_per_run_and_partition_in_ledger_json_and_warehouse(t
     assert body["run_id"] == summary.run_id and {r["rule"] for r in body["results"]} >= {"volume_band", "parse"}
     flight_date = json.loads(store.get(f"quality/{DAY}/flight-date-{summary.run_id}.json"))
     assert {r["rule"] for r in flight_date["results"]} == {"null_share", "dedup_report"}
+    assert flight_date["gate"]["held"] is None
     con = duckdb.connect(str(settings.resolved_warehouse_path()), read_only=True)
     count = con.execute("SELECT count(*) FROM quality_results WHERE run_id = ?", [summary.run_id]).fetchone()
     con.close()

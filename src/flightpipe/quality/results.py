@@ -46,7 +46,7 @@ def write_json(
             extra: dict[str, Any] = {}
         else:
             key = quality_flight_date_key(day, run_id)
-            extra = {"gate": gate.get(day.isoformat(), {"held": [], "overridden": []})}
+            extra = {"gate": gate.get(day.isoformat(), {"held": None})}
         body = {
             "run_id": run_id,
             "checked_at": checked_at.isoformat(timespec="seconds"),

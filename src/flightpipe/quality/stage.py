@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from flightpipe.config import Settings
 from flightpipe.ledger import Ledger
-from flightpipe.quality.api import Partition, RuleResult, Scope
+from flightpipe.quality.api import Partition, RuleResult
 from flightpipe.quality.evaluate import check_boards, check_flight_date
 from flightpipe.quality.gate import GateDecision, Hold, board_dates_feeding, decide, merge_held_rows
 from flightpipe.quality.records import RecordRuleSet
@@ -86,20 +86,18 @@ class RunQuality:
     def _store(self) -> None:
         checked_at = dt.datetime.now(dt.UTC)
         self.ledger.record_quality(self.run_id, self.results, checked_at)
+        overridden = [_line(o) for o in self.decision.overridden]
         gate: dict[str, dict[str, object]] = {}
-        for day, hold in self.decision.holds.items():
-            gate[day.isoformat()] = {
-                "held": hold.describe() if hold.active else None,
-                "whole_date": hold.whole,
-                "held_departures_of": sorted(hold.dep_airports),
-                "held_arrivals_at": sorted(hold.arr_airports),
+        for r in self.flight_date_results:
+            assert r.partition is not None
+            hold = self.decision.hold_for(r.partition.date)
+            gate[r.partition.date.isoformat()] = {
+                "held": hold.describe() if hold else None,
+                "whole_date": bool(hold and hold.whole),
+                "held_departures_of": sorted(hold.dep_airports) if hold else [],
+                "held_arrivals_at": sorted(hold.arr_airports) if hold else [],
+                "overridden_by_this_run": overridden,
             }
-        if self.decision.overridden:
-            for r in self.results:
-                if r.partition is not None and r.partition.scope is Scope.FLIGHT_DATE:
-                    gate.setdefault(r.partition.date.isoformat(), {})["overridden_by_this_run"] = [
-                        _line(o) for o in self.decision.overridden
-                    ]
         write_json(self.store, self.run_id, checked_at, self.results, gate)
         self.checked_at = checked_at
 
