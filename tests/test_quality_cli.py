@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,20 @@ def test_quarantine_shows_what_was_rejected_and_why(project: Path, bad_run: str)
     assert result.returncode == 0
     assert "delay_consistent" in result.stdout and "departure delay 120 min, but actual" in result.stdout
     assert "records quarantined" in result.stdout
+
+
+def test_sql_sees_the_rule_in_the_quarantine_view_and_the_quality_results_table(project: Path, bad_run: str) -> None:
+    quarantine = flightpipe("sql", "SELECT rule, count(*) AS n FROM quarantine GROUP BY 1", "--format", "json",
+                            cwd=project)  # fmt: skip
+    assert [row["rule"] for row in json.loads(quarantine.stdout)] == ["delay_consistent"]
+    results = flightpipe("sql", "SELECT DISTINCT rule FROM quality_results WHERE outcome = 'fail'", "--format",
+                         "json", cwd=project)  # fmt: skip
+    assert {row["rule"] for row in json.loads(results.stdout)} == {"quarantine_share"}
+
+
+def test_the_quarantine_view_has_a_rule_column_before_anything_is_quarantined(tmp_path: Path) -> None:
+    result = flightpipe("sql", "SELECT rule, count(*) FROM quarantine GROUP BY 1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
 
 
 def test_quarantine_replay_after_the_fix_recovers_everything_and_loads(project: Path, bad_run: str) -> None:
