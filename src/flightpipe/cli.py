@@ -390,8 +390,11 @@ def check(
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Check data quality of one date: every record and board rule for each airport's boards collected that day,
-    and the flight-date rules of that flight date. Exits 1 when a rule fails."""
+    """Check data quality of one date as a table; exit 1 when a rule fails.
+
+    Every record and board rule for each airport's boards collected that day, and the flight-date rules of that
+    flight date, judged now from the stored layers (docs/quality.md).
+    """
     from flightpipe.quality.report import check_date, print_results
 
     settings = _settings(config, airports, None, data_dir)
@@ -410,7 +413,7 @@ def quarantine(
         bool,
         typer.Option(
             "--replay",
-            help="After a fix (code or [quality] settings): transform again every raw file of the date that has "
+            help="After a fix (code or quality settings): transform again every raw file of the date that has "
             "quarantined records, then process, check and load as a run does.",
         ),
     ] = False,
