@@ -15,7 +15,7 @@ from flightpipe.ledger import Ledger
 from flightpipe.quality.api import Kind, Outcome, Partition, RuleResult, Scope
 from flightpipe.quality.evaluate import NoHistory, VolumeHistory, check_boards, check_flight_date
 from flightpipe.quality.quarantine import quarantine_files, raw_key_of, read_entries
-from flightpipe.quality.rules import rules_for
+from flightpipe.quality.rules import RULES, rules_for
 from flightpipe.store import ObjectStore
 
 _COLOURS = {
@@ -60,7 +60,7 @@ def print_results(console: Console, results: list[RuleResult], *, title: str) ->
             r.partition.label if r.partition else "",
             r.rule,
             str(r.kind),
-            str(r.level),
+            "report" if r.rule in RULES and RULES[r.rule].report_only else str(r.level),
             f"[{colour}]{r.outcome}[/]",
             r.message,
             "\n".join(r.examples[:3]) if r.outcome is not Outcome.PASS else "",
