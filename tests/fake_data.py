@@ -52,7 +52,8 @@ def _adb_movement(side: dict[str, Any], *, with_airport: bool) -> dict[str, Any]
     zone = side["timezone"]
     movement: dict[str, Any] = {
         "scheduledTime": _adb_time(side["scheduled"], zone),
-        "revisedTime": _adb_time(side["estimated"], zone),
+        # Once a movement happened AeroDataBox's revised time is when it happened, never a stale estimate.
+        "revisedTime": _adb_time(side["actual"] or side["estimated"], zone),
         "runwayTime": _adb_time(side["actual"], zone),
         "terminal": side["terminal"],
         "gate": side["gate"],
@@ -102,7 +103,9 @@ def opensky_boards(avs: Boards) -> Boards:
                 continue
             dep, arr = r["departure"], r["arrival"]
             first = _utc(dep["actual"] or dep["scheduled"], dep["timezone"])
-            last = _utc(arr["actual"] or arr["scheduled"], arr["timezone"])
+            # OpenSky's last contact is a real landing: a flight without an actual arrival (diverted, still flying)
+            # has none, and a scheduled arrival could precede a late departure.
+            last = _utc(arr["actual"], arr["timezone"]) if arr["actual"] else None
             if first is None or last is None:
                 continue
             flights.append(

@@ -10,6 +10,7 @@ from typing import Any
 import pyarrow as pa
 
 from flightpipe.layout import Board, RawKey
+from flightpipe.quality.records import RecordRuleSet
 from flightpipe.schema import TRANSFORMED_SCHEMA
 from flightpipe.sources.base import Source
 from flightpipe.stages.collect import CollectResult, collect_board
@@ -37,9 +38,10 @@ def land_board(
     board: Board,
     as_of: dt.datetime,
     run_id: str = "r1",
+    rules: RecordRuleSet | None = None,
 ) -> Landed:
     collected = collect_board(store, source, icao=icao, day=day, board=board, run_id=run_id, as_of=as_of)
-    result = transform_raw_object(store, collected.raw_key)
+    result = transform_raw_object(store, collected.raw_key, rules)
     rows = (
         read_transformed(store, result.transformed_key) if result.transformed_key else TRANSFORMED_SCHEMA.empty_table()
     )

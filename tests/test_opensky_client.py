@@ -10,6 +10,7 @@ from pytest_httpserver import HTTPServer
 
 from flightpipe.errors import DayNotAvailableYet, QuotaExceeded, SourceAuthError
 from flightpipe.layout import Board
+from flightpipe.quality.records import RecordRuleSet
 from flightpipe.source_settings import OpenSkySettings
 from flightpipe.sources.opensky_client import OpenSkySource
 from flightpipe.store import ObjectStore
@@ -40,6 +41,8 @@ def _flight(callsign: str | None, dep: str | None, arr: str | None, first: int, 
         "arrivalAirportCandidatesCount": 0,
     }
 
+
+NO_RECORD_RULES = RecordRuleSet(())
 
 DEPARTURES = [
     _flight("DLH4AB  ", "EDDF", "EGLL", 6 * 3600, 7 * 3600 + 20 * 60),
@@ -75,8 +78,11 @@ def _land(
     icao: str = "EDDF",
     as_of: dt.datetime = AS_OF,
     run_id: str = "r1",
+    rules: RecordRuleSet | None = NO_RECORD_RULES,
 ) -> Landed:
-    return land_board(store, source, icao=icao, day=DAY, board=board, as_of=as_of, run_id=run_id)
+    # These are contract tests of the adapter and its normaliser: record quality rules are off unless a test
+    # asks for them (see test_default_quality_rules_quarantine_tracks_without_arrival_and_general_aviation).
+    return land_board(store, source, icao=icao, day=DAY, board=board, as_of=as_of, run_id=run_id, rules=rules)
 
 
 def _flights_request(kind: str = "departure", icao: str = "EDDF") -> tuple[str, str, dict[str, str]]:
@@ -259,3 +265,18 @@ def test_a_transient_failure_is_retried_and_the_board_lands_the_same(
     wait_for_log(api_server, 4)
     assert sorted(line[1] for line in _lines(api_server)) == ["/api/flights/departure"] * 3 + ["/token"]
     assert sorted(landed.column("flight_icao")) == ["DLH4AB", "EWG9KL", "N123AB"]
+
+
+def test_default_quality_rules_quarantine_tracks_without_arrival_and_general_aviation(
+    api_server: HTTPServer, fake: FakeOpenSky, fake_time: FakeTime, store: ObjectStore
+) -> None:
+    landed = _land(store, _source(api_server, fake_time), rules=None)
+    assert landed.column("flight_icao") == ["DLH4AB"]
+    assert [(q["rule"], q["reason"]) for q in landed.quarantine] == [
+        ("required_keys", "arrival airport missing (arr_airport_icao)"),
+        (
+            "codes_well_formed",
+            "flight_icao 'N123AB' is not an ICAO flight id (airline code, up to 5 letters or digits)",
+        ),
+        ("parse", "callsign missing: OpenSky cannot name the flight"),
+    ]

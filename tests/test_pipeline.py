@@ -220,7 +220,14 @@ def test_the_ledger_records_every_step_with_counts(tmp_path: Path) -> None:
     for step in steps:
         by_stage[step.stage] = by_stage.get(step.stage, 0) + 1
         assert step.state == "succeeded" and step.duration_s is not None
-    assert by_stage == {"collect": 4, "transform": 4, "process": 1, "load": len(summary.flight_dates)}
+    # quality: the boards of the day, then the flight dates; load: each flight date, then the quality results.
+    assert by_stage == {
+        "collect": 4,
+        "transform": 4,
+        "quality": 2,
+        "process": 1,
+        "load": len(summary.flight_dates) + 1,
+    }
     collect_out = sum(s.records_out or 0 for s in steps if s.stage == "collect")
     transform_in = sum(s.records_in or 0 for s in steps if s.stage == "transform")
     assert collect_out == transform_in == summary.records_collected
@@ -272,7 +279,11 @@ def test_killed_during_a_stage_then_run_again_gives_the_clean_run_warehouse(
 def test_one_failing_board_leaves_the_run_partial_and_the_others_loaded(tmp_path: Path) -> None:
     from flightpipe.errors import SourceError
 
-    settings = _settings(tmp_path / "data", "EDDH,EDDL")
+    # At its default level (fail) board_collected would hold EDDL's arrivals (see test_quality_gate.py); as a
+    # warning the run is what any failed step makes it: partial.
+    settings = load_settings(
+        data_dir=str(tmp_path / "data"), airports="EDDH,EDDL", quality={"board_collected": {"level": "warn"}}
+    )
 
     class EddlDown:
         name, format = "simulated", "aviationstack"
@@ -316,6 +327,7 @@ def test_progress_reaches_the_total_of_every_stage(tmp_path: Path) -> None:
         "transform": 4,
         "verify": 0,
         "process": 1,
-        "load": len(summary.flight_dates),
+        "quality": 2,  # the day's boards, then the flight dates
+        "load": len(summary.flight_dates) + 1,  # each flight date, then the quality results
     }
     assert observer.done == {stage: total for stage, total in observer.totals.items() if total}

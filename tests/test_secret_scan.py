@@ -44,7 +44,9 @@ def test_no_written_file_ledger_row_or_log_line_contains_a_secret(
 
     summary = run_day(settings, DAY, clock=lambda: AS_OF)
 
-    assert summary.state == PARTIAL and len(summary.failed_steps) == 1 and summary.raw_files == 3
+    # One board fails (its error carries the key in the URL); the quality gate may hold what that board feeds.
+    assert summary.state in {PARTIAL, "failed quality"} and summary.raw_files == 3
+    assert len([step for step in summary.failed_steps if step.startswith("collect ")]) == 1
     secrets = setup.secrets()
     assert len(secrets) >= 1 and all(len(s) >= 8 for s in secrets)
     written = [p for p in data_dir.rglob("*") if p.is_file()]

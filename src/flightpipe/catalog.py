@@ -37,7 +37,7 @@ def open_catalog(settings: Settings) -> duckdb.DuckDBPyConnection:
     else:
         con.execute(
             "CREATE VIEW quarantine AS SELECT NULL::VARCHAR AS raw_key, NULL::BIGINT AS page,"
-            " NULL::BIGINT AS index, NULL::VARCHAR AS reason, NULL::JSON AS record WHERE false"
+            " NULL::BIGINT AS index, NULL::VARCHAR AS rule, NULL::VARCHAR AS reason, NULL::JSON AS record WHERE false"
         )
     if settings.warehouse.type != "duckdb":
         return con  # PostgreSQL and Redshift are queried where they are (flightpipe sql goes there directly)

@@ -1,4 +1,4 @@
-"""The command line: ``flightpipe run | backfill | runs | sql | summary | init``."""
+"""The command line: ``flightpipe run | backfill | runs | sql | summary | check | quarantine | init``."""
 
 from __future__ import annotations
 
@@ -48,6 +48,13 @@ SourceOption = Annotated[
     typer.Option("--source", help="Source type: simulated, aviationstack, aerodatabox or opensky (default: config)."),
 ]
 DataDirOption = Annotated[str | None, typer.Option("--data-dir", help="Data folder or s3:// URL (default: config).")]
+AllowQualityOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-quality-failures",
+        help="Load what the quality gate would hold, for this run only; the override is recorded in the ledger.",
+    ),
+]
 
 
 def _settings(
@@ -112,9 +119,16 @@ def _progress() -> Progress:
     )
 
 
-def _run_one(settings: Settings, day: dt.date, *, kind: str, wait: bool) -> RunSummary:
+def _run_one(settings: Settings, day: dt.date, *, kind: str, wait: bool, allow: bool = False) -> RunSummary:
     with _progress() as progress:
-        return run_day(settings, day, kind=kind, observer=RichObserver(progress), wait_for_lock=wait)
+        return run_day(
+            settings,
+            day,
+            kind=kind,
+            observer=RichObserver(progress),
+            wait_for_lock=wait,
+            allow_quality_failures=allow,
+        )
 
 
 def _print_run(summary: RunSummary) -> None:
@@ -132,6 +146,10 @@ def _print_run(summary: RunSummary) -> None:
         console.print(f"  [yellow]quarantined corrupt raw file[/] {escape(corrupt)}")
     for failed in summary.failed_steps:
         console.print(f"  [red]failed[/] {escape(failed)}")
+    for line in summary.quality_overridden:
+        console.print(f"  [yellow]quality failure loaded anyway (--allow-quality-failures)[/] {escape(line)}")
+    if summary.held:
+        console.print(f"  see `flightpipe check --date {summary.day}` for every quality result")
 
 
 @app.command()
@@ -159,14 +177,15 @@ def run(
     source: SourceOption = None,
     data_dir: DataDirOption = None,
     wait: Annotated[bool, typer.Option("--wait", help="If a run of this date is going, wait for it.")] = False,
+    allow_quality_failures: AllowQualityOption = False,
     config: ConfigOption = None,
 ) -> None:
-    """Run the pipeline for one day: collect, transform, process, load."""
+    """Run the pipeline for one day: collect, transform, check quality, process, load."""
     settings = _settings(config, airports, source, data_dir)
     day = _parse_date(date, "--date") or _yesterday()
     _check_not_future(day, "--date")
     ensure_quota(settings, [day])
-    summary = _run_one(settings, day, kind="run", wait=wait)
+    summary = _run_one(settings, day, kind="run", wait=wait, allow=allow_quality_failures)
     _print_run(summary)
     if summary.state != SUCCEEDED:
         raise typer.Exit(1)
@@ -180,6 +199,7 @@ def backfill(
     airports: AirportsOption = None,
     source: SourceOption = None,
     data_dir: DataDirOption = None,
+    allow_quality_failures: AllowQualityOption = False,
     config: ConfigOption = None,
 ) -> None:
     """Run a range of days in order, skipping days already complete unless --force."""
@@ -203,7 +223,7 @@ def backfill(
         if not force and ledger.is_day_complete(day, settings.airports, [str(b) for b in settings.boards]):
             console.print(f"[dim]skip {day}: already complete (use --force to run it again)[/]")
         else:
-            summary = _run_one(settings, day, kind="backfill", wait=False)
+            summary = _run_one(settings, day, kind="backfill", wait=False, allow=allow_quality_failures)
             _print_run(summary)
             failures += summary.state != SUCCEEDED
         day += dt.timedelta(days=1)
@@ -323,7 +343,7 @@ def sql(
         str,
         typer.Argument(
             help="SQL; tables fact_flights, dim_airport, dim_airline, "
-            "flight_codeshares; views transformed, processed, quarantine."
+            "flight_codeshares, quality_results; views transformed, processed, quarantine."
         ),
     ],
     output: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
@@ -421,6 +441,65 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     return str(value)
+
+
+@app.command()
+def check(
+    date: Annotated[str, typer.Option("--date", help="Collection date of the boards and flight date, YYYY-MM-DD.")],
+    airports: AirportsOption = None,
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Check data quality of one date as a table; exit 1 when a rule fails.
+
+    Every record and board rule for each airport's boards collected that day, and the flight-date rules of that
+    flight date, judged now from the stored layers (docs/quality.md).
+    """
+    from flightpipe.quality.report import check_date, print_results
+
+    settings = _settings(config, airports, None, data_dir)
+    day = _parse_date(date, "--date")
+    assert day is not None
+    results = check_date(settings, day)
+    print_results(console, results, title=f"quality {day}")
+    if any(r.failed for r in results):
+        raise typer.Exit(1)
+
+
+@app.command()
+def quarantine(
+    date: Annotated[str, typer.Option("--date", help="Collection date, YYYY-MM-DD.")],
+    replay: Annotated[
+        bool,
+        typer.Option(
+            "--replay",
+            help="After a fix (code or quality settings): transform again every raw file of the date that has "
+            "quarantined records, then process, check and load as a run does.",
+        ),
+    ] = False,
+    airports: AirportsOption = None,
+    data_dir: DataDirOption = None,
+    allow_quality_failures: AllowQualityOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Show what was rejected on a date and why (by airport, board, rule and reason), or replay it."""
+    from flightpipe.quality.report import print_quarantine, quarantine_summary
+
+    settings = _settings(config, airports, None, data_dir)
+    day = _parse_date(date, "--date")
+    assert day is not None
+    before = quarantine_summary(settings, day)
+    print_quarantine(console, before, title=f"quarantine {day}")
+    if not replay:
+        return
+    summary = _run_one(settings, day, kind="replay", wait=False, allow=allow_quality_failures)
+    _print_run(summary)
+    after = quarantine_summary(settings, day)
+    recovered = sum(row.count for row in before) - sum(row.count for row in after)
+    console.print(f"replay recovered {recovered} records; {sum(row.count for row in after)} still quarantined")
+    print_quarantine(console, after, title=f"quarantine {day} after replay")
+    if summary.state != SUCCEEDED:
+        raise typer.Exit(1)
 
 
 def _state(state: str) -> str:

@@ -24,6 +24,7 @@ from pydantic_settings import (
 from flightpipe.airports import DEFAULT_AIRPORTS, ICAO_CODE, is_known_icao
 from flightpipe.errors import ConfigError
 from flightpipe.layout import Board
+from flightpipe.quality.settings import QualitySettings
 from flightpipe.redact import register_secret
 from flightpipe.source_settings import (
     API_NAMES,
@@ -88,6 +89,9 @@ class Settings(BaseSettings):
     ledger_path: str | None = Field(default=None, description="SQLite run history; default <data_dir>/ledger.sqlite.")
     collect_workers: int = Field(default=4, ge=1, le=64, description="Boards collected in parallel.")
     transform_workers: int = Field(default=2, ge=1, le=64, description="Raw files transformed in parallel.")
+    quality: QualitySettings = Field(
+        default_factory=QualitySettings, description="Per rule: level, threshold, off (see docs/quality.md)."
+    )
 
     @field_validator("airports", "boards", mode="before")
     @classmethod
@@ -282,12 +286,13 @@ def _without_union_tags(loc: tuple[Any, ...]) -> tuple[Any, ...]:
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
     model: type[BaseModel] = Settings
     parts = list(loc[:-1])
+    # Inside a discriminated union the path goes on from the chosen member's model.
     if len(parts) > 1 and parts[0] == "source" and parts[1] in SOURCE_TYPES:
-        return sorted(SOURCE_TYPES[parts[1]].model_fields)
-    if len(parts) > 1 and parts[0] == "warehouse" and parts[1] in WAREHOUSE_TYPES:
+        model, parts = SOURCE_TYPES[parts[1]], parts[2:]
+    elif len(parts) > 1 and parts[0] == "warehouse" and parts[1] in WAREHOUSE_TYPES:
         from flightpipe.warehouse.settings import settings_model
 
-        return sorted(settings_model(str(parts[1])).model_fields)
+        model, parts = settings_model(str(parts[1])), parts[2:]
     for part in parts:
         field = model.model_fields.get(str(part))
         if field is None or not isinstance(field.annotation, type) or not issubclass(field.annotation, BaseModel):

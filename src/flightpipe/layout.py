@@ -5,7 +5,11 @@
     raw/<ICAO>/<YYYY-MM-DD>/<board>-<run_id>.json          append-only envelopes, by collection date
     transformed/<ICAO>/<YYYY-MM-DD>/<board>-<run_id>.parquet one file per raw file
     processed/all_data/flight-date=<YYYY-MM-DD>/part-00000.parquet   one file per flight date
-    quarantine/<ICAO>/<YYYY-MM-DD>/<board>-<run_id>.jsonl   rejected records with reasons
+    quarantine/<ICAO>/<YYYY-MM-DD>/<board>-<run_id>.jsonl   rejected records with rule and reason
+    quarantine-replayed/<ICAO>/<YYYY-MM-DD>/<board>-<run_id>.<replay_run_id>.jsonl   a quarantine file as it
+                                                            was before a replay superseded it (lineage)
+    quality/<YYYY-MM-DD>/board-<ICAO>-<board>-<run_id>.json   quality results of a board partition, per run
+    quality/<YYYY-MM-DD>/flight-date-<run_id>.json          quality results and gate of a flight date, per run
 
 Files whose name starts with ``_`` or ``.`` are work in progress and ignored by every reader (as Spark and
 Hive do).
@@ -28,6 +32,8 @@ RAW = "raw"
 TRANSFORMED = "transformed"
 PROCESSED = "processed/all_data"
 QUARANTINE = "quarantine"
+QUARANTINE_REPLAYED = "quarantine-replayed"
+QUALITY = "quality"
 PARTITION_FILE = "part-00000.parquet"
 
 _RAW_KEY = re.compile(
@@ -56,6 +62,13 @@ class RawKey:
     def quarantine_key(self) -> str:
         return f"{QUARANTINE}/{self.icao}/{self.collection_date.isoformat()}/{self.board}-{self.run_id}.jsonl"
 
+    def replayed_quarantine_key(self, replay_run_id: str) -> str:
+        """Where a replay keeps the quarantine file it superseded."""
+        return (
+            f"{QUARANTINE_REPLAYED}/{self.icao}/{self.collection_date.isoformat()}/"
+            f"{self.board}-{self.run_id}.{replay_run_id}.jsonl"
+        )
+
     @classmethod
     def parse(cls, key: str) -> RawKey:
         """Parse a raw key; raises ValueError naming the expected shape."""
@@ -76,6 +89,22 @@ def raw_prefix(icao: str, collection_date: dt.date) -> str:
 
 def transformed_prefix(icao: str, collection_date: dt.date) -> str:
     return f"{TRANSFORMED}/{icao}/{collection_date.isoformat()}/"
+
+
+def quarantine_prefix(icao: str, collection_date: dt.date) -> str:
+    return f"{QUARANTINE}/{icao}/{collection_date.isoformat()}/"
+
+
+def quality_prefix(day: dt.date) -> str:
+    return f"{QUALITY}/{day.isoformat()}/"
+
+
+def quality_board_key(day: dt.date, icao: str, board: str, run_id: str) -> str:
+    return f"{quality_prefix(day)}board-{icao}-{board}-{run_id}.json"
+
+
+def quality_flight_date_key(flight_date: dt.date, run_id: str) -> str:
+    return f"{quality_prefix(flight_date)}flight-date-{run_id}.json"
 
 
 def processed_partition(flight_date: dt.date) -> str:

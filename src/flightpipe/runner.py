@@ -25,14 +25,17 @@ from typing import Any, Protocol
 from filelock import FileLock, Timeout
 
 from flightpipe.config import Settings
-from flightpipe.errors import FlightpipeError, LockBusy
+from flightpipe.errors import FlightpipeError, LockBusy, QualityGateFailed
 from flightpipe.layout import Board, RawKey, raw_prefix
-from flightpipe.ledger import FAILED, PARTIAL, SUCCEEDED, Ledger
+from flightpipe.ledger import FAILED, FAILED_QUALITY, PARTIAL, SUCCEEDED, Ledger
+from flightpipe.quality.records import RecordRuleSet
+from flightpipe.quality.replay import retransform_quarantined
+from flightpipe.quality.stage import RunQuality, load_gated, record_rules
 from flightpipe.redact import redact
 from flightpipe.sources.base import Source
 from flightpipe.sources.factory import make_source
 from flightpipe.stages.collect import CollectResult, collect_board
-from flightpipe.stages.load import load_flight_date, loader_lock
+from flightpipe.stages.load import loader_lock
 from flightpipe.stages.process import ProcessResult, process_flight_dates
 from flightpipe.stages.transform import TransformResult, is_transformed, transform_raw_object
 from flightpipe.store import ObjectStore
@@ -84,6 +87,10 @@ class RunSummary:
     rows_loaded: int = 0
     failed_steps: list[str] = field(default_factory=list)
     duration_s: float = 0.0
+    #: Fail-level quality results, what the gate held back, and fails --allow-quality-failures let through.
+    quality_failures: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)
+    quality_overridden: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -143,8 +150,14 @@ def run_day(
     clock: Clock = utc_now,
     wait_for_lock: bool = False,
     source: Source | None = None,
+    allow_quality_failures: bool = False,
 ) -> RunSummary:
-    """Run the whole pipeline for collection date ``day``; returns what happened (also in the ledger)."""
+    """Run the whole pipeline for collection date ``day``; returns what happened (also in the ledger).
+
+    ``kind="replay"`` collects nothing: it transforms again every raw file of ``day`` that has quarantined
+    records (after a fix), then processes, checks and loads as a run does (docs/quality.md).
+    ``allow_quality_failures``: the gate holds nothing in this run; the fails it let through are recorded.
+    """
     observer = observer or _SilentObserver()
     lock_dir = settings.lock_dir()
     lock_dir.mkdir(parents=True, exist_ok=True)
@@ -157,13 +170,22 @@ def run_day(
             "wait for it to finish, or pass --wait to queue behind it"
         ) from None
     try:
-        return _run_locked(settings, day, kind=kind, observer=observer, clock=clock, source=source)
+        return _run_locked(
+            settings, day, kind=kind, observer=observer, clock=clock, source=source, allow=allow_quality_failures
+        )
     finally:
         day_lock.release()
 
 
 def _run_locked(
-    settings: Settings, day: dt.date, *, kind: str, observer: RunObserver, clock: Clock, source: Source | None
+    settings: Settings,
+    day: dt.date,
+    *,
+    kind: str,
+    observer: RunObserver,
+    clock: Clock,
+    source: Source | None,
+    allow: bool = False,
 ) -> RunSummary:
     started = time.perf_counter()
     as_of = clock()
@@ -191,11 +213,23 @@ def _run_locked(
         airports=list(settings.airports),
     )
     steps = _Steps(ledger, run_id, observer)
+    quality = RunQuality(settings, store, ledger, run_id, allow_failures=allow)
+    rules = record_rules(settings)
     try:
-        collected, transformed = _collect_and_transform(
-            settings, store, source, steps, observer, day=day, boards=boards, run_id=run_id, as_of=as_of
-        )
-        transformed += _verify(settings, store, steps, observer, day=day)
+        collected: list[CollectResult] = []
+        if kind == "replay":
+            transformed = retransform_quarantined(
+                store, day, settings.airports, run_id, lambda key: _transform_step(store, steps, key, "replay", rules)
+            )
+        else:
+            collected, transformed = _collect_and_transform(
+                settings, store, source, steps, observer, day=day, boards=boards, run_id=run_id, as_of=as_of,
+                rules=rules,
+            )  # fmt: skip
+        transformed += _verify(settings, store, steps, observer, day=day, rules=rules)
+        observer.stage_total("quality", 1)  # the boards; the flight dates add one more below
+        with steps.step("quality", f"boards {day.isoformat()}") as counts:
+            counts.update(_outcomes(quality.check_boards(day)))
         summary.raw_files = len(collected)
         summary.records_collected = sum(c.records for c in collected)
         summary.rows_transformed = sum(t.rows_out for t in transformed)
@@ -205,10 +239,16 @@ def _run_locked(
         processed = _process(store, steps, observer, flight_dates)
         summary.flight_dates = [p.flight_date for p in processed]
         summary.flights_processed = sum(p.flights_out for p in processed if p.flight_date == day)
-        loads = _load(settings, store, steps, observer, [p.flight_date for p in processed], run_id=run_id)
+        if processed:
+            observer.stage_total("quality", 2)
+            with steps.step("quality", ",".join(d.isoformat() for d in summary.flight_dates)) as counts:
+                counts.update(_outcomes(quality.check_flight_dates(processed)))
+        quality.decide(summary.flight_dates)
+        loads = _load(settings, store, steps, observer, summary.flight_dates, run_id=run_id, quality=quality)
         summary.rows_loaded = sum(r.rows_loaded for r in loads)
         summary.failed_steps = list(steps.failed)
-        summary.state = PARTIAL if steps.failed else SUCCEEDED
+        summary.quality_failures, summary.held, summary.quality_overridden = quality.summary_lines()
+        summary.state = FAILED_QUALITY if summary.held else PARTIAL if steps.failed else SUCCEEDED
     except BaseException as exc:
         summary.failed_steps = list(steps.failed)
         summary.state = FAILED
@@ -235,6 +275,7 @@ def _collect_and_transform(
     boards: list[Board],
     run_id: str,
     as_of: dt.datetime,
+    rules: RecordRuleSet | None = None,
 ) -> tuple[list[CollectResult], list[TransformResult]]:
     """Collect every board in parallel; transform each raw file as soon as it lands."""
     tasks = [(icao, board) for icao in settings.airports for board in boards]
@@ -252,7 +293,7 @@ def _collect_and_transform(
     def transform_worker() -> None:
         while (key := landed.get()) is not None:
             try:
-                result = _transform_step(store, steps, key)
+                result = _transform_step(store, steps, key, rules=rules)
             except FlightpipeError:
                 continue  # recorded as a failed step; the other files go on
             except Exception:  # noqa: BLE001 - one bad file must not stop the day; the step records it
@@ -309,10 +350,12 @@ def _collect_step(
     return result
 
 
-def _transform_step(store: ObjectStore, steps: _Steps, raw_key: str, stage: str = "transform") -> TransformResult:
+def _transform_step(
+    store: ObjectStore, steps: _Steps, raw_key: str, stage: str = "transform", rules: RecordRuleSet | None = None
+) -> TransformResult:
     key = RawKey.parse(raw_key)
     with steps.step(stage, f"{key.icao}/{key.board}/{key.run_id}") as counts:
-        result = transform_raw_object(store, raw_key)
+        result = transform_raw_object(store, raw_key, rules)
         counts.update(
             records_in=result.records_in,
             records_out=result.rows_out,
@@ -322,11 +365,19 @@ def _transform_step(store: ObjectStore, steps: _Steps, raw_key: str, stage: str 
         )
         if result.corrupt_reason:
             counts["corrupt"] = result.corrupt_reason
+        if result.quarantined_by_rule:
+            counts["quarantined_by_rule"] = result.quarantined_by_rule
     return result
 
 
 def _verify(
-    settings: Settings, store: ObjectStore, steps: _Steps, observer: RunObserver, *, day: dt.date
+    settings: Settings,
+    store: ObjectStore,
+    steps: _Steps,
+    observer: RunObserver,
+    *,
+    day: dt.date,
+    rules: RecordRuleSet | None = None,
 ) -> list[TransformResult]:
     """Every raw file of the day (this run's and any earlier, crashed one's) gets transformed."""
     missing = [
@@ -339,7 +390,7 @@ def _verify(
     results = []
     for key in missing:
         try:
-            results.append(_transform_step(store, steps, key, stage="verify"))
+            results.append(_transform_step(store, steps, key, stage="verify", rules=rules))
         except Exception:  # noqa: BLE001,S112 - recorded as a failed step
             continue
     return results
@@ -371,23 +422,61 @@ def _load(
     flight_dates: list[dt.date],
     *,
     run_id: str,
+    quality: RunQuality,
 ) -> list[LoadResult]:
     observer.stage_total("load", len(flight_dates))
-    if not flight_dates:
+    if not flight_dates and not quality.results:
         return []
     with loader_lock(settings):
         warehouse = open_warehouse(settings)
+        load_quality = getattr(warehouse, "load_quality_results", None)
+        if load_quality is not None:
+            observer.stage_total("load", len(flight_dates) + 1)  # the quality results are one more load step
         try:
             results = []
             for flight_date in flight_dates:
+                hold = quality.decision.hold_for(flight_date)
+                if hold is not None:
+                    _gate_step(steps, hold.describe(), flight_date)
+                    if hold.whole:
+                        continue
                 with steps.step("load", flight_date.isoformat()) as counts:
-                    result = load_flight_date(store, warehouse, flight_date, run_id=run_id)
+                    result = load_gated(store, warehouse, flight_date, hold, run_id=run_id)
                     counts.update(
                         records_out=result.rows_loaded,
                         replaced=result.rows_replaced,
                         codeshares=result.codeshares_loaded,
                     )
+                    if hold is not None:
+                        counts["held"] = hold.describe()
                 results.append(result)
+            if quality.decision.overridden:
+                with steps.step("gate", "override") as counts:
+                    counts["overridden"] = quality.summary_lines()[2]
+            # Only the DuckDB adapter has the quality_results table so far (PostgreSQL/Redshift: ledger and JSON).
+            if load_quality is not None:
+                with steps.step("load", "quality_results") as counts:
+                    counts["records_out"] = load_quality(quality.results_table())
             return results
         finally:
             warehouse.close()
+
+
+def _gate_step(steps: _Steps, what: str, flight_date: dt.date) -> None:
+    """A held flight date is a failed ``gate`` step whose error is QualityGateFailed (for alerting to route);
+    the other flight dates go on loading."""
+    try:
+        with steps.step("gate", flight_date.isoformat()):
+            raise QualityGateFailed(
+                f"{what}; see `flightpipe check --date {flight_date.isoformat()}`, "
+                "or rerun with --allow-quality-failures"
+            )
+    except QualityGateFailed:
+        pass
+
+
+def _outcomes(results: list[Any]) -> dict[str, Any]:
+    counts: dict[str, Any] = {}
+    for result in results:
+        counts[str(result.outcome)] = counts.get(str(result.outcome), 0) + 1
+    return counts

@@ -166,3 +166,27 @@ DIM_AIRLINE_SCHEMA = pa.schema(
         pa.field("airline_name", pa.string()),
     ]
 )
+
+#: One row per quality rule, partition and run (``flightpipe.quality``): the warehouse table
+#: ``quality_results``, so trends can be queried. ``scope`` is ``board`` (airport, board, collection date) or
+#: ``flight_date``; ``observed`` is the rule's main figure (a share, a volume, a count).
+QUALITY_RESULTS_SCHEMA = pa.schema(
+    [
+        pa.field("run_id", pa.string(), nullable=False),
+        pa.field("checked_at_utc", UTC_TS, nullable=False),
+        pa.field("scope", pa.string(), nullable=False),
+        pa.field("partition_date", pa.date32(), nullable=False),
+        pa.field("airport_icao", pa.string()),
+        pa.field("board", pa.string()),
+        pa.field("rule", pa.string(), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("level", pa.string(), nullable=False),
+        pa.field("outcome", pa.string(), nullable=False),
+        pa.field("threshold", pa.float64()),
+        pa.field("observed", pa.float64()),
+        pa.field("message", pa.string(), nullable=False),
+        pa.field("counts_json", pa.string(), nullable=False),
+        pa.field("examples", pa.list_(pa.string()), nullable=False),
+        pa.field("overridden", pa.bool_(), nullable=False),
+    ]
+)

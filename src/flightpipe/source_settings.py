@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, SecretStr, Tag, model_validator
 
+from flightpipe.sources.defects import DefectSettings
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -36,6 +38,9 @@ class SimulatedSourceSettings(_Strict):
     seed: int = Field(default=20240601, description="Same seed, same traffic.")
     page_size: int = Field(default=100, ge=1, le=1000, description="Records per page, as the API paginates.")
     scale: float = Field(default=1.0, gt=0, le=20, description="Multiplier on the real daily volumes.")
+    defects: DefectSettings = Field(
+        default_factory=DefectSettings, description="Rates of injected defects, to exercise the quality rules."
+    )
 
 
 class AviationstackSourceSettings(_Strict):

@@ -68,6 +68,16 @@ RECORD_TYPE = pa.struct(
 )
 
 
+# Quality rule names (flightpipe.quality.rules) the reading-time rejections are reported under.
+_REQUIRED_KEYS = "required_keys"
+_TIMESTAMPS_PARSE = "timestamps_parse"
+_PARSE = "parse"
+
+
+def _rule_of(side_reason: str) -> str:
+    return _REQUIRED_KEYS if side_reason.endswith("missing") else _TIMESTAMPS_PARSE
+
+
 def normalise(records: pa.StructArray, ctx: BoardContext) -> Normalised:
     """Turn aviationstack records into rows of NORMALISED_SCHEMA; reject (with a reason) what cannot be."""
     n = len(records)
@@ -120,11 +130,19 @@ def normalise(records: pa.StructArray, ctx: BoardContext) -> Normalised:
         ),
     ]
     walls: dict[str, tuple[pa.Array, pa.Array]] = {}
+    # Which quality rule each reason belongs to (the first condition that holds names it, as for the text).
+    rules: list[tuple[pa.Array, str]] = [
+        (pc.is_null(flight_date_text), _REQUIRED_KEYS),
+        (pc.is_null(flight_date), _TIMESTAMPS_PARSE),
+        (reasons[1][0], _REQUIRED_KEYS),
+        (reasons[2][0], _REQUIRED_KEYS),
+    ]
     for prefix, side, label in (("dep", dep, "departure"), ("arr", arr, "arrival")):
         side_columns, side_reasons, side_walls = _side(prefix, side, label)
         columns.update(side_columns)
         reasons.extend(side_reasons)
         walls.update(side_walls)
+        rules.extend((condition, _rule_of(text)) for condition, text in side_reasons)
     utc = _walls_to_utc([wall for wall, _ in walls.values()], [zone for _, zone in walls.values()])
     columns.update(zip(walls, utc, strict=True))
 
@@ -135,11 +153,12 @@ def normalise(records: pa.StructArray, ctx: BoardContext) -> Normalised:
             f"record does not belong to the {ctx.board} board of {ctx.board_airport_icao}",
         )
     )
+    rules.append((reasons[-1][0], _PARSE))
     columns["aircraft_registration"] = _text(pc.struct_field(aircraft, "registration"))
     columns["aircraft_type_icao"] = _code(pc.struct_field(aircraft, "icao"))
     columns["status"] = _status(pc.struct_field(records, "flight_status"))
     lineage(columns, ctx, n)
-    return assemble(columns, reasons, n)
+    return assemble(columns, reasons, n, rules)
 
 
 def _side(

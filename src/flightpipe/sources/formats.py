@@ -34,3 +34,12 @@ def record_format(name: str) -> RecordFormat:
         return _FORMATS[name]
     except KeyError:
         raise KeyError(f"unknown record format {name!r}; known: {', '.join(sorted(_FORMATS))}") from None
+
+
+#: Columns a source cannot fill, by the ``source`` name rows carry (simulated and aviationstack fill them all).
+_UNFILLED_BY_SOURCE: dict[str, frozenset[str]] = {opensky.FORMAT: opensky.UNFILLED_COLUMNS}
+
+
+def unfilled_columns(source: str) -> frozenset[str]:
+    """Columns rows of ``source`` always leave null: a null there is no defect of the data."""
+    return _UNFILLED_BY_SOURCE.get(source, frozenset())

@@ -37,6 +37,8 @@ class Normalised:
     #: Row index into the input records -> reason, for every record that could not be normalised.
     rejected_index: pa.Array
     rejected_reason: pa.Array
+    #: The quality rule each rejection breaks (``flightpipe.quality.rules``); None: all ``parse``.
+    rejected_rule: pa.Array | None = None
 
 
 def text(values: pa.Array) -> pa.Array:
@@ -84,14 +86,31 @@ def lineage(columns: dict[str, pa.Array], ctx: BoardContext, n: int) -> None:
     columns["run_id"] = constant(ctx.run_id, n, STRING)
 
 
-def assemble(columns: dict[str, pa.Array], reasons: list[tuple[pa.Array, str]], n: int) -> Normalised:
-    """Rows of NORMALISED_SCHEMA for the records without a reason; the others as (index, reason)."""
+def assemble(
+    columns: dict[str, pa.Array],
+    reasons: list[tuple[pa.Array, str]],
+    n: int,
+    rules: list[tuple[pa.Array, str]] | None = None,
+) -> Normalised:
+    """Rows of NORMALISED_SCHEMA for the records without a reason; the others as (index, reason[, rule]).
+
+    ``rules`` pairs conditions with the quality rule they belong to; the first that holds names a rejection's
+    rule, as the first reason that holds names its text.
+    """
     reason = first_reason(reasons, n)
     bad = pc.is_valid(reason)
     table = pa.table([columns[f.name] for f in NORMALISED_SCHEMA], schema=nullable(NORMALISED_SCHEMA))
     rows = table.filter(pc.invert(bad)).cast(NORMALISED_SCHEMA)
     rejected_index = pc.indices_nonzero(bad)
-    return Normalised(rows=rows, rejected_index=rejected_index, rejected_reason=pc.take(reason, rejected_index))
+    rejected_rule = None
+    if rules and len(rejected_index):
+        rejected_rule = first_reason([(c.take(rejected_index), r) for c, r in rules], len(rejected_index))
+    return Normalised(
+        rows=rows,
+        rejected_index=rejected_index,
+        rejected_reason=pc.take(reason, rejected_index),
+        rejected_rule=rejected_rule,
+    )
 
 
 def _airport_field(icao: pa.Array, field: str) -> pa.Array:

@@ -33,6 +33,27 @@ from flightpipe.sources.normalising import (
     local_date,
 )
 
+#: Columns OpenSky never fills (it sees aircraft, not schedules); quality rules do not count their nulls.
+UNFILLED_COLUMNS = frozenset(
+    {
+        "flight_iata",
+        "flight_number",
+        "dep_scheduled_utc",
+        "dep_estimated_utc",
+        "dep_delay_min",
+        "dep_terminal",
+        "dep_gate",
+        "arr_scheduled_utc",
+        "arr_estimated_utc",
+        "arr_delay_min",
+        "arr_terminal",
+        "arr_gate",
+        "arr_baggage",
+        "aircraft_registration",
+        "aircraft_type_icao",
+    }
+)
+
 FORMAT = "opensky"
 
 _S = STRING

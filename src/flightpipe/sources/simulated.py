@@ -54,6 +54,7 @@ from flightpipe.airports import Airport, airport, is_known_icao
 from flightpipe.layout import Board
 from flightpipe.schema import Status
 from flightpipe.sources.base import FetchedBoard
+from flightpipe.sources.defects import DefectSettings, check_board_defects, inject
 from flightpipe.sources.sim_network import (
     AIRCRAFT_IATA,
     AIRLINES,
@@ -289,7 +290,9 @@ class SimulatedSource:
     name = "simulated"
     format = "aviationstack"
 
-    def __init__(self, seed: int = 20240601, page_size: int = 100, scale: float = 1.0) -> None:
+    def __init__(
+        self, seed: int = 20240601, page_size: int = 100, scale: float = 1.0, defects: DefectSettings | None = None
+    ) -> None:
         if page_size < 1:
             raise ValueError(f"page_size must be at least 1, got {page_size}")
         if not 0 < scale <= _MAX_SCALE:
@@ -297,6 +300,8 @@ class SimulatedSource:
         self.seed = seed
         self.page_size = page_size
         self.scale = scale
+        #: Injected on request (``[source.defects]``) to exercise the quality rules; the ground truth ignores them.
+        self.defects = defects if defects is not None and defects.any else None
         self._templates = _season_schedule(seed, scale)
         self._days: OrderedDict[dt.date, _DayFlights] = OrderedDict()
         self._lock = threading.Lock()
@@ -317,7 +322,11 @@ class SimulatedSource:
             for rec in _records(f, board, as_of)
         ]
         keyed.sort(key=lambda pair: pair[0])
-        return self._paginate([rec for _, rec in keyed], icao, day, board)
+        records = [rec for _, rec in keyed]
+        if self.defects is not None:
+            check_board_defects(self.defects, self.seed, icao, day, str(board))
+            records = inject(records, self.defects, self.seed, icao, day, str(board))
+        return self._paginate(records, icao, day, board)
 
     def flights(self, day: dt.date) -> list[SimFlight]:
         """Every physical flight whose scheduled departure or scheduled arrival (each in its airport's local

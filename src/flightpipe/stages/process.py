@@ -104,7 +104,6 @@ def process_flight_dates(store: ObjectStore, flight_dates: list[dt.date]) -> lis
         day_flights = flights.filter(pc.equal(flights.column("flight_date"), day_scalar))
         write_partition(store, day, day_flights)
         codeshares = int(pc.sum(pc.list_value_length(day_flights.column("codeshare_flight_iatas"))).as_py() or 0)
-        observations = int(pc.sum(pc.invert(day_rows.column("is_codeshare"))).as_py() or 0)
         results.append(
             ProcessResult(
                 flight_date=day,
@@ -112,10 +111,24 @@ def process_flight_dates(store: ObjectStore, flight_dates: list[dt.date]) -> lis
                 rows_in=day_rows.num_rows,
                 flights_out=day_flights.num_rows,
                 codeshares=codeshares,
-                duplicates_merged=observations - day_flights.num_rows,
+                duplicates_merged=day_rows.num_rows - distinct_records(day_rows),
             )
         )
     return results
+
+
+def distinct_records(rows: pa.Table) -> int:
+    """Distinct records among transformed ``rows``: one per (flight date, flight number, departure airport),
+    whichever board and collection saw it. Rows beyond that are duplicates dedup merged (the two ends of a
+    flight, re-collections, a record listed twice); codeshare records are distinct records of their own."""
+    keys = pa.table(
+        {
+            "flight_date": rows.column("flight_date"),
+            "number": pc.coalesce(rows.column("flight_iata"), rows.column("flight_icao")),
+            "dep": rows.column("dep_airport_icao"),
+        }
+    )
+    return int(keys.group_by(["flight_date", "number", "dep"]).aggregate([]).num_rows)
 
 
 def write_partition(store: ObjectStore, flight_date: dt.date, flights: pa.Table) -> None:

@@ -4,6 +4,11 @@ A pure function of the raw file: the output key, rows and lineage are derived fr
 alone, so running it twice (duplicate S3 events, a retry after a crash) writes the same file again.
 Accounting holds for every file: ``records_in == rows_out + quarantined``; a file that cannot be read at all
 is quarantined whole (``corrupt``) with the reason, and the rest of the day goes on.
+
+Quality: every quarantine entry names the rule it broke (``rule``) and why (``reason``). Records the reader or
+the source's normaliser cannot type are rejected there (rules ``parse``, ``required_keys``,
+``timestamps_parse``); the fail-level record rules of :mod:`flightpipe.quality.rules` then run over the typed
+rows, vectorised. With the same rule settings the output is still a pure function of the raw file.
 """
 
 from __future__ import annotations
@@ -23,9 +28,12 @@ from flightpipe.envelope import ParsedEnvelope, read_envelope, sniff_format
 from flightpipe.errors import CorruptRawFile
 from flightpipe.faults import failpoint
 from flightpipe.layout import RawKey
+from flightpipe.quality.api import Level
+from flightpipe.quality.records import RecordRuleSet, check_records
+from flightpipe.quality.rules import PARSE
 from flightpipe.schema import TRANSFORMED_SCHEMA
 from flightpipe.sources.formats import record_format
-from flightpipe.sources.normalising import BoardContext
+from flightpipe.sources.normalising import BoardContext, Normalised
 from flightpipe.store import ObjectStore
 
 
@@ -39,20 +47,29 @@ class TransformResult:
     flight_dates: list[dt.date] = field(default_factory=list)
     corrupt_reason: str | None = None
     bytes_in: int = 0
+    #: Quarantined records by the rule they broke.
+    quarantined_by_rule: dict[str, int] = field(default_factory=dict)
 
 
-def transform_raw_object(store: ObjectStore, raw_key: str) -> TransformResult:
-    """Transform the raw envelope at ``raw_key``; write its Parquet twin and its quarantine entries."""
+def transform_raw_object(store: ObjectStore, raw_key: str, rules: RecordRuleSet | None = None) -> TransformResult:
+    """Transform the raw envelope at ``raw_key``; write its Parquet twin and its quarantine entries.
+
+    ``rules``: the record rules in force (default: every rule at its declared level); only fail-level ones
+    act here, by sending the rows that break them to quarantine.
+    """
     key = RawKey.parse(raw_key)
+    failing = (rules or _DEFAULT_RULES).at_level(Level.FAIL)
     data = store.get(raw_key)
     try:
         fmt = record_format(sniff_format(data))
         parsed = read_envelope(data, fmt.record_type, fmt.records_key(str(key.board)))
     except (CorruptRawFile, KeyError) as exc:
         reason = exc.args[0] if exc.args else str(exc)
-        _write_quarantine(store, key, [_entry(raw_key, None, None, f"corrupt raw file: {reason}", None)])
+        _write_quarantine(store, key, [_entry(raw_key, None, None, PARSE.name, f"corrupt raw file: {reason}", None)])
         store.delete(key.transformed_key)
-        return TransformResult(raw_key, None, 0, 0, 0, corrupt_reason=str(reason), bytes_in=len(data))
+        return TransformResult(
+            raw_key, None, 0, 0, 0, corrupt_reason=str(reason), bytes_in=len(data), quarantined_by_rule={"parse": 1}
+        )
 
     ctx = BoardContext(
         source=parsed.meta.source,
@@ -63,12 +80,29 @@ def transform_raw_object(store: ObjectStore, raw_key: str) -> TransformResult:
         run_id=key.run_id,
     )
     normalised = fmt.normalise(parsed.records, ctx)
-    kept = np.ones(len(parsed.records), dtype=bool)
-    kept[normalised.rejected_index.to_numpy(zero_copy_only=False)] = False
+    kept_mask = np.ones(len(parsed.records), dtype=bool)
+    kept_mask[normalised.rejected_index.to_numpy(zero_copy_only=False)] = False
     rows = normalised.rows.append_column(
-        TRANSFORMED_SCHEMA.field("raw_record_index"), pa.array(parsed.ordinals()[kept], pa.int32())
+        TRANSFORMED_SCHEMA.field("raw_record_index"), pa.array(parsed.ordinals()[kept_mask], pa.int32())
     )
-    quarantine = _quarantine_entries(raw_key, parsed, normalised.rejected_index, normalised.rejected_reason)
+    quarantine = _quarantine_entries(raw_key, parsed, normalised)
+    verdict = check_records(rows, failing)
+    if verdict.count:
+        # Positions of the typed rows among the parsed records: the normaliser kept them in order.
+        kept = _kept_positions(len(parsed.records), normalised.rejected_index)
+        broken = pc.indices_nonzero(verdict.failed)
+        originals = parsed.records.take(kept.take(broken)).to_pylist()
+        for row, record, rule, reason in zip(
+            kept.take(broken).to_pylist(),
+            originals,
+            verdict.rule.take(broken).to_pylist(),
+            verdict.reason.take(broken).to_pylist(),
+            strict=True,
+        ):
+            page, index = parsed.position(row)
+            quarantine.append(_entry(raw_key, page, index, rule, reason, record))
+        quarantine.sort(key=lambda e: (e["page"], e["index"]))
+        rows = rows.filter(pc.invert(verdict.failed))
     # Quarantine first, the Parquet twin last: the twin is the mark that this raw file is done, so a crash
     # in between is redone by the next verify, never left with rows out and their rejects lost.
     if quarantine:
@@ -87,7 +121,25 @@ def transform_raw_object(store: ObjectStore, raw_key: str) -> TransformResult:
         quarantined=len(quarantine),
         flight_dates=flight_dates,
         bytes_in=len(data),
+        quarantined_by_rule=_by_rule(quarantine),
     )
+
+
+_DEFAULT_RULES = RecordRuleSet.defaults()
+
+
+def _kept_positions(n: int, rejected_index: pa.Array) -> pa.Array:
+    if not len(rejected_index):
+        return pa.array(range(n), pa.int64())
+    rejected = pc.is_in(pa.array(range(n), pa.int64()), value_set=pc.cast(rejected_index, pa.int64()))
+    return pc.indices_nonzero(pc.invert(rejected))
+
+
+def _by_rule(entries: list[dict[str, Any]]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for entry in entries:
+        counts[entry["rule"]] = counts.get(entry["rule"], 0) + 1
+    return counts
 
 
 def _parquet_bytes(table: pa.Table) -> bytes:
@@ -96,20 +148,26 @@ def _parquet_bytes(table: pa.Table) -> bytes:
     return sink.getvalue()
 
 
-def _quarantine_entries(
-    raw_key: str, parsed: ParsedEnvelope, rejected_index: pa.Array, rejected_reason: pa.Array
-) -> list[dict[str, Any]]:
-    entries = [_entry(raw_key, r.page, r.index, r.reason, r.record) for r in parsed.rejected]
+def _quarantine_entries(raw_key: str, parsed: ParsedEnvelope, normalised: Normalised) -> list[dict[str, Any]]:
+    entries = [_entry(raw_key, r.page, r.index, PARSE.name, r.reason, r.record) for r in parsed.rejected]
+    rejected_index = normalised.rejected_index
     if len(rejected_index):
         originals = parsed.records.take(rejected_index).to_pylist()
-        for row, reason, record in zip(rejected_index.to_pylist(), rejected_reason.to_pylist(), originals, strict=True):
+        rules = (
+            normalised.rejected_rule.to_pylist()
+            if normalised.rejected_rule is not None
+            else [PARSE.name] * len(rejected_index)
+        )
+        for row, rule, reason, record in zip(
+            rejected_index.to_pylist(), rules, normalised.rejected_reason.to_pylist(), originals, strict=True
+        ):
             page, index = parsed.position(row)
-            entries.append(_entry(raw_key, page, index, reason, record))
+            entries.append(_entry(raw_key, page, index, rule, reason, record))
     return entries
 
 
-def _entry(raw_key: str, page: int | None, index: int | None, reason: str, record: Any) -> dict[str, Any]:
-    return {"raw_key": raw_key, "page": page, "index": index, "reason": reason, "record": record}
+def _entry(raw_key: str, page: int | None, index: int | None, rule: str, reason: str, record: Any) -> dict[str, Any]:
+    return {"raw_key": raw_key, "page": page, "index": index, "rule": rule, "reason": reason, "record": record}
 
 
 def _write_quarantine(store: ObjectStore, key: RawKey, entries: list[dict[str, Any]]) -> None:

@@ -1,0 +1,1 @@
+"""Data quality: rules (record and dataset), their results, the gate, quarantine replay. See docs/quality.md."""

@@ -1,0 +1,204 @@
+"""The quality stage: gather the facts of a partition from the layers, run the rules, return the results.
+
+Everything is read from the object store (and earlier results, for the volume history), so the runner after
+a run and ``flightpipe check`` afterwards evaluate the same way:
+
+* a **board** partition (airport, board, collection date) is judged by its latest raw file: the transformed
+  rows and quarantine entries that file produced, plus the history of its volume;
+* a **flight date** is judged by its processed partition and the transformed rows that went into it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from flightpipe.layout import Board, RawKey, processed_file, raw_prefix
+from flightpipe.quality.api import Kind, Level, Outcome, Partition, RuleConfig, RuleResult, Scope
+from flightpipe.quality.facts import BoardFacts, FlightDateFacts
+from flightpipe.quality.quarantine import QuarantineEntry, read_entries
+from flightpipe.quality.records import count_violations
+from flightpipe.quality.rules import RECORD_RULES, VOLUME_HISTORY_WEEKS, rules_for
+from flightpipe.schema import PROCESSED_SCHEMA, TRANSFORMED_SCHEMA
+from flightpipe.stages.process import ProcessResult, distinct_records, read_transformed_rows, transformed_keys
+from flightpipe.store import ObjectStore
+
+
+class VolumeHistory(Protocol):
+    """Earlier results: the record count a run measured for a board on given dates (the ledger keeps them)."""
+
+    def volume_history(self, icao: str, board: str, dates: list[dt.date]) -> dict[dt.date, float]: ...
+
+
+class NoHistory:
+    def volume_history(self, icao: str, board: str, dates: list[dt.date]) -> dict[dt.date, float]:
+        return {}
+
+
+def check_boards(
+    store: ObjectStore,
+    configs: Mapping[str, RuleConfig],
+    airports: Sequence[str],
+    boards: Sequence[Board | str],
+    day: dt.date,
+    history: VolumeHistory,
+) -> list[RuleResult]:
+    """Results of every record and board rule for each configured airport and board of collection date ``day``."""
+    results: list[RuleResult] = []
+    for icao in airports:
+        for board in boards:
+            facts = board_facts(store, icao, Board(board), day, history)
+            results.extend(check_board(facts, configs))
+    return results
+
+
+def check_board(facts: BoardFacts, configs: Mapping[str, RuleConfig]) -> list[RuleResult]:
+    results = [_record_rule_result(facts, rule_name, configs) for rule_name in _record_rule_names()]
+    for rule in rules_for(Scope.BOARD):
+        config = configs.get(rule.name, rule.default_config())
+        if config.off:
+            result = config.skipped(f"turned off ([quality.{rule.name}] off = true)")
+        else:
+            assert rule.check is not None
+            result = rule.check(facts, config)
+        results.append(result.at(facts.partition, Kind.DATASET))
+    return results
+
+
+def check_flight_date(
+    store: ObjectStore,
+    configs: Mapping[str, RuleConfig],
+    flight_date: dt.date,
+    processed: ProcessResult | None = None,
+) -> list[RuleResult]:
+    facts = flight_date_facts(store, flight_date, processed)
+    results = []
+    for rule in rules_for(Scope.FLIGHT_DATE):
+        config = configs.get(rule.name, rule.default_config())
+        if config.off:
+            result = config.skipped(f"turned off ([quality.{rule.name}] off = true)")
+        else:
+            assert rule.check is not None
+            result = rule.check(facts, config)
+        results.append(result.at(facts.partition, Kind.DATASET))
+    return results
+
+
+# --------------------------------------------------------------------------------------------- facts
+
+
+def latest_raw_key(store: ObjectStore, icao: str, board: Board, day: dt.date) -> str | None:
+    """The newest collection of the board (run ids start with the collection time, so they sort by it)."""
+    keys = [k for k in store.list(raw_prefix(icao, day)) if k.endswith(".json")]
+    mine = [RawKey.parse(k) for k in keys]
+    mine = [k for k in mine if k.board is board]
+    return max(mine, key=lambda k: k.run_id).key if mine else None
+
+
+def board_facts(store: ObjectStore, icao: str, board: Board, day: dt.date, history: VolumeHistory) -> BoardFacts:
+    partition = Partition(Scope.BOARD, day, icao, str(board))
+    earlier = [day - dt.timedelta(weeks=w) for w in range(1, VOLUME_HISTORY_WEEKS + 1)]
+    volumes = history.volume_history(icao, str(board), earlier)
+    past = [(d, volumes[d]) for d in earlier if d in volumes]
+    raw_key = latest_raw_key(store, icao, board, day)
+    empty = TRANSFORMED_SCHEMA.empty_table()
+    if raw_key is None:
+        return BoardFacts(partition, None, None, 0, empty, 0, history=past)
+    key = RawKey.parse(raw_key)
+    entries = read_entries(store, key.quarantine_key) if store.exists(key.quarantine_key) else []
+    if len(entries) == 1 and entries[0].whole_file:
+        return BoardFacts(
+            partition, raw_key, entries[0].reason, 0, empty, 1, {entries[0].rule: 1}, past, entries=entries
+        )
+    if not store.exists(key.transformed_key):
+        return BoardFacts(partition, raw_key, "the raw file was not transformed (see the transform step)", 0, empty, 0,
+                          history=past)  # fmt: skip
+    rows = pq.read_table(io.BytesIO(store.get(key.transformed_key)), schema=TRANSFORMED_SCHEMA)
+    by_rule: dict[str, int] = {}
+    for entry in entries:
+        by_rule[entry.rule] = by_rule.get(entry.rule, 0) + 1
+    return BoardFacts(
+        partition=partition,
+        raw_key=raw_key,
+        corrupt_reason=None,
+        records_in=rows.num_rows + len(entries),
+        rows=rows,
+        quarantined=len(entries),
+        quarantined_by_rule=by_rule,
+        history=past,
+        entries=entries,
+    )
+
+
+def flight_date_facts(store: ObjectStore, flight_date: dt.date, processed: ProcessResult | None) -> FlightDateFacts:
+    partition = Partition(Scope.FLIGHT_DATE, flight_date)
+    key = processed_file(flight_date)
+    flights = (
+        pq.read_table(io.BytesIO(store.get(key)), schema=PROCESSED_SCHEMA)
+        if store.exists(key)
+        else PROCESSED_SCHEMA.empty_table()
+    )
+    if processed is not None:
+        return FlightDateFacts(partition, processed.rows_in, flights, processed.codeshares, processed.duplicates_merged)
+    # Without the process step's own counts (``flightpipe check``), count them again the way process does.
+    rows = read_transformed_rows(store, transformed_keys(store, [flight_date]), [flight_date])
+    codeshares = int(pc.sum(pc.list_value_length(flights["codeshare_flight_iatas"])).as_py() or 0)
+    return FlightDateFacts(partition, rows.num_rows, flights, codeshares, rows.num_rows - distinct_records(rows))
+
+
+# --------------------------------------------------------------------------------------------- record rules
+
+
+def _record_rule_names() -> list[str]:
+    return [rule.name for rule in RECORD_RULES]
+
+
+def _record_rule_result(facts: BoardFacts, name: str, configs: Mapping[str, RuleConfig]) -> RuleResult:
+    """A record rule's result for one board: how many records broke it, a few of them, and where they went."""
+    rule = next(r for r in RECORD_RULES if r.name == name)
+    config = configs.get(name, rule.default_config())
+    partition = facts.partition
+    if config.off:
+        return config.skipped(f"turned off ([quality.{name}] off = true)").at(partition, Kind.RECORD)
+    if not facts.collected and not facts.quarantined:
+        return config.skipped("nothing collected").at(partition, Kind.RECORD)
+    # Quarantined records carry the rule that sent them there; a warn-level rule is counted over the kept rows.
+    quarantined = [e for e in facts.entries if e.rule == name]
+    warned = 0
+    examples = [_entry_example(e) for e in quarantined]
+    if config.level is Level.WARN and rule.check is not None and facts.rows.num_rows:
+        warned, warn_examples = count_violations(facts.rows, rule, config, _describe(facts.rows))
+        examples += warn_examples
+    total = facts.records_in
+    counts = {"violations": float(len(quarantined) + warned), "records": float(total)}
+    if quarantined:
+        result = RuleResult(
+            rule=name,
+            level=config.level,
+            outcome=Outcome.QUARANTINED,
+            message=f"{len(quarantined)} of {total} records quarantined"
+            + (f", {warned} kept with a warning" if warned else ""),
+            threshold=config.threshold,
+            counts=counts,
+            examples=examples[:5],
+        )
+    elif warned:
+        result = config.fired(f"{warned} of {total} records kept with a warning", examples=examples, counts=counts)
+    else:
+        result = config.passed(f"all {total} records pass", counts=counts)
+    return result.at(partition, Kind.RECORD)
+
+
+def _entry_example(entry: QuarantineEntry) -> str:
+    return f"{entry.label}: {entry.reason}"
+
+
+def _describe(rows: pa.Table) -> pa.Array:
+    flight = pc.coalesce(rows["flight_iata"], rows["flight_icao"], pa.scalar("?"))
+    return pc.binary_join_element_wise(flight, pc.cast(rows["flight_date"], pa.string()), " ")

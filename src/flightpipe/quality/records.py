@@ -1,0 +1,95 @@
+"""Record rules applied to a whole transformed table at once: which rows go to quarantine, under which rule.
+
+Transform calls :func:`check_records` with the fail-level rules only (warn-level rules keep their rows, so
+they are counted later by the evaluator, off the transform's hot path). Every check is a few column-wide
+pyarrow.compute calls; a table without violations costs no per-row work at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from flightpipe.quality.api import MAX_EXAMPLES, Level, RecordCheck, Rule, RuleConfig
+from flightpipe.quality.rules import RECORD_RULES
+
+_S = pa.string()
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRuleSet:
+    """The record rules in force, in order, with their effective settings."""
+
+    rules: tuple[tuple[Rule, RuleConfig], ...]
+
+    @classmethod
+    def from_configs(cls, configs: Mapping[str, RuleConfig]) -> RecordRuleSet:
+        chosen = []
+        for rule in RECORD_RULES:
+            if rule.check is None:
+                continue  # checked by the reader/normaliser, not over typed rows
+            config = configs.get(rule.name, rule.default_config())
+            if not config.off:
+                chosen.append((rule, config))
+        return cls(tuple(chosen))
+
+    @classmethod
+    def defaults(cls) -> RecordRuleSet:
+        return cls.from_configs({})
+
+    def at_level(self, level: Level) -> RecordRuleSet:
+        return RecordRuleSet(tuple((rule, config) for rule, config in self.rules if config.level is level))
+
+
+@dataclass(frozen=True, slots=True)
+class RecordVerdict:
+    """Per row: broken (bool), and for broken rows the first rule broken and its reason."""
+
+    failed: pa.Array
+    rule: pa.Array
+    reason: pa.Array
+    count: int
+
+
+def check_records(rows: pa.Table, rules: RecordRuleSet) -> RecordVerdict:
+    """Apply ``rules`` (in order) to ``rows`` (TRANSFORMED_SCHEMA); a row is attributed to the first it breaks."""
+    n = rows.num_rows
+    checks = [(rule, _run(rule, config, rows)) for rule, config in rules.rules]
+    broken = [(rule, check) for rule, check in checks if pc.any(check.violations).as_py()]
+    if not broken:
+        return RecordVerdict(_falses(n), pa.nulls(n, _S), pa.nulls(n, _S), 0)
+    rule_names: pa.Array = pa.nulls(n, _S)
+    reasons: pa.Array = pa.nulls(n, _S)
+    failed = broken[0][1].violations
+    for rule, check in reversed(broken):
+        mask = check.violations
+        reason = pa.scalar(check.reason, _S) if isinstance(check.reason, str) else check.reason
+        rule_names = pc.if_else(mask, pa.scalar(rule.name, _S), rule_names)
+        reasons = pc.if_else(mask, reason, reasons)
+        failed = pc.or_(failed, mask)
+    return RecordVerdict(failed, rule_names, reasons, int(pc.sum(failed).as_py() or 0))
+
+
+def count_violations(rows: pa.Table, rule: Rule, config: RuleConfig, describe: pa.Array) -> tuple[int, list[str]]:
+    """How many rows break ``rule``, and a few examples (``describe``: one label per row, e.g. the flight)."""
+    check = _run(rule, config, rows)
+    count = int(pc.sum(check.violations).as_py() or 0)
+    if not count:
+        return 0, []
+    where = pc.indices_nonzero(check.violations).slice(0, MAX_EXAMPLES)
+    labels = describe.take(where).to_pylist()
+    reasons = [check.reason] * len(where) if isinstance(check.reason, str) else check.reason.take(where).to_pylist()
+    return count, [f"{label}: {reason}" for label, reason in zip(labels, reasons, strict=True)]
+
+
+def _run(rule: Rule, config: RuleConfig, rows: pa.Table) -> RecordCheck:
+    assert rule.check is not None
+    check: RecordCheck = rule.check(rows, config)
+    return RecordCheck(pc.fill_null(check.violations, False), check.reason)
+
+
+def _falses(n: int) -> pa.Array:
+    return pa.repeat(pa.scalar(False), n) if n else pa.array([], pa.bool_())
