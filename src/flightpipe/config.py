@@ -24,6 +24,7 @@ from pydantic_settings import (
 from flightpipe.airports import DEFAULT_AIRPORTS, ICAO_CODE, is_known_icao
 from flightpipe.errors import ConfigError
 from flightpipe.layout import Board
+from flightpipe.monitoring.settings import AlertsSettings, ScheduleSettings, reject_secrets_in_file
 
 CONFIG_FILE_ENV = "FLIGHTPIPE_CONFIG"
 DEFAULT_CONFIG_FILE = "flightpipe.toml"
@@ -85,11 +86,19 @@ class Settings(BaseSettings):
     ledger_path: str | None = Field(default=None, description="SQLite run history; default <data_dir>/ledger.sqlite.")
     collect_workers: int = Field(default=4, ge=1, le=64, description="Boards collected in parallel.")
     transform_workers: int = Field(default=2, ge=1, le=64, description="Raw files transformed in parallel.")
+    alerts: AlertsSettings = Field(default_factory=AlertsSettings, description="Notifiers and alert thresholds.")
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings, description="`flightpipe schedule`.")
 
     @field_validator("airports", "boards", mode="before")
     @classmethod
     def _lists_from_text(cls, value: Any) -> Any:
         return _split_list(value)
+
+    @field_validator("alerts", mode="before")
+    @classmethod
+    def _no_password_in_file(cls, value: Any) -> Any:
+        reject_secrets_in_file(_config_file_in_use())
+        return value
 
     @field_validator("airports")
     @classmethod

@@ -12,6 +12,7 @@ day waits for or refuses it; the warehouse load holds a global single-writer loc
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import queue
 import secrets
 import threading
@@ -27,7 +28,9 @@ from filelock import FileLock, Timeout
 from flightpipe.config import Settings
 from flightpipe.errors import FlightpipeError, LockBusy
 from flightpipe.layout import Board, RawKey, raw_prefix
-from flightpipe.ledger import FAILED, PARTIAL, SUCCEEDED, Ledger
+from flightpipe.ledger import ABANDONED, FAILED, PARTIAL, SUCCEEDED, Ledger
+from flightpipe.logs import bind_log_context
+from flightpipe.monitoring.run_monitor import RunMonitor
 from flightpipe.redact import redact
 from flightpipe.sources.base import Source
 from flightpipe.sources.factory import make_source
@@ -40,6 +43,8 @@ from flightpipe.warehouse.base import LoadResult
 from flightpipe.warehouse.duckdb import DuckDBWarehouse
 
 Clock = Callable[[], dt.datetime]
+
+log = logging.getLogger(__name__)
 
 
 def utc_now() -> dt.datetime:
@@ -108,22 +113,30 @@ class _Steps:
         step_id = self.ledger.start_step(self.run_id, stage, target)
         started = time.perf_counter()
         counts: dict[str, Any] = {}
+        # Worker threads do not inherit the run's log context: every step binds both, for its own lines.
+        context = bind_log_context(run_id=self.run_id, step=f"{stage} {target}")
         try:
             yield counts
         except BaseException as exc:
+            duration = time.perf_counter() - started
             self.ledger.finish_step(
-                step_id,
-                FAILED,
-                duration_s=time.perf_counter() - started,
-                error=f"{type(exc).__name__}: {exc}",
-                **_step_counts(counts),
+                step_id, FAILED, duration_s=duration, error=f"{type(exc).__name__}: {exc}", **_step_counts(counts)
             )
             with self._lock:
                 self.failed.append(f"{stage} {target}: {type(exc).__name__}: {redact(str(exc))}")
+            log.error("step failed: %s: %s", type(exc).__name__, exc, extra={"data": {"duration_s": duration}})
+            context.reset()
             self.observer.step_done(stage, target, False)
             raise
-        self.ledger.finish_step(step_id, SUCCEEDED, duration_s=time.perf_counter() - started, **_step_counts(counts))
+        duration = time.perf_counter() - started
+        self.ledger.finish_step(step_id, SUCCEEDED, duration_s=duration, **_step_counts(counts))
+        log.info("step succeeded", extra={"data": {"duration_s": round(duration, 3), **_loggable(counts)}})
+        context.reset()
         self.observer.step_done(stage, target, True)
+
+
+def _loggable(counts: dict[str, Any]) -> dict[str, Any]:
+    return {k.rstrip("_"): v for k, v in counts.items() if isinstance(v, int | float | str) and k != "raw_key"}
 
 
 def _step_counts(counts: dict[str, Any]) -> dict[str, Any]:
@@ -191,6 +204,7 @@ def _run_locked(
         airports=list(settings.airports),
     )
     steps = _Steps(ledger, run_id, observer)
+    monitor = RunMonitor.start(settings, run_id=run_id, day=day, clock=clock)
     try:
         collected, transformed = _collect_and_transform(
             settings, store, source, steps, observer, day=day, boards=boards, run_id=run_id, as_of=as_of
@@ -211,16 +225,19 @@ def _run_locked(
         summary.state = PARTIAL if steps.failed else SUCCEEDED
     except BaseException as exc:
         summary.failed_steps = list(steps.failed)
-        summary.state = FAILED
+        # An interrupt (Ctrl-C, the scheduler's second SIGTERM) abandons the run; it did not fail.
+        summary.state = ABANDONED if isinstance(exc, KeyboardInterrupt | SystemExit) else FAILED
         summary.duration_s = time.perf_counter() - started
-        ledger.finish_run(run_id, FAILED, summary=summary.as_dict(), error=f"{type(exc).__name__}: {exc}")
+        ledger.finish_run(run_id, summary.state, summary=summary.as_dict(), error=f"{type(exc).__name__}: {exc}")
         ledger.close()
+        monitor.finish()
         raise
     summary.duration_s = time.perf_counter() - started
     ledger.finish_run(
         run_id, summary.state, summary=summary.as_dict(), error="; ".join(steps.failed) if steps.failed else None
     )
     ledger.close()
+    monitor.finish()
     return summary
 
 
