@@ -14,7 +14,7 @@ SUBJECT_LIMIT = 100
 
 
 def subject(event: Event) -> str:
-    text = f"[flightpipe] {event.severity.upper()} {event.summary}"
+    text = f"[flightpipe] {event.severity.upper()} {event.summary.removeprefix('flightpipe ')}"
     text = " ".join(text.split())  # one line, no control characters
     return text if len(text) <= SUBJECT_LIMIT else text[: SUBJECT_LIMIT - 3] + "..."
 
