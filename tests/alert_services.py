@@ -119,23 +119,38 @@ def _authenticator(
     return AuthResult(success=ok, handled=False)
 
 
-@pytest.fixture
-def tls_smtp_server(tmp_path: Path) -> Iterator[SmtpServer]:
-    """STARTTLS required, and login required over TLS, as a real submission port (587) is set up."""
+def _tls_controller(tmp_path: Path, *, implicit: bool) -> tuple[Controller, Inbox, Path]:
     cert_file, key_file = _self_signed(tmp_path)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_file, key_file)
     inbox = Inbox()
-    controller = Controller(
-        inbox,
-        hostname="127.0.0.1",
-        port=free_port(),
-        tls_context=context,
-        require_starttls=True,
-        authenticator=_authenticator,
-        auth_require_tls=True,
-        auth_required=True,
+    tls: dict[str, Any] = (
+        # aiosmtpd does not count implicit TLS as TLS for its AUTH check, though the whole session is encrypted.
+        {"ssl_context": context, "auth_require_tls": False}
+        if implicit
+        else {"tls_context": context, "require_starttls": True, "auth_require_tls": True}
     )
+    controller = Controller(
+        inbox, hostname="127.0.0.1", port=free_port(), authenticator=_authenticator, auth_required=True, **tls
+    )
+    return controller, inbox, cert_file
+
+
+@pytest.fixture
+def tls_smtp_server(tmp_path: Path) -> Iterator[SmtpServer]:
+    """STARTTLS required, and login required over TLS, as a real submission port (587) is set up."""
+    controller, inbox, cert_file = _tls_controller(tmp_path, implicit=False)
+    controller.start()
+    try:
+        yield SmtpServer("127.0.0.1", controller.port, inbox, ca_file=cert_file)
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def ssl_smtp_server(tmp_path: Path) -> Iterator[SmtpServer]:
+    """TLS from the first byte and login required, as on port 465."""
+    controller, inbox, cert_file = _tls_controller(tmp_path, implicit=True)
     controller.start()
     try:
         yield SmtpServer("127.0.0.1", controller.port, inbox, ca_file=cert_file)

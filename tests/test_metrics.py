@@ -129,3 +129,9 @@ def test_the_metrics_command_prints_the_latest_or_a_named_run_in_either_format(t
     assert unknown.returncode == 2 and "no run 'nope'" in unknown.stderr
     bad = _cli("metrics", "--format", "xml", cwd=tmp_path)
     assert bad.returncode == 2 and "--format must be json or prometheus, got 'xml'" in bad.stderr
+
+
+def test_help_lists_the_monitoring_commands(tmp_path: Path) -> None:
+    result = _cli("--help", cwd=tmp_path)
+    for command in ("status", "metrics", "schedule"):
+        assert command in result.stdout

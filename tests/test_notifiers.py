@@ -24,10 +24,11 @@ from tests.alert_services import (
     SmtpServer,
     closed_port,
     smtp_server,
+    ssl_smtp_server,
     tls_smtp_server,
 )
 
-__all__ = ["smtp_server", "tls_smtp_server"]  # fixtures used below
+__all__ = ["smtp_server", "ssl_smtp_server", "tls_smtp_server"]  # fixtures used below
 
 DAY = dt.date(2026, 6, 8)
 NOW = dt.datetime(2026, 6, 9, 3, 0, tzinfo=dt.UTC)
@@ -93,6 +94,24 @@ def test_email_uses_starttls_and_login_when_the_server_requires_both(
     )
     EmailNotifier(settings.alerts.email).send(failed_event())
     assert len(tls_smtp_server.inbox.messages) == 1
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning:aiosmtpd", "ignore::DeprecationWarning:aiosmtpd")
+def test_email_over_implicit_tls_logs_in_and_delivers(ssl_smtp_server: SmtpServer) -> None:
+    alerts = _alerts(
+        email={
+            "host": ssl_smtp_server.host,
+            "port": ssl_smtp_server.port,
+            "security": "ssl",
+            "username": SMTP_USER,
+            "password": SMTP_PASSWORD,
+            "sender": SMTP_USER,
+            "to": ["ops@example.com"],
+            "ca_file": str(ssl_smtp_server.ca_file),
+        }
+    )
+    EmailNotifier(alerts.email).send(failed_event())
+    assert len(ssl_smtp_server.inbox.messages) == 1
 
 
 def test_email_with_a_wrong_password_fails_without_naming_the_password(tls_smtp_server: SmtpServer) -> None:
