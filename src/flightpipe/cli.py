@@ -61,7 +61,7 @@ def _logging(
         raise ConfigError(f"--log-level must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
     if log_format not in LOG_FORMATS:
         raise ConfigError(f"--log-format must be one of {', '.join(LOG_FORMATS)}, got {log_format!r}")
-    configure_logging(log_level, log_format)  # type: ignore[arg-type]  # checked just above
+    configure_logging(log_level, log_format, console=err)  # type: ignore[arg-type]  # checked just above
 
 
 def _settings(

@@ -23,9 +23,12 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 from flightpipe.redact import redact, redact_obj
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 LogFormat = Literal["auto", "json", "text"]
 LOG_FORMATS: tuple[str, ...] = ("auto", "json", "text")
@@ -132,11 +135,13 @@ def configure_logging(
     fmt: LogFormat = "auto",
     *,
     stream: IO[str] | None = None,
+    console: Console | None = None,
 ) -> logging.Handler:
     """Install the one flightpipe log handler on the root logger (replacing an earlier one).
 
     ``fmt="auto"`` writes JSON lines unless ``stream`` (default stderr) is a terminal. flightpipe's own loggers
-    log at ``level``; other libraries only from WARNING up, so their debug chatter stays out.
+    log at ``level``; other libraries only from WARNING up, so their debug chatter stays out. ``console``: the
+    rich console text goes through (the CLI passes its stderr console, so log lines and progress bars share it).
     """
     stream = stream or sys.stderr
     use_json = fmt == "json" or (fmt == "auto" and not _is_terminal(stream))
@@ -149,7 +154,11 @@ def configure_logging(
         from rich.logging import RichHandler
 
         handler = RichHandler(
-            console=Console(file=stream), show_path=False, rich_tracebacks=False, markup=False, log_time_format="%X"
+            console=console or Console(file=stream),
+            show_path=False,
+            rich_tracebacks=False,
+            markup=False,
+            log_time_format="%X",
         )
         handler.setFormatter(TextFormatter())
     handler.set_name(_HANDLER_NAME)

@@ -133,7 +133,8 @@ class RunMonitor:
             log.exception("could not write the run's metrics files")
             keys = []
         events = detect(run, steps, usual, self.settings.alerts, started=self.started, finished=finished)
-        self.dispatched += dispatch_events(self.settings, events, clock=self.clock)
+        outcomes = dispatch_events(self.settings, events, clock=self.clock)
+        self.dispatched += outcomes
         log.info(
             "run %s for %s in %.1f s",
             run.state,
@@ -145,7 +146,7 @@ class RunMonitor:
                     "day": run.day,
                     "steps": len(steps),
                     "metrics": keys[:2],
-                    "events": [e.name for e in events],
+                    "alerts_sent": [o.event.name for o in outcomes if o.sent],
                 }
             },
         )

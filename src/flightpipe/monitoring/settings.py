@@ -108,6 +108,10 @@ class SnsSettings(_NotifierSettings):
     timeout_s: float = Field(default=10.0, gt=0, le=300)
 
 
+def _default_notifiers() -> list[NotifierName]:
+    return ["log"]
+
+
 class AlertsSettings(_Strict):
     notifiers: Annotated[list[NotifierName], NoDecode] = Field(
         default_factory=lambda: list[NotifierName](["log"]),
