@@ -74,3 +74,24 @@ def test_a_run_with_ten_percent_faults_lands_the_same_records_as_a_clean_run(
     expected = _processed(tmp_path / "clean")
     assert expected.num_rows > 0
     assert _processed(tmp_path / "faulty").equals(expected)
+
+
+def test_the_collect_steps_record_api_requests_and_retries_for_the_metrics(
+    api_server: HTTPServer, fake_time: FakeTime, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from flightpipe.ledger import Ledger
+    from flightpipe.monitoring.metrics import run_metrics
+
+    setup = setup_fake("aviationstack", api_server, AIRPORTS)
+    setup.fake.faults = FaultInjector(rate=0.10, seed=SEED, timeout_sleep_s=0.6)
+    settings = settings_for(setup, monkeypatch, str(tmp_path / "data"), AIRPORTS)
+    summary = run_day(settings, DAY, clock=lambda: AS_OF, source=_source(settings, fake_time))
+    counts = setup.fake.faults.counts
+    ledger = Ledger(settings.resolved_ledger_path())
+    steps = [s for s in ledger.steps(summary.run_id) if s.stage == "collect"]
+    requests = sum(s.detail.get("api_requests", 0) for s in steps)
+    retries = sum(s.detail.get("api_retries", 0) for s in steps)
+    assert requests == len(api_server.log) and retries == counts["500"] + counts["429"] + counts["timeout"] > 0
+    exported = run_metrics(ledger.runs()[0], ledger.steps(summary.run_id))
+    ledger.close()
+    assert (exported.stages["collect"].api_requests, exported.stages["collect"].api_retries) == (requests, retries)

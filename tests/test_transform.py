@@ -264,12 +264,18 @@ def test_an_ambiguous_wall_time_at_the_autumn_dst_switch_takes_the_earlier_insta
     # 2026-10-25 02:30 happens twice in Europe/Berlin (+02:00, then +01:00): the record cannot say which.
     record = _record(
         flight_date="2026-10-25",
-        departure={**_record()["departure"], "scheduled": "2026-10-25T02:30:00+00:00", "estimated": None,
-                   "actual": None, "delay": None},
+        departure={
+            **_record()["departure"],
+            "scheduled": "2026-10-25T02:30:00+00:00",
+            "estimated": None,
+            "actual": None,
+            "delay": None,
+        },
         arrival={**_record()["arrival"], "scheduled": "2026-10-25T04:00:00+00:00"},
     )  # type: ignore[dict-item]
-    key = land(store, [record], icao="EDDF", day=dt.date(2026, 10, 25), board=Board.DEPARTURES, run_id="r1",
-               fetched_at=FETCHED)
+    key = land(
+        store, [record], icao="EDDF", day=dt.date(2026, 10, 25), board=Board.DEPARTURES, run_id="r1", fetched_at=FETCHED
+    )
     row = read_transformed(store, transform_raw_object(store, key).transformed_key).to_pylist()[0]  # type: ignore[arg-type]
     assert row["dep_scheduled_utc"] == dt.datetime(2026, 10, 25, 0, 30, tzinfo=dt.UTC)
 

@@ -1,4 +1,5 @@
-"""The command line: ``flightpipe run | backfill | runs | sql | summary | check | quarantine | init``."""
+"""The command line: ``flightpipe run | backfill | runs | sql | summary | check | quarantine | status | metrics |
+schedule | init | sources | warehouse``."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from rich.table import Table
 from flightpipe.config import DEFAULT_CONFIG_FILE, Settings, load_settings
 from flightpipe.errors import ConfigError, FlightpipeError, LockBusy
 from flightpipe.ledger import SUCCEEDED, Ledger, RunRecord
+from flightpipe.logs import LOG_FORMATS, configure_logging
 from flightpipe.quota import ensure_quota
 from flightpipe.redact import redact
 from flightpipe.runner import RunSummary, run_day
@@ -55,6 +57,26 @@ AllowQualityOption = Annotated[
         help="Load what the quality gate would hold, for this run only; the override is recorded in the ledger.",
     ),
 ]
+
+
+@app.callback()
+def _logging(
+    log_level: Annotated[
+        str, typer.Option("--log-level", envvar="FLIGHTPIPE_LOG_LEVEL", help="DEBUG, INFO, WARNING or ERROR.")
+    ] = "INFO",
+    log_format: Annotated[
+        str,
+        typer.Option(
+            "--log-format", envvar="FLIGHTPIPE_LOG_FORMAT", help="auto (JSON unless stderr is a terminal), json, text."
+        ),
+    ] = "auto",
+) -> None:
+    """Logs go to stderr: JSON lines, or rich text on a terminal; every line names the run and the step."""
+    if log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ConfigError(f"--log-level must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
+    if log_format not in LOG_FORMATS:
+        raise ConfigError(f"--log-format must be one of {', '.join(LOG_FORMATS)}, got {log_format!r}")
+    configure_logging(log_level, log_format, console=err)  # type: ignore[arg-type]  # checked just above
 
 
 def _settings(
@@ -467,6 +489,25 @@ def check(
 
 
 @app.command()
+def status(
+    days: Annotated[int, typer.Option("--days", min=1, max=366, help="How many recent days to show.")] = 7,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Last run per day, steps, duration trend, next scheduled run, anything late or failing (exit 1 if so)."""
+    from flightpipe.monitoring.status import build_status
+    from flightpipe.monitoring.status_view import render_status
+
+    report = build_status(load_settings(config), dt.datetime.now(dt.UTC), days=days)
+    if as_json:
+        sys.stdout.write(report.to_json())
+    else:
+        render_status(report, console)
+    if not report.healthy:
+        raise typer.Exit(1)
+
+
+@app.command()
 def quarantine(
     date: Annotated[str, typer.Option("--date", help="Collection date, YYYY-MM-DD.")],
     replay: Annotated[
@@ -500,6 +541,43 @@ def quarantine(
     print_quarantine(console, after, title=f"quarantine {day} after replay")
     if summary.state != SUCCEEDED:
         raise typer.Exit(1)
+
+
+@app.command()
+def metrics(
+    run_id: Annotated[str | None, typer.Argument(help="Run id or a unique prefix (default: the latest run).")] = None,
+    output: Annotated[str, typer.Option("--format", help="json or prometheus.")] = "json",
+    config: ConfigOption = None,
+) -> None:
+    """Metrics of one run: every step's duration, records in/out, quarantined, bytes, API requests and retries."""
+    from flightpipe.monitoring.metrics import run_metrics, to_json, to_prometheus
+
+    if output not in {"json", "prometheus"}:
+        raise ConfigError(f"--format must be json or prometheus, got {output!r}")
+    settings = load_settings(config)
+    ledger = Ledger(settings.resolved_ledger_path())
+    try:
+        record = ledger.run(run_id) if run_id else next(iter(ledger.runs(limit=1)), None)
+        if record is None:
+            raise ConfigError(
+                f"no run {run_id!r} in {settings.resolved_ledger_path()} (see `flightpipe runs`)"
+                if run_id
+                else f"no run yet in {settings.resolved_ledger_path()}; run `flightpipe run` first"
+            )
+        measured = run_metrics(record, ledger.steps(record.run_id))
+    finally:
+        ledger.close()
+    sys.stdout.write(to_json(measured) if output == "json" else to_prometheus(measured))
+
+
+@app.command()
+def schedule(config: ConfigOption = None) -> None:
+    """Run as a daemon on the configured cron schedule (UTC), catching up missed days; stop with SIGTERM."""
+    from flightpipe.scheduler import Scheduler
+
+    scheduler = Scheduler(load_settings(config))
+    scheduler.install_signal_handlers()
+    scheduler.run_forever()
 
 
 def _state(state: str) -> str:

@@ -42,14 +42,14 @@ from flightpipe.warehouse.settings import (
 
 __all__ = ["SimulatedSourceSettings", "SourceSettings", "SourcesSettings", "Settings", "load_settings"]
 
+from flightpipe.monitoring.settings import AlertsSettings, ScheduleSettings, reject_secrets_in_file
+
 CONFIG_FILE_ENV = "FLIGHTPIPE_CONFIG"
 DEFAULT_CONFIG_FILE = "flightpipe.toml"
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
 
 
 def _split_list(value: Any) -> Any:
@@ -93,6 +93,9 @@ class Settings(BaseSettings):
         default_factory=QualitySettings, description="Per rule: level, threshold, off (see docs/quality.md)."
     )
 
+    alerts: AlertsSettings = Field(default_factory=AlertsSettings, description="Notifiers and alert thresholds.")
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings, description="`flightpipe schedule`.")
+
     @field_validator("airports", "boards", mode="before")
     @classmethod
     def _lists_from_text(cls, value: Any) -> Any:
@@ -102,6 +105,12 @@ class Settings(BaseSettings):
     @classmethod
     def _warehouse_from_url(cls, value: Any) -> Any:
         return coerce_warehouse(value)
+
+    @field_validator("alerts", mode="before")
+    @classmethod
+    def _no_password_in_file(cls, value: Any) -> Any:
+        reject_secrets_in_file(_config_file_in_use())
+        return value
 
     @field_validator("airports")
     @classmethod

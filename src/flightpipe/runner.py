@@ -12,6 +12,7 @@ day waits for or refuses it; the warehouse load holds a global single-writer loc
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import queue
 import secrets
 import threading
@@ -27,7 +28,9 @@ from filelock import FileLock, Timeout
 from flightpipe.config import Settings
 from flightpipe.errors import FlightpipeError, LockBusy, QualityGateFailed
 from flightpipe.layout import Board, RawKey, raw_prefix
-from flightpipe.ledger import FAILED, FAILED_QUALITY, PARTIAL, SUCCEEDED, Ledger
+from flightpipe.ledger import ABANDONED, FAILED, FAILED_QUALITY, PARTIAL, SUCCEEDED, Ledger
+from flightpipe.logs import bind_log_context
+from flightpipe.monitoring.run_monitor import RunMonitor
 from flightpipe.quality.records import RecordRuleSet
 from flightpipe.quality.replay import retransform_quarantined
 from flightpipe.quality.stage import RunQuality, load_gated, record_rules
@@ -43,6 +46,8 @@ from flightpipe.warehouse.base import LoadResult
 from flightpipe.warehouse.factory import open_warehouse
 
 Clock = Callable[[], dt.datetime]
+
+log = logging.getLogger(__name__)
 
 
 def utc_now() -> dt.datetime:
@@ -115,22 +120,30 @@ class _Steps:
         step_id = self.ledger.start_step(self.run_id, stage, target)
         started = time.perf_counter()
         counts: dict[str, Any] = {}
+        # Worker threads do not inherit the run's log context: every step binds both, for its own lines.
+        context = bind_log_context(run_id=self.run_id, step=f"{stage} {target}")
         try:
             yield counts
         except BaseException as exc:
+            duration = time.perf_counter() - started
             self.ledger.finish_step(
-                step_id,
-                FAILED,
-                duration_s=time.perf_counter() - started,
-                error=f"{type(exc).__name__}: {exc}",
-                **_step_counts(counts),
+                step_id, FAILED, duration_s=duration, error=f"{type(exc).__name__}: {exc}", **_step_counts(counts)
             )
             with self._lock:
                 self.failed.append(f"{stage} {target}: {type(exc).__name__}: {redact(str(exc))}")
+            log.error("step failed: %s: %s", type(exc).__name__, exc, extra={"data": {"duration_s": duration}})
+            context.reset()
             self.observer.step_done(stage, target, False)
             raise
-        self.ledger.finish_step(step_id, SUCCEEDED, duration_s=time.perf_counter() - started, **_step_counts(counts))
+        duration = time.perf_counter() - started
+        self.ledger.finish_step(step_id, SUCCEEDED, duration_s=duration, **_step_counts(counts))
+        log.info("step succeeded", extra={"data": {"duration_s": round(duration, 3), **_loggable(counts)}})
+        context.reset()
         self.observer.step_done(stage, target, True)
+
+
+def _loggable(counts: dict[str, Any]) -> dict[str, Any]:
+    return {k.rstrip("_"): v for k, v in counts.items() if isinstance(v, int | float | str) and k != "raw_key"}
 
 
 def _step_counts(counts: dict[str, Any]) -> dict[str, Any]:
@@ -215,6 +228,7 @@ def _run_locked(
     steps = _Steps(ledger, run_id, observer)
     quality = RunQuality(settings, store, ledger, run_id, allow_failures=allow)
     rules = record_rules(settings)
+    monitor = RunMonitor.start(settings, run_id=run_id, day=day, clock=clock)
     try:
         collected: list[CollectResult] = []
         if kind == "replay":
@@ -229,7 +243,7 @@ def _run_locked(
         transformed += _verify(settings, store, steps, observer, day=day, rules=rules)
         observer.stage_total("quality", 1)  # the boards; the flight dates add one more below
         with steps.step("quality", f"boards {day.isoformat()}") as counts:
-            counts.update(_outcomes(quality.check_boards(day)))
+            counts.update(_quality_counts(quality.check_boards(day)))
         summary.raw_files = len(collected)
         summary.records_collected = sum(c.records for c in collected)
         summary.rows_transformed = sum(t.rows_out for t in transformed)
@@ -242,7 +256,7 @@ def _run_locked(
         if processed:
             observer.stage_total("quality", 2)
             with steps.step("quality", ",".join(d.isoformat() for d in summary.flight_dates)) as counts:
-                counts.update(_outcomes(quality.check_flight_dates(processed)))
+                counts.update(_quality_counts(quality.check_flight_dates(processed)))
         quality.decide(summary.flight_dates)
         loads = _load(settings, store, steps, observer, summary.flight_dates, run_id=run_id, quality=quality)
         summary.rows_loaded = sum(r.rows_loaded for r in loads)
@@ -251,16 +265,19 @@ def _run_locked(
         summary.state = FAILED_QUALITY if summary.held else PARTIAL if steps.failed else SUCCEEDED
     except BaseException as exc:
         summary.failed_steps = list(steps.failed)
-        summary.state = FAILED
+        # An interrupt (Ctrl-C, the scheduler's second SIGTERM) abandons the run; it did not fail.
+        summary.state = ABANDONED if isinstance(exc, KeyboardInterrupt | SystemExit) else FAILED
         summary.duration_s = time.perf_counter() - started
-        ledger.finish_run(run_id, FAILED, summary=summary.as_dict(), error=f"{type(exc).__name__}: {exc}")
+        ledger.finish_run(run_id, summary.state, summary=summary.as_dict(), error=f"{type(exc).__name__}: {exc}")
         ledger.close()
+        monitor.finish()
         raise
     summary.duration_s = time.perf_counter() - started
     ledger.finish_run(
         run_id, summary.state, summary=summary.as_dict(), error="; ".join(steps.failed) if steps.failed else None
     )
     ledger.close()
+    monitor.finish()
     return summary
 
 
@@ -347,6 +364,8 @@ def _collect_step(
         counts.update(
             records_out=result.records, bytes_=result.bytes_written, pages=result.pages, raw_key=result.raw_key
         )
+        if result.api_requests:  # the metrics exporters pick these up (flightpipe.monitoring.metrics)
+            counts.update(api_requests=result.api_requests, api_retries=result.api_retries)
     return result
 
 
@@ -473,6 +492,25 @@ def _gate_step(steps: _Steps, what: str, flight_date: dt.date) -> None:
             )
     except QualityGateFailed:
         pass
+
+
+def _quality_counts(results: list[Any]) -> dict[str, Any]:
+    """Outcome counts, plus every fail as data for alerting (``quality_failures``: rule, airport, board)."""
+    counts = _outcomes(results)
+    failures = [
+        {
+            "rule": r.rule,
+            "airport": r.partition.airport_icao if r.partition else None,
+            "board": r.partition.board if r.partition else None,
+            "message": r.message,
+            "level": "fail",
+        }
+        for r in results
+        if r.failed
+    ]
+    if failures:
+        counts["quality_failures"] = failures
+    return counts
 
 
 def _outcomes(results: list[Any]) -> dict[str, Any]:

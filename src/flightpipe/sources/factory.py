@@ -19,9 +19,7 @@ def make_source(settings: Settings, *, usage: UsageLedger | None = None) -> Sour
     if choice.type == "simulated":
         from flightpipe.sources.simulated import SimulatedSource
 
-        return SimulatedSource(
-            seed=choice.seed, page_size=choice.page_size, scale=choice.scale, defects=choice.defects
-        )
+        return SimulatedSource(seed=choice.seed, page_size=choice.page_size, scale=choice.scale, defects=choice.defects)
 
     from flightpipe.credentials import resolve_credentials
     from flightpipe.usage import UsageLedger

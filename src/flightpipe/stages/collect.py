@@ -24,6 +24,10 @@ class CollectResult:
     records: int
     pages: int
     bytes_written: int
+    #: HTTP attempts made for this board (0 for the simulated source), and how many of them were retries of a
+    #: failed attempt (a timeout, a dropped connection, a 429 or a 5xx answer).
+    api_requests: int = 0
+    api_retries: int = 0
 
 
 def collect_board(
@@ -52,6 +56,15 @@ def collect_board(
     data = envelope.to_bytes()
     store.put(key.key, data)
     failpoint("collect.after_write")
+    attempts = [r for r in fetched.requests if str(r.get("url", "")).startswith(("http://", "https://"))]
+    failed = [
+        r for r in attempts if "error" in r or int(r.get("status") or 0) == 429 or int(r.get("status") or 0) >= 500
+    ]
     return CollectResult(
-        raw_key=key.key, records=fetched.record_count, pages=len(fetched.pages), bytes_written=len(data)
+        raw_key=key.key,
+        records=fetched.record_count,
+        pages=len(fetched.pages),
+        bytes_written=len(data),
+        api_requests=len(attempts),
+        api_retries=len(failed),
     )
