@@ -29,6 +29,7 @@ from flightpipe.errors import FlightpipeError, LockBusy
 from flightpipe.layout import Board, RawKey, raw_prefix
 from flightpipe.ledger import FAILED, PARTIAL, SUCCEEDED, Ledger
 from flightpipe.redact import redact
+from flightpipe.report.run import write_run_report
 from flightpipe.sources.base import Source
 from flightpipe.sources.factory import make_source
 from flightpipe.stages.collect import CollectResult, collect_board
@@ -84,6 +85,8 @@ class RunSummary:
     rows_loaded: int = 0
     failed_steps: list[str] = field(default_factory=list)
     duration_s: float = 0.0
+    report_path: str | None = None
+    report_error: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -207,6 +210,7 @@ def _run_locked(
         summary.flights_processed = sum(p.flights_out for p in processed if p.flight_date == day)
         loads = _load(settings, store, steps, observer, [p.flight_date for p in processed], run_id=run_id)
         summary.rows_loaded = sum(r.rows_loaded for r in loads)
+        summary.report_path, summary.report_error = write_run_report(settings, day)
         summary.failed_steps = list(steps.failed)
         summary.state = PARTIAL if steps.failed else SUCCEEDED
     except BaseException as exc:
