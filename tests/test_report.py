@@ -434,3 +434,10 @@ def _rounded(value: Any) -> Any:
     if hasattr(value, "__dataclass_fields__"):
         return _rounded([getattr(value, f) for f in value.__dataclass_fields__])
     return value
+
+
+def test_report_help_names_its_options(tmp_path: Path) -> None:
+    result = _cli("report", "--help", data_dir=tmp_path)
+    assert result.returncode == 0
+    for option in ("--date", "--days", "--out", "self-contained HTML"):
+        assert option in result.stdout
