@@ -441,3 +441,17 @@ def test_report_help_names_its_options(tmp_path: Path) -> None:
     assert result.returncode == 0
     for option in ("--date", "--days", "--out", "self-contained HTML"):
         assert option in result.stdout
+
+
+def test_without_chromium_the_browser_tests_fail_under_ci_and_skip_with_the_reason_elsewhere(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import tests.report_helpers as helpers
+
+    monkeypatch.setattr(helpers, "CHROMIUM", Path("/nonexistent/chromium"))
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI needs headless Chromium.*/nonexistent/chromium is missing"):
+        helpers.launched_chromium().__enter__()
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception, match="apt-get install -y chromium"):
+        helpers.launched_chromium().__enter__()
