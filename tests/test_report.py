@@ -300,8 +300,8 @@ def test_a_day_with_a_missing_airport_renders_and_names_it(two_airports: Path, b
         assert "no flight data for EDDB" in page.locator("#missing-airports").inner_text()
         assert page.locator("#card-EDDB").inner_text().endswith(f"No data for EDDB on {DAY}.")
         assert page.locator("#card-EDDH [data-metric=movements]").get_attribute("data-value") != "0"
-        assert f"No movements of EDDB on {DAY}." in page.locator("section#hourly").inner_text()
-        assert "No departures of EDDB happened" in page.locator("section#delays").inner_text()
+        assert f"No movements on {DAY} at EDDB." in page.locator("section#hourly").inner_text()
+        assert f"No departures happened on {DAY} at EDDB." in page.locator("section#delays").inner_text()
         assert page.locator("svg[role=img]").count() == len(CHARTS)
         status = page.locator("#table-status tr[data-airport=EDDB] [data-col=freshness]")
         assert status.inner_text() == "no data"
