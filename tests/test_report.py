@@ -15,6 +15,8 @@ from typing import Any
 
 import duckdb
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from flightpipe.config import Settings, load_settings
 from flightpipe.ledger import Ledger
@@ -249,6 +251,14 @@ def test_every_chart_draws_an_airport_in_the_same_colour(five_airports: Settings
         assert f'style="--c: {colours[icao]}" id="card-{icao}"' in html
 
 
+@given(st.lists(st.from_regex(r"[A-Z]{4}", fullmatch=True), unique=True, min_size=1, max_size=40))
+def test_every_airport_of_a_configuration_gets_its_own_colour_and_the_defaults_keep_theirs(codes: list[str]) -> None:
+    colours = airport_colours(codes)
+    assert list(colours) == codes
+    assert len(set(colours.values())) == len(codes)
+    assert all(colours[c] == FIXED[c] for c in codes if c in FIXED)
+
+
 def test_the_palette_keeps_the_default_airports_colours_and_gives_others_distinct_ones() -> None:
     colours = airport_colours(["EGLL", "EDDF", "LFPG", "EDDM"])
     assert colours["EDDF"] == FIXED["EDDF"] and colours["EDDM"] == FIXED["EDDM"]
@@ -455,3 +465,48 @@ def test_without_chromium_the_browser_tests_fail_under_ci_and_skip_with_the_reas
     monkeypatch.setenv("CI", "false")
     with pytest.raises(pytest.skip.Exception, match="apt-get install -y chromium"):
         helpers.launched_chromium().__enter__()
+
+
+def test_scorecard_changes_compare_with_the_previous_seven_days_of_the_views(five_airports: Settings) -> None:
+    from flightpipe.report.model import scorecards
+
+    warehouse = open_warehouse(five_airports, read_only=True)
+    try:
+        cards = {c.airport_icao: c for c in scorecards(read_report_rows(warehouse, DAY, AIRPORTS, 7))}
+    finally:
+        warehouse.close()
+    week = f"local_date BETWEEN DATE '{DAY - dt.timedelta(days=7)}' AND DATE '{DAY - dt.timedelta(days=1)}'"
+    expected = _views(
+        five_airports,
+        "SELECT airport_icao, avg(movements), avg(cancellations) FROM (SELECT airport_icao, local_date,"
+        " sum(movements) AS movements, sum(cancellations) AS cancellations FROM daily_airport_performance"
+        f" WHERE {week} GROUP BY ALL) GROUP BY airport_icao",
+    )
+    departures = _views(
+        five_airports,
+        "SELECT airport_icao, sum(on_time) / sum(operated), avg(median_delay_min), avg(p90_delay_min),"
+        f" count(*) FROM daily_airport_performance WHERE board = 'departures' AND {week} GROUP BY airport_icao",
+    )
+    for icao, movements, cancellations in expected:
+        change = cards[icao].change
+        assert math.isclose(change["movements"].baseline or 0, movements)
+        assert math.isclose(change["movements"].delta or 0, cards[icao].movements - movements)
+        assert math.isclose(change["cancellations"].baseline or 0, cancellations)
+    for icao, on_time, median, p90, days in departures:
+        change = cards[icao].change
+        assert days == 7 and change["on_time_share"].days == 7
+        assert math.isclose(change["on_time_share"].baseline or 0, on_time)
+        assert math.isclose(change["on_time_share"].delta or 0, (cards[icao].on_time_share or 0) - on_time)
+        assert change["on_time_share"].better == ((cards[icao].on_time_share or 0) > on_time)
+        assert math.isclose(change["median_delay_min"].baseline or 0, median)
+        assert math.isclose(change["p90_delay_min"].baseline or 0, p90)
+        assert change["p90_delay_min"].better == ((cards[icao].p90_delay_min or 0) < p90)
+
+
+def test_every_report_statement_transpiles_to_postgresql_and_redshift() -> None:
+    from flightpipe.report.queries import report_statements
+    from flightpipe.warehouse.views import transpile
+
+    for name, sql in report_statements(DAY, AIRPORTS, 7).items():
+        for dialect in ("postgres", "redshift"):
+            assert "SELECT" in transpile(sql, dialect), (name, dialect)

@@ -1,12 +1,15 @@
 """One colour per airport, used by every chart and every card of the report, so EDDF is the same blue everywhere.
 
 Okabe-Ito colours: distinguishable with the common colour-vision deficiencies. The five default airports have
-fixed colours; any other airport takes the next free colour in the order of the configuration.
+fixed colours; any other airport takes the next free colour in the order of the configuration (after the
+spare Okabe-Ito and Tol colours, generated hues).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import colorsys
+import itertools
+from collections.abc import Iterator, Sequence
 
 FIXED: dict[str, str] = {
     "EDDF": "#0072B2",  # blue
@@ -21,13 +24,20 @@ NEUTRAL = "#7A8794"
 
 
 def airport_colours(airports: Sequence[str]) -> dict[str, str]:
-    """ICAO code -> colour for ``airports`` (stable for a given configuration)."""
-    colours: dict[str, str] = {}
-    spare = [c for c in SPARE]
-    for code in airports:
-        if code in FIXED:
-            colours[code] = FIXED[code]
-    for code in airports:
-        if code not in colours:
-            colours[code] = spare.pop(0) if spare else NEUTRAL
-    return colours
+    """ICAO code -> colour for ``airports``, in their order (stable for a given configuration, all distinct)."""
+    taken = {FIXED[code] for code in airports if code in FIXED}
+    free = (c for c in itertools.chain(SPARE, _generated()) if c not in taken)
+    return {code: FIXED[code] if code in FIXED else next(free) for code in airports}
+
+
+def _generated() -> Iterator[str]:
+    """Beyond the spare colours: hues a golden angle apart, mid lightness, never a colour twice."""
+    seen: set[str] = set(SPARE) | set(FIXED.values()) | {NEUTRAL}
+    step = 0
+    while True:
+        step += 1
+        red, green, blue = colorsys.hls_to_rgb((step * 0.6180339887) % 1.0, 0.42 + 0.1 * (step % 3), 0.65)
+        colour = f"#{round(red * 255):02X}{round(green * 255):02X}{round(blue * 255):02X}"
+        if colour not in seen:
+            seen.add(colour)
+            yield colour
