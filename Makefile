@@ -9,7 +9,7 @@ DEMO_END := $(shell date -u -d 'yesterday' +%F)
 DEMO_START := $(shell date -u -d '7 days ago' +%F)
 DEMO_QUERY := SELECT dep_airport_icao AS origin, arr_airport_icao AS destination, count(*) AS flights, round(avg(date_diff('minute', dep_scheduled_utc, dep_actual_utc)), 1) AS avg_dep_delay_min FROM fact_flights WHERE status <> 'cancelled' GROUP BY ALL ORDER BY flights DESC LIMIT 8
 
-.PHONY: help venv demo test test-fast bench lint clean postgres
+.PHONY: help venv demo test test-fast bench lint clean postgres chromium
 
 help:
 	@echo "make demo   - create .venv, install, run the last 7 days on the simulated source, show the result"
@@ -37,8 +37,11 @@ demo: venv
 	@echo "Try a query:"
 	@echo "  $(FP) sql \"$(DEMO_QUERY)\""
 	@FLIGHTPIPE__DATA_DIR=$(DEMO_DIR) $(FP) sql "$(DEMO_QUERY)"
+	@echo
+	@echo "The daily report with charts (open it in a browser; each run writes one beside the data):"
+	@FLIGHTPIPE__DATA_DIR=$(DEMO_DIR) $(FP) report --date $(DEMO_END)
 
-test: venv postgres
+test: venv postgres chromium
 	$(PY) -m pytest
 
 # The warehouse tests start a throwaway PostgreSQL cluster; install the server when initdb is missing (Debian).
@@ -46,7 +49,12 @@ postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
-test-fast: venv postgres
+# The report test opens the report in headless Chromium (driven by playwright, never its own browser download).
+chromium:
+	@test -x /usr/bin/chromium || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test-fast: venv postgres chromium
 	$(PY) -m pytest -m "not slow"
 
 bench: venv

@@ -172,6 +172,10 @@ def _print_run(summary: RunSummary) -> None:
         console.print(f"  [yellow]quality failure loaded anyway (--allow-quality-failures)[/] {escape(line)}")
     if summary.held:
         console.print(f"  see `flightpipe check --date {summary.day}` for every quality result")
+    if summary.report_path:
+        console.print(f"  report: {escape(summary.report_path)}")
+    if summary.report_error:
+        console.print(f"  [yellow]report not written[/] {escape(summary.report_error)} (try `flightpipe report`)")
 
 
 @app.command()
@@ -454,6 +458,33 @@ def summary(
             f"{row.median_dep_delay_min:.0f} min" if row.median_dep_delay_min is not None else "-",
         )
     console.print(table)
+
+
+@app.command()
+def report(
+    date: Annotated[str | None, typer.Option("--date", help="The day, YYYY-MM-DD (default: yesterday UTC).")] = None,
+    days: Annotated[int, typer.Option("--days", help="Days of the on-time trend, ending with --date (1-92).")] = 7,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="HTML file to write (default: <data_dir>/reports/<date>.html).")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Write the day's report: one self-contained HTML file with charts (scorecards, on-time trend, delays,
+    movements by hour, top routes and airlines, worst delays, cancellations, freshness and quality)."""
+    from flightpipe.report.render import MAX_DAYS, write_report
+    from flightpipe.warehouse_cli import open_for_reading
+
+    settings = load_settings(config)
+    day = _parse_date(date, "--date") or _yesterday()
+    _check_not_future(day, "--date")
+    if not 1 <= days <= MAX_DAYS:
+        raise ConfigError(f"--days must be between 1 and {MAX_DAYS}, got {days}")
+    warehouse = open_for_reading(settings)
+    try:
+        where = write_report(settings, warehouse, day, days, out)
+    finally:
+        warehouse.close()
+    console.print(f"report for {day}: {escape(where)}")
 
 
 def _json_value(value: Any) -> Any:

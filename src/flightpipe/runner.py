@@ -35,6 +35,7 @@ from flightpipe.quality.records import RecordRuleSet
 from flightpipe.quality.replay import retransform_quarantined
 from flightpipe.quality.stage import RunQuality, load_gated, record_rules
 from flightpipe.redact import redact
+from flightpipe.report.run import write_run_report
 from flightpipe.sources.base import Source
 from flightpipe.sources.factory import make_source
 from flightpipe.stages.collect import CollectResult, collect_board
@@ -96,6 +97,8 @@ class RunSummary:
     quality_failures: list[str] = field(default_factory=list)
     held: list[str] = field(default_factory=list)
     quality_overridden: list[str] = field(default_factory=list)
+    report_path: str | None = None
+    report_error: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -260,6 +263,7 @@ def _run_locked(
         quality.decide(summary.flight_dates)
         loads = _load(settings, store, steps, observer, summary.flight_dates, run_id=run_id, quality=quality)
         summary.rows_loaded = sum(r.rows_loaded for r in loads)
+        summary.report_path, summary.report_error = write_run_report(settings, day)
         summary.failed_steps = list(steps.failed)
         summary.quality_failures, summary.held, summary.quality_overridden = quality.summary_lines()
         summary.state = FAILED_QUALITY if summary.held else PARTIAL if steps.failed else SUCCEEDED
