@@ -9,7 +9,7 @@ DEMO_END := $(shell date -u -d 'yesterday' +%F)
 DEMO_START := $(shell date -u -d '7 days ago' +%F)
 DEMO_QUERY := SELECT dep_airport_icao AS origin, arr_airport_icao AS destination, count(*) AS flights, round(avg(date_diff('minute', dep_scheduled_utc, dep_actual_utc)), 1) AS avg_dep_delay_min FROM fact_flights WHERE status <> 'cancelled' GROUP BY ALL ORDER BY flights DESC LIMIT 8
 
-.PHONY: help venv demo test test-fast bench lint clean postgres
+.PHONY: help venv demo test test-fast bench lint clean postgres java node synth
 
 help:
 	@echo "make demo   - create .venv, install, run the last 7 days on the simulated source, show the result"
@@ -20,7 +20,7 @@ help:
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,bench,postgres,aws]'
+	$(PY) -m pip install --quiet -e '.[dev,bench,postgres,aws,spark,infra]'
 	@touch $@
 
 venv: $(VENV)/.installed
@@ -38,7 +38,7 @@ demo: venv
 	@echo "  $(FP) sql \"$(DEMO_QUERY)\""
 	@FLIGHTPIPE__DATA_DIR=$(DEMO_DIR) $(FP) sql "$(DEMO_QUERY)"
 
-test: venv postgres
+test: venv postgres java node
 	$(PY) -m pytest
 
 # The warehouse tests start a throwaway PostgreSQL cluster; install the server when initdb is missing (Debian).
@@ -46,7 +46,16 @@ postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
-test-fast: venv postgres
+# The Glue job's tests run pyspark 3.5, which needs a Java 17 runtime; the CDK synth needs Node.
+java:
+	@command -v java >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
+
+node:
+	@command -v node >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs >/dev/null; }
+
+test-fast: venv postgres java node
 	$(PY) -m pytest -m "not slow"
 
 bench: venv

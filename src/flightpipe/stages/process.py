@@ -131,7 +131,11 @@ def write_partition(store: ObjectStore, flight_date: dt.date, flights: pa.Table)
 
 
 def read_partition(store: ObjectStore, flight_date: dt.date) -> pa.Table:
-    return pq.read_table(io.BytesIO(store.get(processed_file(flight_date))), schema=PROCESSED_SCHEMA)
+    # One file when the DuckDB step wrote the partition; Spark (the Glue job) names its files part-*-<uuid>.
+    keys = [k for k in store.list(processed_partition(flight_date)) if k.endswith(".parquet")]
+    if keys == [] or keys == [processed_file(flight_date)]:
+        return pq.read_table(io.BytesIO(store.get(processed_file(flight_date))), schema=PROCESSED_SCHEMA)
+    return pa.concat_tables(pq.read_table(io.BytesIO(store.get(k)), schema=PROCESSED_SCHEMA) for k in keys)
 
 
 def processed_flight_dates(store: ObjectStore) -> list[dt.date]:
