@@ -49,10 +49,13 @@ def verify_day(event: dict[str, Any]) -> dict[str, Any]:
             flight_dates.update(transformed_flight_dates(store, key))
     dates = [d.isoformat() for d in sorted(flight_dates)]
     run_files = sum(1 for k in raw_keys if RawKey.parse(k).run_id == run_id)
+    # The state machine passes how many boards it planned: the difference is the boards whose collect failed.
+    expected = int(event.get("expected_files", run_files))
     return {
         "day": day.isoformat(),
         "run_id": run_id,
         "raw_files": run_files,
+        "missing_boards": max(expected - run_files, 0),
         "repaired": repaired,
         "flight_dates": dates,
         # Step Functions has no "join" intrinsic; the Glue job takes its dates as one argument.
