@@ -13,7 +13,6 @@ import io
 from dataclasses import dataclass
 from importlib import resources
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -81,6 +80,9 @@ def read_transformed_rows(store: ObjectStore, keys: list[str], flight_dates: lis
 
 def dedupe(rows: pa.Table) -> pa.Table:
     """Run the process SQL over ``rows`` (TRANSFORMED_SCHEMA); returns PROCESSED_SCHEMA rows."""
+    # Imported here: the load Lambda reads partitions through this module and its layer ships no DuckDB.
+    import duckdb
+
     con = duckdb.connect(":memory:")
     try:
         con.register("transformed_rows", rows)
