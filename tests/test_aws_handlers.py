@@ -325,3 +325,22 @@ def test_notify_publishes_to_the_topic(aws: dict[str, Any]) -> None:
 def test_notify_refuses_an_unknown_event() -> None:
     with pytest.raises(ConfigError, match="event must be one of run.succeeded"):
         notify.message_for({"event": "run.exploded"})
+
+
+def test_handlers_emit_embedded_metric_format_per_airport(
+    aws: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    planned = plan.handler({"date": DAY.isoformat(), "as_of": AS_OF.isoformat()}, CTX)
+    task = planned["tasks"][0]
+    collected = collect.handler(task, CTX)
+    (event,) = [e for e in drain_events(aws) if "Records" in e]
+    result = transform.handler(event, CTX)
+    documents = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    by_metric = {m["Name"]: d for d in documents for m in d["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
+    assert by_metric["RecordsCollected"]["RecordsCollected"] == [collected["records"]]
+    assert (by_metric["RecordsCollected"]["airport"], by_metric["RecordsCollected"]["board"]) == (
+        task["airport"],
+        task["board"],
+    )
+    assert by_metric["RowsTransformed"]["RowsTransformed"] == [result["rows"]]
+    assert by_metric["RowsTransformed"]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "flightpipe"

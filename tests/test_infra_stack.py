@@ -337,3 +337,23 @@ def test_pruning_removes_what_flightpipe_never_imports_from_pyarrow(tmp_path: Pa
     assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()) == [
         "pyarrow/libparquet.so.2000"
     ]
+
+
+@pytest.mark.slow
+def test_an_unacknowledged_wildcard_fails_the_synth(tmp_path: Path) -> None:
+    require_node()
+    from app import build_app
+    from aws_cdk import aws_iam as iam
+
+    app = build_app(fake_assets(tmp_path / "build"), outdir=str(tmp_path / "cdk.out"), context=CONTEXT)
+    stack = app.node.find_child("Flightpipe")
+    stack.functions["notify"].add_to_role_policy(
+        iam.PolicyStatement(actions=["s3:GetObject"], resources=[stack.bucket.arn_for_objects("*")])
+    )
+    with pytest.raises(RuntimeError, match="ValidationFailed") as failed:
+        app.synth()
+    bucket = stack.get_logical_id(stack.bucket.node.default_child)
+    message = str(failed.value)
+    assert "Flightpipe/NotifyFunction/ServiceRole/DefaultPolicy/Resource" in message
+    assert f"Acknowledge with 'AwsSolutions::AwsSolutions-IAM5[Resource::<{bucket}.Arn>/*]'" in message
+    assert message.count("Acknowledge with") == 1  # everything else stays acknowledged
