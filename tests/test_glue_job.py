@@ -180,3 +180,30 @@ def test_job_arguments_are_checked_with_what_is_allowed() -> None:
         parse_args(["--data_url", "s3://b/d"])
     with pytest.raises(ConfigError, match="comma-separated dates YYYY-MM-DD, got '8 June'"):
         parse_dates("8 June")
+
+
+@pytest.mark.slow
+def test_the_job_entry_point_processes_and_registers_the_dates_it_is_given(
+    spark: Any, collected: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import moto
+
+    from flightpipe.aws.glue_job import main
+
+    for name, value in {"AWS_DEFAULT_REGION": REGION, "AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    out = tmp_path / "out"
+    with moto.mock_aws():
+        glue = boto3.client("glue", region_name=REGION)
+        _catalog(glue)
+        main(
+            [
+                "--JOB_ID", "j_1", "--data_url", collected.resolve().as_uri(), "--output_url", out.resolve().as_uri(),
+                "--flight_dates", f"{D2},{D1}", "--database", "flightpipe", "--table", "processed",
+            ]
+        )  # fmt: skip
+        partitions = glue.get_partitions(DatabaseName="flightpipe", TableName="processed")["Partitions"]
+    assert sorted(p["Values"][0] for p in partitions) == [D1.isoformat(), D2.isoformat()]
+    assert all(p["StorageDescriptor"]["Location"].startswith(out.resolve().as_uri()) for p in partitions)
+    assert read_partition(ObjectStore(str(out)), D2).num_rows > 0

@@ -152,15 +152,33 @@ def _pip_target(target: Path, requirements: list[str], *, no_deps: bool = False)
     subprocess.run(command, check=True)
 
 
+def layer_stamp() -> str:
+    """What the layers are built from; unchanged, they are reused (so a rebuild of the code needs no network)."""
+    return json.dumps(
+        {
+            "core": CORE_REQUIREMENTS,
+            "arrow": ARROW_REQUIREMENTS,
+            "prune": ARROW_PRUNE,
+            "python": LAMBDA_PYTHON,
+            "platforms": [LAMBDA_PLATFORM, *EXTRA_PLATFORMS],
+        },
+        sort_keys=True,
+    )
+
+
 def build(out: Path = DEFAULT_OUT) -> Assets:
     assets = Assets.at(out)
-    if out.exists():
-        shutil.rmtree(out)
-    # Layers put packages under python/, which Lambda adds to sys.path.
-    _pip_target(assets.layers["core"] / "python", CORE_REQUIREMENTS)
-    _pip_target(assets.layers["arrow"] / "python", ARROW_REQUIREMENTS, no_deps=True)
-    prune(assets.layers["arrow"] / "python", ARROW_PRUNE)
-    prune(assets.layers["core"] / "python", [])
+    stamp = out / "layers" / "stamp.json"
+    if not (stamp.exists() and stamp.read_text() == layer_stamp()):
+        shutil.rmtree(out / "layers", ignore_errors=True)
+        # Layers put packages under python/, which Lambda adds to sys.path.
+        _pip_target(assets.layers["core"] / "python", CORE_REQUIREMENTS)
+        _pip_target(assets.layers["arrow"] / "python", ARROW_REQUIREMENTS, no_deps=True)
+        prune(assets.layers["arrow"] / "python", ARROW_PRUNE)
+        prune(assets.layers["core"] / "python", [])
+        stamp.write_text(layer_stamp())
+    for stale in (out / "function", out / "glue"):
+        shutil.rmtree(stale, ignore_errors=True)
     shutil.copytree(
         REPO / "src" / "flightpipe", assets.function_code / "flightpipe", ignore=shutil.ignore_patterns("__pycache__")
     )

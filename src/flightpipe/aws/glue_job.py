@@ -148,7 +148,7 @@ def _delete(spark: Any, url: str) -> None:
     path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).delete(path, True)
 
 
-def main(argv: Sequence[str]) -> None:  # pragma: no cover - runs on Glue; the parts are tested one by one
+def main(argv: Sequence[str]) -> None:
     import boto3
     from pyspark.sql import SparkSession
 
