@@ -78,7 +78,7 @@ bench: venv
 	$(PY) bench/run.py --days 30 --out docs/benchmarks.md
 
 lint: venv
-	$(PY) -m ruff check src tests bench
+	$(PY) -m ruff check src tests bench infra
 	$(PY) -m mypy
 
 clean:

@@ -36,7 +36,13 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from flightpipe.aws import names
-from flightpipe.aws.glue_catalog import PARQUET_IO, PARTITION_KEY, glue_columns
+from flightpipe.aws.glue_catalog import (
+    PARQUET_INPUT_FORMAT,
+    PARQUET_OUTPUT_FORMAT,
+    PARQUET_SERDE,
+    PARTITION_KEY,
+    glue_columns,
+)
 from flightpipe.aws.state_machine import Targets, definition
 from flightpipe.layout import PROCESSED, QUARANTINE, RAW, TRANSFORMED
 from flightpipe.schema import PROCESSED_SCHEMA, TRANSFORMED_SCHEMA
@@ -554,11 +560,9 @@ class FlightpipeStack(cdk.Stack):
         return glue.CfnTable.StorageDescriptorProperty(
             location=f"{self.data_url}/{prefix}",
             columns=[glue.CfnTable.ColumnProperty(name=c["Name"], type=c["Type"]) for c in columns],
-            input_format=PARQUET_IO["InputFormat"],
-            output_format=PARQUET_IO["OutputFormat"],
-            serde_info=glue.CfnTable.SerdeInfoProperty(
-                serialization_library=PARQUET_IO["SerdeInfo"]["SerializationLibrary"]  # type: ignore[index]
-            ),
+            input_format=PARQUET_INPUT_FORMAT,
+            output_format=PARQUET_OUTPUT_FORMAT,
+            serde_info=glue.CfnTable.SerdeInfoProperty(serialization_library=PARQUET_SERDE),
         )
 
     # Orchestration ------------------------------------------------------------------------------------------

@@ -22,10 +22,13 @@ MAX_PARTITIONS_PER_CALL = 100
 #: data files already hold ``flight_date`` and a key may not repeat a column; with explicit locations the key's
 #: name need not match the directory.
 PARTITION_KEY = "partition_date"
-PARQUET_IO = {
-    "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
-    "OutputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
-    "SerdeInfo": {"SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"},
+PARQUET_INPUT_FORMAT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
+PARQUET_OUTPUT_FORMAT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
+PARQUET_SERDE = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
+PARQUET_IO: dict[str, Any] = {
+    "InputFormat": PARQUET_INPUT_FORMAT,
+    "OutputFormat": PARQUET_OUTPUT_FORMAT,
+    "SerdeInfo": {"SerializationLibrary": PARQUET_SERDE},
 }
 
 
