@@ -357,3 +357,20 @@ def test_an_unacknowledged_wildcard_fails_the_synth(tmp_path: Path) -> None:
     assert "Flightpipe/NotifyFunction/ServiceRole/DefaultPolicy/Resource" in message
     assert f"Acknowledge with 'AwsSolutions::AwsSolutions-IAM5[Resource::<{bucket}.Arn>/*]'" in message
     assert message.count("Acknowledge with") == 1  # everything else stays acknowledged
+
+
+@pytest.mark.slow
+def test_an_existing_vpc_from_context_hosts_redshift_instead_of_a_new_one(tmp_path: Path) -> None:
+    require_node()
+    from app import build_app
+    from aws_cdk.assertions import Template
+
+    subnets = ["subnet-0a", "subnet-0b", "subnet-0c"]
+    context = {"flightpipe:vpc_id": "vpc-0123", "flightpipe:subnet_ids": ",".join(subnets)}
+    app = build_app(fake_assets(tmp_path / "build"), outdir=str(tmp_path / "cdk.out"), context=context)
+    app.synth()
+    template = Template.from_stack(app.node.find_child("Flightpipe"))
+    template.resource_count_is("AWS::EC2::VPC", 0)
+    template.has_resource_properties("AWS::RedshiftServerless::Workgroup", {"SubnetIds": subnets})
+    template.has_resource_properties("AWS::EC2::SecurityGroup", {"VpcId": "vpc-0123"})
+    template.resource_count_is("AWS::SNS::Subscription", 0)  # no alert_email in this context
