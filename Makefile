@@ -9,18 +9,19 @@ DEMO_END := $(shell date -u -d 'yesterday' +%F)
 DEMO_START := $(shell date -u -d '7 days ago' +%F)
 DEMO_QUERY := SELECT dep_airport_icao AS origin, arr_airport_icao AS destination, count(*) AS flights, round(avg(date_diff('minute', dep_scheduled_utc, dep_actual_utc)), 1) AS avg_dep_delay_min FROM fact_flights WHERE status <> 'cancelled' GROUP BY ALL ORDER BY flights DESC LIMIT 8
 
-.PHONY: help venv demo test test-fast bench lint clean postgres chromium
+.PHONY: help venv demo test test-fast bench lint clean postgres chromium java node synth package
 
 help:
 	@echo "make demo   - create .venv, install, run the last 7 days on the simulated source, show the result"
 	@echo "make test   - install test dependencies, start the services the tests use, run every test"
 	@echo "make bench  - benchmark transform/process/load against the baselines; writes docs/benchmarks.md"
 	@echo "make lint   - ruff and mypy"
+	@echo "make synth  - package the Lambda layers and Glue wheel (no Docker), synthesise the AWS stack, cdk-nag, cfn-lint"
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,bench,postgres,aws]'
+	$(PY) -m pip install --quiet -e '.[dev,bench,postgres,aws,spark,infra]'
 	@touch $@
 
 venv: $(VENV)/.installed
@@ -41,7 +42,7 @@ demo: venv
 	@echo "The daily report with charts (open it in a browser; each run writes one beside the data):"
 	@FLIGHTPIPE__DATA_DIR=$(DEMO_DIR) $(FP) report --date $(DEMO_END)
 
-test: venv postgres chromium
+test: venv postgres chromium java node
 	$(PY) -m pytest
 
 # The warehouse tests start a throwaway PostgreSQL cluster; install the server when initdb is missing (Debian).
@@ -49,19 +50,42 @@ postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
-# The report test opens the report in headless Chromium (driven by playwright, never its own browser download).
 chromium:
 	@test -x /usr/bin/chromium || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test-fast: venv postgres chromium
+# The Glue job's tests run pyspark 3.5, which needs a Java 17 runtime; the CDK synth needs Node.
+java:
+	@command -v java >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
+
+node:
+	@command -v node >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs >/dev/null; }
+
+test-fast: venv postgres chromium java node
 	$(PY) -m pytest -m "not slow"
+
+# AWS: Lambda layers and the Glue wheel from manylinux wheels (no Docker), then the CloudFormation template
+# (offline once the wheels are there), cdk-nag AwsSolutions checks and cfn-lint. `cd infra && cdk deploy` deploys it.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+
+infra/build/sizes.json: venv $(wildcard src/flightpipe/*.py src/flightpipe/*/*.py)
+	cd infra && ../$(PY) -m flightpipe_infra.packaging
+
+package: infra/build/sizes.json
+
+synth: venv node package
+	cd infra && CDK_OUTDIR=cdk.out ../$(PY) app.py
+	$(VENV)/bin/cfn-lint --ignore-checks W3005 -- infra/cdk.out/Flightpipe.template.json
+	@echo "template: infra/cdk.out/Flightpipe.template.json  (Lambda sizes, MB unzipped: infra/build/sizes.json)"
 
 bench: venv
 	$(PY) bench/run.py --days 30 --out docs/benchmarks.md
 
 lint: venv
-	$(PY) -m ruff check src tests bench
+	$(PY) -m ruff check src tests bench infra
 	$(PY) -m mypy
 
 clean:

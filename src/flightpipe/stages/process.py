@@ -13,7 +13,6 @@ import io
 from dataclasses import dataclass
 from importlib import resources
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -81,6 +80,9 @@ def read_transformed_rows(store: ObjectStore, keys: list[str], flight_dates: lis
 
 def dedupe(rows: pa.Table) -> pa.Table:
     """Run the process SQL over ``rows`` (TRANSFORMED_SCHEMA); returns PROCESSED_SCHEMA rows."""
+    # Imported here: the load Lambda reads partitions through this module and its layer ships no DuckDB.
+    import duckdb
+
     con = duckdb.connect(":memory:")
     try:
         con.register("transformed_rows", rows)
@@ -144,7 +146,11 @@ def write_partition(store: ObjectStore, flight_date: dt.date, flights: pa.Table)
 
 
 def read_partition(store: ObjectStore, flight_date: dt.date) -> pa.Table:
-    return pq.read_table(io.BytesIO(store.get(processed_file(flight_date))), schema=PROCESSED_SCHEMA)
+    # One file when the DuckDB step wrote the partition; Spark (the Glue job) names its files part-*-<uuid>.
+    keys = [k for k in store.list(processed_partition(flight_date)) if k.endswith(".parquet")]
+    if keys == [] or keys == [processed_file(flight_date)]:
+        return pq.read_table(io.BytesIO(store.get(processed_file(flight_date))), schema=PROCESSED_SCHEMA)
+    return pa.concat_tables(pq.read_table(io.BytesIO(store.get(k)), schema=PROCESSED_SCHEMA) for k in keys)
 
 
 def processed_flight_dates(store: ObjectStore) -> list[dt.date]:

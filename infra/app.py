@@ -1,0 +1,47 @@
+"""The flightpipe CDK app: ``cdk deploy`` (or ``make synth`` to build the template offline).
+
+Assets come from ``python -m flightpipe_infra.packaging`` (infra/build/); cdk-nag's AwsSolutions checks run
+on every synth and fail it on any finding that is not acknowledged with a reason (flightpipe_infra/nag.py).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import aws_cdk as cdk
+from cdk_nag import AwsSolutionsChecks
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from flightpipe_infra.packaging import DEFAULT_OUT, Assets  # noqa: E402
+from flightpipe_infra.settings import StackSettings  # noqa: E402
+from flightpipe_infra.stack import FlightpipeStack  # noqa: E402
+
+
+def build_app(assets: Assets, outdir: str | None = None, context: dict[str, object] | None = None) -> cdk.App:
+    # Access-log delivery through a bucket policy, not the legacy ACL (cfn-lint W3045).
+    flags = {"@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": True}
+    app = cdk.App(outdir=outdir, context={**flags, **(context or {})})
+    settings = StackSettings.from_context(app.node.try_get_context)
+    env = cdk.Environment(
+        account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION", "eu-central-1")
+    )
+    FlightpipeStack(app, "Flightpipe", settings=settings, assets=assets, env=env)
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks())
+    return app
+
+
+def main() -> None:
+    assets = Assets.at(Path(os.environ.get("FLIGHTPIPE_ASSETS", DEFAULT_OUT)))
+    missing = assets.missing()
+    if missing:
+        raise SystemExit(
+            "missing assets: " + ", ".join(map(str, missing)) + "\nbuild them with: make package (no Docker needed)"
+        )
+    build_app(assets).synth()
+
+
+if __name__ == "__main__":
+    main()

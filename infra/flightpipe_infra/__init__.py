@@ -1,0 +1,1 @@
+"""The flightpipe AWS CDK app: the stack, its configuration from context, and Docker-free packaging."""

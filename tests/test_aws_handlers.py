@@ -1,0 +1,346 @@
+"""The Lambda handlers against moto: a whole day in state-machine order lands what the local runner lands.
+
+S3, S3 event notifications (delivered to an SQS queue, whose messages are exactly the events Lambda gets),
+SNS and Secrets Manager are moto's, served over HTTP on 127.0.0.1 so s3fs and boto3 both reach them. The
+Glue step is stood in by the DuckDB process step here (tests/test_glue_job.py proves the Spark script writes
+the same rows); the Redshift Data API is stubbed at the boto3 boundary (moto's never finishes a statement).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pyarrow.parquet as pq
+import pytest
+from botocore.stub import Stubber
+
+from flightpipe.aws import collect, load, notify, plan, transform, verify
+from flightpipe.aws.names import ENV_TOPIC_ARN, RUN_QUALITY_FAILED, RUN_SUCCEEDED
+from flightpipe.config import load_settings
+from flightpipe.errors import ConfigError
+from flightpipe.layout import processed_file
+from flightpipe.runner import run_day
+from flightpipe.schema import LINEAGE_COLUMNS, PROCESSED_SCHEMA
+from flightpipe.stages.process import process_flight_dates
+from flightpipe.store import ObjectStore
+from flightpipe.warehouse.redshift import RedshiftWarehouse
+from flightpipe.warehouse.settings import RedshiftWarehouseSettings
+from tests.aws_helpers import REGION, FakeLambdaContext, moto_server
+
+DAY = dt.date(2026, 6, 8)
+AS_OF = dt.datetime(2026, 6, 20, 6, 0, tzinfo=dt.UTC)
+AIRPORTS = "EDDF,EDDM,EDDH"
+BUSINESS = [c for c in PROCESSED_SCHEMA.names if c not in LINEAGE_COLUMNS]
+CTX = FakeLambdaContext()
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    with moto_server() as url:
+        yield url
+
+
+@pytest.fixture
+def aws(endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Any]:
+    """A fresh bucket with raw/ notifications to a queue, a topic, and the functions' environment."""
+    for name, value in {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_NAMESPACE": "flightpipe",
+    }.items():
+        monkeypatch.setenv(name, value)
+    bucket = f"flights-{tmp_path.name.lower().replace('_', '-')[-30:]}"
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue_url = sqs.create_queue(QueueName=bucket)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    s3.put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {
+                    "QueueArn": queue_arn,
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "data/raw/"}]}},
+                }
+            ]
+        },
+    )
+    topic = boto3.client("sns", region_name=REGION).create_topic(Name=bucket)["TopicArn"]
+    monkeypatch.setenv("FLIGHTPIPE__DATA_DIR", f"s3://{bucket}/data")
+    monkeypatch.setenv("FLIGHTPIPE__LEDGER_PATH", str(tmp_path / "lambda-tmp" / "ledger.sqlite"))
+    monkeypatch.setenv("FLIGHTPIPE__AIRPORTS", AIRPORTS)
+    monkeypatch.setenv(ENV_TOPIC_ARN, topic)
+    return {"bucket": bucket, "queue_url": queue_url, "topic": topic, "s3": s3, "sqs": sqs}
+
+
+def drain_events(aws: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every S3 event the bucket sent, as the transform Lambda receives it."""
+    events = []
+    while True:
+        answer = aws["sqs"].receive_message(QueueUrl=aws["queue_url"], MaxNumberOfMessages=10)
+        messages = answer.get("Messages", [])
+        if not messages:
+            return events
+        for message in messages:
+            events.append(json.loads(message["Body"]))
+            aws["sqs"].delete_message(QueueUrl=aws["queue_url"], ReceiptHandle=message["ReceiptHandle"])
+
+
+def object_etags(aws: dict[str, Any], prefix: str) -> dict[str, str]:
+    listing = aws["s3"].list_objects_v2(Bucket=aws["bucket"], Prefix=prefix)
+    return {o["Key"]: f"{o['ETag']}{o['LastModified']}" for o in listing.get("Contents", [])}
+
+
+def business_rows(table: Any) -> list[dict[str, Any]]:
+    rows = table.select(BUSINESS).to_pylist()
+    return sorted(rows, key=lambda r: (r["flight_date"], r["flight_iata"] or "", r["dep_airport_icao"]))
+
+
+class StubbedRedshift:
+    """A RedshiftWarehouse on a real boto3 client under botocore's Stubber; every load is one FINISHED batch."""
+
+    def __init__(self) -> None:
+        self.client = boto3.client("redshift-data", region_name=REGION)
+        self.stubber = Stubber(self.client)
+        self.stubber.activate()
+        self.batches: list[list[str]] = []
+
+    def open(self, settings: Any) -> RedshiftWarehouse:
+        outer = self
+
+        class Recording(RedshiftWarehouse):
+            def load_flight_date(self, flight_date: dt.date, flights: Any, *, run_id: str) -> Any:
+                batch, before, after = self.load_batch(flight_date, flights, run_id=run_id)
+                outer.batches.append(batch)
+                sid = f"b{len(outer.batches)}"
+                outer.stubber.add_response("batch_execute_statement", {"Id": sid})
+                subs = [{"Id": f"{sid}:{i}", "Status": "FINISHED"} for i in range(1, len(batch) + 1)]
+                outer.stubber.add_response(
+                    "describe_statement", {"Id": sid, "Status": "FINISHED", "SubStatements": subs}
+                )
+                for position, value in ((before, 0), (after, flights.num_rows), (after + 1, 0)):
+                    outer.stubber.add_response(
+                        "get_statement_result",
+                        {
+                            "Records": [[{"longValue": value}]],
+                            "ColumnMetadata": [{"name": "count", "typeName": "int8"}],
+                        },
+                        {"Id": f"{sid}:{position + 1}"},
+                    )
+                return super().load_flight_date(flight_date, flights, run_id=run_id)
+
+        config = RedshiftWarehouseSettings(workgroup="flightpipe", database="flights", iam_role="arn:aws:iam::1:role/c")
+        warehouse = Recording(config, data_url=settings.data_dir, client=self.client, sleep=lambda s: None)
+        warehouse._initialised = True
+        return warehouse
+
+
+def test_a_whole_day_through_the_handlers_lands_the_local_runners_rows(
+    aws: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    planned = plan.handler({"date": DAY.isoformat(), "as_of": AS_OF.isoformat()}, CTX)
+    assert len(planned["tasks"]) == 3 * 2
+    for task in planned["tasks"]:  # the Map state: one invocation per airport and board
+        collected = collect.handler(task, CTX)
+        assert collected["raw_key"].startswith(f"raw/{task['airport']}/{DAY}/{task['board']}-{planned['run_id']}")
+    events = drain_events(aws)
+    assert sum(1 for e in events if e.get("Event") == "s3:TestEvent") == 1
+    raw_events = [e for e in events if "Records" in e]
+    assert len(raw_events) == 6
+    for event in reversed(raw_events):  # S3 promises no order
+        transform.handler(event, CTX)
+    transform.handler(next(e for e in events if e.get("Event") == "s3:TestEvent"), CTX)
+    verified = verify.handler({"day": planned["day"], "run_id": planned["run_id"]}, CTX)
+    assert verified["repaired"] == []
+    assert verified["flight_dates"] == [(DAY - dt.timedelta(days=1)).isoformat(), DAY.isoformat()]
+    store = ObjectStore(f"s3://{aws['bucket']}/data", skip_instance_cache=True)
+    # The Glue job's place (its Spark script is proven equal to this step in test_glue_job.py).
+    process_flight_dates(store, [dt.date.fromisoformat(d) for d in verified["flight_dates"]])
+    redshift = StubbedRedshift()
+    monkeypatch.setattr(load, "open_warehouse", redshift.open)
+    loaded = load.handler({"run_id": planned["run_id"], "flight_dates": verified["flight_dates"]}, CTX)
+    notified = notify.handler({"event": RUN_SUCCEEDED, "run": planned}, CTX)
+    assert notified["message_id"]
+
+    local = load_settings(data_dir=str(tmp_path / "local"), airports=AIRPORTS)
+    summary = run_day(local, DAY, clock=lambda: AS_OF)
+    assert summary.state == "succeeded"
+    local_store = ObjectStore(local.data_dir)
+    for flight_date in verified["flight_dates"]:
+        key = processed_file(dt.date.fromisoformat(flight_date))
+        on_aws = pq.read_table(io.BytesIO(store.get(key)))
+        here = pq.read_table(io.BytesIO(local_store.get(key)))
+        assert business_rows(on_aws) == business_rows(here)
+        assert loaded["rows_loaded"][flight_date] == here.num_rows
+    assert summary.flight_dates == [dt.date.fromisoformat(d) for d in verified["flight_dates"]]
+    assert [b[2] for b in redshift.batches] == [
+        f"COPY stage_flights FROM 's3://{aws['bucket']}/data/processed/all_data/flight-date={d}/'"
+        " IAM_ROLE 'arn:aws:iam::1:role/c' FORMAT AS PARQUET SERIALIZETOJSON"
+        for d in verified["flight_dates"]
+    ]
+
+
+def test_duplicate_s3_events_change_nothing(aws: dict[str, Any]) -> None:
+    planned = plan.handler({"date": DAY.isoformat(), "as_of": AS_OF.isoformat()}, CTX)
+    for task in planned["tasks"][:2]:
+        collect.handler(task, CTX)
+    events = [e for e in drain_events(aws) if "Records" in e]
+    first = [transform.handler(e, CTX) for e in events]
+    assert sum(len(r["transformed"]) for r in first) == 2
+    before = object_etags(aws, "data/transformed/") | object_etags(aws, "data/quarantine/")
+    again = [transform.handler(e, CTX) for e in events + list(reversed(events))]
+    assert all(r["transformed"] == [] for r in again)
+    assert sum(len(r["skipped_already_transformed"]) for r in again) == 4
+    assert object_etags(aws, "data/transformed/") | object_etags(aws, "data/quarantine/") == before
+
+
+def test_transform_decodes_url_encoded_keys(aws: dict[str, Any]) -> None:
+    event = {
+        "Records": [
+            {
+                "eventName": "ObjectCreated:Put",
+                "s3": {"bucket": {"name": "b"}, "object": {"key": "data/raw/EDDF/2026-06-08/arrivals-run%3D1+x.json"}},
+            }
+        ]
+    }
+    keys, ignored = transform.store_keys(event, "s3://b/data")
+    assert (keys, ignored) == (["raw/EDDF/2026-06-08/arrivals-run=1 x.json"], [])
+
+
+def test_transform_ignores_test_events_other_buckets_and_other_prefixes() -> None:
+    def record(bucket: str, key: str, name: str = "ObjectCreated:Put") -> dict[str, Any]:
+        return {"eventName": name, "s3": {"bucket": {"name": bucket}, "object": {"key": key}}}
+
+    assert transform.store_keys({"Event": "s3:TestEvent", "Service": "Amazon S3"}, "s3://b/data") == (
+        [],
+        ["s3:TestEvent"],
+    )
+    event = {
+        "Records": [
+            record("other", "data/raw/EDDF/2026-06-08/departures-r1.json"),
+            record("b", "data/transformed/EDDF/2026-06-08/departures-r1.parquet"),
+            record("b", "data/raw/EDDF/2026-06-08/departures-r1.json", "ObjectRemoved:Delete"),
+            record("b", "data/raw/EDDF/2026-06-08/departures-r1.json"),
+            record("b", "data/raw/EDDF/2026-06-08/departures-r1.json"),
+        ]
+    }
+    keys, ignored = transform.store_keys(event, "s3://b/data")
+    assert keys == ["raw/EDDF/2026-06-08/departures-r1.json"]
+    assert len(ignored) == 3
+
+
+def test_verify_transforms_a_raw_file_whose_event_never_came(aws: dict[str, Any]) -> None:
+    planned = plan.handler({"date": DAY.isoformat(), "as_of": AS_OF.isoformat()}, CTX)
+    keys = [collect.handler(task, CTX)["raw_key"] for task in planned["tasks"][:2]]
+    verified = verify.handler({"day": planned["day"], "run_id": planned["run_id"]}, CTX)
+    assert sorted(verified["repaired"]) == sorted(keys)
+    assert verified["flight_dates_arg"] == ",".join(verified["flight_dates"])
+    again = verify.handler({"day": planned["day"], "run_id": planned["run_id"]}, CTX)
+    assert again["repaired"] == [] and again["flight_dates"] == verified["flight_dates"]
+
+
+def test_plan_collects_the_day_before_the_schedule_fired(aws: dict[str, Any]) -> None:
+    planned = plan.handler({"time": "2026-06-09T04:00:00Z"}, CTX)
+    assert planned["day"] == "2026-06-08"
+    assert {(t["airport"], t["board"]) for t in planned["tasks"]} == {
+        (a, b) for a in AIRPORTS.split(",") for b in ("departures", "arrivals")
+    }
+    assert {t["run_id"] for t in planned["tasks"]} == {planned["run_id"]}
+
+
+def test_collect_reads_the_api_key_from_secrets_manager(aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    from flightpipe import credentials
+
+    arn = boto3.client("secretsmanager", region_name=REGION).create_secret(
+        Name="flightpipe/aviationstack", SecretString='{"access_key": "k-123456789-secret"}'
+    )["ARN"]
+    monkeypatch.setenv("FLIGHTPIPE__SOURCE__TYPE", "aviationstack")
+    monkeypatch.setenv("FLIGHTPIPE__SOURCES__AVIATIONSTACK__SECRET_ARN", arn)
+    credentials.forget_cached_secrets()
+    seen: dict[str, Any] = {}
+
+    def fake_source(settings: Any) -> Any:
+        from flightpipe.credentials import resolve_credentials
+
+        seen.update(resolve_credentials("aviationstack", settings.sources.aviationstack))
+        raise ConfigError("stop here")
+
+    monkeypatch.setattr(collect, "make_source", fake_source)
+    with pytest.raises(ConfigError, match="stop here"):
+        collect.handler(
+            {"airport": "EDDF", "board": "departures", "day": "2026-06-08", "run_id": "r1", "as_of": AS_OF.isoformat()},
+            CTX,
+        )
+    assert seen == {"access_key": "k-123456789-secret"}
+    credentials.forget_cached_secrets()
+
+
+def test_collect_refuses_an_unknown_board_naming_the_allowed_ones(aws: dict[str, Any]) -> None:
+    task = {"airport": "EDDF", "board": "gates", "day": "2026-06-08", "run_id": "r1", "as_of": AS_OF.isoformat()}
+    with pytest.raises(ConfigError, match="board must be one of departures, arrivals, got 'gates'"):
+        collect.handler(task, CTX)
+
+
+def test_quality_failure_message_names_the_failing_rules_and_is_redacted() -> None:
+    from flightpipe.redact import register_secret
+
+    register_secret("hunter2-very-secret")
+    cause = json.dumps(
+        {"errorType": "QualityGateFailed", "errorMessage": "2026-06-08: null_dep_time > 5% (hunter2-very-secret)"}
+    )
+    subject, body = notify.message_for(
+        {
+            "event": RUN_QUALITY_FAILED,
+            "run": {"day": "2026-06-08", "run_id": "r1"},
+            "error": {"Error": "QualityGateFailed", "Cause": cause},
+        }
+    )
+    assert subject == "flightpipe 2026-06-08 stopped by the quality gate"
+    assert "failing rules: QualityGateFailed: 2026-06-08: null_dep_time > 5%" in body
+    assert "hunter2-very-secret" not in body
+
+
+def test_notify_publishes_to_the_topic(aws: dict[str, Any]) -> None:
+    sqs, sns = aws["sqs"], boto3.client("sns", region_name=REGION)
+    inbox = sqs.create_queue(QueueName=f"{aws['bucket']}-inbox")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=aws["topic"], Protocol="sqs", Endpoint=arn)
+    notify.handler({"event": RUN_SUCCEEDED, "run": {"day": "2026-06-08", "run_id": "r1"}}, CTX)
+    body = json.loads(sqs.receive_message(QueueUrl=inbox)["Messages"][0]["Body"])
+    assert body["Subject"] == "flightpipe 2026-06-08 succeeded"
+    assert body["MessageAttributes"]["event"]["Value"] == RUN_SUCCEEDED
+
+
+def test_notify_refuses_an_unknown_event() -> None:
+    with pytest.raises(ConfigError, match="event must be one of run.succeeded"):
+        notify.message_for({"event": "run.exploded"})
+
+
+def test_handlers_emit_embedded_metric_format_per_airport(
+    aws: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    planned = plan.handler({"date": DAY.isoformat(), "as_of": AS_OF.isoformat()}, CTX)
+    task = planned["tasks"][0]
+    collected = collect.handler(task, CTX)
+    (event,) = [e for e in drain_events(aws) if "Records" in e]
+    result = transform.handler(event, CTX)
+    documents = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    by_metric = {m["Name"]: d for d in documents for m in d["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
+    assert by_metric["RecordsCollected"]["RecordsCollected"] == [collected["records"]]
+    assert (by_metric["RecordsCollected"]["airport"], by_metric["RecordsCollected"]["board"]) == (
+        task["airport"],
+        task["board"],
+    )
+    assert by_metric["RowsTransformed"]["RowsTransformed"] == [result["rows"]]
+    assert by_metric["RowsTransformed"]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "flightpipe"

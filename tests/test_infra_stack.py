@@ -1,0 +1,376 @@
+"""The CDK stack: synthesised offline (cdk-nag AwsSolutions on), checked resource by resource, linted.
+
+Synth takes ~15 s through Node, so one module-scoped app serves every template test (marked slow). The
+Lambda and Glue assets are small stand-ins here; `make package` builds the real ones (sizes checked there).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "infra"))
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "1")
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
+
+from flightpipe_infra.packaging import (  # noqa: E402
+    ARROW_PRUNE,
+    LAMBDA_UNZIPPED_LIMIT_BYTES,
+    Assets,
+    function_sizes,
+    over_limit,
+    prune,
+)
+from flightpipe_infra.settings import ContextError, StackSettings  # noqa: E402
+
+CONTEXT = {"flightpipe:alert_email": "ops@example.com", "flightpipe:schedule_cron": "30 3 * * ? *"}
+
+
+def fake_assets(root: Path) -> Assets:
+    assets = Assets.at(root)
+    (assets.function_code / "flightpipe").mkdir(parents=True)
+    (assets.function_code / "flightpipe" / "__init__.py").write_text("")
+    for layer in assets.layers.values():
+        (layer / "python").mkdir(parents=True)
+        (layer / "python" / "placeholder.py").write_text("")
+    assets.glue_script.parent.mkdir(parents=True, exist_ok=True)
+    assets.glue_script.write_text("print('glue')\n")
+    assets.glue_wheel.write_bytes(b"wheel")
+    return assets
+
+
+def require_node() -> None:
+    if shutil.which("node") is None:
+        message = "the CDK synthesises through Node.js (apt-get install -y nodejs; `make test` does it)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def synthesised(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any, Path]]:
+    require_node()
+    from app import build_app
+    from aws_cdk.assertions import Template
+
+    root = tmp_path_factory.mktemp("infra")
+    app = build_app(fake_assets(root / "build"), outdir=str(root / "cdk.out"), context=CONTEXT)
+    assembly = app.synth()  # raises on any cdk-nag finding that is not acknowledged
+    stack = app.node.find_child("Flightpipe")
+    yield stack, Template.from_stack(stack), Path(assembly.directory) / "Flightpipe.template.json"
+
+
+def _template(synthesised: tuple[Any, Any, Path]) -> Any:
+    return synthesised[1]
+
+
+def _resources(synthesised: tuple[Any, Any, Path], kind: str) -> dict[str, Any]:
+    return _template(synthesised).find_resources(kind)
+
+
+@pytest.mark.slow
+def test_synth_passes_cdk_nag_and_cfn_lint(synthesised: tuple[Any, Any, Path]) -> None:
+    template_file = synthesised[2]
+    report = template_file.parent / "validation-report.json"
+    if report.exists():
+        violations = json.loads(report.read_text())["pluginReports"][0].get("violations", [])
+        assert violations == []
+    lint = shutil.which("cfn-lint", path=str(Path(sys.executable).parent)) or "cfn-lint"
+    result = subprocess.run(
+        [lint, "--ignore-checks", "W3005", "--", str(template_file)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_the_bucket_is_encrypted_private_tls_only_with_lifecycle_rules_per_layer(
+    synthesised: tuple[Any, Any, Path],
+) -> None:
+    from aws_cdk.assertions import Match
+
+    template = _template(synthesised)
+    template.has_resource_properties(
+        "AWS::S3::Bucket",
+        {
+            "BucketEncryption": {
+                "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+            },
+            "PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": True,
+                "BlockPublicPolicy": True,
+                "IgnorePublicAcls": True,
+                "RestrictPublicBuckets": True,
+            },
+            "VersioningConfiguration": {"Status": "Enabled"},
+            "LoggingConfiguration": Match.object_like({"LogFilePrefix": "data-bucket/"}),
+        },
+    )
+    buckets = _resources(synthesised, "AWS::S3::Bucket")
+    data = next(b for b in buckets.values() if "LoggingConfiguration" in b["Properties"])
+    rules = {r["Id"]: r for r in data["Properties"]["LifecycleConfiguration"]["Rules"]}
+    assert {r.get("Prefix") for r in rules.values()} == {
+        "raw/",
+        "transformed/",
+        "processed/all_data/",
+        "quarantine/",
+        None,
+    }
+    assert [t["StorageClass"] for t in rules["raw-to-cold"]["Transitions"]] == ["STANDARD_IA", "GLACIER_IR"]
+    assert rules["quarantine-expiry"]["ExpirationInDays"] == 365
+    for policy in _resources(synthesised, "AWS::S3::BucketPolicy").values():
+        statements = policy["Properties"]["PolicyDocument"]["Statement"]
+        assert any(
+            s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in statements
+        )
+
+
+@pytest.mark.slow
+def test_raw_json_objects_notify_the_transform_function(synthesised: tuple[Any, Any, Path]) -> None:
+    (notification,) = _resources(synthesised, "Custom::S3BucketNotifications").values()
+    (config,) = notification["Properties"]["NotificationConfiguration"]["LambdaFunctionConfigurations"]
+    assert config["Events"] == ["s3:ObjectCreated:*"]
+    assert config["Filter"]["Key"]["FilterRules"] == [
+        {"Name": "suffix", "Value": ".json"},
+        {"Name": "prefix", "Value": "raw/"},
+    ]
+    assert config["LambdaFunctionArn"]["Fn::GetAtt"][0].startswith("TransformFunction")
+
+
+@pytest.mark.slow
+def test_six_functions_call_flightpipe_handlers_with_tracing_and_their_layers(
+    synthesised: tuple[Any, Any, Path],
+) -> None:
+    functions = {
+        f["Properties"]["Handler"]: f["Properties"]
+        for f in _resources(synthesised, "AWS::Lambda::Function").values()
+        if f["Properties"].get("Handler", "").startswith("flightpipe.")
+    }
+    assert set(functions) == {
+        f"flightpipe.aws.{n}.handler" for n in ("plan", "collect", "transform", "verify", "load", "notify")
+    }
+    for handler, props in functions.items():
+        assert props["Runtime"] == "python3.14"
+        assert props["TracingConfig"] == {"Mode": "Active"}
+        assert props["Environment"]["Variables"]["POWERTOOLS_METRICS_NAMESPACE"] == "flightpipe"
+        expected_layers = 1 if handler.split(".")[2] in {"plan", "notify"} else 2
+        assert len(props["Layers"]) == expected_layers, handler
+    collect = functions["flightpipe.aws.collect.handler"]["Environment"]["Variables"]
+    assert "Ref" in collect["FLIGHTPIPE__SOURCES__AVIATIONSTACK__SECRET_ARN"]
+    assert collect["FLIGHTPIPE__AIRPORTS"] == "EDDB,EDDM,EDDH,EDDL,EDDF"
+    assert len(_resources(synthesised, "AWS::Lambda::LayerVersion")) == 2
+
+
+@pytest.mark.slow
+def test_glue_job_database_tables_and_crawlers(synthesised: tuple[Any, Any, Path]) -> None:
+    (job,) = _resources(synthesised, "AWS::Glue::Job").values()
+    props = job["Properties"]
+    assert (props["GlueVersion"], props["Command"]["Name"], props["Command"]["PythonVersion"]) == (
+        "5.0",
+        "glueetl",
+        "3",
+    )
+    arguments = props["DefaultArguments"]
+    modules = "".join(
+        p if isinstance(p, str) else "<bucket>" for p in arguments["--additional-python-modules"]["Fn::Join"][1]
+    )
+    assert modules == "<bucket>,sqlglot>=25,fsspec>=2024.6"  # the wheel asset's S3 URL, then the pure-Python deps
+    assert arguments["--python-modules-installer-option"] == "--no-deps"
+    assert (arguments["--database"], arguments["--table"]) == ("flightpipe", "processed")
+    assert props["SecurityConfiguration"] == "flightpipe"
+    tables = {
+        t["Properties"]["TableInput"]["Name"]: t["Properties"]["TableInput"]
+        for t in _resources(synthesised, "AWS::Glue::Table").values()
+    }
+    assert set(tables) == {"processed", "transformed"}
+    assert tables["processed"]["PartitionKeys"] == [{"Name": "partition_date", "Type": "string"}]
+    columns = {c["Name"]: c["Type"] for c in tables["processed"]["StorageDescriptor"]["Columns"]}
+    assert columns["codeshare_flight_iatas"] == "array<string>" and columns["dep_scheduled_utc"] == "timestamp"
+    assert tables["transformed"]["Parameters"]["projection.enabled"] == "true"
+    crawlers = [c["Properties"] for c in _resources(synthesised, "AWS::Glue::Crawler").values()]
+    assert sorted(c["Name"] for c in crawlers) == ["flightpipe-processed", "flightpipe-raw", "flightpipe-transformed"]
+    assert all("Schedule" not in c and c["TablePrefix"].startswith("crawled_") for c in crawlers)
+    assert len(_resources(synthesised, "AWS::Glue::Database")) == 1
+
+
+@pytest.mark.slow
+def test_redshift_serverless_in_its_own_vpc_with_a_copy_role(synthesised: tuple[Any, Any, Path]) -> None:
+    from aws_cdk.assertions import Match
+
+    template = _template(synthesised)
+    template.has_resource_properties(
+        "AWS::RedshiftServerless::Namespace",
+        {
+            "NamespaceName": "flightpipe",
+            "DbName": "flights",
+            "ManageAdminPassword": True,
+            "IamRoles": Match.any_value(),
+        },
+    )
+    (workgroup,) = _resources(synthesised, "AWS::RedshiftServerless::Workgroup").values()
+    assert workgroup["Properties"]["PubliclyAccessible"] is False
+    assert len(workgroup["Properties"]["SubnetIds"]) == 3
+    template.resource_count_is("AWS::EC2::VPC", 1)
+    template.resource_count_is("AWS::EC2::FlowLog", 1)
+    template.resource_count_is("AWS::EC2::NatGateway", 0)
+    template.has_resource_properties(
+        "AWS::IAM::Role",
+        {
+            "AssumeRolePolicyDocument": Match.object_like(
+                {"Statement": [Match.object_like({"Principal": {"Service": "redshift.amazonaws.com"}})]}
+            )
+        },
+    )
+
+
+@pytest.mark.slow
+def test_the_state_machine_is_the_generated_definition(synthesised: tuple[Any, Any, Path]) -> None:
+    stack = synthesised[0]
+    (machine,) = _resources(synthesised, "AWS::StepFunctions::StateMachine").values()
+    parts = machine["Properties"]["DefinitionString"]["Fn::Join"][1]
+    text = "".join(p if isinstance(p, str) else "<ref>" for p in parts)
+    definition = json.loads(text)
+    assert definition["States"]["Process"]["Resource"] == "arn:aws:states:::glue:startJobRun.sync"
+    assert definition["States"]["CollectBoards"]["ToleratedFailurePercentage"] == 40
+    assert definition["TimeoutSeconds"] == 180 * 60
+    assert set(definition["States"]) == set(stack.definition["States"])
+    assert machine["Properties"]["TracingConfiguration"] == {"Enabled": True}
+    assert machine["Properties"]["LoggingConfiguration"]["Level"] == "ALL"
+
+
+@pytest.mark.slow
+def test_schedule_and_state_change_rules_go_to_the_topic_with_an_email_subscription(
+    synthesised: tuple[Any, Any, Path],
+) -> None:
+    template = _template(synthesised)
+    rules = [r["Properties"] for r in _resources(synthesised, "AWS::Events::Rule").values()]
+    (schedule,) = [r for r in rules if "ScheduleExpression" in r]
+    assert schedule["ScheduleExpression"] == "cron(30 3 * * ? *)"
+    assert schedule["Targets"][0]["Arn"]["Ref"].startswith("StateMachine")
+    sources = sorted(r["EventPattern"]["source"][0] for r in rules if "EventPattern" in r)
+    assert sources == ["aws.glue", "aws.redshift-data", "aws.states"]
+    for rule in rules:
+        if "EventPattern" in rule:
+            assert rule["Targets"][0]["Arn"]["Ref"].startswith("Alerts")
+    template.has_resource_properties("AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "ops@example.com"})
+    (topic,) = _resources(synthesised, "AWS::SNS::Topic").values()
+    assert "KmsMasterKeyId" in topic["Properties"]
+
+
+@pytest.mark.slow
+def test_alarms_and_dashboard(synthesised: tuple[Any, Any, Path]) -> None:
+    alarms = [a["Properties"] for a in _resources(synthesised, "AWS::CloudWatch::Alarm").values()]
+    metrics = sorted(a["MetricName"] for a in alarms)
+    assert metrics == ["Errors"] * 6 + ["ExecutionsFailed", "ExecutionsTimedOut"]
+    assert all(a["AlarmActions"][0]["Ref"].startswith("Alerts") for a in alarms)
+    (dashboard,) = _resources(synthesised, "AWS::CloudWatch::Dashboard").values()
+    body = json.dumps(dashboard["Properties"]["DashboardBody"])
+    for needle in (
+        "RecordsCollected",
+        "RowsTransformed",
+        "RowsLoaded",
+        "glue.driver.aggregate.elapsedTime",
+        "Duration",
+    ):
+        assert needle in body
+
+
+@pytest.mark.slow
+def test_no_policy_grants_every_action(synthesised: tuple[Any, Any, Path]) -> None:
+    for name, policy in _resources(synthesised, "AWS::IAM::Policy").items():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            assert not any(a == "*" or a.endswith(":*") for a in actions), (name, actions)
+            if statement.get("Resource") == "*":
+                assert all(
+                    a.startswith(("xray:", "logs:", "redshift-data:", "cloudwatch:", "s3:PutBucketNotification"))
+                    for a in actions
+                ), (name, actions)
+
+
+# Fast checks of the parts around the stack ----------------------------------------------------------------
+
+
+def test_context_errors_name_the_key_and_what_is_allowed() -> None:
+    def get(values: dict[str, Any]) -> Any:
+        return lambda key: values.get(key)
+
+    with pytest.raises(ContextError, match="schedule_cron must be an EventBridge cron with six fields"):
+        StackSettings.from_context(get({"flightpipe:schedule_cron": "0 4 * * *"}))
+    with pytest.raises(ContextError, match="alert_email must be an email address"):
+        StackSettings.from_context(get({"flightpipe:alert_email": "ops"}))
+    with pytest.raises(ContextError, match="vpc_id needs flightpipe:subnet_ids"):
+        StackSettings.from_context(get({"flightpipe:vpc_id": "vpc-1", "flightpipe:subnet_ids": "subnet-1"}))
+    with pytest.raises(ContextError, match="XXXX are not ICAO codes"):
+        StackSettings.from_context(get({"flightpipe:airports": "EDDF,XXXX"}))
+    assert StackSettings.from_context(get({})).schedule_cron == "0 4 * * ? *"
+
+
+def test_package_sizes_are_checked_against_lambdas_limit(tmp_path: Path) -> None:
+    assets = fake_assets(tmp_path / "build")
+    big = assets.layers["arrow"] / "python" / "big.bin"
+    with big.open("wb") as handle:
+        handle.truncate(LAMBDA_UNZIPPED_LIMIT_BYTES + 1)  # sparse, yet its size counts
+    sizes = function_sizes(assets)
+    assert over_limit(sizes) == [
+        f"{name}: {sizes[name] / 2**20:.1f} MB unzipped, over Lambda's 250 MB"
+        for name in ("collect", "load", "transform", "verify")
+    ]
+    assert sizes["plan"] < 2**20  # plan and notify get the core layer only
+
+
+def test_pruning_removes_what_flightpipe_never_imports_from_pyarrow(tmp_path: Path) -> None:
+    for name in ("pyarrow/libarrow_flight.so.2000", "pyarrow/tests/test_x.py", "pyarrow/libparquet.so.2000"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    prune(tmp_path, ARROW_PRUNE)
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()) == [
+        "pyarrow/libparquet.so.2000"
+    ]
+
+
+@pytest.mark.slow
+def test_an_unacknowledged_wildcard_fails_the_synth(tmp_path: Path) -> None:
+    require_node()
+    from app import build_app
+    from aws_cdk import aws_iam as iam
+
+    app = build_app(fake_assets(tmp_path / "build"), outdir=str(tmp_path / "cdk.out"), context=CONTEXT)
+    stack = app.node.find_child("Flightpipe")
+    stack.functions["notify"].add_to_role_policy(
+        iam.PolicyStatement(actions=["s3:GetObject"], resources=[stack.bucket.arn_for_objects("*")])
+    )
+    with pytest.raises(RuntimeError, match="ValidationFailed") as failed:
+        app.synth()
+    bucket = stack.get_logical_id(stack.bucket.node.default_child)
+    message = str(failed.value)
+    assert "Flightpipe/NotifyFunction/ServiceRole/DefaultPolicy/Resource" in message
+    assert f"Acknowledge with 'AwsSolutions::AwsSolutions-IAM5[Resource::<{bucket}.Arn>/*]'" in message
+    assert message.count("Acknowledge with") == 1  # everything else stays acknowledged
+
+
+@pytest.mark.slow
+def test_an_existing_vpc_from_context_hosts_redshift_instead_of_a_new_one(tmp_path: Path) -> None:
+    require_node()
+    from app import build_app
+    from aws_cdk.assertions import Template
+
+    subnets = ["subnet-0a", "subnet-0b", "subnet-0c"]
+    context = {"flightpipe:vpc_id": "vpc-0123", "flightpipe:subnet_ids": ",".join(subnets)}
+    app = build_app(fake_assets(tmp_path / "build"), outdir=str(tmp_path / "cdk.out"), context=context)
+    app.synth()
+    template = Template.from_stack(app.node.find_child("Flightpipe"))
+    template.resource_count_is("AWS::EC2::VPC", 0)
+    template.has_resource_properties("AWS::RedshiftServerless::Workgroup", {"SubnetIds": subnets})
+    template.has_resource_properties("AWS::EC2::SecurityGroup", {"VpcId": "vpc-0123"})
+    template.resource_count_is("AWS::SNS::Subscription", 0)  # no alert_email in this context
