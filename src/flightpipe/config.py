@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -26,6 +26,7 @@ from flightpipe.errors import ConfigError
 from flightpipe.layout import Board
 from flightpipe.quality.settings import QualitySettings
 from flightpipe.redact import register_secret
+from flightpipe.settings_base import split_list
 from flightpipe.source_settings import (
     API_NAMES,
     SOURCE_TYPES,
@@ -46,22 +47,6 @@ from flightpipe.monitoring.settings import AlertsSettings, ScheduleSettings, rej
 
 CONFIG_FILE_ENV = "FLIGHTPIPE_CONFIG"
 DEFAULT_CONFIG_FILE = "flightpipe.toml"
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _split_list(value: Any) -> Any:
-    """Accept ``EDDF,EDDM`` and ``["EDDF", "EDDM"]`` from the environment as well as TOML lists."""
-    if isinstance(value, str):
-        text = value.strip()
-        if text.startswith("["):
-            import json
-
-            return json.loads(text)
-        return [part.strip() for part in text.split(",") if part.strip()]
-    return value
 
 
 class Settings(BaseSettings):
@@ -99,7 +84,7 @@ class Settings(BaseSettings):
     @field_validator("airports", "boards", mode="before")
     @classmethod
     def _lists_from_text(cls, value: Any) -> Any:
-        return _split_list(value)
+        return split_list(value)
 
     @field_validator("warehouse", mode="before")
     @classmethod

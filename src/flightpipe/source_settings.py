@@ -19,19 +19,15 @@ import ipaddress
 from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, SecretStr, Tag, model_validator
+from pydantic import BaseModel, Discriminator, Field, SecretStr, Tag, model_validator
 
+from flightpipe.settings_base import StrictModel
 from flightpipe.sources.defects import DefectSettings
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
 
 # The source a run uses --------------------------------------------------------------------------------------
 
 
-class SimulatedSourceSettings(_Strict):
+class SimulatedSourceSettings(StrictModel):
     """The embedded source: a seeded model of real traffic rendered as aviationstack pages. No key, no network."""
 
     type: Literal["simulated"] = "simulated"
@@ -43,19 +39,19 @@ class SimulatedSourceSettings(_Strict):
     )
 
 
-class AviationstackSourceSettings(_Strict):
+class AviationstackSourceSettings(StrictModel):
     """Collect from aviationstack; the account is ``[sources.aviationstack]``."""
 
     type: Literal["aviationstack"]
 
 
-class AeroDataBoxSourceSettings(_Strict):
+class AeroDataBoxSourceSettings(StrictModel):
     """Collect from AeroDataBox (RapidAPI); the account is ``[sources.aerodatabox]``."""
 
     type: Literal["aerodatabox"]
 
 
-class OpenSkySourceSettings(_Strict):
+class OpenSkySourceSettings(StrictModel):
     """Collect from the OpenSky Network; the account is ``[sources.opensky]``."""
 
     type: Literal["opensky"]
@@ -89,7 +85,7 @@ SourceSettings = Annotated[
 # The API accounts -------------------------------------------------------------------------------------------
 
 
-class ApiSettings(_Strict):
+class ApiSettings(StrictModel):
     """What every API account has: endpoint, timeouts, retries, rate, concurrency, budget."""
 
     base_url: str
@@ -227,7 +223,7 @@ class OpenSkySettings(ApiSettings):
         return {"client_id": self.client_id, "client_secret": _reveal(self.client_secret)}
 
 
-class SourcesSettings(_Strict):
+class SourcesSettings(StrictModel):
     """One account section per API."""
 
     aviationstack: AviationstackSettings = Field(default_factory=AviationstackSettings)

@@ -15,30 +15,15 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from croniter import croniter
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode
 
 from flightpipe.monitoring.events import EVENT_NAMES
 from flightpipe.redact import register_secret
+from flightpipe.settings_base import StrictModel, split_list
 
 NotifierName = Literal["log", "email", "webhook", "sns"]
 NOTIFIER_NAMES: tuple[str, ...] = ("log", "email", "webhook", "sns")
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _split_text(value: Any) -> Any:
-    """Lists from the environment come as ``a,b`` (or JSON); TOML gives real lists."""
-    if isinstance(value, str):
-        text = value.strip()
-        if text.startswith("["):
-            import json
-
-            return json.loads(text)
-        return [part.strip() for part in text.split(",") if part.strip()]
-    return value
 
 
 def _check_event_names(names: list[str] | None) -> list[str] | None:
@@ -50,7 +35,7 @@ def _check_event_names(names: list[str] | None) -> list[str] | None:
     return names
 
 
-class _NotifierSettings(_Strict):
+class _NotifierSettings(StrictModel):
     events: Annotated[list[str] | None, NoDecode] = Field(
         default=None, description="Only these events go to this notifier (default: every enabled event)."
     )
@@ -58,7 +43,7 @@ class _NotifierSettings(_Strict):
     @field_validator("events", mode="before")
     @classmethod
     def _split_events(cls, value: Any) -> Any:
-        return _split_text(value)
+        return split_list(value)
 
     @field_validator("events")
     @classmethod
@@ -89,7 +74,7 @@ class EmailSettings(_NotifierSettings):
     @field_validator("to", mode="before")
     @classmethod
     def _split(cls, value: Any) -> Any:
-        return _split_text(value)
+        return split_list(value)
 
 
 class WebhookSettings(_NotifierSettings):
@@ -112,7 +97,7 @@ def _default_notifiers() -> list[NotifierName]:
     return ["log"]
 
 
-class AlertsSettings(_Strict):
+class AlertsSettings(StrictModel):
     notifiers: Annotated[list[NotifierName], NoDecode] = Field(
         default_factory=lambda: list[NotifierName](["log"]),
         description="Which notifiers send alerts: log, email, webhook, sns.",
@@ -136,7 +121,7 @@ class AlertsSettings(_Strict):
     @field_validator("notifiers", mode="before")
     @classmethod
     def _split(cls, value: Any) -> Any:
-        return _split_text(value)
+        return split_list(value)
 
     @model_validator(mode="after")
     def _chosen_notifiers_are_complete(self) -> AlertsSettings:
@@ -195,7 +180,7 @@ def reject_secrets_in_file(toml_file: Path | None) -> None:
 DEFAULT_CRON = "30 2 * * *"
 
 
-class ScheduleSettings(_Strict):
+class ScheduleSettings(StrictModel):
     cron: str = Field(
         default=DEFAULT_CRON,
         description="When `flightpipe schedule` runs, in UTC (minute hour day-of-month month day-of-week).",

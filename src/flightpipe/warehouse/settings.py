@@ -11,7 +11,9 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
+
+from flightpipe.settings_base import StrictModel
 
 #: URL scheme -> warehouse type.
 URL_SCHEMES: dict[str, str] = {
@@ -23,18 +25,14 @@ URL_SCHEMES: dict[str, str] = {
 WAREHOUSE_TYPES = ("duckdb", "postgres", "redshift")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class DuckDBWarehouseSettings(_Strict):
+class DuckDBWarehouseSettings(StrictModel):
     """The embedded default: one DuckDB file."""
 
     type: Literal["duckdb"] = "duckdb"
     path: str | None = Field(default=None, description="Database file; default <data_dir>/warehouse.duckdb.")
 
 
-class PostgresWarehouseSettings(_Strict):
+class PostgresWarehouseSettings(StrictModel):
     """A PostgreSQL server (psycopg 3; extra ``postgres``)."""
 
     type: Literal["postgres"] = "postgres"
@@ -52,7 +50,7 @@ class PostgresWarehouseSettings(_Strict):
     lock_timeout_s: float = Field(default=600.0, gt=0, description="How long a loader waits for another one.")
 
 
-class RedshiftWarehouseSettings(_Strict):
+class RedshiftWarehouseSettings(StrictModel):
     """Redshift (Serverless workgroup or provisioned cluster) through the Data API (boto3; extra ``aws``)."""
 
     type: Literal["redshift"] = "redshift"
