@@ -22,6 +22,7 @@ from flightpipe.sources.defects import DefectSettings
 from flightpipe.sources.simulated import SimulatedSource
 from flightpipe.stages.process import read_partition
 from flightpipe.store import ObjectStore
+from flightpipe.warehouse.factory import open_warehouse
 
 DAY = dt.date(2026, 6, 9)
 AFTER = dt.datetime(2026, 6, 20, 6, 0, tzinfo=dt.UTC)
@@ -109,6 +110,39 @@ def test_held_rows_keep_what_the_warehouse_had(tmp_path: Path) -> None:
     }  # held: the first run's rows, lineage included
     fresh = [r for r in after.values() if not _touches(r, "EDDL")]
     assert fresh and all(r[4] == second.run_id for r in fresh)
+
+
+def test_on_postgresql_held_rows_keep_what_the_warehouse_had_and_results_reach_quality_results(
+    tmp_path: Path, postgres_database: str
+) -> None:
+    settings = load_settings(data_dir=str(tmp_path / "data"), airports="EDDH,EDDL", warehouse=postgres_database)
+
+    def rows() -> dict[tuple[str, str], tuple[Any, ...]]:
+        warehouse = open_warehouse(settings, read_only=True)
+        try:
+            found = warehouse.query(
+                "SELECT flight_iata, dep_airport_icao, arr_airport_icao, status, run_id FROM fact_flights"
+                f" WHERE flight_date = DATE '{DAY}'"
+            )
+            stored = warehouse.query("SELECT run_id, count(*) FROM quality_results GROUP BY run_id ORDER BY run_id")
+        finally:
+            warehouse.close()
+        return {**{(r[0], r[1]): r for r in found}, **{("quality_results", str(r[0])): r for r in stored}}
+
+    first = run_day(settings, DAY, clock=_clock(), source=_Source())
+    before = rows()
+    second = run_day(
+        settings, DAY, clock=_clock(AFTER + dt.timedelta(hours=3)), source=_Source("EDDL", missing_key=0.3)
+    )
+    after = rows()
+    assert (first.state, second.state) == ("succeeded", "failed quality")
+    held = {k: r for k, r in after.items() if k[0] != "quality_results" and _touches(r, "EDDL")}
+    assert held and held == {k: r for k, r in before.items() if k[0] != "quality_results" and _touches(r, "EDDL")}
+    fresh = [r for k, r in after.items() if k[0] != "quality_results" and not _touches(r, "EDDL")]
+    assert fresh and all(r[4] == second.run_id for r in fresh)
+    ledger = Ledger(settings.resolved_ledger_path())
+    assert after[("quality_results", second.run_id)][1] == len(ledger.quality_results(run_id=second.run_id))
+    assert after[("quality_results", first.run_id)][1] == len(ledger.quality_results(run_id=first.run_id))
 
 
 def test_allow_quality_failures_loads_everything_and_records_the_override(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -26,6 +27,7 @@ from flightpipe.report.render import minutes, number, pct, render_day, write_rep
 from flightpipe.runner import run_day
 from flightpipe.warehouse.factory import open_warehouse
 from tests.report_helpers import launched_chromium, load_truth, open_report
+from tests.warehouse_helpers import quality_rows
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
@@ -332,6 +334,7 @@ def test_each_run_writes_the_report_beside_the_data_and_records_its_path(tmp_pat
     status = html[html.index('id="table-status"') :]
     assert '<span class="pill ok" data-col="freshness">ok</span>' in status
     assert "<td>arrivals, departures</td>" in status
+    assert _quality_cells(html) == {"EDDH": "pass"}  # the run's own quality results, from the warehouse
 
 
 def test_a_report_that_cannot_be_written_leaves_the_run_succeeded_and_says_why(
@@ -349,44 +352,61 @@ def test_a_report_that_cannot_be_written_leaves_the_run_succeeded_and_says_why(
     assert summary.report_path is None and summary.report_error == "OSError: disk full"
 
 
-def test_quality_results_show_the_worst_level_per_airport_and_not_checked_without_them(
+def _quality_html(settings: Settings, out: Path, *batches: pa.Table) -> str:
+    """The report of DAY after loading ``batches`` of quality results (removed again afterwards)."""
+    try:
+        for batch in batches:
+            warehouse = open_warehouse(settings)
+            try:
+                warehouse.load_quality_results(batch)
+            finally:
+                warehouse.close()
+        return _write(settings, DAY, out).read_text()
+    finally:
+        con = duckdb.connect(str(settings.resolved_warehouse_path()))
+        con.execute("DELETE FROM quality_results")
+        con.close()
+
+
+def _quality_cells(html: str) -> dict[str, str]:
+    return dict(re.findall(r'<tr data-airport="(\w{4})">.*?data-col="quality">([^<]+)<', html, flags=re.DOTALL))
+
+
+def _checked_later(results: pa.Table) -> pa.Table:
+    later = pa.array([dt.datetime(2026, 6, 20, 9, 0, tzinfo=dt.UTC)] * results.num_rows, results["checked_at_utc"].type)
+    return results.set_column(results.schema.get_field_index("checked_at_utc"), "checked_at_utc", later)
+
+
+def test_quality_shows_the_worst_outcome_per_airport_and_not_checked_without_results(
     two_airports: Path, tmp_path: Path
 ) -> None:
     settings = _settings(two_airports, ("EDDH", "EDDL"))
-    con = duckdb.connect(str(settings.resolved_warehouse_path()))
-    con.execute(
-        "CREATE TABLE quality_results (run_id VARCHAR, flight_date DATE, airport_icao VARCHAR, board VARCHAR,"
-        " rule VARCHAR, level VARCHAR, message VARCHAR)"
+    before = DAY - dt.timedelta(days=1)
+    html = _quality_html(
+        settings,
+        tmp_path / "q.html",
+        quality_rows(
+            ("r1", "board", DAY, "EDDH", "departures", "volume_band", "fail", ["EDDH departures: 12 records"]),
+            ("r1", "board", DAY, "EDDH", "arrivals", "null_share", "warn", []),
+            ("r1", "board", before, "EDDL", "arrivals", "volume_band", "fail", []),  # another day
+        ),
     )
-    con.execute(
-        f"INSERT INTO quality_results VALUES ('r', DATE '{DAY}', 'EDDH', 'departures', 'volume_band', 'fail', 'x'),"
-        f" ('r', DATE '{DAY}', 'EDDH', 'arrivals', 'null_share', 'warn', 'y'),"
-        f" ('r', DATE '{DAY - dt.timedelta(days=1)}', 'EDDL', 'arrivals', 'volume_band', 'fail', 'other day')"
-    )
-    con.close()
-    try:
-        html = _write(settings, DAY, tmp_path / "q.html").read_text()
-    finally:
-        con = duckdb.connect(str(settings.resolved_warehouse_path()))
-        con.execute("DROP TABLE quality_results")
-        con.close()
-    rows = dict(re.findall(r'<tr data-airport="(\w{4})">.*?data-col="quality">([^<]+)<', html, flags=re.DOTALL))
-    assert rows == {"EDDH": "fail", "EDDL": "not checked"}
+    assert _quality_cells(html) == {"EDDH": "fail", "EDDL": "not checked"}
     assert "volume_band" in html[html.index('id="table-status"') :]
 
 
-def test_a_quality_table_of_another_shape_reads_as_not_checked(two_airports: Path, tmp_path: Path) -> None:
+def test_quality_shows_the_latest_check_of_each_board_and_a_flight_date_result_for_every_airport(
+    two_airports: Path, tmp_path: Path
+) -> None:
     settings = _settings(two_airports, ("EDDH", "EDDL"))
-    con = duckdb.connect(str(settings.resolved_warehouse_path()))
-    con.execute("CREATE TABLE quality_results (id INTEGER, payload VARCHAR)")
-    con.close()
-    try:
-        html = _write(settings, DAY, tmp_path / "q.html").read_text()
-    finally:
-        con = duckdb.connect(str(settings.resolved_warehouse_path()))
-        con.execute("DROP TABLE quality_results")
-        con.close()
-    assert html.count('data-col="quality">not checked<') == 2
+    first = quality_rows(
+        ("r1", "board", DAY, "EDDH", "departures", "volume_band", "fail", []),
+        ("r1", "board", DAY, "EDDH", "arrivals", "null_share", "warn", []),
+    )
+    recollected = _checked_later(quality_rows(("r2", "board", DAY, "EDDH", "departures", "volume_band", "pass", [])))
+    flight_date = quality_rows(("r1", "flight_date", DAY, None, None, "dedup_report", "pass", []))
+    html = _quality_html(settings, tmp_path / "q.html", first, recollected, flight_date)
+    assert _quality_cells(html) == {"EDDH": "warn", "EDDL": "pass"}
 
 
 # --- the command line, and other engines --------------------------------------------------------------------

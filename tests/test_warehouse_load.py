@@ -10,10 +10,11 @@ import pyarrow as pa
 import pytest
 
 from flightpipe.errors import LoadError
-from flightpipe.schema import FACT_FLIGHTS_SCHEMA
+from flightpipe.schema import FACT_FLIGHTS_SCHEMA, PROCESSED_SCHEMA
 from flightpipe.warehouse.base import SqlWarehouse
+from flightpipe.warehouse.loadsql import KeepRows
 from flightpipe.warehouse.tables import FACT_FLIGHTS, WAREHOUSE_TABLES, TableSpec
-from tests.warehouse_helpers import DAYS, Engine, ground_truth, partition, without
+from tests.warehouse_helpers import DAYS, Engine, ground_truth, partition, quality_rows, without
 
 D1, D2 = DAYS
 FACT_KEY = "flight_date, flight_iata, dep_airport_icao"
@@ -214,3 +215,93 @@ def test_a_partition_holding_another_flight_date_is_refused(engine: Engine) -> N
     with pytest.raises(LoadError, match=f"the partition for flight date {D1} holds rows of {D2}"):
         _load(engine, partition(D2), day=D1)
     assert len(_facts(engine, D1)) == len(partition(D1))
+
+
+def _touching(rows: list[tuple[Any, ...]], airports: set[str]) -> list[tuple[Any, ...]]:
+    """Fact rows (FACT_KEY, arr_airport_icao, run_id) departing or arriving at one of ``airports``."""
+    return [r for r in rows if r[2] in airports or r[3] in airports]
+
+
+def test_a_load_keeping_held_airports_leaves_their_rows_and_replaces_the_rest(engine: Engine) -> None:
+    _load(
+        engine,
+        pa.Table.from_pylist([{**r, "run_id": "first"} for r in partition(D1).to_pylist()], schema=PROCESSED_SCHEMA),
+    )
+    facts = f"SELECT {FACT_KEY}, arr_airport_icao, run_id FROM fact_flights ORDER BY 1, 2, 3"
+    codeshares = (
+        "SELECT c.flight_iata, c.dep_airport_icao, c.codeshare_flight_iata, f.arr_airport_icao"
+        " FROM flight_codeshares AS c JOIN fact_flights AS f ON f.flight_date = c.flight_date"
+        " AND f.flight_iata = c.flight_iata AND f.dep_airport_icao = c.dep_airport_icao ORDER BY 1, 2, 3"
+    )
+    before, before_codeshares = engine.rows(facts), engine.rows(codeshares)
+    newer = [{**r, "run_id": "second"} for r in partition(D1).to_pylist()]  # run_id: the rows' lineage
+    newer = [r for r in newer if r["flight_iata"] != newer[0]["flight_iata"]]  # one flight gone everywhere
+    keep = KeepRows(departing=frozenset({"EDDL"}), arriving=frozenset({"EDDH"}))
+
+    with engine.loader() as warehouse:
+        result = warehouse.load_flight_date(
+            D1, pa.Table.from_pylist(newer, schema=PROCESSED_SCHEMA), run_id="second", keep=keep
+        )
+
+    after = engine.rows(facts)
+    held = {"EDDL", "EDDH"}
+    kept = [r for r in before if r[2] == "EDDL" or r[3] == "EDDH"]
+    fresh = sorted(
+        (r["flight_date"], r["flight_iata"], r["dep_airport_icao"], r["arr_airport_icao"], "second")
+        for r in newer
+        if r["dep_airport_icao"] != "EDDL" and r["arr_airport_icao"] != "EDDH"
+    )
+    assert kept and fresh and _touching(before, held) != kept  # the hold is one side of each airport only
+    assert sorted(after) == sorted(kept + fresh)
+    assert result.rows_loaded == len(kept) + len(fresh)
+    assert [c for c in engine.rows(codeshares) if c[1] == "EDDL" or c[3] == "EDDH"] == [
+        c for c in before_codeshares if c[1] == "EDDL" or c[3] == "EDDH"
+    ]
+    expected_codeshares = sum(
+        len(r["codeshare_flight_iatas"])
+        for r in newer
+        if r["dep_airport_icao"] != "EDDL" and r["arr_airport_icao"] != "EDDH"
+    ) + sum(1 for c in before_codeshares if c[1] == "EDDL" or c[3] == "EDDH")
+    assert result.codeshares_loaded == expected_codeshares
+
+
+def test_a_held_flight_whose_airports_changed_is_not_loaded_twice(engine: Engine) -> None:
+    first = [{**r, "run_id": "first"} for r in partition(D1).to_pylist()]
+    flight = next(r for r in first if r["arr_airport_icao"] == "EDDH")
+    _load(engine, pa.Table.from_pylist(first, schema=PROCESSED_SCHEMA), run_id="first")
+    diverted = [  # the flight now lands outside the hold
+        {**r, "run_id": "second", **({"arr_airport_icao": "EDDB"} if r is flight else {})} for r in first
+    ]
+
+    with engine.loader() as warehouse:
+        warehouse.load_flight_date(
+            D1,
+            pa.Table.from_pylist(diverted, schema=PROCESSED_SCHEMA),
+            run_id="second",
+            keep=KeepRows(arriving=frozenset({"EDDH"})),
+        )
+
+    key = f"flight_iata = '{flight['flight_iata']}' AND dep_airport_icao = '{flight['dep_airport_icao']}'"
+    assert engine.rows(f"SELECT arr_airport_icao, run_id FROM fact_flights WHERE {key}") == [("EDDH", "first")]
+    assert engine.rows(f"SELECT count(*) FROM flight_codeshares WHERE {key}") == [
+        (len(flight["codeshare_flight_iatas"]),)
+    ]
+
+
+def test_quality_results_are_stored_once_per_run_and_partition_on_every_engine(engine: Engine) -> None:
+    board: tuple[Any, ...] = ("r1", "board", D1, "EDDF", "departures", "volume_band", "fail", ["LH 1", "it's"])
+    flight_date: tuple[Any, ...] = ("r1", "flight_date", D1, None, None, "null_share", "pass", [])
+    with engine.loader() as warehouse:
+        assert warehouse.load_quality_results(quality_rows(board, flight_date)) == 2
+        warehouse.load_quality_results(quality_rows(board[:6] + ("pass", []), flight_date))  # the run, again
+        warehouse.load_quality_results(quality_rows(("r2",) + board[1:]))  # a later run
+    rows = engine.rows(
+        "SELECT run_id, scope, airport_icao, rule, outcome, message, counts_json, observed FROM quality_results"
+        " ORDER BY run_id, scope"
+    )
+    assert rows == [
+        ("r1", "board", "EDDF", "volume_band", "pass", 'volume band: 1 of 2 ("x")', '{"records": 1}', 0.5),
+        ("r1", "flight_date", None, "null_share", "pass", 'volume band: 1 of 2 ("x")', '{"records": 1}', 0.5),
+        ("r2", "board", "EDDF", "volume_band", "fail", 'volume band: 1 of 2 ("x")', '{"records": 1}', 0.5),
+    ]
+    assert engine.rows("SELECT examples FROM quality_results WHERE run_id = 'r2'") == [(["LH 1", "it's"],)]

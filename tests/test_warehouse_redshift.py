@@ -18,12 +18,19 @@ from botocore.stub import ANY, Stubber
 
 from flightpipe.errors import ConfigError, LoadError
 from flightpipe.warehouse.ddl import create_table_sql
-from flightpipe.warehouse.loadsql import load_statements
+from flightpipe.warehouse.loadsql import KeepRows, insert_values_sql, load_statements
+from flightpipe.warehouse.qualitysql import quality_results_statements
 from flightpipe.warehouse.redshift import RedshiftWarehouse
 from flightpipe.warehouse.settings import RedshiftWarehouseSettings
-from flightpipe.warehouse.tables import DIM_AIRPORT, FACT_FLIGHTS, FLIGHT_CODESHARES, WAREHOUSE_TABLES
+from flightpipe.warehouse.tables import (
+    DIM_AIRPORT,
+    FACT_FLIGHTS,
+    FLIGHT_CODESHARES,
+    QUALITY_RESULTS,
+    WAREHOUSE_TABLES,
+)
 from flightpipe.warehouse.views import view_ddl
-from tests.warehouse_helpers import DAYS, partition
+from tests.warehouse_helpers import DAYS, partition, quality_rows
 
 D1 = DAYS[0]
 ROLE = "arn:aws:iam::123456789012:role/flightpipe-copy"
@@ -262,9 +269,63 @@ def test_the_views_reach_redshift_with_its_own_median_and_no_filter_clause() -> 
 
 
 def test_literal_values_in_a_batch_are_quoted_so_no_name_can_break_out() -> None:
-    from flightpipe.warehouse.redshift import _insert_values
-
     table = pa.table({"name": ["O'Hare \\ x'; DROP TABLE fact_flights; --", None], "lat": [1.5, None]})
-    assert _insert_values("t", table) == (
+    assert insert_values_sql("t", table, "redshift") == [
         "INSERT INTO t (name, lat) VALUES ('O''Hare \\\\ x''; DROP TABLE fact_flights; --', 1.5), (NULL, NULL)"
+    ]
+
+
+def test_a_load_that_keeps_held_airports_replaces_only_the_other_rows() -> None:
+    keep = KeepRows(departing=frozenset({"EDDL"}), arriving=frozenset({"EDDH", "EDDB"}))
+    apply = load_statements("redshift", D1, run_id="r1", rows=1, loaded_at=NOW, keep=keep).apply
+    kept = "coalesce({t}.dep_airport_icao IN ('EDDL') OR {t}.arr_airport_icao IN ('EDDB', 'EDDH'), FALSE)"
+    assert (
+        apply[2]
+        == f"DELETE FROM fact_flights WHERE flight_date = DATE '2024-06-03' AND NOT {kept.format(t='fact_flights')}"
     )
+    assert apply[3] == (
+        "DELETE FROM flight_codeshares WHERE flight_date = DATE '2024-06-03' AND NOT EXISTS (SELECT 1 FROM fact_flights"
+        " AS k WHERE k.flight_date = flight_codeshares.flight_date"
+        " AND coalesce(k.flight_iata, '') = coalesce(flight_codeshares.flight_iata, '')"
+        " AND k.dep_airport_icao = flight_codeshares.dep_airport_icao)"
+    )
+    fresh = (
+        f" AND NOT {kept.format(t='s')} AND NOT EXISTS (SELECT 1 FROM fact_flights AS k WHERE"
+        " k.flight_date = s.flight_date AND coalesce(k.flight_iata, '') = coalesce(s.flight_iata, '')"
+        " AND k.dep_airport_icao = s.dep_airport_icao)"
+    )
+    assert apply[4].startswith("INSERT INTO flight_codeshares (") and apply[4].endswith(fresh)
+    assert apply[5].startswith("INSERT INTO fact_flights (") and apply[5].endswith(fresh)
+
+
+def test_quality_results_reach_redshift_as_one_batch_replacing_the_runs_partitions(
+    stubbed: tuple[Any, Stubber],
+) -> None:
+    client, stubber = stubbed
+    warehouse = _warehouse(client, FakeTime())
+    warehouse._initialised = True
+    results = quality_rows(
+        ("r1", "board", D1, "EDDF", "departures", "volume_band", "fail", ["LH 1", "it's"]),
+        ("r1", "flight_date", D1, None, None, "null_share", "pass", []),
+    )
+    expected = [
+        "DELETE FROM quality_results WHERE (run_id = 'r1' AND scope = 'board' AND partition_date = DATE '2024-06-03'"
+        " AND airport_icao = 'EDDF' AND board = 'departures') OR (run_id = 'r1' AND scope = 'flight_date'"
+        " AND partition_date = DATE '2024-06-03' AND airport_icao IS NULL AND board IS NULL)",
+        ANY,
+    ]
+    stubber.add_response("batch_execute_statement", {"Id": "q1"}, {"Sqls": expected, **TARGET})
+    _finished(stubber, "q1", subs=2)
+
+    assert warehouse.load_quality_results(results) == 2
+
+    sent = quality_results_statements(results, "redshift")[1]
+    assert sent.startswith("INSERT INTO quality_results (run_id, checked_at_utc, scope, partition_date,")
+    assert "JSON_PARSE('[\"LH 1\", \"it''s\"]')" in sent and "JSON_PARSE('[]')" in sent
+    assert "'volume band: 1 of 2 (\"x\")'" in sent
+
+
+def test_quality_messages_and_counts_get_wide_columns_on_redshift() -> None:
+    ddl = create_table_sql(QUALITY_RESULTS, "redshift")
+    assert "    message VARCHAR(65535) NOT NULL," in ddl and "    counts_json VARCHAR(65535) NOT NULL," in ddl
+    assert "    examples SUPER NOT NULL," in ddl and ddl.endswith("DISTSTYLE ALL SORTKEY (partition_date)")

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 from flightpipe.config import Settings, load_settings
 from flightpipe.layout import Board
-from flightpipe.schema import PROCESSED_SCHEMA
+from flightpipe.schema import PROCESSED_SCHEMA, QUALITY_RESULTS_SCHEMA
 from flightpipe.sources.simulated import SimulatedSource, expected_processed_rows
 from flightpipe.stages.load import loader_lock
 from flightpipe.warehouse.base import SqlWarehouse
@@ -42,6 +42,34 @@ def partition(day: dt.date, rows: Sequence[dict[str, Any]] | None = None) -> pa.
     """One flight date's processed partition as the process stage writes it."""
     selected = [r for r in (ground_truth() if rows is None else rows) if r["flight_date"] == day]
     return pa.Table.from_pylist(selected, schema=PROCESSED_SCHEMA)
+
+
+def quality_rows(*rows: tuple[Any, ...]) -> pa.Table:
+    """QUALITY_RESULTS_SCHEMA rows from (run_id, scope, partition_date, airport, board, rule, outcome, examples)."""
+    return pa.Table.from_pylist(
+        [
+            {
+                "run_id": run_id,
+                "checked_at_utc": dt.datetime(2024, 6, 5, 6, 30, tzinfo=dt.UTC),
+                "scope": scope,
+                "partition_date": day,
+                "airport_icao": airport,
+                "board": board,
+                "rule": rule,
+                "kind": "dataset",
+                "level": "fail",
+                "outcome": outcome,
+                "threshold": 0.4,
+                "observed": 0.5,
+                "message": 'volume band: 1 of 2 ("x")',
+                "counts_json": '{"records": 1}',
+                "examples": examples,
+                "overridden": False,
+            }
+            for run_id, scope, day, airport, board, rule, outcome, examples in rows
+        ],
+        schema=QUALITY_RESULTS_SCHEMA,
+    )
 
 
 def without(table: pa.Table, flight_iata: str) -> pa.Table:

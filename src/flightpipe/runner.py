@@ -452,9 +452,7 @@ def _load(
         return []
     with loader_lock(settings):
         warehouse = open_warehouse(settings)
-        load_quality = getattr(warehouse, "load_quality_results", None)
-        if load_quality is not None:
-            observer.stage_total("load", len(flight_dates) + 1)  # the quality results are one more load step
+        observer.stage_total("load", len(flight_dates) + 1)  # the quality results are one more load step
         try:
             results = []
             for flight_date in flight_dates:
@@ -476,10 +474,8 @@ def _load(
             if quality.decision.overridden:
                 with steps.step("gate", "override") as counts:
                     counts["overridden"] = quality.summary_lines()[2]
-            # Only the DuckDB adapter has the quality_results table so far (PostgreSQL/Redshift: ledger and JSON).
-            if load_quality is not None:
-                with steps.step("load", "quality_results") as counts:
-                    counts["records_out"] = load_quality(quality.results_table())
+            with steps.step("load", "quality_results") as counts:
+                counts["records_out"] = warehouse.load_quality_results(quality.results_table())
             return results
         finally:
             warehouse.close()

@@ -20,9 +20,6 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import pyarrow as pa
-import pyarrow.compute as pc
-
 from flightpipe.errors import QualityGateFailed
 from flightpipe.layout import Board
 from flightpipe.quality.api import RuleResult, Scope
@@ -52,12 +49,6 @@ class Hold:
             what = ", ".join(sides)
         reasons = "; ".join(f"{_where(r)} {r.rule}: {r.message}" for r in self.because)
         return f"flight date {self.flight_date.isoformat()}: held {what} ({reasons})"
-
-    def held_mask(self, flights: pa.Table) -> pa.Array:
-        """True for the rows of ``flights`` (PROCESSED_SCHEMA) this hold keeps out."""
-        dep = pc.is_in(flights["dep_airport_icao"], value_set=pa.array(sorted(self.dep_airports), pa.string()))
-        arr = pc.is_in(flights["arr_airport_icao"], value_set=pa.array(sorted(self.arr_airports), pa.string()))
-        return pc.fill_null(pc.or_(dep, arr), False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,19 +115,6 @@ def decide(
         arr = frozenset(_airport(r) for r in board_fails if _board(r) == Board.ARRIVALS)
         holds[day] = Hold(day, bool(fails), dep, arr, tuple(fails + board_fails))
     return GateDecision(holds, list(overridden.values()))
-
-
-def merge_held_rows(flights: pa.Table, current: pa.Table, hold: Hold) -> pa.Table:
-    """The rows to load for a partly held flight date: the new rows outside the hold, and for the held part
-    what the warehouse already has (``current``), so a held airport's rows stay as they were."""
-    fresh = flights.filter(pc.invert(hold.held_mask(flights)))
-    kept = current.filter(hold.held_mask(current))
-    if kept.num_rows and fresh.num_rows:
-        # A flight cannot be both held and fresh (its airports decide), but a key must never load twice.
-        keys = pc.binary_join_element_wise(pc.fill_null(fresh["flight_iata"], ""), fresh["dep_airport_icao"], "|")
-        kept_keys = pc.binary_join_element_wise(pc.fill_null(kept["flight_iata"], ""), kept["dep_airport_icao"], "|")
-        kept = kept.filter(pc.invert(pc.is_in(kept_keys, value_set=keys)))
-    return pa.concat_tables([fresh, kept.cast(fresh.schema)])
 
 
 def _board(result: RuleResult) -> str | None:

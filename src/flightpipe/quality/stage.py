@@ -12,16 +12,16 @@ from dataclasses import dataclass, field, replace
 import pyarrow as pa
 
 from flightpipe.config import Settings
-from flightpipe.errors import LoadError
 from flightpipe.ledger import Ledger
 from flightpipe.quality.api import Partition, RuleResult
 from flightpipe.quality.evaluate import check_boards, check_flight_date
-from flightpipe.quality.gate import GateDecision, Hold, board_dates_feeding, decide, merge_held_rows
+from flightpipe.quality.gate import GateDecision, Hold, board_dates_feeding, decide
 from flightpipe.quality.records import RecordRuleSet
 from flightpipe.quality.results import results_table, write_json
 from flightpipe.stages.process import ProcessResult, read_partition
 from flightpipe.store import ObjectStore
-from flightpipe.warehouse.base import LoadResult, SqlWarehouse
+from flightpipe.warehouse.base import LoadResult, Warehouse
+from flightpipe.warehouse.loadsql import KeepRows
 
 
 def record_rules(settings: Settings) -> RecordRuleSet:
@@ -113,20 +113,13 @@ class RunQuality:
 
 
 def load_gated(
-    store: ObjectStore, warehouse: SqlWarehouse, flight_date: dt.date, hold: Hold | None, *, run_id: str
+    store: ObjectStore, warehouse: Warehouse, flight_date: dt.date, hold: Hold | None, *, run_id: str
 ) -> LoadResult:
-    """Load ``flight_date``, keeping a partly held flight date's held rows as the warehouse has them."""
-    flights = read_partition(store, flight_date)
-    if hold is not None and hold.active:
-        assert not hold.whole, "a wholly held flight date is not loaded at all"
-        loaded_rows = getattr(warehouse, "flights", None)
-        if loaded_rows is None:
-            raise LoadError(
-                f"flight date {flight_date} is partly held by the quality gate, and keeping held rows is built for "
-                "the DuckDB warehouse only; fix the data or rerun with --allow-quality-failures"
-            )
-        flights = merge_held_rows(flights, loaded_rows(flight_date), hold)
-    return warehouse.load_flight_date(flight_date, flights, run_id=run_id)
+    """Load ``flight_date``; the rows of a partly held flight date's held airports stay as the warehouse has
+    them (the engine's load leaves them out of the replace)."""
+    assert hold is None or not hold.whole, "a wholly held flight date is not loaded at all"
+    keep = KeepRows(hold.dep_airports, hold.arr_airports) if hold is not None else None
+    return warehouse.load_flight_date(flight_date, read_partition(store, flight_date), run_id=run_id, keep=keep)
 
 
 def _overridden(result: RuleResult, keys: set[tuple[str, Partition | None]]) -> RuleResult:

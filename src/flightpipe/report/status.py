@@ -2,9 +2,8 @@
 
 Freshness comes from the run history (the ledger: when each airport's boards were last collected, for which
 day) and from the warehouse (the last load of the day, the newest day each airport has rows for). Quality comes
-from a ``quality_results`` warehouse table when one exists (the data-quality checks write it); the lookup reads
-whatever columns it finds by name and says "not checked" when the table, a column or a row is missing, so the
-report never fails because quality checking is absent or shaped differently.
+from the warehouse table ``quality_results`` that every run's quality checks load (``flightpipe.quality``), on
+every engine; the report says "not checked" where no result exists, and never fails for want of one.
 """
 
 from __future__ import annotations
@@ -18,13 +17,9 @@ from pathlib import Path
 from flightpipe.warehouse.base import SqlWarehouse
 
 QUALITY_TABLE = "quality_results"
-#: Column names a quality_results table may use for each thing the report needs (first match wins).
-_AIRPORT_COLUMNS = ("airport_icao", "airport", "icao")
-_DATE_COLUMNS = ("flight_date", "local_date", "day", "date", "collection_date")
-_LEVEL_COLUMNS = ("level", "outcome", "status", "result", "severity")
-_RULE_COLUMNS = ("rule", "rule_name", "check_name", "name")
-#: Levels from worst to best; anything else a table holds is shown as it is, ranked after these.
-_LEVEL_ORDER = ("fail", "failed", "error", "warn", "warning", "pass", "passed", "ok")
+#: Outcomes from worst to best (flightpipe.quality.api.Outcome): ``quarantined`` means a record rule sent
+#: records to quarantine while the rest passed; ``skip`` means a rule could not judge.
+_OUTCOME_ORDER = ("fail", "warn", "quarantined", "pass", "skip")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,44 +72,40 @@ def read_freshness(ledger_path: Path | None, day: dt.date, airports: Sequence[st
 
 
 def read_quality(warehouse: SqlWarehouse, day: dt.date, airports: Sequence[str]) -> dict[str, Quality]:
-    """The worst quality level per airport on ``day`` from ``quality_results``; "not checked" without it."""
+    """The worst outcome per airport on ``day`` in ``quality_results`` (written by every run's quality checks):
+    for each partition of the day (an airport's board, or the flight date, which concerns every airport) the
+    latest check only, so a board collected again and passing no longer shows its old failure. "not checked"
+    when there is no result (or no table: a warehouse no run has loaded yet)."""
     not_checked = {a: Quality(a, "not checked") for a in airports}
-    columns = warehouse.existing_columns().get(QUALITY_TABLE)
-    if not columns:
+    columns = set(warehouse.existing_columns().get(QUALITY_TABLE, []))
+    if not {"partition_date", "scope", "airport_icao", "board", "rule", "outcome", "checked_at_utc"} <= columns:
         return not_checked
-    level_col = _first(columns, _LEVEL_COLUMNS)
-    date_col = _first(columns, _DATE_COLUMNS)
-    if level_col is None or date_col is None:
-        return not_checked
-    airport_col = _first(columns, _AIRPORT_COLUMNS)
-    rule_col = _first(columns, _RULE_COLUMNS)
-    select = ", ".join([level_col, airport_col or "CAST(NULL AS VARCHAR)", rule_col or "CAST(NULL AS VARCHAR)"])
-    # Compare as text: the column may be a DATE or a string, and every engine casts a DATE to 'YYYY-MM-DD'.
-    rows = warehouse.query(
-        f"SELECT {select} FROM {QUALITY_TABLE} WHERE CAST({date_col} AS VARCHAR(10)) = '{day.isoformat()}'"
+    date = f"DATE '{day.isoformat()}'"
+    same = " AND ".join(
+        [f"coalesce(q.{c}, '') = coalesce(l.{c}, '')" for c in ("airport_icao", "board")] + ["q.scope = l.scope"]
     )
-    found: dict[str, list[tuple[str, str | None]]] = {a: [] for a in airports}
-    for level, airport, rule in rows:
+    rows = warehouse.query(
+        f"SELECT q.airport_icao, q.outcome, q.rule FROM {QUALITY_TABLE} AS q JOIN"
+        f" (SELECT scope, airport_icao, board, max(checked_at_utc) AS latest FROM {QUALITY_TABLE}"
+        f"  WHERE partition_date = {date} GROUP BY scope, airport_icao, board) AS l"
+        f" ON {same} AND q.checked_at_utc = l.latest WHERE q.partition_date = {date}"
+    )
+    found: dict[str, list[tuple[str, str]]] = {a: [] for a in airports}
+    for airport, outcome, rule in rows:
         # A result without an airport (a flight-date rule) concerns every airport of the report.
         for target in [str(airport)] if airport is not None else list(airports):
             if target in found:
-                found[target].append((str(level).lower(), None if rule is None else str(rule)))
+                found[target].append((str(outcome).lower(), str(rule)))
     result = {}
     for airport, results in found.items():
         if not results:
             result[airport] = not_checked[airport]
             continue
-        worst = min((lvl for lvl, _ in results), key=_rank)
-        rules = (
-            () if worst in ("pass", "passed", "ok") else tuple(sorted({r for lvl, r in results if lvl == worst and r}))
-        )
+        worst = min((outcome for outcome, _ in results), key=_rank)
+        rules = () if worst in ("pass", "skip") else tuple(sorted({r for o, r in results if o == worst}))
         result[airport] = Quality(airport, worst, rules, len(results))
     return result
 
 
-def _first(columns: Sequence[str], candidates: Sequence[str]) -> str | None:
-    return next((c for c in candidates if c in columns), None)
-
-
-def _rank(level: str) -> int:
-    return _LEVEL_ORDER.index(level) if level in _LEVEL_ORDER else len(_LEVEL_ORDER)
+def _rank(outcome: str) -> int:
+    return _OUTCOME_ORDER.index(outcome) if outcome in _OUTCOME_ORDER else len(_OUTCOME_ORDER)

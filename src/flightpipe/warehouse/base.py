@@ -18,8 +18,9 @@ import pyarrow as pa
 
 from flightpipe.errors import LoadError
 from flightpipe.warehouse.ddl import Dialect, create_table_sql, migration_sql
-from flightpipe.warehouse.loadsql import LoadTables
-from flightpipe.warehouse.tables import WAREHOUSE_TABLES, TableSpec
+from flightpipe.warehouse.loadsql import KeepRows, LoadStatements, LoadTables, load_statements
+from flightpipe.warehouse.qualitysql import quality_results_statements
+from flightpipe.warehouse.tables import QUALITY_RESULTS, WAREHOUSE_TABLES, TableSpec
 from flightpipe.warehouse.views import VIEW_NAMES, view_ddl
 
 
@@ -77,8 +78,16 @@ class Warehouse(Protocol):
         """Create missing tables, add missing columns, (re)create the views; returns the DDL it ran."""
         ...
 
-    def load_flight_date(self, flight_date: dt.date, flights: pa.Table, *, run_id: str) -> LoadResult:
-        """Replace ``flight_date``'s rows with ``flights`` (PROCESSED_SCHEMA) in one transaction."""
+    def load_flight_date(
+        self, flight_date: dt.date, flights: pa.Table, *, run_id: str, keep: KeepRows | None = None
+    ) -> LoadResult:
+        """Replace ``flight_date``'s rows with ``flights`` (PROCESSED_SCHEMA) in one transaction; the rows
+        ``keep`` names (the quality gate's held airports) stay as they are."""
+        ...
+
+    def load_quality_results(self, results: pa.Table) -> int:
+        """Store a run's quality results (QUALITY_RESULTS_SCHEMA), replacing that run's rows of the same
+        partitions, in one transaction; returns the rows written."""
         ...
 
     def query(self, sql: str) -> list[tuple[Any, ...]]: ...
@@ -132,10 +141,26 @@ class SqlWarehouse(ABC):
         return self.columns_and_rows(sql)[1]
 
     @abstractmethod
-    def load_flight_date(self, flight_date: dt.date, flights: pa.Table, *, run_id: str) -> LoadResult: ...
+    def load_flight_date(
+        self, flight_date: dt.date, flights: pa.Table, *, run_id: str, keep: KeepRows | None = None
+    ) -> LoadResult: ...
 
     @abstractmethod
     def close(self) -> None: ...
+
+    def load_plan(
+        self, flight_date: dt.date, flights: pa.Table, *, run_id: str, keep: KeepRows | None
+    ) -> LoadStatements:
+        """The shared statements of one load on this engine (after the adapter has staged ``flights``)."""
+        return load_statements(
+            self.dialect,
+            flight_date,
+            run_id=run_id,
+            rows=flights.num_rows,
+            loaded_at=self.clock(),
+            tables=self.load_tables,
+            keep=keep,
+        )
 
     def before_commit(self) -> None:
         """Called inside a load's transaction just before COMMIT (tests pause or fail a load here)."""
@@ -173,6 +198,12 @@ class SqlWarehouse(ABC):
         self.execute_script(statements)
         self._initialised = True
         return statements
+
+    def load_quality_results(self, results: pa.Table) -> int:
+        self.ensure_initialised()
+        by_name = {t.name: t for t in self.tables}
+        self.execute_script(quality_results_statements(results, self.dialect, by_name[QUALITY_RESULTS.name]))
+        return int(results.num_rows)
 
     def ensure_initialised(self) -> None:
         if not self._initialised:

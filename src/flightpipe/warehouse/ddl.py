@@ -63,12 +63,18 @@ def duckdb_type(type_: pa.DataType) -> str:
     return sql_type(type_, "duckdb")
 
 
-def column_sql(field: pa.Field, dialect: Dialect) -> str:
-    return f"{field.name} {sql_type(field.type, dialect)}{'' if field.nullable else ' NOT NULL'}"
+def column_type(spec: TableSpec, field: pa.Field, dialect: Dialect) -> str:
+    if dialect == "redshift" and field.name in spec.long_text and pa.types.is_string(field.type):
+        return "VARCHAR(65535)"
+    return sql_type(field.type, dialect)
+
+
+def column_sql(spec: TableSpec, field: pa.Field, dialect: Dialect) -> str:
+    return f"{field.name} {column_type(spec, field, dialect)}{'' if field.nullable else ' NOT NULL'}"
 
 
 def create_table_sql(spec: TableSpec, dialect: Dialect = "duckdb", *, temporary: bool = False) -> str:
-    columns = [f"    {column_sql(field, dialect)}" for field in spec.schema]
+    columns = [f"    {column_sql(spec, field, dialect)}" for field in spec.schema]
     if spec.primary_key and not temporary:
         columns.append(f"    PRIMARY KEY ({', '.join(spec.primary_key)})")
     head = f"CREATE TEMPORARY TABLE {spec.name}" if temporary else f"CREATE TABLE IF NOT EXISTS {spec.name}"
@@ -87,11 +93,11 @@ def missing_columns(spec: TableSpec, existing: Iterable[str]) -> list[pa.Field]:
     return [field for field in spec.schema if field.name.lower() not in present]
 
 
-def add_column_sql(table: str, field: pa.Field, dialect: Dialect) -> str:
+def add_column_sql(spec: TableSpec, field: pa.Field, dialect: Dialect) -> str:
     # Added columns are nullable whatever the schema says: the rows already there have no value for them, and
     # the next load of each date fills them in.
-    return f"ALTER TABLE {table} ADD COLUMN {field.name} {sql_type(field.type, dialect)}"
+    return f"ALTER TABLE {spec.name} ADD COLUMN {field.name} {column_type(spec, field, dialect)}"
 
 
 def migration_sql(spec: TableSpec, existing: Iterable[str], dialect: Dialect) -> list[str]:
-    return [add_column_sql(spec.name, field, dialect) for field in missing_columns(spec, existing)]
+    return [add_column_sql(spec, field, dialect) for field in missing_columns(spec, existing)]

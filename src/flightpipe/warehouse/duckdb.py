@@ -19,15 +19,10 @@ import pyarrow as pa
 
 from flightpipe.errors import LoadError
 from flightpipe.faults import failpoint
-from flightpipe.schema import PROCESSED_SCHEMA, QUALITY_RESULTS_SCHEMA
 from flightpipe.warehouse.base import Capabilities, Clock, LoadResult, SqlWarehouse, check_partition, utc_now
-from flightpipe.warehouse.ddl import create_table_sql
 from flightpipe.warehouse.dims import dim_airport_rows
-from flightpipe.warehouse.loadsql import STAGE_AIRPORTS, STAGE_FLIGHTS, load_statements
+from flightpipe.warehouse.loadsql import STAGE_AIRPORTS, STAGE_FLIGHTS, KeepRows
 from flightpipe.warehouse.tables import WAREHOUSE_TABLES, TableSpec
-
-LOADS_TABLE = "flightpipe_loads"
-QUALITY_TABLE = "quality_results"
 
 
 class DuckDBWarehouse(SqlWarehouse):
@@ -79,13 +74,13 @@ class DuckDBWarehouse(SqlWarehouse):
                 con.execute("ROLLBACK")
             raise LoadError(f"warehouse {self.path}: {exc}") from exc
 
-    def load_flight_date(self, flight_date: dt.date, flights: pa.Table, *, run_id: str) -> LoadResult:
+    def load_flight_date(
+        self, flight_date: dt.date, flights: pa.Table, *, run_id: str, keep: KeepRows | None = None
+    ) -> LoadResult:
         check_partition(flight_date, flights)
         self.ensure_initialised()
         con = self._con
-        plan = load_statements(
-            "duckdb", flight_date, run_id=run_id, rows=flights.num_rows, loaded_at=self.clock(), tables=self.load_tables
-        )
+        plan = self.load_plan(flight_date, flights, run_id=run_id, keep=keep)
         con.register(STAGE_FLIGHTS, flights)
         con.register(STAGE_AIRPORTS, dim_airport_rows(flights))
         try:
@@ -110,46 +105,6 @@ class DuckDBWarehouse(SqlWarehouse):
             con.unregister(STAGE_FLIGHTS)
             con.unregister(STAGE_AIRPORTS)
         return LoadResult(flight_date, rows_loaded=loaded, rows_replaced=replaced, codeshares_loaded=codeshares)
-
-    # Quality (flightpipe.quality) ---------------------------------------------------------------------------
-
-    def load_quality_results(self, results: pa.Table) -> int:
-        """Replace the rows of the same runs and partitions with ``results`` (QUALITY_RESULTS_SCHEMA), in one
-        transaction, so a rerun of a run stores its results once."""
-        con = self._con
-        con.execute(create_table_sql(TableSpec(QUALITY_TABLE, QUALITY_RESULTS_SCHEMA)))
-        con.register("staged_quality", results)
-        try:
-            con.execute("BEGIN TRANSACTION")
-            con.execute(
-                f"DELETE FROM {QUALITY_TABLE} AS q WHERE EXISTS (SELECT 1 FROM staged_quality AS s"
-                " WHERE s.run_id = q.run_id AND s.scope = q.scope AND s.partition_date = q.partition_date"
-                " AND s.airport_icao IS NOT DISTINCT FROM q.airport_icao AND s.board IS NOT DISTINCT FROM q.board)"
-            )
-            columns = ", ".join(QUALITY_RESULTS_SCHEMA.names)
-            con.execute(f"INSERT INTO {QUALITY_TABLE} ({columns}) SELECT {columns} FROM staged_quality")
-            con.execute("COMMIT")
-        except duckdb.Error as exc:
-            with contextlib.suppress(duckdb.Error):
-                con.execute("ROLLBACK")
-            raise LoadError(f"loading quality results failed; the previous rows are intact: {exc}") from exc
-        finally:
-            con.unregister("staged_quality")
-        return int(results.num_rows)
-
-    def flights(self, flight_date: dt.date) -> pa.Table:
-        """The loaded rows of ``flight_date`` as PROCESSED_SCHEMA (the codeshare list rebuilt from the bridge):
-        what the gate keeps for a held airport."""
-        self.ensure_initialised()
-        columns = ", ".join(f"f.{name}" for name in PROCESSED_SCHEMA.names if name != "codeshare_flight_iatas")
-        table: pa.Table = self._con.sql(
-            f"SELECT {columns}, coalesce((SELECT list(c.codeshare_flight_iata ORDER BY c.codeshare_flight_iata)"
-            " FROM flight_codeshares AS c WHERE c.flight_date = f.flight_date"
-            " AND c.flight_iata IS NOT DISTINCT FROM f.flight_iata AND c.dep_airport_icao = f.dep_airport_icao),"
-            " []) AS codeshare_flight_iatas FROM fact_flights AS f WHERE f.flight_date = ?",
-            params=[flight_date],
-        ).to_arrow_table()
-        return table.select(PROCESSED_SCHEMA.names).cast(PROCESSED_SCHEMA)
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:

@@ -6,7 +6,8 @@ columns) and the airports it mentions in ``stage_airports``, is one transaction 
 1. derive ``stage_airlines`` from the staged flights (Redshift's MERGE takes only a table as its source);
 2. replace D's rows of ``fact_flights`` and ``flight_codeshares`` (delete + insert: a partition replace must
    also drop flights that are no longer in the partition, which MERGE cannot express before PostgreSQL 17 and
-   on Redshift);
+   on Redshift); when the quality gate holds some airports' side of D (``KeepRows``), the rows departing or
+   arriving at those airports are left as they are and only the rest is replaced;
 3. upsert ``dim_airline`` and ``dim_airport`` with MERGE;
 4. record the load in ``flightpipe_loads``.
 
@@ -17,9 +18,14 @@ codeshare list differ), so the tests against a real PostgreSQL server check the 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import math
 from dataclasses import dataclass
+from typing import Any
 
-from flightpipe.warehouse.ddl import Dialect, create_table_sql
+import pyarrow as pa
+
+from flightpipe.warehouse.ddl import Dialect, create_table_sql, sql_type
 from flightpipe.warehouse.tables import DIM_AIRLINE, DIM_AIRPORT, FACT_FLIGHTS, FLIGHT_CODESHARES, LOADS, TableSpec
 
 STAGE_FLIGHTS = "stage_flights"
@@ -36,6 +42,27 @@ class LoadTables:
     airport: TableSpec = DIM_AIRPORT
     airline: TableSpec = DIM_AIRLINE
     loads: TableSpec = LOADS
+
+
+@dataclass(frozen=True, slots=True)
+class KeepRows:
+    """Rows of a flight date a load must leave as the warehouse has them: the flights departing one of
+    ``departing`` or arriving at one of ``arriving`` (the quality gate holds those airports' boards)."""
+
+    departing: frozenset[str] = frozenset()
+    arriving: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.departing or self.arriving)
+
+    def predicate(self, alias: str, dialect: Dialect) -> str:
+        """SQL true for a kept row of ``alias`` (false, never null, for the rest)."""
+        sides = [
+            f"{alias}.{column} IN ({', '.join(sql_string(a, dialect) for a in sorted(airports))})"
+            for column, airports in (("dep_airport_icao", self.departing), ("arr_airport_icao", self.arriving))
+            if airports
+        ]
+        return f"coalesce({' OR '.join(sides) or 'FALSE'}, FALSE)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +90,52 @@ def sql_timestamp(at: dt.datetime) -> str:
     return f"CAST('{at.astimezone(dt.UTC).isoformat(sep=' ')}' AS TIMESTAMPTZ)"
 
 
+def sql_literal(value: Any, type_: pa.DataType, dialect: Dialect) -> str:
+    """``value`` of Arrow type ``type_`` as an SQL literal: for statements that take no parameters (the Data
+    API's batches) and for small tables that are not worth staging (airports of a partition, quality results)."""
+    if value is None:
+        return "NULL"
+    if pa.types.is_list(type_):
+        items = [str(v) for v in value]
+        if dialect == "redshift":
+            return f"JSON_PARSE({sql_string(json.dumps(items), dialect)})"
+        elements = ", ".join(sql_string(v, dialect) for v in items)
+        array = f"[{elements}]" if dialect == "duckdb" else f"ARRAY[{elements}]"
+        return f"CAST({array} AS {sql_type(type_, dialect)})"
+    if pa.types.is_boolean(type_):
+        return "TRUE" if value else "FALSE"
+    if pa.types.is_integer(type_):
+        return str(int(value))
+    if pa.types.is_floating(type_):
+        number = float(value)
+        return repr(number) if math.isfinite(number) else "NULL"
+    if pa.types.is_timestamp(type_):
+        return sql_timestamp(value)
+    if pa.types.is_date(type_):
+        return sql_date(value)
+    return sql_string(str(value), dialect)
+
+
+def insert_values_sql(table: str, rows: pa.Table, dialect: Dialect, *, max_chars: int = 50_000) -> list[str]:
+    """INSERT ... VALUES statements for ``rows``, each at most about ``max_chars`` long (the Data API takes
+    100,000 characters a statement)."""
+    columns = rows.schema.names
+    head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+    statements: list[str] = []
+    values: list[str] = []
+    size = len(head)
+    for row in rows.to_pylist():
+        value = "(" + ", ".join(sql_literal(row[f.name], f.type, dialect) for f in rows.schema) + ")"
+        if values and size + len(value) + 2 > max_chars:
+            statements.append(head + ", ".join(values))
+            values, size = [], len(head)
+        values.append(value)
+        size += len(value) + 2
+    if values:
+        statements.append(head + ", ".join(values))
+    return statements
+
+
 def codeshare_count_sql(dialect: Dialect) -> str:
     return {
         "duckdb": "CAST(len(codeshare_flight_iatas) AS INTEGER)",
@@ -71,17 +144,27 @@ def codeshare_count_sql(dialect: Dialect) -> str:
     }[dialect]
 
 
-def codeshare_rows_sql(dialect: Dialect, day: dt.date) -> str:
-    """flight_date, flight_iata, dep_airport_icao, codeshare_flight_iata: one row per marketing number."""
+def codeshare_rows_sql(dialect: Dialect, day: dt.date, where: str = "") -> str:
+    """flight_date, flight_iata, dep_airport_icao, codeshare_flight_iata: one row per marketing number of the
+    staged flights (``s``) of ``day`` that also match ``where``."""
     if dialect == "redshift":
         # PartiQL: iterate the SUPER array as a join.
         return (
             "SELECT s.flight_date, s.flight_iata, s.dep_airport_icao, CAST(c AS VARCHAR(256))"
-            f" FROM {STAGE_FLIGHTS} AS s, s.codeshare_flight_iatas AS c WHERE s.flight_date = {sql_date(day)}"
+            f" FROM {STAGE_FLIGHTS} AS s, s.codeshare_flight_iatas AS c WHERE s.flight_date = {sql_date(day)}{where}"
         )
     return (
-        "SELECT flight_date, flight_iata, dep_airport_icao, unnest(codeshare_flight_iatas)"
-        f" FROM {STAGE_FLIGHTS} WHERE flight_date = {sql_date(day)}"
+        "SELECT s.flight_date, s.flight_iata, s.dep_airport_icao, unnest(s.codeshare_flight_iatas)"
+        f" FROM {STAGE_FLIGHTS} AS s WHERE s.flight_date = {sql_date(day)}{where}"
+    )
+
+
+def same_flight(a: str, b: str) -> str:
+    """SQL true when ``a`` and ``b`` are the same physical flight (FLIGHT_KEY; a null flight number matches
+    a null one, as in the process step's dedup)."""
+    return (
+        f"{a}.flight_date = {b}.flight_date AND coalesce({a}.flight_iata, '') = coalesce({b}.flight_iata, '')"
+        f" AND {a}.dep_airport_icao = {b}.dep_airport_icao"
     )
 
 
@@ -113,8 +196,10 @@ def load_statements(
     rows: int,
     loaded_at: dt.datetime,
     tables: LoadTables = LoadTables(),
+    keep: KeepRows | None = None,
 ) -> LoadStatements:
     date = sql_date(day)
+    fact, codeshares = tables.fact.name, tables.codeshares.name
     fact_columns = tables.fact.schema.names
     fact_select = ", ".join(codeshare_count_sql(dialect) if c == "codeshare_count" else c for c in fact_columns)
     airline = tables.airline
@@ -126,12 +211,33 @@ def load_statements(
         " SELECT coalesce(airline_icao, airline_iata), max(airline_iata), max(airline_icao), max(airline_name)"
         f" FROM {STAGE_FLIGHTS} WHERE coalesce(airline_icao, airline_iata) IS NOT NULL"
         " GROUP BY coalesce(airline_icao, airline_iata)",
-        f"DELETE FROM {tables.fact.name} WHERE flight_date = {date}",
-        f"INSERT INTO {tables.fact.name} ({', '.join(fact_columns)})"
-        f" SELECT {fact_select} FROM {STAGE_FLIGHTS} WHERE flight_date = {date}",
-        f"DELETE FROM {tables.codeshares.name} WHERE flight_date = {date}",
-        f"INSERT INTO {tables.codeshares.name} ({', '.join(tables.codeshares.schema.names)})"
-        f" {codeshare_rows_sql(dialect, day)}",
+    ]
+    insert_codeshares = f"INSERT INTO {codeshares} ({', '.join(tables.codeshares.schema.names)}) "
+    insert_fact = f"INSERT INTO {fact} ({', '.join(fact_columns)}) SELECT {fact_select} FROM {STAGE_FLIGHTS} AS s"
+    if not keep:
+        apply += [
+            f"DELETE FROM {fact} WHERE flight_date = {date}",
+            f"{insert_fact} WHERE s.flight_date = {date}",
+            f"DELETE FROM {codeshares} WHERE flight_date = {date}",
+            insert_codeshares + codeshare_rows_sql(dialect, day),
+        ]
+    else:
+        # Only the rows outside the hold are replaced. After the first DELETE the fact holds exactly the kept
+        # rows of the day; the codeshares of the other rows go, and a staged flight is inserted only when it is
+        # not held and not already kept (a flight whose airports changed between loads must not appear twice).
+        # The codeshares are inserted before the fact rows, so both see the same kept rows.
+        fresh = (
+            f" AND NOT {keep.predicate('s', dialect)}"
+            f" AND NOT EXISTS (SELECT 1 FROM {fact} AS k WHERE {same_flight('k', 's')})"
+        )
+        apply += [
+            f"DELETE FROM {fact} WHERE flight_date = {date} AND NOT {keep.predicate(fact, dialect)}",
+            f"DELETE FROM {codeshares} WHERE flight_date = {date}"
+            f" AND NOT EXISTS (SELECT 1 FROM {fact} AS k WHERE {same_flight('k', codeshares)})",
+            insert_codeshares + codeshare_rows_sql(dialect, day, fresh),
+            f"{insert_fact} WHERE s.flight_date = {date}{fresh}",
+        ]
+    apply += [
         merge_sql(airline, STAGE_AIRLINES, keep_existing_when_null=True),
         merge_sql(tables.airport, STAGE_AIRPORTS, keep_existing_when_null=False),
         f"DELETE FROM {tables.loads.name} WHERE flight_date = {date}",
@@ -140,8 +246,8 @@ def load_statements(
         f"DROP TABLE {STAGE_AIRLINES}",
     ]
     return LoadStatements(
-        count_before=f"SELECT count(*) FROM {tables.fact.name} WHERE flight_date = {date}",
+        count_before=f"SELECT count(*) FROM {fact} WHERE flight_date = {date}",
         apply=apply,
-        count_fact=f"SELECT count(*) FROM {tables.fact.name} WHERE flight_date = {date}",
-        count_codeshares=f"SELECT count(*) FROM {tables.codeshares.name} WHERE flight_date = {date}",
+        count_fact=f"SELECT count(*) FROM {fact} WHERE flight_date = {date}",
+        count_codeshares=f"SELECT count(*) FROM {codeshares} WHERE flight_date = {date}",
     )

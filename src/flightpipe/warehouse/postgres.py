@@ -20,7 +20,7 @@ from flightpipe.schema import DIM_AIRPORT_SCHEMA, PROCESSED_SCHEMA
 from flightpipe.warehouse.base import Capabilities, Clock, LoadResult, SqlWarehouse, check_partition, utc_now
 from flightpipe.warehouse.ddl import create_table_sql
 from flightpipe.warehouse.dims import dim_airport_rows
-from flightpipe.warehouse.loadsql import STAGE_AIRPORTS, STAGE_FLIGHTS, load_statements
+from flightpipe.warehouse.loadsql import STAGE_AIRPORTS, STAGE_FLIGHTS, KeepRows
 from flightpipe.warehouse.secrets import postgres_password
 from flightpipe.warehouse.settings import PostgresWarehouseSettings
 from flightpipe.warehouse.tables import WAREHOUSE_TABLES, TableSpec
@@ -111,19 +111,14 @@ class PostgresWarehouse(SqlWarehouse):
         except psycopg.Error as exc:
             raise LoadError(f"warehouse {self.url}: {redact(str(exc))}") from None
 
-    def load_flight_date(self, flight_date: dt.date, flights: pa.Table, *, run_id: str) -> LoadResult:
+    def load_flight_date(
+        self, flight_date: dt.date, flights: pa.Table, *, run_id: str, keep: KeepRows | None = None
+    ) -> LoadResult:
         import psycopg
 
         check_partition(flight_date, flights)
         self.ensure_initialised()
-        plan = load_statements(
-            "postgres",
-            flight_date,
-            run_id=run_id,
-            rows=flights.num_rows,
-            loaded_at=self.clock(),
-            tables=self.load_tables,
-        )
+        plan = self.load_plan(flight_date, flights, run_id=run_id, keep=keep)
         try:
             with self._con.transaction(), self._con.cursor() as cur:
                 self._lock(cur)

@@ -30,7 +30,13 @@ from flightpipe.schema import DIM_AIRPORT_SCHEMA, PROCESSED_SCHEMA
 from flightpipe.warehouse.base import Capabilities, Clock, LoadResult, SqlWarehouse, check_partition, utc_now
 from flightpipe.warehouse.ddl import create_table_sql
 from flightpipe.warehouse.dims import dim_airport_rows
-from flightpipe.warehouse.loadsql import STAGE_AIRPORTS, STAGE_FLIGHTS, load_statements, sql_string
+from flightpipe.warehouse.loadsql import (
+    STAGE_AIRPORTS,
+    STAGE_FLIGHTS,
+    KeepRows,
+    insert_values_sql,
+    sql_string,
+)
 from flightpipe.warehouse.settings import RedshiftWarehouseSettings
 from flightpipe.warehouse.tables import WAREHOUSE_TABLES, TableSpec
 
@@ -157,7 +163,8 @@ class RedshiftWarehouse(SqlWarehouse):
             self._run_batch(statements)
 
     def _lock_sql(self) -> str:
-        return "LOCK " + ", ".join(t.name for t in self.tables)
+        t = self.load_tables  # the tables a load writes (quality results are written apart, in their own batch)
+        return "LOCK " + ", ".join(s.name for s in (t.fact, t.codeshares, t.airport, t.airline, t.loads))
 
     # Load -------------------------------------------------------------------------------------------------
 
@@ -168,16 +175,11 @@ class RedshiftWarehouse(SqlWarehouse):
             )
         return f"{self.data_url}/{processed_partition(flight_date)}"
 
-    def load_batch(self, flight_date: dt.date, flights: pa.Table, *, run_id: str) -> tuple[list[str], int, int]:
+    def load_batch(
+        self, flight_date: dt.date, flights: pa.Table, *, run_id: str, keep: KeepRows | None = None
+    ) -> tuple[list[str], int, int]:
         """The batch of one load, and the positions of the count statements before and after."""
-        plan = load_statements(
-            "redshift",
-            flight_date,
-            run_id=run_id,
-            rows=flights.num_rows,
-            loaded_at=self.clock(),
-            tables=self.load_tables,
-        )
+        plan = self.load_plan(flight_date, flights, run_id=run_id, keep=keep)
         role = (
             f"IAM_ROLE {sql_string(self.settings.iam_role, 'redshift')}"
             if self.settings.iam_role
@@ -190,19 +192,20 @@ class RedshiftWarehouse(SqlWarehouse):
             f" {role} FORMAT AS PARQUET SERIALIZETOJSON",
             create_table_sql(TableSpec(STAGE_AIRPORTS, DIM_AIRPORT_SCHEMA), "redshift", temporary=True),
         ]
-        airports = dim_airport_rows(flights)
-        if airports.num_rows:
-            batch.append(_insert_values(STAGE_AIRPORTS, airports))
+        # batch_execute_statement takes no parameters, so the airports are literals.
+        batch.extend(insert_values_sql(STAGE_AIRPORTS, dim_airport_rows(flights), "redshift"))
         batch.append(plan.count_before)
         before = len(batch) - 1
         batch.extend(plan.apply)
         batch.extend([plan.count_fact, plan.count_codeshares])
         return batch, before, len(batch) - 2
 
-    def load_flight_date(self, flight_date: dt.date, flights: pa.Table, *, run_id: str) -> LoadResult:
+    def load_flight_date(
+        self, flight_date: dt.date, flights: pa.Table, *, run_id: str, keep: KeepRows | None = None
+    ) -> LoadResult:
         check_partition(flight_date, flights)
         self.ensure_initialised()
-        batch, before, after = self.load_batch(flight_date, flights, run_id=run_id)
+        batch, before, after = self.load_batch(flight_date, flights, run_id=run_id, keep=keep)
         try:
             finished = self._run_batch(batch)
         except LoadError as exc:
@@ -213,23 +216,6 @@ class RedshiftWarehouse(SqlWarehouse):
         return LoadResult(
             flight_date, rows_loaded=int(loaded), rows_replaced=int(replaced), codeshares_loaded=int(codeshares)
         )
-
-
-def _insert_values(table: str, rows: pa.Table) -> str:
-    # batch_execute_statement takes no parameters, so values are literals (quoted by sql_string).
-    columns = rows.schema.names
-    values = ", ".join("(" + ", ".join(_literal(row[c]) for c in columns) + ")" for row in rows.to_pylist())
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}"
-
-
-def _literal(value: Any) -> str:
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int | float):
-        return repr(value)
-    return sql_string(str(value), "redshift")
 
 
 def _value(field: dict[str, Any], type_name: str) -> Any:

@@ -1,7 +1,9 @@
 """The warehouse's tables: each one an Arrow schema from schema.py plus its keys and Redshift layout.
 
 A star: ``fact_flights`` (one row per physical flight) with the bridge ``flight_codeshares`` and the dimensions
-``dim_airport`` and ``dim_airline``; ``flightpipe_loads`` records the last load of each flight date.
+``dim_airport`` and ``dim_airline``; ``flightpipe_loads`` records the last load of each flight date;
+``quality_results`` keeps every run's data-quality results (``flightpipe.quality``), so trends can be queried
+next to the data.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from flightpipe.schema import (
     DIM_AIRPORT_SCHEMA,
     FACT_FLIGHTS_SCHEMA,
     FLIGHT_CODESHARES_SCHEMA,
+    QUALITY_RESULTS_SCHEMA,
     UTC_TS,
 )
 
@@ -38,6 +41,8 @@ class TableSpec:
     #: are tiny and joined to everything: a copy on every node (DISTSTYLE ALL).
     sort_key: tuple[str, ...] = ()
     dist_key: str | None = None
+    #: Text columns that can outgrow Redshift's VARCHAR(256) (messages, JSON): VARCHAR(65535) there.
+    long_text: tuple[str, ...] = ()
 
     @property
     def diststyle(self) -> str:
@@ -52,4 +57,15 @@ DIM_AIRPORT = TableSpec("dim_airport", DIM_AIRPORT_SCHEMA, primary_key=("airport
 DIM_AIRLINE = TableSpec("dim_airline", DIM_AIRLINE_SCHEMA, primary_key=("airline_key",))
 LOADS = TableSpec("flightpipe_loads", LOADS_SCHEMA, primary_key=("flight_date",), sort_key=("flight_date",))
 
-WAREHOUSE_TABLES: tuple[TableSpec, ...] = (FACT_FLIGHTS, FLIGHT_CODESHARES, DIM_AIRPORT, DIM_AIRLINE, LOADS)
+QUALITY_RESULTS = TableSpec(
+    "quality_results", QUALITY_RESULTS_SCHEMA, sort_key=("partition_date",), long_text=("message", "counts_json")
+)
+
+WAREHOUSE_TABLES: tuple[TableSpec, ...] = (
+    FACT_FLIGHTS,
+    FLIGHT_CODESHARES,
+    DIM_AIRPORT,
+    DIM_AIRLINE,
+    LOADS,
+    QUALITY_RESULTS,
+)
