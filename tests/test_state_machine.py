@@ -102,7 +102,8 @@ def test_validation_finds_unreachable_states_and_dangling_transitions(machine: d
 #: What each Task returns, in the shape the real handler's result takes after the state's selectors.
 CANNED = {
     "Plan": {"Payload": {"day": "2026-06-08", "run_id": "r1", "as_of": "2026-06-09T06:00:00+00:00",
-                         "tasks": [{"airport": "EDDF", "board": b} for b in ("departures", "arrivals")]}},
+                         "tasks": [{"airport": "EDDF", "board": b} for b in ("departures", "arrivals")],
+                         "allow_quality_failures": False}},
     "CollectBoard": {"Payload": {"raw_key": "raw/EDDF/2026-06-08/departures-r1.json", "records": 10}},
     "Verify": {"Payload": {"flight_dates": ["2026-06-07", "2026-06-08"], "flight_dates_arg": "2026-06-07,2026-06-08",
                            "has_flight_dates": True, "missing_boards": 0}},
