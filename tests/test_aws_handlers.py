@@ -11,24 +11,30 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import boto3
+import duckdb
 import pyarrow.parquet as pq
 import pytest
 from botocore.stub import Stubber
 
 from flightpipe.aws import collect, load, notify, plan, transform, verify
-from flightpipe.aws.names import ENV_TOPIC_ARN, RUN_QUALITY_FAILED, RUN_SUCCEEDED
+from flightpipe.aws.names import ENV_TOPIC_ARN, QUALITY_FAILURES, RUN_QUALITY_FAILED, RUN_SUCCEEDED
 from flightpipe.config import load_settings
-from flightpipe.errors import ConfigError
-from flightpipe.layout import processed_file
+from flightpipe.errors import ConfigError, QualityGateFailed
+from flightpipe.layout import Board, processed_file, quality_board_key, quality_flight_date_key
 from flightpipe.runner import run_day
 from flightpipe.schema import LINEAGE_COLUMNS, PROCESSED_SCHEMA
-from flightpipe.stages.process import process_flight_dates
+from flightpipe.sources.base import FetchedBoard
+from flightpipe.sources.defects import DefectSettings
+from flightpipe.sources.simulated import SimulatedSource
+from flightpipe.stages.process import process_flight_dates, read_partition
 from flightpipe.store import ObjectStore
+from flightpipe.warehouse.duckdb import DuckDBWarehouse
+from flightpipe.warehouse.loadsql import KeepRows
 from flightpipe.warehouse.redshift import RedshiftWarehouse
 from flightpipe.warehouse.settings import RedshiftWarehouseSettings
 from tests.aws_helpers import REGION, FakeLambdaContext, moto_server
@@ -115,13 +121,16 @@ class StubbedRedshift:
         self.stubber = Stubber(self.client)
         self.stubber.activate()
         self.batches: list[list[str]] = []
+        self.quality_batches: list[list[str]] = []
 
     def open(self, settings: Any) -> RedshiftWarehouse:
         outer = self
 
         class Recording(RedshiftWarehouse):
-            def load_flight_date(self, flight_date: dt.date, flights: Any, *, run_id: str) -> Any:
-                batch, before, after = self.load_batch(flight_date, flights, run_id=run_id)
+            def load_flight_date(
+                self, flight_date: dt.date, flights: Any, *, run_id: str, keep: KeepRows | None = None
+            ) -> Any:
+                batch, before, after = self.load_batch(flight_date, flights, run_id=run_id, keep=keep)
                 outer.batches.append(batch)
                 sid = f"b{len(outer.batches)}"
                 outer.stubber.add_response("batch_execute_statement", {"Id": sid})
@@ -138,12 +147,30 @@ class StubbedRedshift:
                         },
                         {"Id": f"{sid}:{position + 1}"},
                     )
-                return super().load_flight_date(flight_date, flights, run_id=run_id)
+                return super().load_flight_date(flight_date, flights, run_id=run_id, keep=keep)
+
+            def execute_script(self, statements: Sequence[str]) -> None:
+                """The quality results' batch (DELETE, INSERT ... VALUES)."""
+                outer.quality_batches.append(list(statements))
+                sid = f"q{len(outer.quality_batches)}"
+                outer.stubber.add_response("batch_execute_statement", {"Id": sid})
+                outer.stubber.add_response("describe_statement", {"Id": sid, "Status": "FINISHED"})
+                super().execute_script(statements)
 
         config = RedshiftWarehouseSettings(workgroup="flightpipe", database="flights", iam_role="arn:aws:iam::1:role/c")
         warehouse = Recording(config, data_url=settings.data_dir, client=self.client, sleep=lambda s: None)
         warehouse._initialised = True
         return warehouse
+
+
+def load_input(planned: dict[str, Any], verified: dict[str, Any]) -> dict[str, Any]:
+    """The load's input as the state machine's Load state builds it."""
+    return {
+        "run_id": planned["run_id"],
+        "day": planned["day"],
+        "flight_dates": verified["flight_dates"],
+        "allow_quality_failures": planned["allow_quality_failures"],
+    }
 
 
 def test_a_whole_day_through_the_handlers_lands_the_local_runners_rows(
@@ -169,7 +196,7 @@ def test_a_whole_day_through_the_handlers_lands_the_local_runners_rows(
     process_flight_dates(store, [dt.date.fromisoformat(d) for d in verified["flight_dates"]])
     redshift = StubbedRedshift()
     monkeypatch.setattr(load, "open_warehouse", redshift.open)
-    loaded = load.handler({"run_id": planned["run_id"], "flight_dates": verified["flight_dates"]}, CTX)
+    loaded = load.handler(load_input(planned, verified), CTX)
     notified = notify.handler({"event": RUN_SUCCEEDED, "run": planned}, CTX)
     assert notified["message_id"]
 
@@ -189,6 +216,9 @@ def test_a_whole_day_through_the_handlers_lands_the_local_runners_rows(
         " IAM_ROLE 'arn:aws:iam::1:role/c' FORMAT AS PARQUET SERIALIZETOJSON"
         for d in verified["flight_dates"]
     ]
+    [quality_batch] = redshift.quality_batches  # the run's quality results, after the flight dates
+    assert quality_batch[0].startswith(f"DELETE FROM quality_results WHERE (run_id = '{planned['run_id']}'")
+    assert all(s.startswith("INSERT INTO quality_results (") for s in quality_batch[1:])
 
 
 def test_duplicate_s3_events_change_nothing(aws: dict[str, Any]) -> None:
@@ -344,3 +374,154 @@ def test_handlers_emit_embedded_metric_format_per_airport(
     )
     assert by_metric["RowsTransformed"]["RowsTransformed"] == [result["rows"]]
     assert by_metric["RowsTransformed"]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "flightpipe"
+
+
+# The quality gate in the load ------------------------------------------------------------------------------
+
+BAD = "EDDH"
+
+
+class OneBadAirport:
+    """The simulation, with ``defects`` at airport BAD only."""
+
+    name, format = "simulated", "aviationstack"
+
+    def __init__(self, **defects: float) -> None:
+        self.good = SimulatedSource(seed=1)
+        self.bad = SimulatedSource(seed=1, defects=DefectSettings(**defects))
+
+    def fetch_board(self, icao: str, day: dt.date, board: Board, *, as_of: dt.datetime) -> FetchedBoard:
+        return (self.bad if icao == BAD else self.good).fetch_board(icao, day, board, as_of=as_of)
+
+
+def collect_to_processed(
+    aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch, *, source: Any = None, allow: bool = False
+) -> tuple[dict[str, Any], dict[str, Any], ObjectStore]:
+    """Plan, collect, transform, verify and process (DuckDB in Glue's place) one day: the load's inputs."""
+    if source is not None:
+        monkeypatch.setattr(collect, "make_source", lambda settings: source)
+    start = {"date": DAY.isoformat(), "as_of": AS_OF.isoformat(), "allow_quality_failures": allow}
+    planned = plan.handler(start, CTX)
+    for task in planned["tasks"]:
+        collect.handler(task, CTX)
+    for event in drain_events(aws):
+        transform.handler(event, CTX)
+    verified = verify.handler({"day": planned["day"], "run_id": planned["run_id"]}, CTX)
+    store = ObjectStore(f"s3://{aws['bucket']}/data", skip_instance_cache=True)
+    process_flight_dates(store, [dt.date.fromisoformat(d) for d in verified["flight_dates"]])
+    return planned, verified, store
+
+
+@pytest.fixture
+def duckdb_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The load writes to a DuckDB warehouse, so the tests can read the rows it kept and loaded."""
+    path = tmp_path / "warehouse.duckdb"
+    monkeypatch.setattr(load, "open_warehouse", lambda settings: DuckDBWarehouse(path))
+    return path
+
+
+def warehouse_keys(path: Path, flight_date: str) -> set[tuple[str, str, str]]:
+    con = duckdb.connect(str(path), read_only=True)
+    rows = con.execute(
+        "SELECT flight_iata, dep_airport_icao, arr_airport_icao FROM fact_flights WHERE flight_date = ?",
+        [dt.date.fromisoformat(flight_date)],
+    ).fetchall()
+    con.close()
+    return {(r[0], r[1], r[2]) for r in rows}
+
+
+def processed_keys(store: ObjectStore, flight_date: str) -> set[tuple[str, str, str]]:
+    rows = read_partition(store, dt.date.fromisoformat(flight_date)).select(
+        ["flight_iata", "dep_airport_icao", "arr_airport_icao"]
+    )
+    return {(r["flight_iata"], r["dep_airport_icao"], r["arr_airport_icao"]) for r in rows.to_pylist()}
+
+
+def metric_values(captured: str, name: str) -> list[Any]:
+    """The values of metric ``name`` in each embedded-metric-format document printed (a list per document)."""
+    documents = [json.loads(line) for line in captured.splitlines() if '"_aws"' in line]
+    return [d[name] for d in documents if name in d]
+
+
+def test_a_clean_day_passes_the_gate_and_its_results_are_stored_as_json(
+    aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch, duckdb_path: Path
+) -> None:
+    planned, verified, store = collect_to_processed(aws, monkeypatch)
+    loaded = load.handler(load_input(planned, verified), CTX)
+    assert loaded["quality"] == {"fails": [], "held": [], "overridden": []}
+    run_id = planned["run_id"]
+    for icao in AIRPORTS.split(","):
+        for board in ("departures", "arrivals"):
+            body = json.loads(store.get(quality_board_key(DAY, icao, board, run_id)))
+            assert body["run_id"] == run_id and {r["rule"] for r in body["results"]} >= {"volume_band", "parse"}
+    for flight_date in verified["flight_dates"]:
+        key = quality_flight_date_key(dt.date.fromisoformat(flight_date), run_id)
+        body = json.loads(store.get(key))
+        assert {r["rule"]: r["outcome"] for r in body["results"]} == {"null_share": "pass", "dedup_report": "pass"}
+        assert body["gate"]["held"] is None
+        assert warehouse_keys(duckdb_path, flight_date) == processed_keys(store, flight_date)
+
+
+def test_one_bad_airport_fails_the_load_naming_rule_and_airport_after_the_others_loaded(
+    aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch, duckdb_path: Path
+) -> None:
+    planned, verified, store = collect_to_processed(aws, monkeypatch, source=OneBadAirport(missing_key=0.3))
+    with pytest.raises(QualityGateFailed) as failed:
+        load.handler(load_input(planned, verified), CTX)
+    message = str(failed.value)
+    assert f"{BAD} departures {DAY} quarantine_share: " in message
+    assert f"{BAD} arrivals {DAY} quarantine_share: " in message
+    assert f"flight date {DAY}: held flights departing {BAD}, flights arriving at {BAD} (" in message
+    assert '"allow_quality_failures": true' in message
+    previous, today = verified["flight_dates"]
+    # Today's rows of BAD are held both ways; the day before only its arrivals (today's arrivals board).
+    assert warehouse_keys(duckdb_path, today) == {k for k in processed_keys(store, today) if BAD not in k[1:]}
+    assert warehouse_keys(duckdb_path, previous) == {k for k in processed_keys(store, previous) if k[2] != BAD}
+    assert warehouse_keys(duckdb_path, today) and any(BAD in k[1:] for k in processed_keys(store, today))
+
+
+def test_a_gate_failure_emits_the_quality_failures_metric(
+    aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch, duckdb_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    planned, verified, _ = collect_to_processed(aws, monkeypatch, source=OneBadAirport(missing_key=0.3))
+    capsys.readouterr()
+    with pytest.raises(QualityGateFailed):
+        load.handler(load_input(planned, verified), CTX)
+    # quarantine_share of BAD's departures and of its arrivals board: two fails, however many dates they hold.
+    assert metric_values(capsys.readouterr().out, QUALITY_FAILURES) == [[2.0]]
+
+
+def test_allow_quality_failures_loads_everything_and_records_the_override(
+    aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch, duckdb_path: Path
+) -> None:
+    planned, verified, store = collect_to_processed(aws, monkeypatch, source=OneBadAirport(missing_key=0.3), allow=True)
+    loaded = load.handler(load_input(planned, verified), CTX)
+    assert loaded["quality"]["held"] == []
+    assert sorted(line.split(":")[0] for line in loaded["quality"]["overridden"]) == [
+        f"{BAD} arrivals {DAY} quarantine_share",
+        f"{BAD} departures {DAY} quarantine_share",
+    ]
+    for flight_date in verified["flight_dates"]:
+        assert warehouse_keys(duckdb_path, flight_date) == processed_keys(store, flight_date)
+    body = json.loads(store.get(quality_board_key(DAY, BAD, "departures", planned["run_id"])))
+    fails = [r for r in body["results"] if r["outcome"] == "fail"]
+    assert [(r["rule"], r["overridden"]) for r in fails] == [("quarantine_share", True)]
+    gate = json.loads(store.get(quality_flight_date_key(DAY, planned["run_id"])))["gate"]
+    assert gate["held"] is None and len(gate["overridden_by_this_run"]) == 2
+
+
+def test_without_a_day_the_load_checks_only_the_flight_dates(
+    aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch, duckdb_path: Path
+) -> None:
+    planned, verified, store = collect_to_processed(aws, monkeypatch, source=OneBadAirport(missing_key=0.3))
+    event = {k: v for k, v in load_input(planned, verified).items() if k not in {"day", "allow_quality_failures"}}
+    loaded = load.handler(event, CTX)  # this run's boards are not judged, so nothing holds
+    assert loaded["quality"]["held"] == []
+    assert store.list(f"quality/{DAY}/") == [quality_flight_date_key(DAY, planned["run_id"])]
+
+
+def test_plan_passes_the_override_flag_on_and_refuses_a_non_boolean(aws: dict[str, Any]) -> None:
+    assert plan.handler({"date": DAY.isoformat()}, CTX)["allow_quality_failures"] is False
+    assert plan.handler({"date": DAY.isoformat(), "allow_quality_failures": True}, CTX)["allow_quality_failures"]
+    with pytest.raises(ConfigError, match="allow_quality_failures must be true or false, got 'yes'"):
+        plan.handler({"date": DAY.isoformat(), "allow_quality_failures": "yes"}, CTX)

@@ -102,7 +102,8 @@ def test_validation_finds_unreachable_states_and_dangling_transitions(machine: d
 #: What each Task returns, in the shape the real handler's result takes after the state's selectors.
 CANNED = {
     "Plan": {"Payload": {"day": "2026-06-08", "run_id": "r1", "as_of": "2026-06-09T06:00:00+00:00",
-                         "tasks": [{"airport": "EDDF", "board": b} for b in ("departures", "arrivals")]}},
+                         "tasks": [{"airport": "EDDF", "board": b} for b in ("departures", "arrivals")],
+                         "allow_quality_failures": False}},
     "CollectBoard": {"Payload": {"raw_key": "raw/EDDF/2026-06-08/departures-r1.json", "records": 10}},
     "Verify": {"Payload": {"flight_dates": ["2026-06-07", "2026-06-08"], "flight_dates_arg": "2026-06-07,2026-06-08",
                            "has_flight_dates": True, "missing_boards": 0}},
@@ -188,3 +189,22 @@ def test_a_day_without_flight_dates_skips_glue_and_load_under_moto(machine: dict
     described, entered = execute(runnable, {})
     assert described["status"] == "SUCCEEDED"
     assert "Process" not in entered and entered[-3:] == ["IsPartial", "NotifyPartial", "Done"]
+
+
+def test_load_gets_the_collection_day_and_the_override_flag_under_moto(machine: dict[str, Any]) -> None:
+    runnable = as_moto_can_run(machine)
+    # Load as a Pass state with Load's own Parameters: the output shows what the Lambda would receive.
+    runnable["States"]["Load"] = {
+        "Type": "Pass",
+        "Parameters": machine["States"]["Load"]["Parameters"]["Payload"],
+        "ResultPath": "$.load_input",
+        "Next": machine["States"]["Load"]["Next"],
+    }
+    described, _ = execute(runnable, {})
+    assert described["status"] == "SUCCEEDED"
+    assert json.loads(described["output"])["load_input"] == {
+        "run_id": "r1",
+        "day": "2026-06-08",
+        "flight_dates": ["2026-06-07", "2026-06-08"],
+        "allow_quality_failures": False,
+    }

@@ -75,6 +75,9 @@ def acknowledge_stack(stack: FlightpipeStack) -> None:
         prefix(role, "transformed", f"{name} writes each raw file's Parquet twin")
         prefix(role, "quarantine", f"{name} writes rejected records with reasons")
     prefix(f["load"].role, "processed/all_data", "load reads the processed partitions it loads")  # type: ignore[arg-type]
+    for layer in ("raw", "transformed", "quarantine"):
+        prefix(f["load"].role, layer, f"load's quality gate reads the day's boards ({layer}/*)")  # type: ignore[arg-type]
+    prefix(f["load"].role, "quality", "load's quality gate reads earlier results and writes its own")  # type: ignore[arg-type]
     ack(f["notify"].role, "IAM5", KMS_REASON, "Action::kms:GenerateDataKey*")  # type: ignore[arg-type]
 
     glue_role = stack.glue_role

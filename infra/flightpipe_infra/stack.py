@@ -44,7 +44,7 @@ from flightpipe.aws.glue_catalog import (
     glue_columns,
 )
 from flightpipe.aws.state_machine import Targets, definition
-from flightpipe.layout import PROCESSED, QUARANTINE, RAW, TRANSFORMED
+from flightpipe.layout import PROCESSED, QUALITY, QUARANTINE, RAW, TRANSFORMED
 from flightpipe.schema import PROCESSED_SCHEMA, TRANSFORMED_SCHEMA
 from flightpipe_infra.nag import acknowledge_stack
 from flightpipe_infra.packaging import FUNCTION_LAYERS, LAMBDA_PYTHON, Assets
@@ -321,7 +321,11 @@ class FlightpipeStack(cdk.Stack):
             self._grant_objects(f[name], ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], f"{QUARANTINE}/*")
             self._grant_list(f[name], [f"{RAW}/*", f"{TRANSFORMED}/*", f"{QUARANTINE}/*"])
         self._grant_objects(f["load"], ["s3:GetObject"], f"{PROCESSED}/*")
-        self._grant_list(f["load"], [f"{PROCESSED}/*"])
+        # The load's quality gate judges the day's boards from their layers and reads and writes the results.
+        for layer in (RAW, TRANSFORMED, QUARANTINE):
+            self._grant_objects(f["load"], ["s3:GetObject"], f"{layer}/*")
+        self._grant_objects(f["load"], ["s3:GetObject", "s3:PutObject"], f"{QUALITY}/*")
+        self._grant_list(f["load"], [f"{layer}/*" for layer in (PROCESSED, RAW, TRANSFORMED, QUARANTINE, QUALITY)])
         f["load"].add_to_role_policy(
             iam.PolicyStatement(
                 actions=["redshift-data:ExecuteStatement", "redshift-data:BatchExecuteStatement"],

@@ -10,6 +10,7 @@
                                                             was before a replay superseded it (lineage)
     quality/<YYYY-MM-DD>/board-<ICAO>-<board>-<run_id>.json   quality results of a board partition, per run
     quality/<YYYY-MM-DD>/flight-date-<run_id>.json          quality results and gate of a flight date, per run
+    quality/<YYYY-MM-DD>/override-<run_id>.json             fails of earlier runs that run <run_id> loaded anyway
 
 Files whose name starts with ``_`` or ``.`` are work in progress and ignored by every reader (as Spark and
 Hive do).
@@ -105,6 +106,10 @@ def quality_board_key(day: dt.date, icao: str, board: str, run_id: str) -> str:
 
 def quality_flight_date_key(flight_date: dt.date, run_id: str) -> str:
     return f"{quality_prefix(flight_date)}flight-date-{run_id}.json"
+
+
+def quality_override_key(day: dt.date, run_id: str) -> str:
+    return f"{quality_prefix(day)}override-{run_id}.json"
 
 
 def processed_partition(flight_date: dt.date) -> str:

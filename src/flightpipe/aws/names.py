@@ -25,6 +25,9 @@ RECORDS_QUARANTINED: Final = "RecordsQuarantined"
 FILES_REPAIRED: Final = "FilesRepairedByVerify"
 #: Rows the load put into the warehouse; no dimension beyond the service.
 ROWS_LOADED: Final = "RowsLoaded"
+#: Fail-level quality results that held back (part of) a load, overridden ones not counted; 0 on a clean load,
+#: so an alarm on it sees data every run. No dimension beyond the service (the SNS mail names the airports).
+QUALITY_FAILURES: Final = "QualityFailures"
 #: One per finished run, dimension outcome (one of the run events below).
 RUNS: Final = "Runs"
 
@@ -42,6 +45,9 @@ RUN_EVENTS: Final = (RUN_SUCCEEDED, RUN_PARTIAL, RUN_FAILED, RUN_QUALITY_FAILED,
 
 #: The error name Step Functions sees when the quality gate stops a load (the Lambda's errorType).
 QUALITY_GATE_ERROR: Final = QualityGateFailed.__name__
+
+#: The execution input flag that lets the load through the quality gate (plan passes it on to load).
+ALLOW_QUALITY_FAILURES: Final = "allow_quality_failures"
 
 # Environment of the Lambda functions and arguments of the Glue job ----------------------------------------
 ENV_TOPIC_ARN: Final = "FLIGHTPIPE_AWS_TOPIC_ARN"

@@ -2,6 +2,8 @@
 
 The schedule passes EventBridge's event (its ``time``: the run collects the day before it); a backfill passes
 ``{"date": "YYYY-MM-DD"}``. The run id has the local runner's shape, so raw keys look the same everywhere.
+``allow_quality_failures`` of the execution input is passed on (false when absent) for the load to read:
+later states see only what plan returns, and a JSONPath to a missing field fails the execution.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from flightpipe.aws.runtime import logger, parse_day, parse_instant, settings, tracer
+from flightpipe.aws.names import ALLOW_QUALITY_FAILURES
+from flightpipe.aws.runtime import logger, parse_day, parse_flag, parse_instant, settings, tracer
 
 
 def new_run_id(now: dt.datetime) -> str:
@@ -31,7 +34,8 @@ def plan_run(event: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
     run_id = str(event.get("run_id") or new_run_id(as_of))
     base = {"day": day.isoformat(), "run_id": run_id, "as_of": as_of.isoformat()}
     tasks = [{**base, "airport": icao, "board": str(board)} for icao in config.airports for board in config.boards]
-    return {**base, "airports": list(config.airports), "tasks": tasks}
+    allow = parse_flag(event.get(ALLOW_QUALITY_FAILURES), ALLOW_QUALITY_FAILURES)
+    return {**base, "airports": list(config.airports), "tasks": tasks, ALLOW_QUALITY_FAILURES: allow}
 
 
 @logger.inject_lambda_context

@@ -51,6 +51,15 @@ def parse_instant(value: Any, what: str) -> dt.datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
+def parse_flag(value: Any, what: str) -> bool:
+    """An optional yes/no of an execution input: absent is false; JSON booleans, or "true"/"false" text."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in {"true", "false"}:
+        return value.strip().lower() == "true"
+    raise ConfigError(f"{what} must be true or false, got {value!r}")
+
+
 def required(event: dict[str, Any], name: str, handler: str) -> Any:
     if name not in event:
         raise ConfigError(f"the {handler} handler needs {name!r} in its input; got keys {sorted(event)}")

@@ -16,7 +16,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from flightpipe.aws.names import QUALITY_GATE_ERROR, RUN_FAILED, RUN_PARTIAL, RUN_QUALITY_FAILED, RUN_SUCCEEDED
+from flightpipe.aws.names import (
+    ALLOW_QUALITY_FAILURES,
+    QUALITY_GATE_ERROR,
+    RUN_FAILED,
+    RUN_PARTIAL,
+    RUN_QUALITY_FAILED,
+    RUN_SUCCEEDED,
+)
 from flightpipe.errors import LoadError, SourceUnavailable, StoreError
 
 #: Transient failures of the Lambda service itself, worth retrying for every function.
@@ -165,8 +172,16 @@ def definition(targets: Targets) -> dict[str, Any]:
             "Next": "Load",
         },
         "Load": {
+            # The load gates on quality: it checks the boards of the collection day and takes the override flag
+            # plan passed on from the execution input.
             **_invoke(
-                targets.load_function, {"run_id.$": "$.run_id", "flight_dates.$": "$.verified.result.flight_dates"}
+                targets.load_function,
+                {
+                    "run_id.$": "$.run_id",
+                    "day.$": "$.day",
+                    "flight_dates.$": "$.verified.result.flight_dates",
+                    f"{ALLOW_QUALITY_FAILURES}.$": f"$.{ALLOW_QUALITY_FAILURES}",
+                },
             ),
             "ResultSelector": {"total_rows.$": "$.Payload.total_rows"},
             "ResultPath": "$.loaded",

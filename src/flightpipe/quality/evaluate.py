@@ -19,14 +19,20 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from flightpipe.layout import Board, RawKey, processed_file, raw_prefix
+from flightpipe.layout import Board, RawKey, processed_partition, raw_prefix
 from flightpipe.quality.api import Kind, Level, Outcome, Partition, RuleConfig, RuleResult, Scope
 from flightpipe.quality.facts import BoardFacts, FlightDateFacts
 from flightpipe.quality.quarantine import QuarantineEntry, read_entries
 from flightpipe.quality.records import count_violations
 from flightpipe.quality.rules import RECORD_RULES, VOLUME_HISTORY_WEEKS, rules_for
 from flightpipe.schema import PROCESSED_SCHEMA, TRANSFORMED_SCHEMA
-from flightpipe.stages.process import ProcessResult, distinct_records, read_transformed_rows, transformed_keys
+from flightpipe.stages.process import (
+    ProcessResult,
+    distinct_records,
+    read_partition,
+    read_transformed_rows,
+    transformed_keys,
+)
 from flightpipe.store import ObjectStore
 
 
@@ -138,12 +144,10 @@ def board_facts(store: ObjectStore, icao: str, board: Board, day: dt.date, histo
 
 def flight_date_facts(store: ObjectStore, flight_date: dt.date, processed: ProcessResult | None) -> FlightDateFacts:
     partition = Partition(Scope.FLIGHT_DATE, flight_date)
-    key = processed_file(flight_date)
-    flights = (
-        pq.read_table(io.BytesIO(store.get(key)), schema=PROCESSED_SCHEMA)
-        if store.exists(key)
-        else PROCESSED_SCHEMA.empty_table()
-    )
+    # The DuckDB step writes one file per partition, the Glue job part-*-<uuid> files: read_partition reads
+    # either (reading only the DuckDB file name would judge a Glue partition as empty, and skip its rules).
+    written = any(k.endswith(".parquet") for k in store.list(processed_partition(flight_date)))
+    flights = read_partition(store, flight_date) if written else PROCESSED_SCHEMA.empty_table()
     if processed is not None:
         return FlightDateFacts(partition, processed.rows_in, flights, processed.codeshares, processed.duplicates_merged)
     # Without the process step's own counts (``flightpipe check``), count them again the way process does.

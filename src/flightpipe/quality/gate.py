@@ -51,6 +51,10 @@ class Hold:
         return f"flight date {self.flight_date.isoformat()}: held {what} ({reasons})"
 
 
+#: What a held local run tells its user to do next.
+LOCAL_NEXT_STEP = "see `flightpipe check`; rerun with --allow-quality-failures to load anyway"
+
+
 @dataclass(frozen=True, slots=True)
 class GateDecision:
     holds: dict[dt.date, Hold] = field(default_factory=dict)
@@ -61,14 +65,13 @@ class GateDecision:
         hold = self.holds.get(flight_date)
         return hold if hold is not None and hold.active else None
 
-    def error(self) -> QualityGateFailed | None:
+    def error(self, next_step: str = LOCAL_NEXT_STEP) -> QualityGateFailed | None:
+        """The error naming every hold (rules, airports); ``next_step`` says how to look and to override
+        where the run happens (the command line, or a Step Functions execution input)."""
         held = [h.describe() for h in self.holds.values() if h.active]
         if not held:
             return None
-        return QualityGateFailed(
-            "quality gate stopped loading " + " | ".join(held) + " (see `flightpipe check`; rerun with "
-            "--allow-quality-failures to load anyway)"
-        )
+        return QualityGateFailed("quality gate stopped loading " + " | ".join(held) + f" ({next_step})")
 
 
 def feeds(result: RuleResult, flight_date: dt.date) -> bool:
