@@ -279,6 +279,7 @@ def test_alarms_and_dashboard(synthesised: tuple[Any, Any, Path]) -> None:
         "RecordsCollected",
         "RowsTransformed",
         "RowsLoaded",
+        "QualityFailures",
         "glue.driver.aggregate.elapsedTime",
         "Duration",
     ):

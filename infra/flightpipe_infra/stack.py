@@ -758,7 +758,21 @@ class FlightpipeStack(cdk.Stack):
                         period=day,
                     )
                 ],
-                width=12,
+                width=6,
+            ),
+            # No alarm on it: a gate failure already mails through the state machine's NotifyQualityFailure.
+            cw.SingleValueWidget(
+                title="Quality fails holding loads (last day)",
+                metrics=[
+                    cw.Metric(
+                        namespace=names.METRICS_NAMESPACE,
+                        metric_name=names.QUALITY_FAILURES,
+                        dimensions_map={"service": names.SERVICE},
+                        statistic="Sum",
+                        period=day,
+                    )
+                ],
+                width=6,
             ),
             cw.GraphWidget(
                 title="Runs",
