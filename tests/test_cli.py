@@ -55,6 +55,16 @@ def test_backfill_runs_each_day_and_says_the_data_is_simulated(project: Path) ->
     assert listing.stdout.count("backfill") == 2 and "simulated" in listing.stdout
 
 
+def test_runs_lists_how_many_steps_of_each_stage_succeeded(project: Path) -> None:
+    listing = flightpipe("runs", "--limit", "1", cwd=project).stdout
+    cells = [cell.strip() for line in listing.splitlines() for cell in line.split("│")]
+    stages = [cell for cell in cells if cell.split(" ")[0] in {"collect", "transform", "quality", "process", "load"}]
+    # One airport x two boards; one process step for the touched dates; one load per flight date touched.
+    assert stages[:4] == ["collect 2/2", "transform 2/2", "quality 2/2", "process 1/1"]
+    loaded, total = stages[4].removeprefix("load ").split("/")
+    assert len(stages) == 5 and loaded == total and int(total) >= 1
+
+
 def test_backfill_skips_complete_days_unless_forced(project: Path) -> None:
     skipped = flightpipe("backfill", "--start", DAY1, "--end", DAY2, cwd=project)
     assert skipped.returncode == 0

@@ -18,7 +18,7 @@ from rich.table import Table
 
 from flightpipe.config import DEFAULT_CONFIG_FILE, Settings, load_settings
 from flightpipe.errors import ConfigError, FlightpipeError, LockBusy
-from flightpipe.ledger import SUCCEEDED, Ledger, RunRecord
+from flightpipe.ledger import SUCCEEDED, Ledger, RunRecord, StepRecord
 from flightpipe.logs import LOG_FORMATS, configure_logging
 from flightpipe.quota import ensure_quota
 from flightpipe.redact import redact
@@ -291,7 +291,7 @@ def runs_list(
     date: Annotated[str | None, typer.Option("--date", help="Only runs of this collection date.")] = None,
     config: ConfigOption = None,
 ) -> None:
-    """List past runs, newest first."""
+    """List past runs, newest first: state, steps succeeded per stage, records, rows loaded, duration."""
     if ctx.invoked_subcommand is not None:
         return
     settings = load_settings(config)
@@ -301,16 +301,16 @@ def runs_list(
     for column in ("run id", "kind", "day", "source", "state", "steps", "records", "loaded", "duration"):
         table.add_column(column, justify="right" if column in {"records", "loaded", "duration"} else "left")
     for record in records:
-        steps = ledger.steps(record.run_id)
-        failed = sum(s.state != SUCCEEDED for s in steps)
-        source = record.source + (" (simulated)" if record.simulated else "")
+        source = record.source
+        if record.simulated and source != "simulated":
+            source += " (simulated)"
         table.add_row(
             record.run_id,
             record.kind,
             record.day,
             source,
             _state(record.state),
-            f"{len(steps)}" + (f" ([red]{failed} not ok[/])" if failed else ""),
+            "\n".join(_stage_states(ledger.steps(record.run_id))),
             str(record.summary.get("records_collected", "")),
             str(record.summary.get("rows_loaded", "")),
             f"{record.duration_s:.1f} s" if record.duration_s is not None else "",
@@ -348,6 +348,20 @@ def runs_show(
         )
     ledger.close()
     console.print(table)
+
+
+def _stage_states(steps: list[StepRecord]) -> list[str]:
+    """One line per stage, in the order the run reached them: how many of its steps succeeded, in red when
+    not all did (``collect 9/10``), so the list shows where a run went wrong without ``runs show``."""
+    totals: dict[str, list[int]] = {}
+    for step in steps:
+        counts = totals.setdefault(step.stage, [0, 0])
+        counts[0] += step.state == SUCCEEDED
+        counts[1] += 1
+    return [
+        f"{stage} {ok}/{total}" if ok == total else f"[red]{stage} {ok}/{total}[/]"
+        for stage, (ok, total) in totals.items()
+    ]
 
 
 def _print_run_record(record: RunRecord) -> None:
