@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -108,6 +109,19 @@ def test_summary_prints_each_airport_and_labels_simulated_data(project: Path) ->
     result = flightpipe("summary", "--start", DAY1, "--end", DAY2, cwd=project)
     assert result.returncode == 0, result.stderr
     assert "SIMULATED DATA" in result.stdout and "EDDH" in result.stdout and "on-time" in result.stdout
+
+
+def test_run_defaults_to_yesterday_utc_and_takes_its_airports_and_source_from_the_flags(tmp_path: Path) -> None:
+    before = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    result = flightpipe("run", "--airports", "EDDH", "--source", "simulated", cwd=tmp_path)
+    after = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    assert result.returncode == 0, result.stderr
+    listing = flightpipe("runs", cwd=tmp_path).stdout
+    run_line = next(line for line in listing.splitlines() if "Z-" in line)
+    cells = [cell.strip() for cell in run_line.split("│")]
+    assert cells[3] in {before.isoformat(), after.isoformat()} and cells[4] == "simulated"
+    shown = flightpipe("runs", "show", cells[1], cwd=tmp_path).stdout
+    assert "airports EDDH; boards departures, arrivals" in shown
 
 
 def test_run_with_a_non_iso_date_exits_2_and_says_the_format(tmp_path: Path) -> None:
