@@ -18,15 +18,20 @@ help:
 	@echo "make lint   - ruff and mypy"
 	@echo "make synth  - package the Lambda layers and Glue wheel (no Docker), synthesise the AWS stack, cdk-nag, cfn-lint"
 
-$(VENV)/.installed: pyproject.toml
+# The demo needs flightpipe alone; the tests, the bench and the AWS build need every extra (Spark, CDK, moto, ...).
+$(VENV)/.core: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed: $(VENV)/.core
 	$(PY) -m pip install --quiet -e '.[dev,bench,postgres,aws,spark,infra]'
 	@touch $@
 
 venv: $(VENV)/.installed
 
-demo: venv
+demo: $(VENV)/.core
 	FLIGHTPIPE__DATA_DIR=$(DEMO_DIR) $(FP) backfill --start $(DEMO_START) --end $(DEMO_END)
 	@echo
 	FLIGHTPIPE__DATA_DIR=$(DEMO_DIR) $(FP) summary --start $(DEMO_START) --end $(DEMO_END)
