@@ -623,3 +623,30 @@ def test_the_page_shows_each_scorecard_change_against_the_previous_seven_days_of
             assert " ".join((change.text_content() or "").split()) == text, (icao, metric)
             assert change.get_attribute("title") == title, (icao, metric)
             assert (change.get_attribute("class") or "").split() == ["change", colour], (icao, metric)
+
+
+def test_routes_and_airlines_count_only_flights_at_the_report_airports(two_airports: Path, tmp_path: Path) -> None:
+    # The warehouse holds EDDH and EDDL; the report is of EDDH alone (a narrower configuration).
+    settings = _settings(two_airports, ("EDDH",))
+    d = f"DATE '{DAY}'"
+    html = _write(settings, DAY, tmp_path / "eddh.html").read_text()
+    shown_routes = re.findall(r'<tr data-key="(\w{4})-(\w{4})">', html)
+    assert shown_routes and all("EDDH" in route for route in shown_routes)
+
+    warehouse = open_warehouse(settings, read_only=True)
+    try:
+        rows = read_report_rows(warehouse, DAY, ("EDDH",), 7)
+    finally:
+        warehouse.close()
+    routes = _views(
+        settings,
+        "SELECT dep_airport_icao, arr_airport_icao, flights FROM route_performance"
+        f" WHERE flight_date = {d} AND 'EDDH' IN (dep_airport_icao, arr_airport_icao)",
+    )
+    assert sorted((r.dep_airport_icao, r.arr_airport_icao, r.flights) for r in rows.routes) == sorted(routes)
+    airlines = _views(
+        settings,
+        "SELECT coalesce(airline_icao, airline_iata), count(*) FROM fact_flights"
+        f" WHERE flight_date = {d} AND 'EDDH' IN (dep_airport_icao, arr_airport_icao) GROUP BY ALL",
+    )
+    assert {a.airline_key: a.flights for a in rows.airlines} == dict(airlines)
