@@ -216,7 +216,7 @@ of {w.spec.page_size} records), and one `read_json` call per file. The same run 
   throughput by {plain / one_call:.2f}; flattening the records to NDJSON but keeping one call per file, by
   {plain / flat_files:.2f}. Here the bigger factor is {bigger}. The fixed cost of a call, (DuckDB plain - one
   call) / {files} files, is about {per_call_ms:.0f} ms: {per_call_share:.0%} of DuckDB plain's wall time.
-- **The shape DuckDB reads fastest**: one flat NDJSON file, {w.records / flat_one:,.0f} records/s. DESIGN.md does
+- **One flat NDJSON file**, the usual shape for such a figure: {w.records / flat_one:,.0f} records/s. DESIGN.md does
   not say how its input was laid out, so the rest of the gap to {DESIGN_DUCKDB_RECORDS_S:,} is not measured here;
   other work on this machine's 2 cores (see the load average and notes) slows every figure of this run alike.
 - The comparison above stays per file on purpose: the pipeline transforms each raw file as it lands (one envelope
