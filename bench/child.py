@@ -82,12 +82,36 @@ def transform_duckdb(job: dict[str, Any]) -> Callable[[], Counts]:
     return work
 
 
+def reference_duckdb(job: dict[str, Any]) -> Callable[[], Counts]:
+    """DuckDB read_json to Parquet on other shapes of the same records: where its time goes (see report.py)."""
+    import duckdb
+
+    inputs = [Path(p) for p in job["inputs"]]
+    out = Path(job["out"])
+    out.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(":memory:")
+
+    def work() -> Counts:
+        if job["one_call"]:
+            files = "[" + ", ".join(_sql_text(p) for p in inputs) + "]"
+            con.execute(f"COPY (SELECT * FROM read_json({files})) TO {_sql_text(out / 'all.parquet')} (FORMAT parquet)")
+            return {"files": len(inputs), "calls": 1}
+        for i, path in enumerate(inputs):
+            target = out / f"{i}.parquet"
+            con.execute(f"COPY (SELECT * FROM read_json({_sql_text(path)})) TO {_sql_text(target)} (FORMAT parquet)")
+        return {"files": len(inputs), "calls": len(inputs)}
+
+    return work
+
+
 def process(job: dict[str, Any]) -> Callable[[], Counts]:
-    from flightpipe.stages.process import process_flight_dates
+    from flightpipe.stages.process import process_flight_dates, transformed_keys
     from flightpipe.store import ObjectStore
 
     store = ObjectStore(job["store"])
     dates = [dt.date.fromisoformat(d) for d in job["dates"]]
+    # Sized before the timed region: the transformed Parquet files the stage will read for these flight dates.
+    input_bytes = _stored_bytes(store, transformed_keys(store, dates))
 
     def work() -> Counts:
         results = process_flight_dates(store, dates)
@@ -95,12 +119,14 @@ def process(job: dict[str, Any]) -> Callable[[], Counts]:
             "rows_in": sum(r.rows_in for r in results),
             "flights_out": sum(r.flights_out for r in results),
             "partitions": len(results),
+            "input_bytes": input_bytes,
         }
 
     return work
 
 
 def load(job: dict[str, Any]) -> Callable[[], Counts]:
+    from flightpipe.layout import processed_partition
     from flightpipe.stages.load import load_flight_date
     from flightpipe.store import ObjectStore
     from flightpipe.warehouse.duckdb import DuckDBWarehouse
@@ -108,6 +134,9 @@ def load(job: dict[str, Any]) -> Callable[[], Counts]:
     store = ObjectStore(job["store"])
     dates = [dt.date.fromisoformat(d) for d in job["dates"]]
     path = Path(job["warehouse"])
+    # Sized before the timed region: the processed partitions (Parquet) the stage will read, one per flight date.
+    partitions = [k for d in dates for k in store.list(processed_partition(d)) if k.endswith(".parquet")]
+    input_bytes = _stored_bytes(store, partitions)
 
     def work() -> Counts:
         # Opening and closing (the final checkpoint to disk) are part of loading a fresh warehouse.
@@ -119,6 +148,7 @@ def load(job: dict[str, Any]) -> Callable[[], Counts]:
         return {
             "rows_loaded": sum(r.rows_loaded for r in results),
             "codeshares": sum(r.codeshares_loaded for r in results),
+            "input_bytes": input_bytes,
         }
 
     return work
@@ -128,6 +158,7 @@ TASKS: dict[str, Callable[[dict[str, Any]], Callable[[], Counts]]] = {
     "transform-flightpipe": transform_flightpipe,
     "transform-naive": transform_naive,
     "transform-duckdb": transform_duckdb,
+    "reference-duckdb": reference_duckdb,
     "process": process,
     "load": load,
 }
@@ -136,6 +167,11 @@ TASKS: dict[str, Callable[[dict[str, Any]], Callable[[], Counts]]] = {
 def _parquet_path(out: Path, raw_key: str) -> Path:
     """The same layout flightpipe writes (transformed/<ICAO>/<date>/<board>-<run>.parquet), for comparable folders."""
     return out / "transformed" / (raw_key.removeprefix("raw/").removesuffix(".json") + ".parquet")
+
+
+def _stored_bytes(store: Any, keys: list[str]) -> int:
+    """Bytes on disk of ``keys`` in a local ``ObjectStore``: the input a stage's MB/s is measured against."""
+    return sum(store.local_path(key).stat().st_size for key in keys)
 
 
 def _sql_text(path: Path) -> str:

@@ -10,6 +10,7 @@ the children in a fair order, and reports medians.
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import shutil
 import sys
@@ -19,7 +20,7 @@ from rich.console import Console
 
 from machine import load_average, machine_facts
 from measure import RunStats, Series, run_child
-from report import CONTENDERS, Contender, Results, markdown, print_tables
+from report import CONTENDERS, REFERENCES, Contender, Results, markdown, print_tables
 from workload import DEFAULT_SEED, DEFAULT_START, Workload, WorkloadSpec, ensure_workload, warm_page_cache
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -115,6 +116,43 @@ def run_load(workload: Workload, store_dir: Path, runs_dir: Path, repeats: int) 
     return series
 
 
+def write_flat_ndjson(workload: Workload, folder: Path) -> tuple[list[Path], Path]:
+    """The workload's records without their envelopes, as newline-delimited JSON: one file per raw file, and
+    all in one file. The shape DuckDB's read_json is fastest on, for the reference runs."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    per_file, everything = [], folder / "all.ndjson"
+    with open(everything, "w", encoding="utf-8") as all_out:
+        for i, key in enumerate(workload.raw_keys):
+            body = json.loads((workload.root / key).read_bytes())
+            lines = "".join(json.dumps(record) + "\n" for page in body["pages"] for record in page["data"])
+            per_file.append(folder / f"{i:04d}.ndjson")
+            per_file[-1].write_text(lines, encoding="utf-8")
+            all_out.write(lines)
+    return per_file, everything
+
+
+def run_references(workload: Workload, runs_dir: Path) -> dict[str, Series]:
+    """One run of each DuckDB read_json reference (indicative, not a contender, so not repeated)."""
+    flat_files, flat_one = write_flat_ndjson(workload, workload.root / "flat")
+    envelopes = [workload.root / key for key in workload.raw_keys]
+    inputs = {
+        "envelopes-one-call": (envelopes, True),
+        "flat-per-file": (flat_files, False),
+        "flat-one-file": ([flat_one], True),
+    }
+    series = {}
+    for ref in REFERENCES:
+        paths, one_call = inputs[ref.slug]
+        out = runs_dir / "references" / ref.slug
+        shutil.rmtree(out, ignore_errors=True)
+        job = {"task": "reference-duckdb", "inputs": [str(p) for p in paths], "one_call": one_call, "out": str(out)}
+        stats = run_child(job, runs_dir / "jobs" / f"reference-{ref.slug}.json")
+        series[ref.slug] = Series(ref.name, [stats])
+        _progress("reference", ref.slug, 0, 1, stats)
+    return series
+
+
 def check_accounting(workload: Workload, transform: dict[str, Series], notes: list[str]) -> None:
     """Every contender must have seen the manifest's records, or the comparison is void."""
     fp = transform["flightpipe"]
@@ -186,9 +224,11 @@ def main(argv: list[str]) -> int:
     process = run_process(workload, store_dir, runs_dir, args.repeats)
     load = run_load(workload, store_dir, runs_dir, args.repeats)
 
+    references = run_references(workload, runs_dir)
+
     check_noise([*transform.values(), process, load], load_at_start[0], notes)
     facts = machine_facts(REPO, load_at_start)
-    results = Results(workload, facts, args.repeats, transform, out_mb, process, load, notes)
+    results = Results(workload, facts, args.repeats, transform, out_mb, process, load, notes, references)
     print_tables(console, results)
     if args.out is not None:
         command = ".venv/bin/python bench/run.py " + shlex.join(argv)

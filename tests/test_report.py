@@ -23,7 +23,7 @@ from flightpipe.config import Settings, load_settings
 from flightpipe.ledger import Ledger
 from flightpipe.report.palette import FIXED, airport_colours
 from flightpipe.report.queries import read_report_rows
-from flightpipe.report.render import minutes, number, pct, render_day, write_report
+from flightpipe.report.render import minutes, number, pct, render_day, signed, write_report
 from flightpipe.runner import run_day
 from flightpipe.warehouse.factory import open_warehouse
 from tests.report_helpers import launched_chromium, load_truth, open_report
@@ -69,6 +69,20 @@ def _write(settings: Settings, day: dt.date, out: Path, days: int = 7) -> Path:
     return out
 
 
+#: For a chart's svg and a table id: is that table in the chart's section, beside the chart's figure (the
+#: figure's container holds the table and no other chart), with rows of numbers?
+CHART_TABLE_JS = """(svg, tableId) => {
+    const table = document.getElementById(tableId);
+    if (!table) return [false, false, false];
+    const box = svg.closest('figure').parentElement;
+    return [
+        table.closest('section') === svg.closest('section'),
+        box.contains(table) && box.querySelectorAll('svg[role=img]').length === 1,
+        table.querySelectorAll('tbody tr td[data-value]').length > 0,
+    ];
+}"""
+
+
 def _values(page: Any, selector: str) -> list[str]:
     return [str(v) for v in page.locator(selector).evaluate_all("els => els.map(e => e.dataset.value)")]
 
@@ -106,14 +120,15 @@ def test_the_report_opens_offline_without_errors_and_shows_every_section_with_th
         assert opened.outside_requests == []
         for section in SECTIONS:
             assert page.locator(f"section#{section} h2").is_visible(), section
-        # Every chart is an accessible inline SVG with its alt text, and has its numbers in a table.
+        # Every chart is an accessible inline SVG with its alt text, paired with the table of its numbers.
+        assert page.locator("svg[role=img]").count() == len(CHARTS)
         for chart in CHARTS:
             svg = page.locator(f"svg#{chart}-svg, svg[aria-labelledby^='{chart}-title']")
             assert svg.count() == 1, chart
             assert svg.get_attribute("role") == "img"
             assert page.locator(f"#{chart}-title").text_content()
             assert len(page.locator(f"#{chart}-desc").text_content() or "") > 40
-        assert page.locator("section table").count() >= len(CHARTS)
+            assert svg.evaluate(CHART_TABLE_JS, chart.replace("chart-", "table-", 1)) == [True, True, True], chart
 
         # Scorecards: both boards' movements and cancellations, the departures' on-time share, median and p90.
         daily = _views(
@@ -204,6 +219,18 @@ def test_the_report_opens_offline_without_errors_and_shows_every_section_with_th
         shown = page.locator("#table-routes-delay tbody tr").evaluate_all(
             "els => els.map(e => [e.dataset.key, e.querySelector('[data-col=mean_dep_delay_min]').dataset.value])"
         )
+        assert [k for k, _ in shown] == [k for k, _ in delayed]
+        assert all(_close(v, e) for (_, v), (_, e) in zip(shown, delayed, strict=True))
+        delayed = _views(
+            settings,
+            "SELECT airline_key, mean_dep_delay_min FROM airline_performance"
+            f" WHERE flight_date = {d} AND flights >= 10 AND mean_dep_delay_min IS NOT NULL"
+            " ORDER BY mean_dep_delay_min DESC, airline_key LIMIT 10",
+        )
+        shown = page.locator("#table-airlines-delay tbody tr").evaluate_all(
+            "els => els.map(e => [e.dataset.key, e.querySelector('[data-col=mean_dep_delay_min]').dataset.value])"
+        )
+        assert len(delayed) == 10
         assert [k for k, _ in shown] == [k for k, _ in delayed]
         assert all(_close(v, e) for (_, v), (_, e) in zip(shown, delayed, strict=True))
 
@@ -530,3 +557,96 @@ def test_every_report_statement_transpiles_to_postgresql_and_redshift() -> None:
     for name, sql in report_statements(DAY, AIRPORTS, 7).items():
         for dialect in ("postgres", "redshift"):
             assert "SELECT" in transpile(sql, dialect), (name, dialect)
+
+
+#: Each scorecard metric's change as the page writes it: (unit, digits, scale, higher is better).
+CHANGE_FORMAT: dict[str, tuple[str, int, int, bool | None]] = {
+    "movements": ("", 0, 1, None),
+    "cancellations": ("", 1, 1, False),
+    "on_time_share": (" pp", 1, 100, True),
+    "median_delay_min": (" min", 0, 1, False),
+    "p90_delay_min": (" min", 0, 1, False),
+}
+
+
+def _expected_change(value: float, baseline: float, metric: str) -> tuple[str, str, str]:
+    """The change's text, title and colour class for ``value`` against ``baseline``, as a reader sees them."""
+    unit, digits, scale, higher_is_better = CHANGE_FORMAT[metric]
+    delta = (value - baseline) * scale
+    shown = round(delta, digits)
+    arrow = "●" if shown == 0 else "▲" if delta > 0 else "▼"
+    if shown == 0 or higher_is_better is None:
+        colour = "neutral"
+    else:
+        colour = "good" if (delta > 0) == higher_is_better else "bad"
+    text = f"{arrow} {signed(delta, unit, digits)} vs the 7-day average"
+    return text, f"baseline {round(baseline * scale, 1)}{unit} over 7 previous days", colour
+
+
+def _scorecard_values_and_baselines(settings: Settings) -> dict[tuple[str, str], tuple[float, float]]:
+    """(airport, metric) -> (the day's value, the mean or pooled value of the 7 days before), from the views."""
+    week = f"local_date BETWEEN DATE '{DAY - dt.timedelta(days=7)}' AND DATE '{DAY - dt.timedelta(days=1)}'"
+    both_boards = _views(
+        settings,
+        "SELECT airport_icao, local_date = DATE '" + DAY.isoformat() + "' AS today, avg(movements),"
+        " avg(cancellations) FROM (SELECT airport_icao, local_date, sum(movements) AS movements,"
+        " sum(cancellations) AS cancellations FROM daily_airport_performance"
+        f" WHERE {week} OR local_date = DATE '{DAY}' GROUP BY ALL) GROUP BY ALL",
+    )
+    departures = _views(
+        settings,
+        "SELECT airport_icao, local_date = DATE '" + DAY.isoformat() + "' AS today, sum(on_time) / sum(operated),"
+        " avg(median_delay_min), avg(p90_delay_min) FROM daily_airport_performance WHERE board = 'departures'"
+        f" AND ({week} OR local_date = DATE '{DAY}') GROUP BY ALL",
+    )
+    found: dict[tuple[str, str, bool], float] = {}
+    for icao, today, movements, cancellations in both_boards:
+        found |= {(icao, "movements", today): movements, (icao, "cancellations", today): cancellations}
+    for icao, today, on_time, median, p90 in departures:
+        found |= {
+            (icao, "on_time_share", today): on_time,
+            (icao, "median_delay_min", today): median,
+            (icao, "p90_delay_min", today): p90,
+        }
+    return {(icao, m): (found[(icao, m, True)], found[(icao, m, False)]) for icao in AIRPORTS for m in CHANGE_FORMAT}
+
+
+@pytest.mark.slow
+def test_the_page_shows_each_scorecard_change_against_the_previous_seven_days_of_the_views(
+    five_airports: Settings, browser: Any, tmp_path: Path
+) -> None:
+    expected = _scorecard_values_and_baselines(five_airports)
+    with open_report(browser, _write(five_airports, DAY, tmp_path / "report.html")) as opened:
+        for (icao, metric), (value, baseline) in expected.items():
+            change = opened.page.locator(f"#card-{icao} [data-metric={metric}] ~ dd .change")
+            text, title, colour = _expected_change(value, baseline, metric)
+            assert " ".join((change.text_content() or "").split()) == text, (icao, metric)
+            assert change.get_attribute("title") == title, (icao, metric)
+            assert (change.get_attribute("class") or "").split() == ["change", colour], (icao, metric)
+
+
+def test_routes_and_airlines_count_only_flights_at_the_report_airports(two_airports: Path, tmp_path: Path) -> None:
+    # The warehouse holds EDDH and EDDL; the report is of EDDH alone (a narrower configuration).
+    settings = _settings(two_airports, ("EDDH",))
+    d = f"DATE '{DAY}'"
+    html = _write(settings, DAY, tmp_path / "eddh.html").read_text()
+    shown_routes = re.findall(r'<tr data-key="(\w{4})-(\w{4})">', html)
+    assert shown_routes and all("EDDH" in route for route in shown_routes)
+
+    warehouse = open_warehouse(settings, read_only=True)
+    try:
+        rows = read_report_rows(warehouse, DAY, ("EDDH",), 7)
+    finally:
+        warehouse.close()
+    routes = _views(
+        settings,
+        "SELECT dep_airport_icao, arr_airport_icao, flights FROM route_performance"
+        f" WHERE flight_date = {d} AND 'EDDH' IN (dep_airport_icao, arr_airport_icao)",
+    )
+    assert sorted((r.dep_airport_icao, r.arr_airport_icao, r.flights) for r in rows.routes) == sorted(routes)
+    airlines = _views(
+        settings,
+        "SELECT coalesce(airline_icao, airline_iata), count(*) FROM fact_flights"
+        f" WHERE flight_date = {d} AND 'EDDH' IN (dep_airport_icao, arr_airport_icao) GROUP BY ALL",
+    )
+    assert {a.airline_key: a.flights for a in rows.airlines} == dict(airlines)

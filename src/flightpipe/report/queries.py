@@ -3,8 +3,9 @@
 Every statement is written once in DuckDB's dialect and transpiled for the configured engine (as the views
 are), so the report works on DuckDB, PostgreSQL and Redshift alike. Literals instead of parameters, as in
 ``flightpipe.summary``: the Redshift Data API's batch calls take none, and dates and ICAO codes are validated
-before they get here. The statements only select and filter; what the report derives (sums over boards,
-baselines, top lists) is done in Python on these rows, where a test can follow it.
+before they get here. The statements select and filter (the airlines' one aggregates as ``airline_performance``
+does, which has no airport to filter on); what the report derives (sums over boards, baselines, top lists) is
+done in Python on these rows, where a test can follow it. Every section counts only the report's airports.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ class RoutePerformance:
 
 @dataclass(frozen=True, slots=True)
 class AirlinePerformance:
-    """A row of ``airline_performance``."""
+    """A row of ``airline_performance``, counting only the flights at the report's airports."""
 
     airline_key: str
     airline_iata: str | None
@@ -150,17 +151,31 @@ def report_statements(day: dt.date, airports: tuple[str, ...], days: int) -> dic
             FROM hourly_movements
             WHERE local_date = {_date(day)} AND airport_icao IN ({codes})
             ORDER BY airport_icao, board, local_hour""",
+        # Routes and airlines count the flights at the report's airports only, as every other section does: the
+        # warehouse may hold airports outside the configuration (dropped from it, or a narrower --airports).
         "routes": f"""
             SELECT dep_airport_icao, arr_airport_icao, flights, cancellations, dep_on_time_share, mean_dep_delay_min
             FROM route_performance
-            WHERE flight_date = {_date(day)}
+            WHERE flight_date = {_date(day)} AND (dep_airport_icao IN ({codes}) OR arr_airport_icao IN ({codes}))
             ORDER BY dep_airport_icao, arr_airport_icao""",
+        # airline_performance has no airport to filter on: the same aggregation as that view (views.sql), over the
+        # flights that depart from or arrive at one of the report's airports.
         "airlines": f"""
-            SELECT airline_key, airline_iata, airline_name, flights, cancellations, dep_on_time_share,
-                   mean_dep_delay_min
-            FROM airline_performance
-            WHERE flight_date = {_date(day)}
-            ORDER BY airline_key""",
+            SELECT f.airline_key, d.airline_iata, d.airline_name,
+                   CAST(count(*) AS BIGINT) AS flights,
+                   CAST(sum(CASE WHEN f.status = 'cancelled' THEN 1 ELSE 0 END) AS BIGINT) AS cancellations,
+                   CAST(avg(CASE WHEN f.dep_delay IS NULL THEN NULL WHEN f.dep_delay <= 15 THEN 1.0 ELSE 0.0 END)
+                        AS DOUBLE) AS dep_on_time_share,
+                   CAST(avg(f.dep_delay) AS DOUBLE) AS mean_dep_delay_min
+            FROM (
+                SELECT coalesce(airline_icao, airline_iata) AS airline_key, status,
+                       CAST(EXTRACT(EPOCH FROM (dep_actual_utc - dep_scheduled_utc)) / 60 AS INTEGER) AS dep_delay
+                FROM fact_flights
+                WHERE flight_date = {_date(day)} AND (dep_airport_icao IN ({codes}) OR arr_airport_icao IN ({codes}))
+            ) AS f
+            LEFT JOIN dim_airline AS d ON d.airline_key = f.airline_key
+            GROUP BY f.airline_key, d.airline_iata, d.airline_name
+            ORDER BY f.airline_key""",
         # Departures only: each physical flight once, ranked by how late it left.
         "worst": f"""
             SELECT airport_icao, board, flight_iata, airline_iata, status, scheduled_utc, actual_utc, delay_min
