@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from flightpipe_infra.packaging import (  # noqa: E402
     function_sizes,
     over_limit,
     prune,
+    wheel_command,
 )
 from flightpipe_infra.settings import ContextError, StackSettings  # noqa: E402
 
@@ -338,6 +340,23 @@ def test_pruning_removes_what_flightpipe_never_imports_from_pyarrow(tmp_path: Pa
     assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()) == [
         "pyarrow/libparquet.so.2000"
     ]
+
+
+def test_the_glue_wheel_builds_offline_with_the_hatchling_the_infra_extra_installs(tmp_path: Path) -> None:
+    command = wheel_command(tmp_path)
+    assert command[command.index("wheel") :] == [
+        "wheel",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-deps",
+        "--no-build-isolation",  # pip would fetch the build backend from the index into a fresh environment
+        "--wheel-dir",
+        str(tmp_path),
+        str(REPO),
+    ]
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    (backend,) = project["build-system"]["requires"]
+    assert backend in project["project"]["optional-dependencies"]["infra"]
 
 
 @pytest.mark.slow
