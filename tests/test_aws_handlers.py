@@ -11,12 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import boto3
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from botocore.stub import Stubber
@@ -26,6 +28,7 @@ from flightpipe.aws.names import ENV_TOPIC_ARN, QUALITY_FAILURES, RUN_QUALITY_FA
 from flightpipe.config import load_settings
 from flightpipe.errors import ConfigError, QualityGateFailed
 from flightpipe.layout import Board, processed_file, quality_board_key, quality_flight_date_key
+from flightpipe.quality.gate import Hold
 from flightpipe.runner import run_day
 from flightpipe.schema import LINEAGE_COLUMNS, PROCESSED_SCHEMA
 from flightpipe.sources.base import FetchedBoard
@@ -62,6 +65,8 @@ def aws(endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[
         "AWS_DEFAULT_REGION": REGION,
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_NAMESPACE": "flightpipe",
+        # As the stack sets it: powertools then adds the service dimension to every metric.
+        "POWERTOOLS_SERVICE_NAME": "flightpipe",
     }.items():
         monkeypatch.setenv(name, value)
     bucket = f"flights-{tmp_path.name.lower().replace('_', '-')[-30:]}"
@@ -525,3 +530,35 @@ def test_plan_passes_the_override_flag_on_and_refuses_a_non_boolean(aws: dict[st
     assert plan.handler({"date": DAY.isoformat(), "allow_quality_failures": True}, CTX)["allow_quality_failures"]
     with pytest.raises(ConfigError, match="allow_quality_failures must be true or false, got 'yes'"):
         plan.handler({"date": DAY.isoformat(), "allow_quality_failures": "yes"}, CTX)
+
+
+def test_the_load_emits_rows_loaded_per_departure_airport(
+    aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch, duckdb_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    planned, verified, store = collect_to_processed(aws, monkeypatch)
+    capsys.readouterr()
+    load.handler(load_input(planned, verified), CTX)
+    documents = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    per_airport = {
+        d["airport"]: (d["RowsLoaded"], d["_aws"]["CloudWatchMetrics"][0]["Dimensions"])
+        for d in documents
+        if "RowsLoaded" in d and "airport" in d
+    }
+    expected: Counter[str] = Counter()
+    for flight_date in verified["flight_dates"]:
+        expected.update(
+            read_partition(store, dt.date.fromisoformat(flight_date)).column("dep_airport_icao").to_pylist()
+        )
+    assert per_airport == {a: ([float(n)], [["airport", "service"]]) for a, n in expected.items()}
+
+
+def test_rows_loaded_per_airport_leave_out_the_rows_a_partial_hold_keeps() -> None:
+    flights = pa.table(
+        {
+            "dep_airport_icao": ["EDDF", "EDDF", "EDDM", "EDDH", None],
+            "arr_airport_icao": ["EDDM", "EDDH", "EDDF", "EDDF", "EDDF"],
+        }
+    )
+    hold = Hold(DAY, dep_airports=frozenset({"EDDH"}), arr_airports=frozenset({"EDDH"}))
+    assert load.rows_by_departure_airport(flights, hold) == {"EDDF": 1, "EDDM": 1}
+    assert load.rows_by_departure_airport(flights, None) == {"EDDF": 2, "EDDM": 1, "EDDH": 1}

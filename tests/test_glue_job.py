@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import pyarrow.compute as pc
 import pytest
 
 from flightpipe.aws.glue_catalog import MAX_PARTITIONS_PER_CALL, PARTITION_KEY, glue_columns, register_partitions
-from flightpipe.aws.glue_job import parse_args, parse_dates, process
+from flightpipe.aws.glue_job import parse_args, parse_dates, process, process_counted
 from flightpipe.config import load_settings
 from flightpipe.errors import ConfigError
 from flightpipe.layout import processed_partition
@@ -108,6 +109,16 @@ def test_dynamic_overwrite_replaces_only_the_dates_given(spark: Any, collected: 
     second = ObjectStore(str(out)).list(processed_partition(D1))
     assert untouched.read_bytes() == b"an older partition the job must leave alone"
     assert len(first) == len(second) == 1 and first != second  # replaced, not added to
+
+
+@pytest.mark.slow
+def test_the_job_counts_the_rows_it_wrote_per_departure_airport(spark: Any, collected: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    written, counts = process_counted(spark, collected.resolve().as_uri(), [D1, D2], output_url=out.resolve().as_uri())
+    expected: Counter[str] = Counter()
+    for day in written:
+        expected.update(read_partition(ObjectStore(str(out)), day).column("dep_airport_icao").to_pylist())
+    assert counts == dict(expected) and sum(counts.values()) > 0
 
 
 def _catalog(glue: Any) -> None:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ from flightpipe_infra.packaging import (  # noqa: E402
     function_sizes,
     over_limit,
     prune,
+    wheel_command,
 )
 from flightpipe_infra.settings import ContextError, StackSettings  # noqa: E402
 
@@ -69,6 +72,16 @@ def synthesised(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any,
     assembly = app.synth()  # raises on any cdk-nag finding that is not acknowledged
     stack = app.node.find_child("Flightpipe")
     yield stack, Template.from_stack(stack), Path(assembly.directory) / "Flightpipe.template.json"
+
+
+def joined(value: Any) -> str:
+    """A template string, Fn::Join parts joined and each Ref written as <LogicalId>."""
+    if isinstance(value, str):
+        return value
+    if "Ref" in value:
+        return f"<{value['Ref']}>"
+    separator, parts = value["Fn::Join"]
+    return str(separator).join(joined(part) for part in parts)
 
 
 def _template(synthesised: tuple[Any, Any, Path]) -> Any:
@@ -168,7 +181,15 @@ def test_six_functions_call_flightpipe_handlers_with_tracing_and_their_layers(
     collect = functions["flightpipe.aws.collect.handler"]["Environment"]["Variables"]
     assert "Ref" in collect["FLIGHTPIPE__SOURCES__AVIATIONSTACK__SECRET_ARN"]
     assert collect["FLIGHTPIPE__AIRPORTS"] == "EDDB,EDDM,EDDH,EDDL,EDDF"
-    assert len(_resources(synthesised, "AWS::Lambda::LayerVersion")) == 2
+    layers = [
+        layer["Properties"]["Description"] for layer in _resources(synthesised, "AWS::Lambda::LayerVersion").values()
+    ]
+    # flightpipe's two, and the AWS CLI layer of CDK's BucketDeployment helper (the Glue code to glue/)
+    assert sorted(layers) == [
+        "/opt/awscli/aws",
+        "flightpipe dependencies (arrow), from manylinux wheels",
+        "flightpipe dependencies (core), from manylinux wheels",
+    ]
 
 
 @pytest.mark.slow
@@ -181,10 +202,8 @@ def test_glue_job_database_tables_and_crawlers(synthesised: tuple[Any, Any, Path
         "3",
     )
     arguments = props["DefaultArguments"]
-    modules = "".join(
-        p if isinstance(p, str) else "<bucket>" for p in arguments["--additional-python-modules"]["Fn::Join"][1]
-    )
-    assert modules == "<bucket>,sqlglot>=25,fsspec>=2024.6"  # the wheel asset's S3 URL, then the pure-Python deps
+    modules = joined(arguments["--additional-python-modules"]).split(",")
+    assert modules[1:] == ["sqlglot>=25", "fsspec>=2024.6"]  # after the wheel (next test), the pure-Python deps
     assert arguments["--python-modules-installer-option"] == "--no-deps"
     assert (arguments["--database"], arguments["--table"]) == ("flightpipe", "processed")
     assert props["SecurityConfiguration"] == "flightpipe"
@@ -201,6 +220,76 @@ def test_glue_job_database_tables_and_crawlers(synthesised: tuple[Any, Any, Path
     assert sorted(c["Name"] for c in crawlers) == ["flightpipe-processed", "flightpipe-raw", "flightpipe-transformed"]
     assert all("Schedule" not in c and c["TablePrefix"].startswith("crawled_") for c in crawlers)
     assert len(_resources(synthesised, "AWS::Glue::Database")) == 1
+
+
+#: PEP 427: {distribution}-{version}(-{build tag})?-{python tag}-{abi tag}-{platform tag}.whl
+WHEEL_FILENAME = re.compile(
+    r"(?P<name>[A-Za-z0-9_.]+)-(?P<version>[A-Za-z0-9_.!+]+)(-\d[^-]*)?-(?P<tags>[^-]+-[^-]+-[^-]+)\.whl"
+)
+
+
+@pytest.mark.slow
+def test_glue_installs_the_flightpipe_wheel_by_its_wheel_filename_from_the_glue_prefix_the_stack_deploys(
+    synthesised: tuple[Any, Any, Path],
+) -> None:
+    stack, _, template_file = synthesised
+    data = stack.get_logical_id(stack.bucket.node.default_child)
+    (job,) = _resources(synthesised, "AWS::Glue::Job").values()
+    arguments = job["Properties"]["DefaultArguments"]
+    (wheel_url,) = [m for m in joined(arguments["--additional-python-modules"]).split(",") if "flightpipe" in m]
+    prefix, _, filename = wheel_url.rpartition("/")
+    assert prefix == f"s3://<{data}>/glue"
+    wheel = WHEEL_FILENAME.fullmatch(filename)
+    assert wheel is not None, filename
+    assert (wheel["name"], wheel["tags"]) == ("flightpipe", "py3-none-any")
+    assert joined(job["Properties"]["Command"]["ScriptLocation"]) == f"s3://<{data}>/glue/glue_job.py"
+    deployments = _resources(synthesised, "Custom::CDKBucketDeployment")
+    (name, deployment) = next(iter(deployments.items()))
+    props = deployment["Properties"]
+    assert (props["DestinationBucketName"], props["DestinationBucketKeyPrefix"]) == ({"Ref": data}, "glue/")
+    (source_zip,) = props["SourceObjectKeys"]
+    staged = template_file.parent / f"asset.{source_zip.removesuffix('.zip')}"
+    assert sorted(p.name for p in staged.iterdir()) == ["flightpipe-0.1.0-py3-none-any.whl", "glue_job.py"]
+    assert filename == "flightpipe-0.1.0-py3-none-any.whl"
+    assert name in job["DependsOn"]  # the job is created (and run) only once its code is in the bucket
+
+
+@pytest.mark.slow
+def test_redshift_may_reach_s3_over_https_only(synthesised: tuple[Any, Any, Path]) -> None:
+    # The S3 gateway endpoint routes to S3's public addresses, not to the VPC range.
+    (group,) = _resources(synthesised, "AWS::EC2::SecurityGroup").values()
+    assert group["Properties"]["SecurityGroupEgress"] == [
+        {
+            "CidrIp": "0.0.0.0/0",
+            "Description": "HTTPS to S3 (gateway endpoint) for COPY",
+            "FromPort": 443,
+            "IpProtocol": "tcp",
+            "ToPort": 443,
+        }
+    ]
+    assert _resources(synthesised, "AWS::EC2::SecurityGroupEgress") == {}
+
+
+@pytest.mark.slow
+def test_roles_that_check_whether_objects_exist_may_list_the_bucket_without_a_prefix_condition(
+    synthesised: tuple[Any, Any, Path],
+) -> None:
+    # Without ListBucket, S3 answers a HEAD of a missing object 403, not 404 (and a HEAD has no s3:prefix).
+    stack = synthesised[0]
+    data = stack.get_logical_id(stack.bucket.node.default_child)
+    roles = {name: stack.functions[name].role for name in ("transform", "verify", "load")} | {"glue": stack.glue_role}
+    for name, role in roles.items():
+        role_id = stack.get_logical_id(role.node.default_child)
+        statements = [
+            statement
+            for policy in _resources(synthesised, "AWS::IAM::Policy").values()
+            if {"Ref": role_id} in policy["Properties"]["Roles"]
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+            if statement["Action"] == "s3:ListBucket"
+        ]
+        assert statements == [
+            {"Action": "s3:ListBucket", "Effect": "Allow", "Resource": {"Fn::GetAtt": [data, "Arn"]}}
+        ], name
 
 
 @pytest.mark.slow
@@ -268,6 +357,103 @@ def test_schedule_and_state_change_rules_go_to_the_topic_with_an_email_subscript
 
 
 @pytest.mark.slow
+def test_state_change_rules_match_failed_runs_glue_jobs_and_redshift_data_statements(
+    synthesised: tuple[Any, Any, Path],
+) -> None:
+    stack = synthesised[0]
+    machine = stack.get_logical_id(stack.state_machine.node.default_child)
+    patterns = {
+        r["Properties"]["EventPattern"]["source"][0]: r["Properties"]["EventPattern"]
+        for r in _resources(synthesised, "AWS::Events::Rule").values()
+        if "EventPattern" in r["Properties"]
+    }
+    assert patterns == {
+        "aws.states": {
+            "source": ["aws.states"],
+            "detail-type": ["Step Functions Execution Status Change"],
+            "detail": {"status": ["FAILED", "TIMED_OUT", "ABORTED"], "stateMachineArn": [{"Ref": machine}]},
+        },
+        "aws.glue": {
+            "source": ["aws.glue"],
+            "detail-type": ["Glue Job State Change"],
+            "detail": {"jobName": [{"Ref": "ProcessJob"}], "state": ["FAILED", "TIMEOUT", "STOPPED"]},
+        },
+        # Sent only for statements executed WithEvent=True, as the Redshift warehouse runs them.
+        "aws.redshift-data": {
+            "source": ["aws.redshift-data"],
+            "detail-type": ["Redshift Data Statement Status Change"],
+            "detail": {"state": ["FAILED", "ABORTED"]},
+        },
+    }
+
+
+def emitted_dimensions(documents: list[dict[str, Any]]) -> set[tuple[str, frozenset[str]]]:
+    """(metric, dimension names) of each embedded-metric-format document."""
+    return {
+        (metric["Name"], frozenset(dimensions))
+        for d in documents
+        for directive in d["_aws"]["CloudWatchMetrics"]
+        for metric in directive["Metrics"]
+        for dimensions in directive["Dimensions"]
+    }
+
+
+@pytest.mark.slow
+def test_every_dashboard_search_has_the_dimensions_the_stacks_functions_emit(
+    synthesised: tuple[Any, Any, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from flightpipe.aws import collect, glue_job, load, transform
+    from flightpipe.aws.names import METRICS_NAMESPACE
+    from flightpipe.store import ObjectStore
+
+    (function, *_) = [
+        f["Properties"]
+        for f in _resources(synthesised, "AWS::Lambda::Function").values()
+        if f["Properties"].get("Handler", "").startswith("flightpipe.")
+    ]
+    stack_env = {k: v for k, v in function["Environment"]["Variables"].items() if k.startswith("POWERTOOLS_")}
+    assert "POWERTOOLS_SERVICE_NAME" in stack_env
+    for key, value in {**stack_env, "POWERTOOLS_TRACE_DISABLED": "true"}.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("FLIGHTPIPE__DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("FLIGHTPIPE__LEDGER_PATH", str(tmp_path / "ledger.sqlite"))
+    monkeypatch.setenv("FLIGHTPIPE__SOURCE__TYPE", "simulated")
+    monkeypatch.setenv("FLIGHTPIPE__AIRPORTS", "EDDF")
+    capsys.readouterr()
+    # Every per-airport metric, through the code that emits it on AWS.
+    task = {"airport": "EDDF", "board": "departures", "day": "2026-06-08", "run_id": "r1"}
+    collected = collect.collect_task({**task, "as_of": "2026-06-20T06:00:00Z"})
+    transform.transform_keys(ObjectStore(str(tmp_path / "data")), [collected["raw_key"]])
+    load.emit_rows_loaded({"EDDF": 3})
+    documents = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    emitted = emitted_dimensions(documents)
+
+    class CloudWatch:
+        def put_metric_data(self, Namespace: str, MetricData: list[dict[str, Any]]) -> None:  # noqa: N803
+            assert Namespace == METRICS_NAMESPACE
+            emitted.update((m["MetricName"], frozenset(d["Name"] for d in m["Dimensions"])) for m in MetricData)
+
+    glue_job.put_rows_processed(CloudWatch(), {"EDDF": 5})
+    (dashboard,) = _resources(synthesised, "AWS::CloudWatch::Dashboard").values()
+    body = joined(dashboard["Properties"]["DashboardBody"])
+    searches = re.findall(r"SEARCH\('\{([^}]*)\} MetricName=\\\"(\w+)\\\"", body)
+    assert {metric for _, metric in searches} == {
+        "RecordsCollected",
+        "RowsTransformed",
+        "RecordsQuarantined",
+        "RowsProcessed",
+        "RowsLoaded",
+    }
+    for schema, metric in searches:
+        namespace, *dimensions = schema.split(",")
+        assert namespace == METRICS_NAMESPACE
+        assert (metric, frozenset(dimensions)) in emitted, (metric, dimensions, sorted(emitted))
+
+
+@pytest.mark.slow
 def test_alarms_and_dashboard(synthesised: tuple[Any, Any, Path]) -> None:
     alarms = [a["Properties"] for a in _resources(synthesised, "AWS::CloudWatch::Alarm").values()]
     metrics = sorted(a["MetricName"] for a in alarms)
@@ -279,6 +465,7 @@ def test_alarms_and_dashboard(synthesised: tuple[Any, Any, Path]) -> None:
         "RecordsCollected",
         "RowsTransformed",
         "RowsLoaded",
+        "RowsProcessed",
         "QualityFailures",
         "glue.driver.aggregate.elapsedTime",
         "Duration",
@@ -338,6 +525,23 @@ def test_pruning_removes_what_flightpipe_never_imports_from_pyarrow(tmp_path: Pa
     assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()) == [
         "pyarrow/libparquet.so.2000"
     ]
+
+
+def test_the_glue_wheel_builds_offline_with_the_hatchling_the_infra_extra_installs(tmp_path: Path) -> None:
+    command = wheel_command(tmp_path)
+    assert command[command.index("wheel") :] == [
+        "wheel",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-deps",
+        "--no-build-isolation",  # pip would fetch the build backend from the index into a fresh environment
+        "--wheel-dir",
+        str(tmp_path),
+        str(REPO),
+    ]
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    (backend,) = project["build-system"]["requires"]
+    assert backend in project["project"]["optional-dependencies"]["infra"]
 
 
 @pytest.mark.slow

@@ -19,6 +19,8 @@ BASIC_EXECUTION_REASON = (
     "AWSLambdaBasicExecutionRole is AWS's managed policy for a function writing its own CloudWatch logs."
 )
 XRAY_REASON = "X-Ray PutTraceSegments/PutTelemetryRecords accept no resource ARN ('*' is the only form)."
+#: The construct id of CDK's singleton BucketDeployment handler (fixed in aws-cdk-lib).
+BUCKET_DEPLOYMENT_HANDLER = "Custom::CDKBucketDeployment8693BB64968944B69AAFB0CC9EB8756C"
 KMS_REASON = (
     "CDK's key grant for the stack's own KMS key (the encrypted topic and logs): kms:GenerateDataKey*/ReEncrypt* "
     "are on that one key ARN."
@@ -84,15 +86,7 @@ def acknowledge_stack(stack: FlightpipeStack) -> None:
     prefix(glue_role, "raw", "the raw crawler reads raw/ for schema discovery")
     prefix(glue_role, "transformed", "the job reads transformed/ (and its crawler)")
     prefix(glue_role, "processed/all_data", "the job rewrites processed/ partitions (and its crawler reads them)")
-    asset_reason = "CDK's read grant for the job's script and flightpipe wheel in the CDK asset bucket."
-    for finding in ("Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*"):
-        ack(glue_role, "IAM5", asset_reason, finding)
-    ack(
-        glue_role,
-        "IAM5",
-        asset_reason,
-        f"Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-{stack.region}/*",
-    )
+    prefix(glue_role, "glue", "the job reads its script and the flightpipe wheel (glue/*)")
     ack(
         glue_role,
         "IAM5",
@@ -108,7 +102,8 @@ def acknowledge_stack(stack: FlightpipeStack) -> None:
     ack(
         glue_role,
         "IAM5",
-        "cloudwatch:PutMetricData accepts no resource ARN; a condition limits it to the Glue namespace.",
+        "cloudwatch:PutMetricData accepts no resource ARN; a condition limits it to the Glue and flightpipe "
+        "namespaces.",
         "Resource::*",
     )
     for finding in ("Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*"):
@@ -142,3 +137,38 @@ def acknowledge_stack(stack: FlightpipeStack) -> None:
             "singleton; it runs only while deploying.",
             "Resource::*",
         )
+
+    # CDK's singleton Lambda behind the BucketDeployment that copies the Glue script and wheel to glue/.
+    deployment = stack.node.try_find_child(BUCKET_DEPLOYMENT_HANDLER)
+    if deployment is not None:
+        _acknowledge_bucket_deployment(deployment, bucket, stack.region)
+
+
+def _acknowledge_bucket_deployment(deployment: IConstruct, bucket: str, region: str) -> None:
+    why = (
+        "CDK's BucketDeployment helper, which runs only while deploying: it copies the Glue script and wheel "
+        "from the CDK asset bucket to glue/ of the data bucket (under their file names, which pip needs) and "
+        "prunes only below that key prefix; CDK grants it these wildcards and offers no narrower form."
+    )
+    ack(deployment, "IAM4", "CDK's BucketDeployment helper: " + BASIC_EXECUTION_REASON, BASIC_EXECUTION)
+    for finding in (
+        "Action::s3:GetObject*",
+        "Action::s3:GetBucket*",
+        "Action::s3:List*",
+        "Action::s3:DeleteObject*",
+        "Action::s3:Abort*",
+        f"Resource::{bucket}/*",
+    ):
+        ack(deployment, "IAM5", why, finding)
+    ack(
+        deployment,
+        "IAM5",
+        why,
+        f"Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-{region}/*",
+    )
+    ack(
+        deployment,
+        "L1",
+        "CDK's BucketDeployment helper pins the Python runtime its bundled AWS CLI layer is built for; "
+        "it runs only while deploying.",
+    )

@@ -20,6 +20,7 @@ The sizes are measured after every build and checked against the limit (``sizes.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import shutil
 import subprocess
@@ -166,6 +167,22 @@ def layer_stamp() -> str:
     )
 
 
+def wheel_command(wheel_dir: Path) -> list[str]:
+    """pip's command for flightpipe's wheel. No build isolation: pip would fetch hatchling into a fresh
+    environment from the index, so every change to src/ needed the network; the infra extra installs hatchling
+    beside the CDK instead, and the wheel builds offline."""
+    return [
+        sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check", "--no-deps",
+        "--no-build-isolation", "--wheel-dir", str(wheel_dir), str(REPO),
+    ]  # fmt: skip
+
+
+def build_wheel(wheel_dir: Path) -> None:
+    if importlib.util.find_spec("hatchling") is None:
+        raise SystemExit("building the Glue wheel offline needs hatchling beside the CDK: pip install -e '.[infra]'")
+    subprocess.run(wheel_command(wheel_dir), check=True)
+
+
 def build(out: Path = DEFAULT_OUT) -> Assets:
     assets = Assets.at(out)
     stamp = out / "layers" / "stamp.json"
@@ -185,9 +202,7 @@ def build(out: Path = DEFAULT_OUT) -> Assets:
     glue = out / "glue"
     glue.mkdir(parents=True, exist_ok=True)
     shutil.copy2(REPO / "src" / "flightpipe" / "aws" / "glue_job.py", glue / "glue_job.py")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(glue), str(REPO)], check=True
-    )
+    build_wheel(glue)
     assets = Assets.at(out)
     sizes = function_sizes(assets)
     (out / "sizes.json").write_text(json.dumps({k: round(v / 2**20, 1) for k, v in sizes.items()}, indent=2))

@@ -27,7 +27,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_redshiftserverless as redshift
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_s3_assets as s3_assets
+from aws_cdk import aws_s3_deployment as s3deploy
 from aws_cdk import aws_s3_notifications as s3n
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
@@ -54,6 +54,9 @@ RUNTIME = {"3.12": lambda_.Runtime.PYTHON_3_12, "3.13": lambda_.Runtime.PYTHON_3
     LAMBDA_PYTHON, lambda_.Runtime.PYTHON_3_14
 )
 DATABASE = "flightpipe"
+#: Where the Glue script and the flightpipe wheel land in the data bucket, under their own file names: pip
+#: installs a wheel only from a file named name-version-tags.whl (PEP 427), never from a hash-named CDK asset.
+GLUE_PREFIX = "glue"
 REDSHIFT_DB = "flights"
 
 #: Per function: memory (MB), timeout (s), what it does.
@@ -211,7 +214,13 @@ class FlightpipeStack(cdk.Stack):
         self.redshift_sg = ec2.SecurityGroup(
             self, "RedshiftSg", vpc=self.vpc, description="flightpipe Redshift Serverless", allow_all_outbound=False
         )
-        self.redshift_sg.add_egress_rule(ec2.Peer.ipv4("10.0.0.0/8"), ec2.Port.tcp(443), "S3 gateway endpoint")
+        # COPY with enhanced VPC routing reaches S3 through the gateway endpoint, whose traffic goes to S3's
+        # public addresses (the region's S3 prefix list), not to the VPC range: HTTPS to any IPv4. Safe in the
+        # isolated subnets: their only route out is the S3 endpoint. (The prefix list's id would need a context
+        # lookup, and synth stays offline.) In an existing VPC, its route tables decide what 443 reaches.
+        self.redshift_sg.add_egress_rule(
+            ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to S3 (gateway endpoint) for COPY"
+        )
 
     def _redshift(self) -> None:
         self.copy_role = iam.Role(
@@ -319,13 +328,13 @@ class FlightpipeStack(cdk.Stack):
             self._grant_objects(f[name], ["s3:GetObject"], f"{RAW}/*")
             self._grant_objects(f[name], ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], f"{TRANSFORMED}/*")
             self._grant_objects(f[name], ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], f"{QUARANTINE}/*")
-            self._grant_list(f[name], [f"{RAW}/*", f"{TRANSFORMED}/*", f"{QUARANTINE}/*"])
+            self._grant_list(f[name])
         self._grant_objects(f["load"], ["s3:GetObject"], f"{PROCESSED}/*")
         # The load's quality gate judges the day's boards from their layers and reads and writes the results.
         for layer in (RAW, TRANSFORMED, QUARANTINE):
             self._grant_objects(f["load"], ["s3:GetObject"], f"{layer}/*")
         self._grant_objects(f["load"], ["s3:GetObject", "s3:PutObject"], f"{QUALITY}/*")
-        self._grant_list(f["load"], [f"{layer}/*" for layer in (PROCESSED, RAW, TRANSFORMED, QUARANTINE, QUALITY)])
+        self._grant_list(f["load"])
         f["load"].add_to_role_policy(
             iam.PolicyStatement(
                 actions=["redshift-data:ExecuteStatement", "redshift-data:BatchExecuteStatement"],
@@ -367,29 +376,44 @@ class FlightpipeStack(cdk.Stack):
     def _grant_objects(self, fn: lambda_.Function, actions: list[str], pattern: str) -> None:
         fn.add_to_role_policy(iam.PolicyStatement(actions=actions, resources=[self.bucket.arn_for_objects(pattern)]))
 
-    def _grant_list(self, grantee: iam.IGrantable, prefixes: list[str]) -> None:
+    def _grant_list(self, grantee: iam.IGrantable) -> None:
+        # ListBucket on the bucket, with no s3:prefix condition: S3 answers a HEAD of a missing object with 404
+        # only to a caller allowed to list the bucket (else 403, which s3fs raises as PermissionError), and a
+        # HEAD carries no s3:prefix, so a prefix condition would turn every "is it there yet?" into a 403. It
+        # shows key names only; reading an object still needs s3:GetObject on its prefix.
         grantee.grant_principal.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["s3:ListBucket"],
-                resources=[self.bucket.bucket_arn],
-                conditions={"StringLike": {"s3:prefix": [*prefixes, *(p.removesuffix("*") for p in prefixes)]}},
-            )
+            iam.PolicyStatement(actions=["s3:ListBucket"], resources=[self.bucket.bucket_arn])
         )
 
     # Glue ---------------------------------------------------------------------------------------------------
 
+    def _glue_code(self, assets: Assets) -> s3deploy.BucketDeployment:
+        """The Glue script and wheel, copied by file name to glue/ of the data bucket (no Docker: CDK's own
+        deployment Lambda unzips the asset); prune removes the wheels of earlier versions."""
+        folder = assets.glue_wheel.parent
+        if assets.glue_script.parent != folder:
+            raise ValueError(f"the Glue script and wheel must share a folder, got {assets.glue_script} and {folder}")
+        return s3deploy.BucketDeployment(
+            self,
+            "GlueCode",
+            destination_bucket=self.bucket,
+            destination_key_prefix=f"{GLUE_PREFIX}/",
+            sources=[s3deploy.Source.asset(str(folder))],
+            prune=True,
+        )
+
     def _glue(self, assets: Assets) -> None:
-        script = s3_assets.Asset(self, "GlueScript", path=str(assets.glue_script))
-        wheel = s3_assets.Asset(self, "GlueWheel", path=str(assets.glue_wheel))
+        self.glue_code = self._glue_code(assets)
+        script_url = f"{self.data_url}/{GLUE_PREFIX}/{assets.glue_script.name}"
+        wheel_url = f"{self.data_url}/{GLUE_PREFIX}/{assets.glue_wheel.name}"
         self.glue_role = iam.Role(
             self,
             "GlueRole",
             assumed_by=iam.ServicePrincipal("glue.amazonaws.com"),
             description="flightpipe Glue job and crawlers",
         )
-        script.grant_read(self.glue_role)
-        wheel.grant_read(self.glue_role)
         for pattern, actions in (
+            (f"{GLUE_PREFIX}/*", ["s3:GetObject"]),
             (f"{TRANSFORMED}/*", ["s3:GetObject"]),
             (f"{RAW}/*", ["s3:GetObject"]),
             (f"{PROCESSED}/*", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]),
@@ -397,7 +421,7 @@ class FlightpipeStack(cdk.Stack):
             self.glue_role.add_to_policy(
                 iam.PolicyStatement(actions=actions, resources=[self.bucket.arn_for_objects(pattern)])
             )
-        self._grant_list(self.glue_role, [f"{RAW}/*", f"{TRANSFORMED}/*", f"{PROCESSED}/*"])
+        self._grant_list(self.glue_role)
         catalog = cdk.Arn.format(cdk.ArnComponents(service="glue", resource="catalog"), self)
         database_arn = cdk.Arn.format(
             cdk.ArnComponents(service="glue", resource="database", resource_name=DATABASE), self
@@ -441,7 +465,8 @@ class FlightpipeStack(cdk.Stack):
             iam.PolicyStatement(
                 actions=["cloudwatch:PutMetricData"],
                 resources=["*"],
-                conditions={"StringEquals": {"cloudwatch:namespace": "Glue"}},
+                # Glue's own job metrics, and the job's RowsProcessed in flightpipe's namespace.
+                conditions={"StringEquals": {"cloudwatch:namespace": ["Glue", names.METRICS_NAMESPACE]}},
             )
         )
         self.key.grant_encrypt_decrypt(self.glue_role)
@@ -543,22 +568,22 @@ class FlightpipeStack(cdk.Stack):
             max_retries=0,  # the state machine retries
             execution_property=glue.CfnJob.ExecutionPropertyProperty(max_concurrent_runs=2),
             security_configuration=security.name,
-            command=glue.CfnJob.JobCommandProperty(
-                name="glueetl", python_version="3", script_location=script.s3_object_url
-            ),
+            command=glue.CfnJob.JobCommandProperty(name="glueetl", python_version="3", script_location=script_url),
             default_arguments={
                 "--job-language": "python",
                 "--enable-metrics": "true",
                 "--enable-observability-metrics": "true",
                 "--enable-continuous-cloudwatch-log": "true",
                 # flightpipe as a wheel; Glue 5.0 ships pyarrow and numpy, the rest is pure Python.
-                "--additional-python-modules": f"{wheel.s3_object_url},sqlglot>=25,fsspec>=2024.6",
+                "--additional-python-modules": f"{wheel_url},sqlglot>=25,fsspec>=2024.6",
                 "--python-modules-installer-option": "--no-deps",
                 "--data_url": self.data_url,
                 "--database": DATABASE,
                 "--table": "processed",
             },
         )
+        # The script and wheel must be in the bucket before the job can be created or run.
+        self.glue_job.node.add_dependency(self.glue_code)
 
     def _storage(self, prefix: str, columns: list[dict[str, str]]) -> glue.CfnTable.StorageDescriptorProperty:
         return glue.CfnTable.StorageDescriptorProperty(
@@ -720,30 +745,21 @@ class FlightpipeStack(cdk.Stack):
                 width=12,
             ),
         )
+        per_airport = [
+            ("Records collected per airport and board", names.RECORDS_COLLECTED, (names.DIM_AIRPORT, names.DIM_BOARD)),
+            ("Rows transformed per airport", names.ROWS_TRANSFORMED, (names.DIM_AIRPORT,)),
+            ("Records quarantined per airport", names.RECORDS_QUARANTINED, (names.DIM_AIRPORT,)),
+            ("Rows processed per airport (Glue)", names.ROWS_PROCESSED, (names.DIM_AIRPORT,)),
+            ("Rows loaded per airport", names.ROWS_LOADED, (names.DIM_AIRPORT,)),
+        ]
         dashboard.add_widgets(
             *[
                 cw.GraphWidget(
                     title=title,
-                    left=[
-                        cw.MathExpression(
-                            expression=(
-                                f"SEARCH('{{{names.METRICS_NAMESPACE},{dims}}} MetricName=\"{metric}\"', 'Sum', 86400)"
-                            ),
-                            label=metric,
-                            period=day,
-                        )
-                    ],
+                    left=[cw.MathExpression(expression=search_expression(metric, dims), label=metric, period=day)],
                     width=8,
                 )
-                for title, metric, dims in (
-                    (
-                        "Records collected per airport and board",
-                        names.RECORDS_COLLECTED,
-                        f"{names.DIM_AIRPORT},{names.DIM_BOARD}",
-                    ),
-                    ("Rows transformed per airport", names.ROWS_TRANSFORMED, names.DIM_AIRPORT),
-                    ("Records quarantined per airport", names.RECORDS_QUARANTINED, names.DIM_AIRPORT),
-                )
+                for title, metric, dims in per_airport
             ],
         )
         dashboard.add_widgets(
@@ -784,6 +800,16 @@ class FlightpipeStack(cdk.Stack):
                 width=12,
             ),
         )
+
+
+def search_expression(metric: str, dimensions: tuple[str, ...]) -> str:
+    """A daily-sum SEARCH over ``metric`` per value of ``dimensions``.
+
+    A SEARCH schema ``{namespace,dim,...}`` matches only metrics with exactly those dimensions, and the
+    handlers' metrics carry powertools' ``service`` dimension too (the functions' POWERTOOLS_SERVICE_NAME; the
+    Glue job adds it itself), so it is part of every schema."""
+    schema = ",".join([names.METRICS_NAMESPACE, *sorted({*dimensions, names.DIM_SERVICE})])
+    return f"SEARCH('{{{schema}}} MetricName=\"{metric}\"', 'Sum', 86400)"
 
 
 def definition_json(stack: FlightpipeStack) -> str:

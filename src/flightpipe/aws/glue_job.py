@@ -9,7 +9,9 @@ optionally ``--output_url`` (default: data_url). Steps:
 2. run ``process.sql``, transpiled from DuckDB to Spark SQL by sqlglot: the one definition of dedup;
 3. write ``processed/all_data/flight-date=D/`` with dynamic partition overwrite (only the dates given are
    replaced, one file each);
-4. register the partitions in the Glue Data Catalog, at most 100 per call; nothing waits on a crawler.
+4. register the partitions in the Glue Data Catalog, at most 100 per call; nothing waits on a crawler;
+5. put ``RowsProcessed`` per departure airport into flightpipe's CloudWatch namespace (the dashboard's
+   per-airport graph), with the ``service`` dimension the Lambda functions' metrics carry.
 
 Spark and boto3 are imported inside the functions that need them: the module also serves the tests and the
 stack (argument names), which have no Spark.
@@ -26,6 +28,7 @@ import pyarrow as pa
 import sqlglot
 
 from flightpipe.aws.glue_catalog import register_partitions
+from flightpipe.aws.names import DIM_AIRPORT, DIM_SERVICE, METRICS_NAMESPACE, ROWS_PROCESSED, SERVICE
 from flightpipe.errors import ConfigError
 from flightpipe.layout import PROCESSED, TRANSFORMED, processed_partition
 from flightpipe.schema import PROCESSED_SCHEMA, TRANSFORMED_SCHEMA
@@ -34,6 +37,8 @@ from flightpipe.stages.process import PROCESS_SQL, collection_dates_for
 #: Spark SQL text of the process step, from the one DuckDB definition.
 SPARK_PROCESS_SQL = sqlglot.transpile(PROCESS_SQL, read="duckdb", write="spark")[0]
 PARTITION_COLUMN = "flight-date"
+#: PutMetricData's limit of metrics per call (older accounts: 20; it is 1000 now).
+METRICS_PER_CALL = 20
 
 #: Session settings the job needs on any Spark: UTC everywhere, Parquet timestamps as microseconds (not INT96),
 #: replace only the partitions written, no _SUCCESS marker files.
@@ -110,6 +115,13 @@ def transformed_paths(spark: Any, data_url: str, flight_dates: list[dt.date]) ->
 
 def process(spark: Any, data_url: str, flight_dates: list[dt.date], output_url: str | None = None) -> list[dt.date]:
     """Rebuild the processed partitions of ``flight_dates``; returns the dates written."""
+    return process_counted(spark, data_url, flight_dates, output_url)[0]
+
+
+def process_counted(
+    spark: Any, data_url: str, flight_dates: list[dt.date], output_url: str | None = None
+) -> tuple[list[dt.date], dict[str, int]]:
+    """``process``, also returning the rows written per departure airport."""
     from pyspark.sql import functions as F
 
     for key, value in SPARK_CONF.items():
@@ -124,7 +136,8 @@ def process(spark: Any, data_url: str, flight_dates: list[dt.date], output_url: 
     flights = spark.sql(SPARK_PROCESS_SQL)
     target = spark_schema(PROCESSED_SCHEMA)
     typed = flights.select(*[F.col(f.name).cast(f.dataType).alias(f.name) for f in target.fields])
-    out = typed.withColumn(PARTITION_COLUMN, F.date_format("flight_date", "yyyy-MM-dd"))
+    # Cached: written, then counted per airport, without running the SQL twice.
+    out = typed.withColumn(PARTITION_COLUMN, F.date_format("flight_date", "yyyy-MM-dd")).cache()
     # One file per partition, as the DuckDB step writes; a day of five airports is a few thousand rows.
     (
         out.repartition(PARTITION_COLUMN)
@@ -139,7 +152,25 @@ def process(spark: Any, data_url: str, flight_dates: list[dt.date], output_url: 
     # old partition (the DuckDB step writes an empty file there; here the partition is removed).
     for day in sorted(set(flight_dates) - set(written)):
         _delete(spark, f"{(output_url or data_url).rstrip('/')}/{processed_partition(day)}")
-    return written
+    counts = {str(r[0]): int(r[1]) for r in out.groupBy("dep_airport_icao").count().collect() if r[0] is not None}
+    out.unpersist()
+    return written, counts
+
+
+def put_rows_processed(cloudwatch: Any, rows_by_airport: dict[str, int]) -> None:
+    """``RowsProcessed`` per departure airport, with the dimensions powertools gives the functions' metrics
+    (airport and service), so one dashboard SEARCH schema fits them all."""
+    data = [
+        {
+            "MetricName": ROWS_PROCESSED,
+            "Dimensions": [{"Name": DIM_AIRPORT, "Value": airport}, {"Name": DIM_SERVICE, "Value": SERVICE}],
+            "Value": float(rows),
+            "Unit": "Count",
+        }
+        for airport, rows in sorted(rows_by_airport.items())
+    ]
+    for start in range(0, len(data), METRICS_PER_CALL):
+        cloudwatch.put_metric_data(Namespace=METRICS_NAMESPACE, MetricData=data[start : start + METRICS_PER_CALL])
 
 
 def _delete(spark: Any, url: str) -> None:
@@ -150,12 +181,13 @@ def _delete(spark: Any, url: str) -> None:
 
 def main(argv: Sequence[str]) -> None:
     import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
     from pyspark.sql import SparkSession
 
     args = parse_args(argv)
     flight_dates = parse_dates(args["flight_dates"])
     spark = SparkSession.builder.appName("flightpipe-process").getOrCreate()
-    written = process(spark, args["data_url"], flight_dates, args.get("output_url"))
+    written, counts = process_counted(spark, args["data_url"], flight_dates, args.get("output_url"))
     if args.get("database") and args.get("table"):
         register_partitions(
             boto3.client("glue"),
@@ -165,6 +197,10 @@ def main(argv: Sequence[str]) -> None:
             flight_dates=written,
             schema=PROCESSED_SCHEMA,
         )
+    try:
+        put_rows_processed(boto3.client("cloudwatch"), counts)
+    except (BotoCoreError, ClientError) as error:  # the rows are written and registered: a lost metric is no failure
+        print(f"flightpipe: RowsProcessed not put: {error}")
     print(f"flightpipe: processed {len(written)} flight dates: {', '.join(d.isoformat() for d in written)}")
 
 

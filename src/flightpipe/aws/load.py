@@ -17,19 +17,24 @@ warehouse whose boto3 client is stubbed.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
+import pyarrow as pa
+import pyarrow.compute as pc
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from flightpipe.aws.names import ALLOW_QUALITY_FAILURES, QUALITY_FAILURES, ROWS_LOADED
+from flightpipe.aws.names import ALLOW_QUALITY_FAILURES, DIM_AIRPORT, METRICS_NAMESPACE, QUALITY_FAILURES, ROWS_LOADED
 from flightpipe.aws.runtime import logger, metrics, open_store, parse_day, parse_flag, required, settings, tracer
 from flightpipe.config import Settings
 from flightpipe.errors import QualityGateFailed
 from flightpipe.layout import QUALITY
+from flightpipe.quality.gate import Hold
 from flightpipe.quality.history import StoredQualityHistory
 from flightpipe.quality.stage import RunQuality, load_gated
+from flightpipe.stages.process import read_partition
 from flightpipe.store import ObjectStore
 from flightpipe.warehouse.factory import open_warehouse
 
@@ -41,6 +46,8 @@ class GatedLoad:
     run_id: str
     rows_loaded: dict[str, int]
     quality: RunQuality
+    #: Rows loaded per departure airport, over every flight date loaded (the dashboard's per-airport graph).
+    rows_by_airport: dict[str, int] = field(default_factory=dict)
 
     @property
     def total_rows(self) -> int:
@@ -87,6 +94,26 @@ def check_quality(
     return quality
 
 
+def rows_by_departure_airport(flights: pa.Table, hold: Hold | None) -> Counter[str]:
+    """Rows of a processed partition a load puts in, per departure airport: a partly held flight date leaves
+    the held airports' rows (departing or arriving there) as the warehouse has them, so they are not counted."""
+    loaded = flights
+    if hold is not None:
+        held = pc.or_(
+            pc.is_in(flights["dep_airport_icao"], pa.array(sorted(hold.dep_airports), pa.string())),
+            pc.is_in(flights["arr_airport_icao"], pa.array(sorted(hold.arr_airports), pa.string())),
+        )
+        loaded = flights.filter(pc.invert(pc.fill_null(held, False)))
+    return Counter(str(airport) for airport in loaded["dep_airport_icao"].to_pylist() if airport is not None)
+
+
+def emit_rows_loaded(rows_by_airport: dict[str, int]) -> None:
+    """RowsLoaded per departure airport, one metric each (the airport dimension; powertools adds service)."""
+    for airport, rows in sorted(rows_by_airport.items()):
+        with single_metric(name=ROWS_LOADED, unit=MetricUnit.Count, value=rows, namespace=METRICS_NAMESPACE) as metric:
+            metric.add_dimension(name=DIM_AIRPORT, value=airport)
+
+
 def load_dates(event: dict[str, Any]) -> GatedLoad:
     config = settings()
     store = open_store(config)
@@ -97,6 +124,7 @@ def load_dates(event: dict[str, Any]) -> GatedLoad:
     quality = check_quality(config, store, run_id, dates, day=day, allow_failures=allow)
     warehouse = open_warehouse(config)
     loaded: dict[str, int] = {}
+    by_airport: Counter[str] = Counter()
     try:
         for flight_date in dates:
             hold = quality.decision.hold_for(flight_date)
@@ -104,10 +132,12 @@ def load_dates(event: dict[str, Any]) -> GatedLoad:
                 continue  # the warehouse keeps what it had for the whole flight date
             result = load_gated(store, warehouse, flight_date, hold, run_id=run_id)
             loaded[flight_date.isoformat()] = result.rows_loaded
+            # Read again for the per-airport counts: a day's partition is a few thousand rows.
+            by_airport.update(rows_by_departure_airport(read_partition(store, flight_date), hold))
         warehouse.load_quality_results(quality.results_table())  # trends beside the data, on every engine
     finally:
         warehouse.close()
-    return GatedLoad(run_id, loaded, quality)
+    return GatedLoad(run_id, loaded, quality, dict(by_airport))
 
 
 @logger.inject_lambda_context
@@ -117,6 +147,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     outcome = load_dates(event)
     # Emitted before a gate failure is raised: log_metrics flushes them either way.
     metrics.add_metric(name=ROWS_LOADED, unit=MetricUnit.Count, value=outcome.total_rows)
+    emit_rows_loaded(outcome.rows_by_airport)
     metrics.add_metric(name=QUALITY_FAILURES, unit=MetricUnit.Count, value=outcome.quality_failures)
     result = outcome.as_dict()
     logger.info("loaded", extra=result)

@@ -23,7 +23,10 @@ ROWS_TRANSFORMED: Final = "RowsTransformed"
 RECORDS_QUARANTINED: Final = "RecordsQuarantined"
 #: Raw files verify found without a transformed twin (and transformed).
 FILES_REPAIRED: Final = "FilesRepairedByVerify"
-#: Rows the load put into the warehouse; no dimension beyond the service.
+#: Rows the Glue job wrote to processed/ per departure airport (it puts them itself); dimension airport.
+ROWS_PROCESSED: Final = "RowsProcessed"
+#: Rows the load put into the warehouse: the run's total with no dimension beyond the service, and per
+#: departure airport (dimension airport).
 ROWS_LOADED: Final = "RowsLoaded"
 #: Fail-level quality results that held back (part of) a load, overridden ones not counted; 0 on a clean load,
 #: so an alarm on it sees data every run. No dimension beyond the service (the SNS mail names the airports).
@@ -34,6 +37,8 @@ RUNS: Final = "Runs"
 DIM_AIRPORT: Final = "airport"
 DIM_BOARD: Final = "board"
 DIM_OUTCOME: Final = "outcome"
+#: The dimension powertools adds to every metric of a function with POWERTOOLS_SERVICE_NAME (value SERVICE).
+DIM_SERVICE: Final = "service"
 
 # Run events: what the notify handler publishes and what alerts subscribe to ------------------------------
 RUN_SUCCEEDED: Final = "run.succeeded"
