@@ -1,11 +1,12 @@
 """Quota planning: how many requests a run or backfill will make, checked against the monthly budget first.
 
-Requests per board: aviationstack one per page (the pages the board needed last time, from the usage tables,
-else ``pages_per_board_estimate``), AeroDataBox two (the two 12-hour windows), OpenSky one (token requests cost
-no credits and are not counted). The simulated source makes none. With ``sources.<api>.monthly_budget`` set, a
-run whose plan does not fit what is left of this month's budget is refused before anything is sent, naming how
-many requests it needs and how many are left. The HTTP layer enforces the same budget request by request, so an
-estimate that was too low still stops at the budget.
+Requests per board: aviationstack two per page (the pages the board needed last time, from the usage tables,
+else ``pages_per_board_estimate``: a board of several pages lands only when two passes agree, see
+``aviationstack_client``), one for a board of one page; AeroDataBox two (the two 12-hour windows), OpenSky one
+(token requests cost no credits and are not counted). The simulated source makes none. With
+``sources.<api>.monthly_budget`` set, a run whose plan does not fit what is left of this month's budget is
+refused before anything is sent, naming how many requests it needs and how many are left. The HTTP layer
+enforces the same budget request by request, so an estimate that was too low still stops at the budget.
 """
 
 from __future__ import annotations
@@ -94,4 +95,12 @@ def _requests_per_board(settings: Settings, usage: UsageLedger, source: str, ica
     if source in FIXED_REQUESTS_PER_BOARD:
         return FIXED_REQUESTS_PER_BOARD[source]
     seen = usage.pages(source, icao, board)
-    return seen if seen is not None else settings.sources.aviationstack.pages_per_board_estimate
+    pages = seen if seen is not None else settings.sources.aviationstack.pages_per_board_estimate
+    return aviationstack_requests(pages)
+
+
+def aviationstack_requests(pages: int) -> int:
+    """Requests for an aviationstack board of ``pages`` pages when its listing holds still: one page is one
+    snapshot; more take two agreeing passes. A listing that moves costs more passes, which the HTTP layer's
+    request-by-request budget check still bounds."""
+    return pages if pages <= 1 else 2 * pages
