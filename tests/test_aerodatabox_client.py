@@ -295,3 +295,28 @@ def test_a_transient_failure_is_retried_and_the_board_lands_the_same(
     assert sorted(landed.column("flight_iata")) == ["AC9123", "DE2000", "LH1100", "LH400", "LH98", "UA8840"]
     if failure == "429":
         assert fake_time.sleeps[0] == 2.0
+
+
+def test_a_missing_airport_or_number_is_quarantined_under_required_keys_and_a_bad_time_under_timestamps_parse(
+    api_server: HTTPServer, fake: FakeAeroDataBox, fake_time: FakeTime, store: ObjectStore
+) -> None:
+    no_airport = _dep("LH 500", "KJFK", "2024-06-01 08:00Z", "2024-06-01 10:00+02:00")
+    no_airport["arrival"]["airport"] = {"icao": None, "iata": None, "name": "somewhere"}
+    bad_time = _dep("LH 600", "KJFK", "2024-06-01 08:00Z", "2024-06-01 10:00+02:00")
+    bad_time["departure"]["runwayTime"] = _time("yesterday morning", "2024-06-01 10:35+02:00")
+    no_number = _dep("", "KJFK", "2024-06-01 09:00Z", "2024-06-01 11:00+02:00")
+    fake.boards[("EDDF", "departures")] = [no_airport, bad_time, no_number]
+    landed = _land(store, _source(api_server, fake_time))
+    assert len(landed.rows) == 0
+    assert [(q["record"]["number"], q["rule"], q["reason"]) for q in landed.quarantine] == [
+        ("LH 500", "required_keys", "arrival.airport.icao missing"),
+        ("LH 600", "timestamps_parse", "departure has a time that is not 'YYYY-MM-DD HH:MMZ'"),
+        ("", "required_keys", "number missing: no flight number"),
+    ]
+
+
+def test_a_codeshare_without_its_operator_is_quarantined_under_required_keys(
+    api_server: HTTPServer, fake: FakeAeroDataBox, fake_time: FakeTime, store: ObjectStore
+) -> None:
+    landed = _land(store, _source(api_server, fake_time))
+    assert [(q["record"]["number"], q["rule"]) for q in landed.quarantine] == [("EW 9", "required_keys")]

@@ -278,5 +278,26 @@ def test_default_quality_rules_quarantine_tracks_without_arrival_and_general_avi
             "codes_well_formed",
             "flight_icao 'N123AB' is not an ICAO flight id (airline code, up to 5 letters or digits)",
         ),
-        ("parse", "callsign missing: OpenSky cannot name the flight"),
+        ("required_keys", "callsign missing: OpenSky cannot name the flight"),
+    ]
+
+
+def test_a_missing_airport_or_time_is_quarantined_under_required_keys_and_a_time_not_in_seconds_under_parse(
+    api_server: HTTPServer, fake: FakeOpenSky, fake_time: FakeTime, store: ObjectStore
+) -> None:
+    no_airport = _flight("DLH1AA  ", None, "EGLL", 8 * 3600, 9 * 3600)
+    no_time = {**_flight("DLH2BB  ", "EDDF", "EGLL", 8 * 3600, 9 * 3600), "firstSeen": None}
+    text_time = {**_flight("DLH3CC  ", "EDDF", "EGLL", 8 * 3600, 9 * 3600), "firstSeen": "2024-06-01T08:00"}
+    fake.script.push(json_response([no_airport, no_time, text_time]))
+    landed = _land(store, _source(api_server, fake_time))
+    assert len(landed.rows) == 0
+    assert sorted((q["record"]["callsign"], q["rule"], q["reason"]) for q in landed.quarantine) == [
+        ("DLH1AA  ", "required_keys", "estDepartureAirport missing: the board's own airport"),
+        ("DLH2BB  ", "required_keys", "firstSeen missing: no departure time, so no flight date"),
+        (
+            "DLH3CC  ",
+            "parse",
+            "record does not match the format: Could not convert '2024-06-01T08:00' with type str: tried to "
+            "convert to int64",
+        ),
     ]
