@@ -18,7 +18,13 @@ from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
 from werkzeug import Request
 
-from flightpipe.errors import QuotaExceeded, SourceAuthError, SourceError, SourceResponseError
+from flightpipe.errors import (
+    QuotaExceeded,
+    SourceAuthError,
+    SourceError,
+    SourceResponseError,
+    SourceUnavailable,
+)
 from flightpipe.layout import Board
 from flightpipe.source_settings import AviationstackSettings
 from flightpipe.sources.aviationstack_client import AviationstackPagesError, AviationstackSource
@@ -279,6 +285,34 @@ def test_retryable_error_codes_are_retried_then_the_board_lands(
     landed = _land(store, _source(api_server, fake_time))
     assert request_lines(api_server) == _page_requests([0, 0, 20, 40, 0, 20, 40])
     assert sorted(landed.column("flight_iata")) == _expected_flights(_board("EKCH", "departure"))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"pagination": {"limit": 20, "offset": 0, "count": 0, "total": 46}},
+        {"data": []},
+        {"pagination": {"limit": 20, "offset": 0}, "data": []},
+        [],
+    ],
+    ids=["no-data", "no-pagination", "no-total", "not-an-object"],
+)
+def test_a_200_page_without_data_and_pagination_is_retried_then_the_board_lands(
+    api_server: HTTPServer, fake: FakeAviationstack, fake_time: FakeTime, store: ObjectStore, body: Any
+) -> None:
+    fake.script.push(json_response(body, 200))
+    landed = _land(store, _source(api_server, fake_time))
+    assert request_lines(api_server) == _page_requests([0, 0, 20, 40, 0, 20, 40])
+    assert sorted(landed.column("flight_iata")) == _expected_flights(_board("EKCH", "departure"))
+
+
+def test_a_200_page_that_never_has_data_fails_after_max_attempts_and_lands_nothing(
+    api_server: HTTPServer, fake: FakeAviationstack, fake_time: FakeTime, store: ObjectStore
+) -> None:
+    fake.script.push(*[json_response({"success": True}, 200) for _ in range(3)])
+    with pytest.raises(SourceUnavailable, match="failed 3 times; last: HTTP 200 without 'data' and 'pagination'"):
+        _land(store, _source(api_server, fake_time, max_attempts=3))
+    assert request_lines(api_server) == _page_requests([0, 0, 0]) and store.list("raw/") == []
 
 
 def test_a_429_with_retry_after_waits_that_long_then_the_board_lands(

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pytest_httpserver import HTTPServer
 
-from flightpipe.errors import DayNotAvailableYet, QuotaExceeded, SourceAuthError
+from flightpipe.errors import DayNotAvailableYet, QuotaExceeded, SourceAuthError, SourceResponseError, SourceUnavailable
 from flightpipe.layout import Board
 from flightpipe.quality.records import RecordRuleSet
 from flightpipe.source_settings import OpenSkySettings
@@ -210,7 +210,58 @@ def test_bad_client_credentials_are_refused_without_retries(
     source = OpenSkySource(account, CLIENT_ID, "wrong-secret-xyz", sleep=fake_time.sleep, clock=fake_time.monotonic)
     with pytest.raises(SourceAuthError, match="OpenSky refused the client credentials .HTTP 401, invalid_client"):
         _land(store, source)
-    assert len(api_server.log) == 1
+    wrong = ("POST", "/token", {**TOKEN_REQUEST[2], "client_secret": "wrong-secret-xyz"})
+    assert _lines(api_server) == [wrong] and fake_time.sleeps == [] and store.list("raw/") == []
+
+
+@pytest.mark.parametrize("status", [400, 403])
+def test_a_token_endpoint_refusal_is_a_credentials_error_and_is_not_retried(
+    api_server: HTTPServer, fake: FakeOpenSky, fake_time: FakeTime, store: ObjectStore, status: int
+) -> None:
+    fake.token_script.push(json_response({"error": "unauthorized_client", "error_description": "no"}, status))
+    with pytest.raises(
+        SourceAuthError, match=f"OpenSky refused the client credentials .HTTP {status}, unauthorized_client"
+    ):
+        _land(store, _source(api_server, fake_time))
+    assert _lines(api_server) == [TOKEN_REQUEST] and fake_time.sleeps == [] and store.list("raw/") == []
+
+
+def test_a_token_answer_without_access_token_is_retried_then_the_board_lands(
+    api_server: HTTPServer, fake: FakeOpenSky, fake_time: FakeTime, store: ObjectStore
+) -> None:
+    fake.token_script.push(json_response({"token_type": "Bearer", "expires_in": 1800}))
+    landed = _land(store, _source(api_server, fake_time))
+    assert _lines(api_server) == [TOKEN_REQUEST, TOKEN_REQUEST, _flights_request()]
+    assert sorted(landed.column("flight_icao")) == ["DLH4AB", "EWG9KL", "N123AB"]
+
+
+def test_a_token_endpoint_that_never_sends_a_token_fails_after_max_attempts(
+    api_server: HTTPServer, fake: FakeOpenSky, fake_time: FakeTime, store: ObjectStore
+) -> None:
+    fake.token_script.push(*[json_response({"token_type": "Bearer"}) for _ in range(3)])
+    with pytest.raises(SourceUnavailable, match="failed 3 times; last: the token endpoint answered HTTP 200 without"):
+        _land(store, _source(api_server, fake_time, max_attempts=3))
+    assert _lines(api_server) == [TOKEN_REQUEST] * 3 and store.list("raw/") == []
+
+
+def test_a_404_with_a_body_is_an_error_not_an_empty_day(
+    api_server: HTTPServer, fake: FakeOpenSky, fake_time: FakeTime, store: ObjectStore
+) -> None:
+    fake.script.push(json_response({"error": "Not Found", "path": "/api/flights/departure"}, 404))
+    with pytest.raises(
+        SourceResponseError, match=r'HTTP 404 with a body \(is base_url right\?\): \{"error": "Not Found"'
+    ):
+        _land(store, _source(api_server, fake_time))
+    assert _lines(api_server) == [TOKEN_REQUEST, _flights_request()] and store.list("raw/") == []
+
+
+def test_a_200_that_is_not_a_list_of_flights_is_retried_then_the_board_lands(
+    api_server: HTTPServer, fake: FakeOpenSky, fake_time: FakeTime, store: ObjectStore
+) -> None:
+    fake.script.push(json_response({"flights": []}))
+    landed = _land(store, _source(api_server, fake_time))
+    assert _lines(api_server) == [TOKEN_REQUEST, _flights_request(), _flights_request()]
+    assert sorted(landed.column("flight_icao")) == ["DLH4AB", "EWG9KL", "N123AB"]
 
 
 def test_a_day_the_nightly_batch_has_not_processed_is_reported_as_such_not_as_an_empty_day(
@@ -232,7 +283,10 @@ def test_a_429_waits_x_rate_limit_retry_after_seconds_then_lands(
     _land(store, source, run_id="r0")  # a token first, so the script hits the flights request
     fake.script.push(json_response({}, 429, {"X-Rate-Limit-Retry-After-Seconds": "42"}))
     landed = _land(store, source, run_id="r1")
-    assert 42.0 in fake_time.sleeps and len(landed.rows) == 3
+    assert 42.0 in fake_time.sleeps
+    assert _lines(api_server) == [TOKEN_REQUEST, _flights_request(), _flights_request(), _flights_request()]
+    assert [r.status_code for _, r in api_server.log] == [200, 200, 429, 200]
+    assert sorted(landed.column("flight_icao")) == ["DLH4AB", "EWG9KL", "N123AB"]
 
 
 def test_credits_used_up_for_longer_than_allowed_stop_the_source(
@@ -245,7 +299,9 @@ def test_credits_used_up_for_longer_than_allowed_stop_the_source(
         _land(store, source, run_id="r1")
     with pytest.raises(QuotaExceeded):
         _land(store, source, Board.ARRIVALS, run_id="r2")
-    assert len(api_server.log) == 3
+    # No retry of the 429, and the arrivals board sent nothing.
+    assert _lines(api_server) == [TOKEN_REQUEST, _flights_request(), _flights_request()]
+    assert store.list("raw/EDDF/2024-06-01/arrivals") == []
 
 
 @pytest.mark.parametrize("failure", ["500", "html", "malformed", "timeout"])
@@ -263,7 +319,11 @@ def test_a_transient_failure_is_retried_and_the_board_lands_the_same(
     fake.script.push(answers[failure])
     landed = _land(store, source, run_id="r1")
     wait_for_log(api_server, 4)
-    assert sorted(line[1] for line in _lines(api_server)) == ["/api/flights/departure"] * 3 + ["/token"]
+    # The server logs a request when its answer is done: a timed-out one comes last, so compare sorted.
+    assert sorted(_lines(api_server)) == sorted([TOKEN_REQUEST, *[_flights_request()] * 3])
+    assert [r.headers["Authorization"] for r, _ in api_server.log if r.path != "/token"] == [
+        f"Bearer {fake.issued[0]}"
+    ] * 3
     assert sorted(landed.column("flight_icao")) == ["DLH4AB", "EWG9KL", "N123AB"]
 
 
