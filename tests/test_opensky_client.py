@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
 
+from flightpipe.config import load_settings
 from flightpipe.errors import DayNotAvailableYet, QuotaExceeded, SourceAuthError, SourceResponseError, SourceUnavailable
 from flightpipe.layout import Board
 from flightpipe.quality.records import RecordRuleSet
 from flightpipe.source_settings import OpenSkySettings
+from flightpipe.sources.factory import make_source
 from flightpipe.sources.opensky_client import OpenSkySource
+from flightpipe.sources_report import source_rows
 from flightpipe.store import ObjectStore
 from tests.conftest import FakeTime, at
 from tests.fake_apis import FakeOpenSky, html_response, json_response, malformed_response, slow_response, wait_for_log
@@ -361,3 +366,42 @@ def test_a_missing_airport_or_time_is_quarantined_under_required_keys_and_a_time
             "convert to int64",
         ),
     ]
+
+
+def test_credits_reaching_zero_stop_the_source_after_landing_that_board(
+    api_server: HTTPServer, fake: FakeOpenSky, fake_time: FakeTime, store: ObjectStore
+) -> None:
+    fake.credits = 4  # the departures board costs 4: the answer says 0 are left
+    source = _source(api_server, fake_time)
+    landed = _land(store, source)
+    with pytest.raises(QuotaExceeded, match="opensky: no API credits left .X-Rate-Limit-Remaining: 0 on the last"):
+        _land(store, source, Board.ARRIVALS, run_id="r2")
+    assert _lines(api_server) == [TOKEN_REQUEST, _flights_request()]
+    assert sorted(landed.column("flight_icao")) == ["DLH4AB", "EWG9KL", "N123AB"]
+
+
+def test_flightpipe_sources_shows_the_last_credits_opensky_reported_or_unknown(
+    api_server: HTTPServer,
+    fake: FakeOpenSky,
+    store: ObjectStore,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for key, value in {
+        "SOURCE__TYPE": "opensky",
+        "SOURCES__OPENSKY__CLIENT_ID": CLIENT_ID,
+        "SOURCES__OPENSKY__CLIENT_SECRET": SECRET,
+        "SOURCES__OPENSKY__BASE_URL": api_server.url_for("/api"),
+        "SOURCES__OPENSKY__TOKEN_URL": api_server.url_for("/token"),
+    }.items():
+        monkeypatch.setenv(f"FLIGHTPIPE__{key}", value)
+    settings = load_settings(data_dir=str(tmp_path / "data"))
+
+    def opensky_used() -> str:
+        return next(row.used for row in source_rows(settings) if row.name == "opensky")
+
+    assert opensky_used() == "0; credits left unknown (none reported yet)"
+    source = make_source(settings)
+    _land(store, source)
+    source.close()
+    assert re.fullmatch(r"1; credits left 3996 \(as of \d{4}-\d\d-\d\d \d\d:\d\d UTC\)", opensky_used())
