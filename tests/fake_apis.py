@@ -208,6 +208,8 @@ class FakeOpenSky(FakeApi):
         self.valid_tokens: set[str] = set()
         self.issued: list[str] = []
         self.credits = 4000
+        #: Answers for the next token requests instead of the fake's own (``script`` is the flights API's).
+        self.token_script = Script()
         self._lock = threading.Lock()
 
     def register(self, server: HTTPServer) -> None:
@@ -216,6 +218,9 @@ class FakeOpenSky(FakeApi):
         server.expect_request("/api/flights/arrival").respond_with_handler(self)
 
     def token(self, request: Request) -> Response:
+        scripted = self.token_script.next()
+        if scripted is not None:
+            return scripted
         form = request.form
         if (
             form.get("grant_type") != "client_credentials"

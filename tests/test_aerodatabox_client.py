@@ -159,6 +159,24 @@ def _params(direction: str) -> dict[str, str]:
     }
 
 
+HOST = "aerodatabox.p.rapidapi.com"
+
+
+def _requests_seen(server: HTTPServer) -> list[tuple[str, str, dict[str, str], str, str]]:
+    """(method, path, query, X-RapidAPI-Key, X-RapidAPI-Host) of every request, in the order answered."""
+    return [
+        (r.method, r.path, dict(r.args.items()), r.headers.get("X-RapidAPI-Key", ""), r.headers.get("X-RapidAPI-Host"))
+        for r, _ in server.log
+    ]
+
+
+def _window_request(window: int, key: str = KEY) -> tuple[str, str, dict[str, str], str, str]:
+    return ("GET", WINDOW_PATHS[window], _params("Departure"), key, HOST)
+
+
+ALL_DEPARTURES = ["AC9123", "DE2000", "LH1100", "LH400", "LH98", "UA8840"]
+
+
 def test_a_day_is_two_12_hour_windows_asking_for_codeshares_and_cancellations_with_rapidapi_headers(
     api_server: HTTPServer, fake: FakeAeroDataBox, fake_time: FakeTime, store: ObjectStore
 ) -> None:
@@ -251,7 +269,26 @@ def test_a_refused_key_is_not_retried(
     source = AeroDataBoxSource(account, "wrong-key-123", sleep=fake_time.sleep, clock=fake_time.monotonic)
     with pytest.raises(SourceAuthError, match="RapidAPI refused the key .HTTP 403: You are not subscribed"):
         _land(store, source)
-    assert len(api_server.log) == 1
+    assert _requests_seen(api_server) == [_window_request(0, key="wrong-key-123")]
+    assert fake_time.sleeps == [] and store.list("raw/") == []
+
+
+def test_a_401_is_a_refused_key_and_is_not_retried(
+    api_server: HTTPServer, fake: FakeAeroDataBox, fake_time: FakeTime, store: ObjectStore
+) -> None:
+    fake.script.push(json_response({"message": "Invalid API key. Go to https://docs.rapidapi.com for help."}, 401))
+    with pytest.raises(SourceAuthError, match="RapidAPI refused the key .HTTP 401: Invalid API key"):
+        _land(store, _source(api_server, fake_time))
+    assert _requests_seen(api_server) == [_window_request(0)] and store.list("raw/") == []
+
+
+def test_a_400_is_a_refused_request_and_is_not_retried(
+    api_server: HTTPServer, fake: FakeAeroDataBox, fake_time: FakeTime, store: ObjectStore
+) -> None:
+    fake.script.push(json_response({"message": "The time range must be positive and at most 12 hours."}, 400))
+    with pytest.raises(SourceResponseError, match="AeroDataBox refused the request: The time range must be positive"):
+        _land(store, _source(api_server, fake_time))
+    assert _requests_seen(api_server) == [_window_request(0)] and store.list("raw/") == []
 
 
 def test_a_used_up_plan_stops_the_source(
@@ -265,7 +302,8 @@ def test_a_used_up_plan_stops_the_source(
         _land(store, source)
     with pytest.raises(QuotaExceeded):
         _land(store, source, Board.ARRIVALS)
-    assert len(api_server.log) == 1
+    # The arrivals board sent nothing: the source is stopped for the run.
+    assert _requests_seen(api_server) == [_window_request(0)] and store.list("raw/") == []
 
 
 def test_an_error_answered_with_http_200_is_an_error(
@@ -274,6 +312,36 @@ def test_an_error_answered_with_http_200_is_an_error(
     fake.script.push(json_response({"message": "Airport not found"}, 200))
     with pytest.raises(SourceResponseError, match="answered an error with HTTP 200: Airport not found"):
         _land(store, _source(api_server, fake_time))
+    assert _requests_seen(api_server) == [_window_request(0)] and store.list("raw/") == []
+
+
+@pytest.mark.parametrize(
+    ("message", "error", "says"),
+    [
+        (
+            "You have exceeded the DAILY quota for Requests on your current plan, BASIC.",
+            QuotaExceeded,
+            r"the plan's quota is used up \(You have exceeded the DAILY quota",
+        ),
+        ("You are not subscribed to this API.", SourceAuthError, r"RapidAPI refused the key \(You are not subscribed"),
+    ],
+)
+def test_a_quota_or_key_error_answered_with_http_200_stops_the_source_without_retries(
+    api_server: HTTPServer,
+    fake: FakeAeroDataBox,
+    fake_time: FakeTime,
+    store: ObjectStore,
+    message: str,
+    error: type[Exception],
+    says: str,
+) -> None:
+    fake.script.push(json_response({"message": message}, 200))
+    source = _source(api_server, fake_time)
+    with pytest.raises(error, match=says):
+        _land(store, source)
+    with pytest.raises(error):
+        _land(store, source, Board.ARRIVALS)
+    assert _requests_seen(api_server) == [_window_request(0)] and fake_time.sleeps == []
 
 
 @pytest.mark.parametrize("failure", ["429", "500", "html", "malformed", "timeout", "dropped"])
@@ -291,7 +359,33 @@ def test_a_transient_failure_is_retried_and_the_board_lands_the_same(
     fake.script.push(answers[failure])
     landed = _land(store, _source(api_server, fake_time))
     wait_for_log(api_server, 3)
-    assert sorted(r.path for r, _ in api_server.log) == sorted([WINDOW_PATHS[0], *WINDOW_PATHS])
-    assert sorted(landed.column("flight_iata")) == ["AC9123", "DE2000", "LH1100", "LH400", "LH98", "UA8840"]
+    # The server logs a request when its answer is done: a timed-out one comes last, so compare sorted.
+    assert sorted(_requests_seen(api_server)) == [_window_request(0), _window_request(0), _window_request(1)]
+    assert sorted(landed.column("flight_iata")) == ALL_DEPARTURES and len(landed.quarantine) == 1
     if failure == "429":
         assert fake_time.sleeps[0] == 2.0
+
+
+def test_a_missing_airport_or_number_is_quarantined_under_required_keys_and_a_bad_time_under_timestamps_parse(
+    api_server: HTTPServer, fake: FakeAeroDataBox, fake_time: FakeTime, store: ObjectStore
+) -> None:
+    no_airport = _dep("LH 500", "KJFK", "2024-06-01 08:00Z", "2024-06-01 10:00+02:00")
+    no_airport["arrival"]["airport"] = {"icao": None, "iata": None, "name": "somewhere"}
+    bad_time = _dep("LH 600", "KJFK", "2024-06-01 08:00Z", "2024-06-01 10:00+02:00")
+    bad_time["departure"]["runwayTime"] = _time("yesterday morning", "2024-06-01 10:35+02:00")
+    no_number = _dep("", "KJFK", "2024-06-01 09:00Z", "2024-06-01 11:00+02:00")
+    fake.boards[("EDDF", "departures")] = [no_airport, bad_time, no_number]
+    landed = _land(store, _source(api_server, fake_time))
+    assert len(landed.rows) == 0
+    assert [(q["record"]["number"], q["rule"], q["reason"]) for q in landed.quarantine] == [
+        ("LH 500", "required_keys", "arrival.airport.icao missing"),
+        ("LH 600", "timestamps_parse", "departure has a time that is not 'YYYY-MM-DD HH:MMZ'"),
+        ("", "required_keys", "number missing: no flight number"),
+    ]
+
+
+def test_a_codeshare_without_its_operator_is_quarantined_under_required_keys(
+    api_server: HTTPServer, fake: FakeAeroDataBox, fake_time: FakeTime, store: ObjectStore
+) -> None:
+    landed = _land(store, _source(api_server, fake_time))
+    assert [(q["record"]["number"], q["rule"]) for q in landed.quarantine] == [("EW 9", "required_keys")]

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
 
-from flightpipe.errors import DayNotAvailableYet, QuotaExceeded, SourceAuthError
+from flightpipe.config import load_settings
+from flightpipe.errors import DayNotAvailableYet, QuotaExceeded, SourceAuthError, SourceResponseError, SourceUnavailable
 from flightpipe.layout import Board
 from flightpipe.quality.records import RecordRuleSet
 from flightpipe.source_settings import OpenSkySettings
+from flightpipe.sources.factory import make_source
 from flightpipe.sources.opensky_client import OpenSkySource
+from flightpipe.sources_report import source_rows
 from flightpipe.store import ObjectStore
 from tests.conftest import FakeTime, at
 from tests.fake_apis import FakeOpenSky, html_response, json_response, malformed_response, slow_response, wait_for_log
@@ -210,7 +215,58 @@ def test_bad_client_credentials_are_refused_without_retries(
     source = OpenSkySource(account, CLIENT_ID, "wrong-secret-xyz", sleep=fake_time.sleep, clock=fake_time.monotonic)
     with pytest.raises(SourceAuthError, match="OpenSky refused the client credentials .HTTP 401, invalid_client"):
         _land(store, source)
-    assert len(api_server.log) == 1
+    wrong = ("POST", "/token", {**TOKEN_REQUEST[2], "client_secret": "wrong-secret-xyz"})
+    assert _lines(api_server) == [wrong] and fake_time.sleeps == [] and store.list("raw/") == []
+
+
+@pytest.mark.parametrize("status", [400, 403])
+def test_a_token_endpoint_refusal_is_a_credentials_error_and_is_not_retried(
+    api_server: HTTPServer, fake: FakeOpenSky, fake_time: FakeTime, store: ObjectStore, status: int
+) -> None:
+    fake.token_script.push(json_response({"error": "unauthorized_client", "error_description": "no"}, status))
+    with pytest.raises(
+        SourceAuthError, match=f"OpenSky refused the client credentials .HTTP {status}, unauthorized_client"
+    ):
+        _land(store, _source(api_server, fake_time))
+    assert _lines(api_server) == [TOKEN_REQUEST] and fake_time.sleeps == [] and store.list("raw/") == []
+
+
+def test_a_token_answer_without_access_token_is_retried_then_the_board_lands(
+    api_server: HTTPServer, fake: FakeOpenSky, fake_time: FakeTime, store: ObjectStore
+) -> None:
+    fake.token_script.push(json_response({"token_type": "Bearer", "expires_in": 1800}))
+    landed = _land(store, _source(api_server, fake_time))
+    assert _lines(api_server) == [TOKEN_REQUEST, TOKEN_REQUEST, _flights_request()]
+    assert sorted(landed.column("flight_icao")) == ["DLH4AB", "EWG9KL", "N123AB"]
+
+
+def test_a_token_endpoint_that_never_sends_a_token_fails_after_max_attempts(
+    api_server: HTTPServer, fake: FakeOpenSky, fake_time: FakeTime, store: ObjectStore
+) -> None:
+    fake.token_script.push(*[json_response({"token_type": "Bearer"}) for _ in range(3)])
+    with pytest.raises(SourceUnavailable, match="failed 3 times; last: the token endpoint answered HTTP 200 without"):
+        _land(store, _source(api_server, fake_time, max_attempts=3))
+    assert _lines(api_server) == [TOKEN_REQUEST] * 3 and store.list("raw/") == []
+
+
+def test_a_404_with_a_body_is_an_error_not_an_empty_day(
+    api_server: HTTPServer, fake: FakeOpenSky, fake_time: FakeTime, store: ObjectStore
+) -> None:
+    fake.script.push(json_response({"error": "Not Found", "path": "/api/flights/departure"}, 404))
+    with pytest.raises(
+        SourceResponseError, match=r'HTTP 404 with a body \(is base_url right\?\): \{"error": "Not Found"'
+    ):
+        _land(store, _source(api_server, fake_time))
+    assert _lines(api_server) == [TOKEN_REQUEST, _flights_request()] and store.list("raw/") == []
+
+
+def test_a_200_that_is_not_a_list_of_flights_is_retried_then_the_board_lands(
+    api_server: HTTPServer, fake: FakeOpenSky, fake_time: FakeTime, store: ObjectStore
+) -> None:
+    fake.script.push(json_response({"flights": []}))
+    landed = _land(store, _source(api_server, fake_time))
+    assert _lines(api_server) == [TOKEN_REQUEST, _flights_request(), _flights_request()]
+    assert sorted(landed.column("flight_icao")) == ["DLH4AB", "EWG9KL", "N123AB"]
 
 
 def test_a_day_the_nightly_batch_has_not_processed_is_reported_as_such_not_as_an_empty_day(
@@ -232,7 +288,10 @@ def test_a_429_waits_x_rate_limit_retry_after_seconds_then_lands(
     _land(store, source, run_id="r0")  # a token first, so the script hits the flights request
     fake.script.push(json_response({}, 429, {"X-Rate-Limit-Retry-After-Seconds": "42"}))
     landed = _land(store, source, run_id="r1")
-    assert 42.0 in fake_time.sleeps and len(landed.rows) == 3
+    assert 42.0 in fake_time.sleeps
+    assert _lines(api_server) == [TOKEN_REQUEST, _flights_request(), _flights_request(), _flights_request()]
+    assert [r.status_code for _, r in api_server.log] == [200, 200, 429, 200]
+    assert sorted(landed.column("flight_icao")) == ["DLH4AB", "EWG9KL", "N123AB"]
 
 
 def test_credits_used_up_for_longer_than_allowed_stop_the_source(
@@ -245,7 +304,9 @@ def test_credits_used_up_for_longer_than_allowed_stop_the_source(
         _land(store, source, run_id="r1")
     with pytest.raises(QuotaExceeded):
         _land(store, source, Board.ARRIVALS, run_id="r2")
-    assert len(api_server.log) == 3
+    # No retry of the 429, and the arrivals board sent nothing.
+    assert _lines(api_server) == [TOKEN_REQUEST, _flights_request(), _flights_request()]
+    assert store.list("raw/EDDF/2024-06-01/arrivals") == []
 
 
 @pytest.mark.parametrize("failure", ["500", "html", "malformed", "timeout"])
@@ -263,7 +324,11 @@ def test_a_transient_failure_is_retried_and_the_board_lands_the_same(
     fake.script.push(answers[failure])
     landed = _land(store, source, run_id="r1")
     wait_for_log(api_server, 4)
-    assert sorted(line[1] for line in _lines(api_server)) == ["/api/flights/departure"] * 3 + ["/token"]
+    # The server logs a request when its answer is done: a timed-out one comes last, so compare sorted.
+    assert sorted(_lines(api_server)) == sorted([TOKEN_REQUEST, *[_flights_request()] * 3])
+    assert [r.headers["Authorization"] for r, _ in api_server.log if r.path != "/token"] == [
+        f"Bearer {fake.issued[0]}"
+    ] * 3
     assert sorted(landed.column("flight_icao")) == ["DLH4AB", "EWG9KL", "N123AB"]
 
 
@@ -278,5 +343,65 @@ def test_default_quality_rules_quarantine_tracks_without_arrival_and_general_avi
             "codes_well_formed",
             "flight_icao 'N123AB' is not an ICAO flight id (airline code, up to 5 letters or digits)",
         ),
-        ("parse", "callsign missing: OpenSky cannot name the flight"),
+        ("required_keys", "callsign missing: OpenSky cannot name the flight"),
     ]
+
+
+def test_a_missing_airport_or_time_is_quarantined_under_required_keys_and_a_time_not_in_seconds_under_parse(
+    api_server: HTTPServer, fake: FakeOpenSky, fake_time: FakeTime, store: ObjectStore
+) -> None:
+    no_airport = _flight("DLH1AA  ", None, "EGLL", 8 * 3600, 9 * 3600)
+    no_time = {**_flight("DLH2BB  ", "EDDF", "EGLL", 8 * 3600, 9 * 3600), "firstSeen": None}
+    text_time = {**_flight("DLH3CC  ", "EDDF", "EGLL", 8 * 3600, 9 * 3600), "firstSeen": "2024-06-01T08:00"}
+    fake.script.push(json_response([no_airport, no_time, text_time]))
+    landed = _land(store, _source(api_server, fake_time))
+    assert len(landed.rows) == 0
+    assert sorted((q["record"]["callsign"], q["rule"], q["reason"]) for q in landed.quarantine) == [
+        ("DLH1AA  ", "required_keys", "estDepartureAirport missing: the board's own airport"),
+        ("DLH2BB  ", "required_keys", "firstSeen missing: no departure time, so no flight date"),
+        (
+            "DLH3CC  ",
+            "parse",
+            "record does not match the format: Could not convert '2024-06-01T08:00' with type str: tried to "
+            "convert to int64",
+        ),
+    ]
+
+
+def test_credits_reaching_zero_stop_the_source_after_landing_that_board(
+    api_server: HTTPServer, fake: FakeOpenSky, fake_time: FakeTime, store: ObjectStore
+) -> None:
+    fake.credits = 4  # the departures board costs 4: the answer says 0 are left
+    source = _source(api_server, fake_time)
+    landed = _land(store, source)
+    with pytest.raises(QuotaExceeded, match="opensky: no API credits left .X-Rate-Limit-Remaining: 0 on the last"):
+        _land(store, source, Board.ARRIVALS, run_id="r2")
+    assert _lines(api_server) == [TOKEN_REQUEST, _flights_request()]
+    assert sorted(landed.column("flight_icao")) == ["DLH4AB", "EWG9KL", "N123AB"]
+
+
+def test_flightpipe_sources_shows_the_last_credits_opensky_reported_or_unknown(
+    api_server: HTTPServer,
+    fake: FakeOpenSky,
+    store: ObjectStore,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for key, value in {
+        "SOURCE__TYPE": "opensky",
+        "SOURCES__OPENSKY__CLIENT_ID": CLIENT_ID,
+        "SOURCES__OPENSKY__CLIENT_SECRET": SECRET,
+        "SOURCES__OPENSKY__BASE_URL": api_server.url_for("/api"),
+        "SOURCES__OPENSKY__TOKEN_URL": api_server.url_for("/token"),
+    }.items():
+        monkeypatch.setenv(f"FLIGHTPIPE__{key}", value)
+    settings = load_settings(data_dir=str(tmp_path / "data"))
+
+    def opensky_used() -> str:
+        return next(row.used for row in source_rows(settings) if row.name == "opensky")
+
+    assert opensky_used() == "0; credits left unknown (none reported yet)"
+    source = make_source(settings)
+    _land(store, source)
+    source.close()
+    assert re.fullmatch(r"1; credits left 3996 \(as of \d{4}-\d\d-\d\d \d\d:\d\d UTC\)", opensky_used())

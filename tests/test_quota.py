@@ -36,18 +36,31 @@ def _usage(settings: Settings) -> UsageLedger:
     return UsageLedger(settings.resolved_ledger_path(), budgets, clock=_Clock())
 
 
-def test_aviationstack_plans_the_estimated_pages_per_board_then_the_pages_it_last_needed(
+def test_aviationstack_plans_two_passes_of_the_estimated_pages_per_board_then_of_the_pages_it_last_needed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = _settings(tmp_path, monkeypatch, "aviationstack")
     usage = _usage(settings)
     plan = plan_requests(settings, DAYS, usage=usage, now=NOW)
-    assert plan is not None and (plan.requests, plan.boards) == (2 * 5 * 2 * 10, 20)
+    # A board of several pages lands when two passes agree: two requests per page.
+    assert plan is not None and (plan.requests, plan.boards) == (2 * 5 * 2 * (2 * 10), 20)
     for icao in settings.airports:
         usage.note_pages("aviationstack", icao, "departures", 7)
         usage.note_pages("aviationstack", icao, "arrivals", 6)
     plan = plan_requests(settings, DAYS, usage=usage, now=NOW)
-    assert plan is not None and plan.requests == 2 * 5 * (7 + 6)
+    assert plan is not None and plan.requests == 2 * 5 * (2 * 7 + 2 * 6)
+
+
+def test_an_aviationstack_board_of_one_page_is_planned_as_one_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = _settings(tmp_path, monkeypatch, "aviationstack")
+    usage = _usage(settings)
+    for icao in settings.airports:
+        for board in ("departures", "arrivals"):
+            usage.note_pages("aviationstack", icao, board, 1)
+    plan = plan_requests(settings, DAYS, usage=usage, now=NOW)
+    assert plan is not None and plan.requests == 2 * 5 * 2 * 1
 
 
 @pytest.mark.parametrize(("source", "per_board"), [("aerodatabox", 2), ("opensky", 1)])
@@ -98,11 +111,11 @@ def test_cli_run_is_refused_before_any_request_when_the_budget_is_too_small(tmp_
     }
     result = flightpipe("run", "--date", "2024-06-14", cwd=tmp_path, env=env)
     assert result.returncode == 1
-    assert "refusing to start: aviationstack: needs 100 requests (10 boards, about 10.0 each); 99 of the monthly" in (
+    assert "refusing to start: aviationstack: needs 200 requests (10 boards, about 20.0 each); 99 of the monthly" in (
         " ".join(result.stderr.split())
     )
     backfill = flightpipe("backfill", "--start", "2024-06-10", "--end", "2024-06-14", cwd=tmp_path, env=env)
-    assert backfill.returncode == 1 and "needs 500 requests (50 boards" in " ".join(backfill.stderr.split())
+    assert backfill.returncode == 1 and "needs 1000 requests (50 boards" in " ".join(backfill.stderr.split())
     assert "cli-key-13579bdf" not in result.stdout + result.stderr + backfill.stdout + backfill.stderr
 
 

@@ -1,6 +1,7 @@
 """What ``flightpipe sources`` shows: each source, whether its credentials are set, its limits and budget.
 
 Never a credential's value: only "set", "from Secrets Manager" or which environment variable is missing.
+OpenSky's row adds the last credits count it reported (its limit is daily credits, not monthly requests).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 
 from flightpipe.config import Settings
 from flightpipe.credentials import credential_status
+from flightpipe.quota import CreditsMemory
 from flightpipe.source_settings import API_NAMES
 from flightpipe.usage import UsageLedger
 
@@ -56,10 +58,26 @@ def source_rows(settings: Settings) -> list[SourceRow]:
                     concurrency=str(account.max_concurrency),
                     retries=f"{account.timeout_s:g} s, {account.max_attempts}",
                     budget="none" if account.monthly_budget is None else f"{account.monthly_budget}/month",
-                    used=str(usage.used(name)) if usage is not None else "0",
+                    used=_used(name, usage, CreditsMemory(ledger_path)),
                 )
             )
     finally:
         if usage is not None:
             usage.close()
     return rows
+
+
+#: Sources whose provider limits credits, reported in ``X-Rate-Limit-Remaining``.
+CREDIT_SOURCES = frozenset({"opensky"})
+
+
+def _used(name: str, usage: UsageLedger | None, credits: CreditsMemory) -> str:
+    """Requests made this month; for a credit-limited source also the last credits count it reported."""
+    used = str(usage.used(name)) if usage is not None else "0"
+    if name not in CREDIT_SOURCES:
+        return used
+    last = credits.last_credits(name)
+    if last is None:
+        return f"{used}; credits left unknown (none reported yet)"
+    remaining, seen_at = last
+    return f"{used}; credits left {remaining} (as of {seen_at:%Y-%m-%d %H:%M} UTC)"

@@ -23,7 +23,9 @@ import pyarrow.compute as pc
 
 from flightpipe.schema import STATUS_ALIASES, UTC_TS, Status
 from flightpipe.sources.normalising import (
+    REQUIRED_KEYS,
     STRING,
+    TIMESTAMPS_PARSE,
     BoardContext,
     Normalised,
     airport_iata,
@@ -102,6 +104,9 @@ def normalise(records: pa.StructArray, ctx: BoardContext) -> Normalised:
 
     columns: dict[str, pa.Array] = {}
     reasons: list[tuple[pa.Array, str]] = [(pc.is_null(flight_iata), "number missing: no flight number")]
+    # The quality rule of each reason, in the same order: a missing field is required_keys, a bad time
+    # timestamps_parse, a codeshare without its operator required_keys (it must name its operating flight).
+    rules: list[tuple[pa.Array, str]] = [(reasons[0][0], REQUIRED_KEYS)]
     sides: dict[str, dict[str, pa.Array]] = {}
     for prefix, label in (("dep", "departure"), ("arr", "arrival")):
         movement = pc.struct_field(records, label)
@@ -110,14 +115,18 @@ def normalise(records: pa.StructArray, ctx: BoardContext) -> Normalised:
         sides[label] = side
         columns.update({k: v for k, v in side.items() if not k.startswith("_")})
         reasons.append((pc.is_null(side[f"{prefix}_airport_icao"]), f"{label}.airport.icao missing"))
+        rules.append((reasons[-1][0], REQUIRED_KEYS))
         reasons.append((side["_bad_time"], f"{label} has a time that is not 'YYYY-MM-DD HH:MMZ'"))
+        rules.append((reasons[-1][0], TIMESTAMPS_PARSE))
 
     own_scheduled = sides[own_label]["dep_scheduled_utc" if on_departures else "arr_scheduled_utc"]
     counterpart = sides[other_label]["arr_airport_icao" if on_departures else "dep_airport_icao"]
     reasons.append((pc.is_null(own_scheduled), f"{own_label}.scheduledTime.utc missing: the board's own time"))
+    rules.append((reasons[-1][0], REQUIRED_KEYS))
 
     flight_date = _flight_date(sides["departure"], columns["dep_airport_icao"])
     reasons.append((pc.is_null(flight_date), "departure.scheduledTime missing: flight date unknown"))
+    rules.append((reasons[-1][0], REQUIRED_KEYS))
 
     is_codeshare = pc.fill_null(pc.equal(text(pc.struct_field(records, "codeshareStatus")), "IsCodeshared"), False)
     operator_row, operator_count = _operator_of(is_codeshare, counterpart, own_scheduled, flight_iata)
@@ -129,6 +138,7 @@ def normalise(records: pa.StructArray, ctx: BoardContext) -> Normalised:
     reasons.append(
         (ambiguous, f"codeshare record matches several operator records of the same {other_label} airport and time")
     )
+    rules.extend([(no_operator, REQUIRED_KEYS), (ambiguous, REQUIRED_KEYS)])
 
     def operating(values: pa.Array) -> pa.Array:
         return pc.if_else(is_codeshare, pc.take(values, operator_row), values)
@@ -153,7 +163,7 @@ def normalise(records: pa.StructArray, ctx: BoardContext) -> Normalised:
         }
     )
     lineage(columns, ctx, n)
-    return assemble(columns, reasons, n)
+    return assemble(columns, reasons, n, rules)
 
 
 def _side(prefix: str, movement: pa.Array, board_icao: pa.Array | None) -> dict[str, pa.Array]:

@@ -23,6 +23,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from flightpipe.schema import UTC_TS
+from flightpipe.sources.normalising import PARSE as _PARSE
+from flightpipe.sources.normalising import REQUIRED_KEYS as _REQUIRED_KEYS
+from flightpipe.sources.normalising import TIMESTAMPS_PARSE as _TIMESTAMPS_PARSE
 from flightpipe.sources.normalising import BoardContext, Normalised, airport_zone, assemble, lineage
 from flightpipe.sources.normalising import code as _code
 from flightpipe.sources.normalising import status as _status
@@ -66,12 +69,6 @@ RECORD_TYPE = pa.struct(
         ("aircraft", pa.struct([("registration", _S), ("iata", _S), ("icao", _S), ("icao24", _S)])),
     ]
 )
-
-
-# Quality rule names (flightpipe.quality.rules) the reading-time rejections are reported under.
-_REQUIRED_KEYS = "required_keys"
-_TIMESTAMPS_PARSE = "timestamps_parse"
-_PARSE = "parse"
 
 
 def _rule_of(side_reason: str) -> str:

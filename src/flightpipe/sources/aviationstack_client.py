@@ -4,12 +4,17 @@ Requests: ``dep_icao`` (departures) or ``arr_icao`` (arrivals), ``flight_date`` 
 today's board is the real-time listing), ``limit`` and ``offset`` until ``pagination.total``. The key travels in
 the query string as ``access_key``: every URL that is logged, stored or raised is redacted by the HTTP layer.
 
-A listing can change while it is being paged (a flight added or removed shifts every later record by one), which
-would double a record at a page boundary or lose one. So a board is read in *passes*: a pass is consistent when
-every page reported the same ``total``, no record (by its identity: flight date, marketing flight, departure
-airport and time, arrival airport) came twice, and the records add up to that total. An inconsistent pass is
-thrown away and the board is read again from offset 0, up to ``max_passes`` times; only a consistent pass is
-landed, so no record is lost or doubled. Every request of every pass is in the envelope's request log.
+A listing can change while it is being paged: a flight added or removed before the current offset shifts every
+later record by one, which doubles a record at a page boundary or loses one, and an addition and a removal
+between two page requests cancel out in every count. So a board is read in *passes* from offset 0. A pass is
+*consistent* when every page reported the same ``total``, no record (by its identity: flight date, marketing
+flight, departure airport and time, arrival airport) came twice, and the records add up to that total. A board
+of one page is one answer, a snapshot: its consistent pass lands. A board of several pages lands only when a
+consistent pass lists exactly the identities of the pass before it: a record lost or doubled by a shift shows
+as a difference between the two (the record that caused the shift was read in one pass and not the other), so
+no record still listed is lost or doubled. Each pass that does not land is logged with the reason and the board
+is read again, up to ``max_passes`` passes (a stable board of several pages takes two); a listing that never
+settles fails the board and lands nothing. Every request of every pass is in the envelope's request log.
 
 Errors come as ``{"error": {"code", "message"}}``, sometimes with HTTP 200 on older plans, so the body is checked
 whatever the status.
@@ -18,6 +23,7 @@ whatever the status.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -50,6 +56,9 @@ _AUTH_ERRORS = {
 }
 _QUOTA_ERRORS = {"usage_limit_reached": "the plan's monthly request allowance is used up"}
 _RETRY_ERRORS = {"rate_limit_reached": "too many requests per second", "internal_error": "aviationstack internal error"}
+
+
+_FIRST_OF_TWO = "kept for comparison"
 
 
 class AviationstackPagesError(SourceUnavailable):
@@ -94,24 +103,31 @@ class AviationstackSource:
         if day < as_of.astimezone(dt.UTC).date():
             params["flight_date"] = day.isoformat()
         log = RequestLog()
+        previous: frozenset[tuple[object, ...]] | None = None
+        problem = "no pass was read"
         for pass_no in range(1, self.settings.max_passes + 1):
-            pages, problem = self._one_pass(params, log)
-            if problem is None:
+            read = self._one_pass(params, log)
+            verdict = read.verdict(previous)
+            if verdict is None:
                 if self._pages_memory is not None:
-                    self._pages_memory.note_pages(NAME, icao, str(board), max(len(pages), 1))
-                return FetchedBoard(pages=pages, requests=log.entries)
-            log.add({"pass": pass_no, "discarded": f"listing changed while paging: {problem}"})
+                    self._pages_memory.note_pages(NAME, icao, str(board), max(len(read.pages), 1))
+                return FetchedBoard(pages=read.pages, requests=log.entries)
+            problem = verdict
+            log.add({"pass": pass_no, "discarded": problem})
+            previous = read.identities
+        if problem.startswith(_FIRST_OF_TWO):
+            raise AviationstackPagesError(
+                f"{NAME}: the {board} of {icao} on {day} has several pages, which land only when two passes "
+                f"agree; sources.aviationstack.max_passes = {self.settings.max_passes} allows one"
+            )
         raise AviationstackPagesError(
             f"{NAME}: the {board} of {icao} on {day} kept changing while it was paged "
             f"({self.settings.max_passes} passes, last: {problem}); try again later"
         )
 
-    def _one_pass(self, params: dict[str, str], log: RequestLog) -> tuple[list[dict[str, Any]], str | None]:
-        """Every page from offset 0; the pages and None if the pass is consistent, else what went wrong."""
-        pages: list[dict[str, Any]] = []
-        seen: set[tuple[object, ...]] = set()
-        totals: list[int] = []
-        doubled = 0
+    def _one_pass(self, params: dict[str, str], log: RequestLog) -> _Pass:
+        """Every page from offset 0, with what the pass saw of the listing."""
+        read = _Pass()
         offset = 0
         while True:
             answer = self._client.request(
@@ -119,24 +135,53 @@ class AviationstackSource:
             )
             page: dict[str, Any] = answer.body
             records: list[Any] = page["data"]
-            totals.append(int(page["pagination"]["total"]))
-            for record in records:
-                identity = record_identity(record) if isinstance(record, dict) else (repr(record),)
-                doubled += identity in seen
-                seen.add(identity)
-            pages.append(page)
+            read.add_page(page, int(page["pagination"]["total"]))
             offset += len(records)
-            if not records or len(records) < self.settings.page_limit or offset >= totals[-1]:
-                break
-            if len(pages) > 10_000:
+            if not records or len(records) < self.settings.page_limit or offset >= read.totals[-1]:
+                return read
+            if len(read.pages) > 10_000:
                 raise SourceResponseError(f"{NAME}: more than 10000 pages for one board; refusing to go on")
-        if len(set(totals)) > 1:
-            return pages, f"total moved from {totals[0]} to {totals[-1]} between pages"
-        if doubled:
-            return pages, f"{doubled} record(s) came twice"
-        if len(seen) != totals[-1]:
-            return pages, f"{len(seen)} records read but the total says {totals[-1]}"
-        return pages, None
+
+
+@dataclass
+class _Pass:
+    """One read of a board from offset 0: its pages, the totals they reported and the identities they held."""
+
+    pages: list[dict[str, Any]] = field(default_factory=list)
+    totals: list[int] = field(default_factory=list)
+    seen: set[tuple[object, ...]] = field(default_factory=set)
+    doubled: int = 0
+
+    def add_page(self, page: dict[str, Any], total: int) -> None:
+        self.pages.append(page)
+        self.totals.append(total)
+        for record in page["data"]:
+            identity = record_identity(record) if isinstance(record, dict) else (repr(record),)
+            self.doubled += identity in self.seen
+            self.seen.add(identity)
+
+    @property
+    def identities(self) -> frozenset[tuple[object, ...]]:
+        return frozenset(self.seen)
+
+    def verdict(self, previous: frozenset[tuple[object, ...]] | None) -> str | None:
+        """None when this pass may land (given the identities of the pass before), else why not."""
+        if len(set(self.totals)) > 1:
+            return f"listing changed while paging: total moved from {self.totals[0]} to {self.totals[-1]} between pages"
+        if self.doubled:
+            return f"listing changed while paging: {self.doubled} record(s) came twice"
+        if len(self.seen) != self.totals[-1]:
+            return f"listing changed while paging: {len(self.seen)} records read but the total says {self.totals[-1]}"
+        if len(self.pages) == 1:
+            return None  # one answer is one snapshot of the listing: nothing could move between pages
+        if previous is None:
+            return f"{_FIRST_OF_TWO}: a board of several pages lands when two passes in a row list the same records"
+        if self.seen != previous:
+            return (
+                f"listing changed between passes: {len(self.seen - previous)} record(s) new, "
+                f"{len(previous - self.seen)} gone since the pass before"
+            )
+        return None
 
 
 def _classify(answer: Answer) -> None:

@@ -40,9 +40,14 @@ def make_source(settings: Settings, *, usage: UsageLedger | None = None) -> Sour
 
         return AeroDataBoxSource(settings.sources.aerodatabox, credentials["api_key"], usage=usage)
     if choice.type == "opensky":
+        from flightpipe.quota import CreditsMemory
         from flightpipe.sources.opensky_client import OpenSkySource
 
         return OpenSkySource(
-            settings.sources.opensky, credentials["client_id"], credentials["client_secret"], usage=usage
+            settings.sources.opensky,
+            credentials["client_id"],
+            credentials["client_secret"],
+            usage=usage,
+            credits_memory=CreditsMemory(settings.resolved_ledger_path()),
         )
     raise NotImplementedError(f"source type {choice.type!r}")  # pragma: no cover - the config union forbids it

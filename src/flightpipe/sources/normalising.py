@@ -18,6 +18,12 @@ from flightpipe.schema import NORMALISED_SCHEMA, STATUS_ALIASES, UTC_TS, Status
 
 STRING = pa.string()
 
+# Quality rule names (flightpipe.quality.rules) a normaliser's rejections are reported under: a missing key, a time
+# that does not parse, anything else the reader cannot use (a record on the wrong board).
+REQUIRED_KEYS = "required_keys"
+TIMESTAMPS_PARSE = "timestamps_parse"
+PARSE = "parse"
+
 
 @dataclass(frozen=True, slots=True)
 class BoardContext:

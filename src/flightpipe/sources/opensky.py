@@ -21,6 +21,8 @@ import pyarrow.compute as pc
 from flightpipe.airlines import airlines_by_icao
 from flightpipe.schema import UTC_TS, Status
 from flightpipe.sources.normalising import (
+    PARSE,
+    REQUIRED_KEYS,
     STRING,
     BoardContext,
     Normalised,
@@ -117,16 +119,21 @@ def normalise(records: pa.StructArray, ctx: BoardContext) -> Normalised:
         )
     columns["arr_baggage"] = no_text
     board_side = dep_icao if ctx.board == "departures" else arr_icao
+    board_field = "estDepartureAirport" if ctx.board == "departures" else "estArrivalAirport"
     reasons: list[tuple[pa.Array, str]] = [
         (pc.is_null(callsign), "callsign missing: OpenSky cannot name the flight"),
         (pc.is_null(first_seen), "firstSeen missing: no departure time, so no flight date"),
+        (pc.is_null(board_side), f"{board_field} missing: the board's own airport"),
         (
-            pc.fill_null(pc.not_equal(board_side, pa.scalar(ctx.board_airport_icao)), True),
+            pc.fill_null(pc.not_equal(board_side, pa.scalar(ctx.board_airport_icao)), False),
             f"record does not belong to the {ctx.board} board of {ctx.board_airport_icao}",
         ),
     ]
+    # The quality rule of each reason, in the same order (a time that is not integer seconds never gets here:
+    # the reader rejects the record as not OpenSky's format, rule parse).
+    rules = [(condition, rule) for (condition, _), rule in zip(reasons, [REQUIRED_KEYS] * 3 + [PARSE], strict=True)]
     lineage(columns, ctx, n)
-    return assemble(columns, reasons, n)
+    return assemble(columns, reasons, n, rules)
 
 
 def _instant(seconds: pa.Array) -> pa.Array:

@@ -3,8 +3,10 @@
 ``GET /flights/departure|arrival?airport=ICAO&begin=&end=`` (Unix seconds, ``end = begin + 86399``: one UTC day
 per call). OpenSky fills these from a nightly batch, so a day exists only some hours after it ended: asking
 earlier raises ``DayNotAvailableYet`` (the board is reported as not available, never as an empty day).
-``404`` with an empty body means "no flights". Credits left are read from ``X-Rate-Limit-Remaining``; a 429 waits
-``X-Rate-Limit-Retry-After-Seconds`` (the shared HTTP layer).
+``404`` with an empty body means "no flights". Credits left are read from ``X-Rate-Limit-Remaining``, noted in the
+credits memory (``flightpipe sources`` shows them) and, once they reach 0, stop the source for the rest of the
+run (``QuotaExceeded``) instead of spending requests on 429s; a 429 waits ``X-Rate-Limit-Retry-After-Seconds``
+(the shared HTTP layer).
 
 Authentication is OAuth2 client credentials only: a bearer token from the realm's token endpoint
 (``grant_type=client_credentials``), kept until shortly before it expires and renewed then, or at once when the
@@ -17,11 +19,11 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
-from flightpipe.errors import DayNotAvailableYet, SourceAuthError, SourceError, SourceResponseError
+from flightpipe.errors import DayNotAvailableYet, QuotaExceeded, SourceAuthError, SourceError, SourceResponseError
 from flightpipe.layout import Board
 from flightpipe.redact import register_secret
 from flightpipe.source_settings import OpenSkySettings
@@ -33,6 +35,12 @@ NAME = "opensky"
 DAY_SECONDS = 86_400
 #: Renew a token this long before it expires, so it cannot run out between check and use.
 TOKEN_MARGIN_S = 60.0
+
+
+class CreditsMemory(Protocol):
+    """Keeps the last credits count a source reported (``flightpipe.quota.CreditsMemory``)."""
+
+    def note_credits(self, source: str, remaining: int) -> None: ...
 
 
 class _TokenRejected(SourceError):
@@ -50,11 +58,13 @@ class OpenSkySource:
         client_secret: str,
         *,
         usage: UsageGuard | None = None,
+        credits_memory: CreditsMemory | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Sleep | None = None,
         clock: Clock | None = None,
     ) -> None:
         self.settings = settings
+        self._credits_memory = credits_memory
         self._credentials = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret}
         self._clock: Clock = clock or time.monotonic
         extra: dict[str, Any] = {"clock": self._clock}
@@ -71,6 +81,12 @@ class OpenSkySource:
         self._client.close()
 
     def fetch_board(self, icao: str, day: dt.date, board: Board, *, as_of: dt.datetime) -> FetchedBoard:
+        if self.credits_remaining is not None and self.credits_remaining <= 0:
+            # Every further request would cost a 429 (and the HTTP layer's waits): stop here, clearly.
+            raise QuotaExceeded(
+                f"{NAME}: no API credits left (X-Rate-Limit-Remaining: {self.credits_remaining} on the last "
+                "answer); OpenSky's credits are per day: stopped for this run, collect the rest again tomorrow"
+            )
         ready = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.UTC) + dt.timedelta(
             hours=self.settings.batch_delay_hours
         )
@@ -86,11 +102,17 @@ class OpenSkySource:
         url = f"{self.settings.base_url.rstrip('/')}/flights/{kind}"
         log = RequestLog()
         answer = self._get_with_token(url, params, log)
-        remaining = answer.headers.get("x-rate-limit-remaining")
-        if remaining is not None and remaining.strip().isdigit():
-            self.credits_remaining = int(remaining)
+        self._note_credits(answer)
         pages: list[Any] = [] if answer.status == 404 else [answer.body]
         return FetchedBoard(pages=pages, requests=log.entries, records_key=None)
+
+    def _note_credits(self, answer: Answer) -> None:
+        remaining = answer.headers.get("x-rate-limit-remaining")
+        if remaining is None or not remaining.strip().lstrip("-").isdigit():
+            return
+        self.credits_remaining = int(remaining)
+        if self._credits_memory is not None:
+            self._credits_memory.note_credits(NAME, self.credits_remaining)
 
     def _get_with_token(self, url: str, params: dict[str, str], log: RequestLog) -> Answer:
         for attempt in (1, 2):
