@@ -261,7 +261,8 @@ def backfill(
 @app.command("sources")
 def sources_list(config: ConfigOption = None) -> None:
     """List the flight-data sources: which one runs use, whether its credentials are set (never their values),
-    its limits, its monthly budget and the requests made this month."""
+    its limits, its monthly budget and the requests made this month (for OpenSky also the daily credits it last
+    reported)."""
     from flightpipe.sources_report import source_rows
 
     settings = load_settings(config)
