@@ -159,6 +159,15 @@ def test_a_failed_quality_state_without_details_still_raises_quality_failed() ->
     assert event.name == ev.QUALITY_FAILED and event.detail()["rules"] == ["quality_gate"]
 
 
+def test_the_quality_failed_remedy_names_the_check_and_quarantine_commands_the_docs_give() -> None:
+    [event] = events_of(run("failed quality", error="QualityGateFailed: too few flights"), normal_steps())
+    assert event.remedy == (
+        "see every rule's result with `flightpipe check --date 2026-06-08` and the rejected records with "
+        "`flightpipe quarantine --date 2026-06-08`; if the source sent bad data, collect the day again later "
+        "with `flightpipe run --date 2026-06-08`; if a rule is too strict, change its threshold in the config"
+    )
+
+
 def test_a_quarantined_share_at_the_limit_is_not_a_quality_failure() -> None:
     steps = [*normal_steps(), step("transform", "EDDM/arrivals/r1", records_in=200, quarantined=10)]
     assert ev.QUALITY_FAILED not in names(events_of(run(), steps))

@@ -215,10 +215,12 @@ def quality_failed(*, run_id: str, day: dt.date, failures: Sequence[QualityFailu
         day=day,
         run_id=run_id,
         summary=summary,
+        # The same commands docs/operations.md gives for this event: one answer wherever the operator reads it.
         remedy=(
-            'look at the rejected records: `flightpipe sql "SELECT reason, count(*) FROM quarantine GROUP BY 1"`; '
-            "if the source sent bad data, collect the day again later with "
-            f"`flightpipe run --date {day.isoformat()}`; if a rule is too strict, adjust it in the config"
+            f"see every rule's result with `flightpipe check --date {day.isoformat()}` and the rejected records "
+            f"with `flightpipe quarantine --date {day.isoformat()}`; if the source sent bad data, collect the day "
+            f"again later with `flightpipe run --date {day.isoformat()}`; if a rule is too strict, change its "
+            "threshold in the config"
         ),
         problem=",".join(sorted({f"{f.rule}@{f.airport or '*'}" for f in failures})),
         time=time,
