@@ -130,6 +130,15 @@ def test_a_partial_run_is_a_failed_run_with_its_state() -> None:
     assert event.remedy.startswith("the source's request budget is used up")
 
 
+def test_a_source_refusing_the_credentials_says_to_set_a_valid_one() -> None:
+    steps = [step("collect", "EDDM/arrivals", state="failed", error="SourceAuthError: HTTP 401"), *normal_steps()]
+    [event] = events_of(run("partial"), steps)
+    assert event.remedy.startswith(
+        "the source refused the API credentials (wrong, expired or inactive key, or a plan without this function): "
+        "set a valid one in its FLIGHTPIPE__SOURCES__<API>__<FIELD> environment variable"
+    )
+
+
 def test_an_abandoned_run_says_the_process_ended() -> None:
     [event] = events_of(run("abandoned", error="the process ended without finishing the run"), normal_steps()[:2])
     assert event.name == ev.RUN_FAILED and event.remedy.startswith("the process ended during the run")

@@ -156,7 +156,7 @@ def run_failed(
         day=day,
         run_id=run_id,
         summary=summary,
-        remedy=remedy_for(kinds, day, state),
+        remedy=remedy_for(kinds, day, state, errors=[s.error for s in failed_steps] or [error or ""]),
         problem=",".join(problem_steps) or f"{state}:{error_type(error)}",
         time=time,
         fields={
@@ -336,14 +336,29 @@ _REMEDIES: dict[str, str] = {
     "QualityGateFailed": "a fail-level quality rule stopped the load: see the rules in the event, fix the data "
     "or the rule, then rerun the day",
     "LockBusy": "another run held a lock: wait for it (`flightpipe runs`), then rerun the day",
+    "SourceAuthError": "the source refused the API credentials (wrong, expired or inactive key, or a plan "
+    "without this function): set a valid one in its FLIGHTPIPE__SOURCES__<API>__<FIELD> environment variable "
+    "or in the secret of sources.<api>.secret_arn, then rerun the day",
 }
 
 
-def remedy_for(error_types: Sequence[str], day: dt.date, state: str) -> str:
+def remedy_for(error_types: Sequence[str], day: dt.date, state: str, *, errors: Sequence[str] = ()) -> str:
+    """What to do about a failed run: advice per error class. ``errors``: the recorded errors
+    (``"ConfigError: ..."``), for a configuration error, whose own message says what to set."""
     rerun = f"`flightpipe run --date {day.isoformat()}`"
     if state == "abandoned":
         return f"the process ended during the run (crash, kill, shutdown): rerun the day with {rerun}"
-    advice = [_REMEDIES[t] for t in error_types if t in _REMEDIES]
+    advice = [_config_remedy(errors) if t == "ConfigError" else _REMEDIES[t] for t in error_types if t in _ADVISED]
     if not advice:
         advice = ["see the error and `flightpipe runs show RUN_ID`, fix the cause, then rerun the day"]
     return "; ".join(advice) + f" ({rerun})"
+
+
+_ADVISED = frozenset({*_REMEDIES, "ConfigError"})
+
+
+def _config_remedy(errors: Sequence[str]) -> str:
+    # A ConfigError names the key and where to set it (a missing API credential: its environment variable, never
+    # a value); repeating it here puts the fix in the alert's "what to do" line.
+    said = next((e.split(":", 1)[1].strip() for e in errors if error_type(e) == "ConfigError" and ":" in e), "")
+    return f"the configuration is incomplete or invalid: {said or 'see the error'}; fix it, then rerun the day"
