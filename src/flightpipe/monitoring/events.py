@@ -1,9 +1,12 @@
 """The alert events: names and shapes, shared by the local runtime and the AWS stack.
 
-This module is the contract. The local notifiers (log, email, webhook, SNS) send exactly these events, and the
-AWS stack puts the same ones on EventBridge (``source = "flightpipe"``, ``detail-type`` = the event name,
-``detail`` = :meth:`Event.detail`), so one rule, one filter policy, one dashboard works for both. Change a name or
-a field only together with the AWS side; add fields freely (consumers ignore what they do not know), and bump
+This module is the contract. The local notifiers (log, email, webhook, SNS) send these events, and the AWS
+stack's notify function (``flightpipe.aws.notify``, at the end of every execution) publishes the same ones to its
+SNS topic, in the SNS message the local SNS notifier sends (``render.sns_message``: the body is
+:meth:`Event.message`, ``{"source": "flightpipe", "detail-type": <name>, "detail": ...}``), so one filter policy
+and one consumer work for both. Neither side calls EventBridge ``PutEvents``; ``message()`` only has its shape.
+The AWS side knows less than the ledger: some fields are null there (docs/operations.md says which). Change a name
+or a field only together with the AWS side; add fields freely (consumers ignore what they do not know), and bump
 ``SCHEMA_VERSION`` when a field changes meaning.
 
 Every event names a **problem** (``problem``): together with the event name and the collection day it is the
@@ -103,7 +106,8 @@ class Event:
         return dict(redact_obj(body))
 
     def message(self) -> dict[str, Any]:
-        """The event as EventBridge delivers it to a target (the fields the AWS stack sets)."""
+        """The event in EventBridge's envelope (``source``, ``detail-type``, ``detail``): what webhooks (format
+        ``event``) and SNS subscribers other than e-mail receive, locally and from the AWS stack."""
         return {"source": EVENT_SOURCE, "detail-type": self.name, "time": _iso(self.time), "detail": self.detail()}
 
 
@@ -172,16 +176,20 @@ def run_succeeded(
     *,
     run_id: str,
     day: dt.date,
-    records_collected: int,
+    records_collected: int | None,
     rows_loaded: int,
     flight_dates: Sequence[str],
-    duration_s: float,
-    source: str,
+    duration_s: float | None,
+    source: str | None,
     time: dt.datetime,
 ) -> Event:
+    """``None``: not known to the producer (the AWS notify handler sees neither the records collected, which the
+    state machine drops, nor the source or the run's duration); the field is then null and left out of the text."""
+    collected = "" if records_collected is None else f"{records_collected} records collected from {source}, "
+    took = f" in {duration_s:.1f} s" if duration_s is not None else ""
     summary = (
-        f"flightpipe run for {day.isoformat()} succeeded: {records_collected} records collected from {source}, "
-        f"{rows_loaded} rows loaded for {', '.join(flight_dates) or 'no flight date'} in {duration_s:.1f} s"
+        f"flightpipe run for {day.isoformat()} succeeded: {collected}"
+        f"{rows_loaded} rows loaded for {', '.join(flight_dates) or 'no flight date'}{took}"
     )
     return Event(
         name=RUN_SUCCEEDED,
@@ -196,7 +204,7 @@ def run_succeeded(
             "records_collected": records_collected,
             "rows_loaded": rows_loaded,
             "flight_dates": list(flight_dates),
-            "duration_s": round(duration_s, 3),
+            "duration_s": round(duration_s, 3) if duration_s is not None else None,
             "source": source,
         },
     )
