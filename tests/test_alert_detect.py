@@ -130,6 +130,15 @@ def test_a_partial_run_is_a_failed_run_with_its_state() -> None:
     assert event.remedy.startswith("the source's request budget is used up")
 
 
+def test_a_source_refusing_the_credentials_says_to_set_a_valid_one() -> None:
+    steps = [step("collect", "EDDM/arrivals", state="failed", error="SourceAuthError: HTTP 401"), *normal_steps()]
+    [event] = events_of(run("partial"), steps)
+    assert event.remedy.startswith(
+        "the source refused the API credentials (wrong, expired or inactive key, or a plan without this function): "
+        "set a valid one in its FLIGHTPIPE__SOURCES__<API>__<FIELD> environment variable"
+    )
+
+
 def test_an_abandoned_run_says_the_process_ended() -> None:
     [event] = events_of(run("abandoned", error="the process ended without finishing the run"), normal_steps()[:2])
     assert event.name == ev.RUN_FAILED and event.remedy.startswith("the process ended during the run")
@@ -157,6 +166,15 @@ def test_the_quality_gate_raises_quality_failed_with_rules_and_airports_not_run_
 def test_a_failed_quality_state_without_details_still_raises_quality_failed() -> None:
     [event] = events_of(run("failed quality", error="QualityGateFailed: too few flights"), normal_steps())
     assert event.name == ev.QUALITY_FAILED and event.detail()["rules"] == ["quality_gate"]
+
+
+def test_the_quality_failed_remedy_names_the_check_and_quarantine_commands_the_docs_give() -> None:
+    [event] = events_of(run("failed quality", error="QualityGateFailed: too few flights"), normal_steps())
+    assert event.remedy == (
+        "see every rule's result with `flightpipe check --date 2026-06-08` and the rejected records with "
+        "`flightpipe quarantine --date 2026-06-08`; if the source sent bad data, collect the day again later "
+        "with `flightpipe run --date 2026-06-08`; if a rule is too strict, change its threshold in the config"
+    )
 
 
 def test_a_quarantined_share_at_the_limit_is_not_a_quality_failure() -> None:

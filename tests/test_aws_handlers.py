@@ -24,10 +24,23 @@ import pytest
 from botocore.stub import Stubber
 
 from flightpipe.aws import collect, load, notify, plan, transform, verify
-from flightpipe.aws.names import ENV_TOPIC_ARN, QUALITY_FAILURES, RUN_QUALITY_FAILED, RUN_SUCCEEDED
+from flightpipe.aws.names import (
+    ENV_TOPIC_ARN,
+    NOTIFY_EVENTS,
+    PROCESSING_DELAYED,
+    QUALITY_FAILED,
+    QUALITY_FAILURES,
+    RUN_FAILED,
+    RUN_SUCCEEDED,
+)
+from flightpipe.aws.state_machine import Targets, definition
 from flightpipe.config import load_settings
 from flightpipe.errors import ConfigError, QualityGateFailed
 from flightpipe.layout import Board, processed_file, quality_board_key, quality_flight_date_key
+from flightpipe.monitoring.events import EVENT_NAMES
+from flightpipe.monitoring.notifiers import SnsNotifier
+from flightpipe.monitoring.render import sns_message
+from flightpipe.monitoring.settings import SnsSettings
 from flightpipe.quality.gate import Hold
 from flightpipe.runner import run_day
 from flightpipe.schema import LINEAGE_COLUMNS, PROCESSED_SCHEMA
@@ -327,23 +340,131 @@ def test_collect_refuses_an_unknown_board_naming_the_allowed_ones(aws: dict[str,
         collect.handler(task, CTX)
 
 
-def test_quality_failure_message_names_the_failing_rules_and_is_redacted() -> None:
+NOTIFIED_AT = dt.datetime(2026, 6, 9, 2, 41, 7, tzinfo=dt.UTC)
+RUN = {"day": "2026-06-08", "run_id": "r1"}
+
+
+class CapturingSns:
+    """An SNS client that keeps what it was asked to publish."""
+
+    def __init__(self) -> None:
+        self.published: list[dict[str, Any]] = []
+
+    def publish(self, **arguments: Any) -> dict[str, str]:
+        self.published.append(arguments)
+        return {"MessageId": f"m{len(self.published)}"}
+
+
+def state_machine_payloads() -> list[dict[str, Any]]:
+    """What the state machine's Notify states pass notify, but the paths filled in at run time."""
+    machine = definition(Targets(*(f"arn:{name}" for name in ("plan", "collect", "verify", "load", "notify")),
+                                 glue_job="g", data_url="s3://b", glue_database="d", glue_table="t"))  # fmt: skip
+    return [
+        {k: v for k, v in state["Parameters"]["Payload"].items() if not k.endswith(".$")}
+        for name, state in machine["States"].items()
+        if name.startswith("Notify")
+    ]
+
+
+def notify_payloads() -> list[dict[str, Any]]:
+    """Every kind of input notify takes: the state machine's, and the deadline event anything may send."""
+    delayed = {"event": PROCESSING_DELAYED, "deadline": "2026-06-09T06:00:00Z", "started_at": "2026-06-09T02:30:00Z"}
+    error = {"Error": "LoadError", "Cause": json.dumps({"errorMessage": "disk full"})}
+    return [{**p, "run": RUN, "error": error} for p in [*state_machine_payloads(), delayed]]
+
+
+@pytest.mark.parametrize("payload", notify_payloads(), ids=lambda p: f"{p['event']}:{p.get('state', '')}")
+def test_every_event_notify_publishes_is_a_local_event_sent_as_the_local_sns_notifier_sends_it(
+    payload: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    topic = "arn:aws:sns:eu-west-1:123456789012:alerts"
+    monkeypatch.setenv(ENV_TOPIC_ARN, topic)
+    aws_side = CapturingSns()
+    notify.notify(payload, aws_side, now=NOTIFIED_AT)
+    event = notify.event_for(payload, NOTIFIED_AT)
+    assert event.name in EVENT_NAMES
+    local_side = CapturingSns()
+    SnsNotifier(SnsSettings(topic_arn=topic), client=local_side).send(event)
+    assert aws_side.published == local_side.published
+
+
+def test_the_state_machine_asks_notify_for_local_event_names_only() -> None:
+    asked = sorted((p["event"], p.get("state")) for p in state_machine_payloads())
+    assert asked == [
+        ("flightpipe.quality.failed", None),
+        ("flightpipe.run.failed", "failed"),
+        ("flightpipe.run.failed", "partial"),
+        ("flightpipe.run.succeeded", None),
+    ]
+    assert set(NOTIFY_EVENTS) == {e for e, _ in asked} | {PROCESSING_DELAYED} and set(NOTIFY_EVENTS) <= set(EVENT_NAMES)
+
+
+def test_the_runs_metric_counts_finished_runs_by_their_state_and_a_late_run_not_at_all() -> None:
+    outcomes = sorted(str(notify.outcome_of(notify.event_for(p, NOTIFIED_AT))) for p in notify_payloads())
+    assert outcomes == ["None", "failed", "failed quality", "partial", "succeeded"]
+
+
+def test_the_run_states_notify_names_are_the_ledgers() -> None:
+    from flightpipe import ledger
+    from flightpipe.aws import names
+
+    assert (names.RUN_STATE_SUCCEEDED, names.RUN_STATE_PARTIAL, names.RUN_STATE_FAILED,
+            names.RUN_STATE_FAILED_QUALITY) == (ledger.SUCCEEDED, ledger.PARTIAL, ledger.FAILED,
+                                                ledger.FAILED_QUALITY)  # fmt: skip
+
+
+def test_a_partial_run_is_published_as_run_failed_with_the_boards_that_did_not_land() -> None:
+    run = {**RUN, "tasks": [{}] * 6, "verified": {"result": {"missing_boards": 2}}}
+    counted = notify.event_for({"event": RUN_FAILED, "state": "partial", "run": run}, NOTIFIED_AT).detail()
+    named = notify.event_for(
+        {"event": RUN_FAILED, "state": "partial", "run": run, "failed_boards": ["EDDF/arrivals"]}, NOTIFIED_AT
+    ).detail()
+    landed = "no raw file landed (see the execution's CollectBoard failures)"
+    assert (counted["event"], counted["state"], counted["failed_steps"]) == (
+        "flightpipe.run.failed",
+        "partial",
+        [{"stage": "collect", "target": "2 of 6 boards", "error": landed}],
+    )
+    assert named["failed_steps"] == [{"stage": "collect", "target": "EDDF/arrivals", "error": landed}]
+
+
+def test_a_quality_failure_is_published_as_quality_failed_with_the_gate_message_redacted() -> None:
     from flightpipe.redact import register_secret
 
     register_secret("hunter2-very-secret")
     cause = json.dumps(
         {"errorType": "QualityGateFailed", "errorMessage": "2026-06-08: null_dep_time > 5% (hunter2-very-secret)"}
     )
-    subject, body = notify.message_for(
-        {
-            "event": RUN_QUALITY_FAILED,
-            "run": {"day": "2026-06-08", "run_id": "r1"},
-            "error": {"Error": "QualityGateFailed", "Cause": cause},
-        }
+    event = notify.event_for(
+        {"event": QUALITY_FAILED, "run": RUN, "error": {"Error": "QualityGateFailed", "Cause": cause}}, NOTIFIED_AT
     )
-    assert subject == "flightpipe 2026-06-08 stopped by the quality gate"
-    assert "failing rules: QualityGateFailed: 2026-06-08: null_dep_time > 5%" in body
-    assert "hunter2-very-secret" not in body
+    [failure] = event.detail()["failures"]
+    assert (event.name, failure["rule"]) == ("flightpipe.quality.failed", "quality_gate")
+    assert failure["message"].startswith("QualityGateFailed: 2026-06-08: null_dep_time > 5% (")
+    assert "hunter2-very-secret" not in json.dumps(sns_message(event))
+
+
+def test_a_late_run_is_published_as_processing_delayed_of_kind_deadline() -> None:
+    payload = {"event": PROCESSING_DELAYED, "run": RUN, "deadline": "2026-06-09T06:00:00Z",
+               "started_at": "2026-06-09T02:30:00Z"}  # fmt: skip
+    detail = notify.event_for(payload, NOTIFIED_AT).detail()
+    assert (detail["event"], detail["kind"], detail["deadline"], detail["finished_at"]) == (
+        "flightpipe.processing.delayed",
+        "deadline",
+        "2026-06-09T06:00:00Z",
+        None,
+    )
+
+
+def test_a_failure_before_plan_decided_the_day_is_published_for_the_day_plan_would_have_collected() -> None:
+    payload = {"event": RUN_FAILED, "state": "failed", "run": {"time": "2026-06-09T02:30:00Z"},
+               "error": {"Error": "Lambda.ServiceException", "Cause": "boom"}}  # fmt: skip
+    event = notify.event_for(payload, NOTIFIED_AT)
+    assert (event.name, event.day, event.detail()["error"]) == (
+        "flightpipe.run.failed",
+        dt.date(2026, 6, 8),
+        "Lambda.ServiceException: boom",
+    )
 
 
 def test_notify_publishes_to_the_topic(aws: dict[str, Any]) -> None:
@@ -351,15 +472,16 @@ def test_notify_publishes_to_the_topic(aws: dict[str, Any]) -> None:
     inbox = sqs.create_queue(QueueName=f"{aws['bucket']}-inbox")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sns.subscribe(TopicArn=aws["topic"], Protocol="sqs", Endpoint=arn)
-    notify.handler({"event": RUN_SUCCEEDED, "run": {"day": "2026-06-08", "run_id": "r1"}}, CTX)
+    notify.handler({"event": RUN_SUCCEEDED, "run": {**RUN, "loaded": {"total_rows": 1234}}}, CTX)
     body = json.loads(sqs.receive_message(QueueUrl=inbox)["Messages"][0]["Body"])
-    assert body["Subject"] == "flightpipe 2026-06-08 succeeded"
-    assert body["MessageAttributes"]["event"]["Value"] == RUN_SUCCEEDED
+    assert body["Subject"] == "[flightpipe] INFO run for 2026-06-08 succeeded: 1234 rows loaded for no flight date"
+    assert body["MessageAttributes"]["event"]["Value"] == "flightpipe.run.succeeded"
+    assert json.loads(body["Message"])["detail-type"] == "flightpipe.run.succeeded"
 
 
 def test_notify_refuses_an_unknown_event() -> None:
-    with pytest.raises(ConfigError, match="event must be one of run.succeeded"):
-        notify.message_for({"event": "run.exploded"})
+    with pytest.raises(ConfigError, match="event must be one of flightpipe.run.succeeded"):
+        notify.event_for({"event": "run.succeeded", "run": RUN}, NOTIFIED_AT)
 
 
 def test_handlers_emit_embedded_metric_format_per_airport(

@@ -95,3 +95,24 @@ def test_the_collect_steps_record_api_requests_and_retries_for_the_metrics(
     exported = run_metrics(ledger.runs()[0], ledger.steps(summary.run_id))
     ledger.close()
     assert (exported.stages["collect"].api_requests, exported.stages["collect"].api_retries) == (requests, retries)
+
+
+def test_failed_collect_steps_record_their_exact_api_requests_and_retries(
+    api_server: HTTPServer, fake_time: FakeTime, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from flightpipe.ledger import Ledger
+    from flightpipe.monitoring.metrics import run_metrics
+
+    airports = AIRPORTS[:2]
+    setup = setup_fake("aviationstack", api_server, airports, timeout_s="0.2", max_attempts="3")
+    setup.fake.faults = FaultInjector(rate=1.0, seed=SEED, timeout_sleep_s=0.3)  # every request fails
+    settings = settings_for(setup, monkeypatch, str(tmp_path / "data"), airports)
+    summary = run_day(settings, DAY, clock=lambda: AS_OF, source=_source(settings, fake_time))
+    ledger = Ledger(settings.resolved_ledger_path())
+    steps = [s for s in ledger.steps(summary.run_id) if s.stage == "collect"]
+    # Each board's first request is tried three times and fails: three requests, of which two are retries.
+    assert [(s.state, s.detail["api_requests"], s.detail["api_retries"]) for s in steps] == [("failed", 3, 2)] * 4
+    assert len(api_server.log) == 4 * 3
+    exported = run_metrics(ledger.runs()[0], ledger.steps(summary.run_id))
+    ledger.close()
+    assert (exported.stages["collect"].api_requests, exported.stages["collect"].api_retries) == (12, 8)

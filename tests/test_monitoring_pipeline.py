@@ -17,10 +17,12 @@ from moto import mock_aws
 from pytest_httpserver import HTTPServer
 
 from flightpipe.config import Settings, load_settings
+from flightpipe.errors import ConfigError
 from flightpipe.ledger import Ledger
 from flightpipe.monitoring import events as ev
 from flightpipe.monitoring.alert_log import AlertLog
 from flightpipe.runner import run_day
+from flightpipe.scheduler import Scheduler
 from tests.alert_services import ScriptedSource, SmtpServer, closed_port, smtp_server, source_down
 
 __all__ = ["smtp_server"]
@@ -74,6 +76,68 @@ def test_a_failed_board_sends_run_failed_with_the_step_the_error_and_what_to_do(
         event["remedy"].startswith("the source did not deliver")
         and "flightpipe run --date 2026-06-08" in event["remedy"]
     )
+
+
+def api_settings(tmp_path: Path, webhook: HTTPServer, source: str, **more: Any) -> Settings:
+    """A real API source, its credentials left to the environment, alerts to the webhook."""
+    return load_settings(
+        data_dir=str(tmp_path / "data"),
+        airports="EDDH",
+        source={"type": source},
+        alerts={"notifiers": ["webhook"], "webhook": {"url": webhook.url_for("/hook"), "format": "event"}},
+        **more,
+    )
+
+
+MISSING_KEY = (
+    "aviationstack needs credentials: set FLIGHTPIPE__SOURCES__AVIATIONSTACK__ACCESS_KEY in the environment, "
+    "or set sources.aviationstack.secret_arn to read them from AWS Secrets Manager"
+)
+
+
+def test_a_run_without_its_api_key_is_recorded_failed_and_alerts_which_variable_to_set(
+    tmp_path: Path, webhook: HTTPServer
+) -> None:
+    settings = api_settings(tmp_path, webhook, "aviationstack")
+    with pytest.raises(ConfigError, match="needs credentials"):
+        run_day(settings, DAY, clock=clock())
+    ledger = Ledger(settings.resolved_ledger_path())
+    [record] = ledger.runs()
+    assert (record.state, record.source, record.error) == ("failed", "aviationstack", f"ConfigError: {MISSING_KEY}")
+    assert [(s.stage, s.target, s.state, s.error) for s in ledger.steps(record.run_id)] == [
+        ("collect", "aviationstack", "failed", f"ConfigError: {MISSING_KEY}")
+    ]
+    [event] = received(webhook)
+    assert (event["event"], event["state"], event["failed_steps"]) == (
+        "flightpipe.run.failed",
+        "failed",
+        [{"stage": "collect", "target": "aviationstack", "error": f"ConfigError: {MISSING_KEY}"}],
+    )
+    assert event["remedy"] == (
+        f"the configuration is incomplete or invalid: {MISSING_KEY}; fix it, then rerun the day "
+        "(`flightpipe run --date 2026-06-08`)"
+    )
+
+
+def test_a_scheduled_day_whose_credential_is_missing_is_alerted_and_never_shows_the_other_one(
+    tmp_path: Path, webhook: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # OpenSky needs two credentials: the secret is set, the client id is not.
+    monkeypatch.setenv("FLIGHTPIPE__SOURCES__OPENSKY__CLIENT_SECRET", "s3cret-opensky-value")
+    settings = api_settings(tmp_path, webhook, "opensky", schedule={"catch_up_days": 0})
+
+    def run_once(settings_: Settings, day: dt.date, *, kind: str) -> Any:
+        scheduler.request_stop("test done")
+        return run_day(settings_, day, kind=kind, clock=clock())
+
+    scheduler = Scheduler(settings, run=run_once, clock=clock(MORNING + dt.timedelta(days=1)))
+    scheduler.run_forever()  # the failed run is logged; the daemon itself carries on
+    [record] = Ledger(settings.resolved_ledger_path()).runs()
+    assert (record.day, record.kind, record.state) == ("2026-06-09", "schedule", "failed")
+    [event] = received(webhook)
+    assert event["event"] == "flightpipe.run.failed" and "FLIGHTPIPE__SOURCES__OPENSKY__CLIENT_ID" in event["remedy"]
+    assert "s3cret-opensky-value" not in json.dumps([r.get_data(as_text=True) for r, _ in webhook.log])
+    assert "s3cret-opensky-value" not in f"{record.error} {record.summary}"
 
 
 def test_a_retry_that_fails_the_same_way_the_same_day_sends_no_second_alert(

@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 import pytest
 
-from flightpipe.aws.names import QUALITY_GATE_ERROR, RUN_FAILED, RUN_QUALITY_FAILED, RUN_SUCCEEDED
+from flightpipe.aws.names import QUALITY_GATE_ERROR
 from flightpipe.aws.state_machine import Targets, definition, task_states, validate
 from tests.aws_helpers import REGION
 
@@ -72,8 +72,14 @@ def test_glue_runs_synchronously_with_the_verified_dates_and_quality_failures_ar
         "Next": "NotifyQualityFailure",
         "ResultPath": "$.error",
     }
-    assert machine["States"]["NotifyQualityFailure"]["Parameters"]["Payload"]["event"] == RUN_QUALITY_FAILED
-    assert machine["States"]["NotifyFailure"]["Parameters"]["Payload"]["event"] == RUN_FAILED
+    assert machine["States"]["NotifyQualityFailure"]["Parameters"]["Payload"]["event"] == "flightpipe.quality.failed"
+    failure = machine["States"]["NotifyFailure"]["Parameters"]["Payload"]
+    assert (failure["event"], failure["state"]) == ("flightpipe.run.failed", "failed")
+
+
+def test_a_partial_run_is_notified_as_a_failed_run_in_state_partial(machine: dict[str, Any]) -> None:
+    payload = machine["States"]["NotifyPartial"]["Parameters"]["Payload"]
+    assert (payload["event"], payload["state"]) == ("flightpipe.run.failed", "partial")
 
 
 def test_validation_finds_a_task_without_retry_or_catch(machine: dict[str, Any]) -> None:
@@ -168,7 +174,7 @@ def test_a_good_day_runs_every_step_in_order_under_moto(machine: dict[str, Any])
     ]  # fmt: skip
     output = json.loads(described["output"])
     assert output["loaded"] == {"total_rows": 1234} and output["processed"]["state"] == "SUCCEEDED"
-    assert machine["States"]["NotifySuccess"]["Parameters"]["Payload"]["event"] == RUN_SUCCEEDED
+    assert machine["States"]["NotifySuccess"]["Parameters"]["Payload"]["event"] == "flightpipe.run.succeeded"
 
 
 def test_a_failing_load_is_caught_and_notified_under_moto(machine: dict[str, Any]) -> None:

@@ -38,7 +38,7 @@ from flightpipe.redact import redact
 from flightpipe.report.run import write_run_report
 from flightpipe.sources.base import Source
 from flightpipe.sources.factory import make_source
-from flightpipe.stages.collect import CollectResult, collect_board
+from flightpipe.stages.collect import ApiCalls, CollectResult, collect_board
 from flightpipe.stages.load import loader_lock
 from flightpipe.stages.process import ProcessResult, process_flight_dates
 from flightpipe.stages.transform import TransformResult, is_transformed, transform_raw_object
@@ -128,21 +128,32 @@ class _Steps:
         try:
             yield counts
         except BaseException as exc:
-            duration = time.perf_counter() - started
-            self.ledger.finish_step(
-                step_id, FAILED, duration_s=duration, error=f"{type(exc).__name__}: {exc}", **_step_counts(counts)
-            )
-            with self._lock:
-                self.failed.append(f"{stage} {target}: {type(exc).__name__}: {redact(str(exc))}")
-            log.error("step failed: %s: %s", type(exc).__name__, exc, extra={"data": {"duration_s": duration}})
+            self._finish_failed(step_id, stage, target, exc, time.perf_counter() - started, counts)
             context.reset()
-            self.observer.step_done(stage, target, False)
             raise
         duration = time.perf_counter() - started
         self.ledger.finish_step(step_id, SUCCEEDED, duration_s=duration, **_step_counts(counts))
         log.info("step succeeded", extra={"data": {"duration_s": round(duration, 3), **_loggable(counts)}})
         context.reset()
         self.observer.step_done(stage, target, True)
+
+    def record_failed(self, stage: str, target: str, exc: BaseException) -> None:
+        """Records a step that failed before it could start its work (``step`` wraps work that runs)."""
+        step_id = self.ledger.start_step(self.run_id, stage, target)
+        context = bind_log_context(run_id=self.run_id, step=f"{stage} {target}")
+        self._finish_failed(step_id, stage, target, exc, 0.0, {})
+        context.reset()
+
+    def _finish_failed(
+        self, step_id: int, stage: str, target: str, exc: BaseException, duration: float, counts: dict[str, Any]
+    ) -> None:
+        self.ledger.finish_step(
+            step_id, FAILED, duration_s=duration, error=f"{type(exc).__name__}: {exc}", **_step_counts(counts)
+        )
+        with self._lock:
+            self.failed.append(f"{stage} {target}: {type(exc).__name__}: {redact(str(exc))}")
+        log.error("step failed: %s: %s", type(exc).__name__, exc, extra={"data": {"duration_s": duration}})
+        self.observer.step_done(stage, target, False)
 
 
 def _loggable(counts: dict[str, Any]) -> dict[str, Any]:
@@ -206,7 +217,9 @@ def _run_locked(
     started = time.perf_counter()
     as_of = clock()
     run_id = new_run_id(as_of)
-    source = source or make_source(settings)
+    # The source is opened inside the run (below), not here: resolving its credentials can fail, and a run that
+    # cannot start must still be recorded and alerted like any other failed run.
+    source_name = source.name if source is not None else settings.source.type
     store = ObjectStore(settings.data_dir)
     ledger = Ledger(settings.resolved_ledger_path())
     ledger.mark_abandoned()
@@ -217,14 +230,14 @@ def _run_locked(
         day=day,
         airports=settings.airports,
         boards=[str(b) for b in boards],
-        source=source.name,
+        source=source_name,
         simulated=settings.is_simulated,
     )
     summary = RunSummary(
         run_id=run_id,
         day=day,
         state=FAILED,
-        source=source.name,
+        source=source_name,
         simulated=settings.is_simulated,
         airports=list(settings.airports),
     )
@@ -239,6 +252,7 @@ def _run_locked(
                 store, day, settings.airports, run_id, lambda key: _transform_step(store, steps, key, "replay", rules)
             )
         else:
+            source = source or _open_source(settings, steps)
             collected, transformed = _collect_and_transform(
                 settings, store, source, steps, observer, day=day, boards=boards, run_id=run_id, as_of=as_of,
                 rules=rules,
@@ -283,6 +297,16 @@ def _run_locked(
     ledger.close()
     monitor.finish()
     return summary
+
+
+def _open_source(settings: Settings, steps: _Steps) -> Source:
+    """The configured source, its credentials resolved. A failure (a missing or unreadable credential) is recorded
+    as a failed ``collect`` step named after the source, so the run's alert names it and says what to set."""
+    try:
+        return make_source(settings)
+    except Exception as exc:
+        steps.record_failed("collect", settings.source.type, exc)
+        raise
 
 
 def _collect_and_transform(
@@ -363,13 +387,19 @@ def _collect_step(
     run_id: str,
     as_of: dt.datetime,
 ) -> CollectResult:
+    calls = ApiCalls()
     with steps.step("collect", f"{icao}/{board}") as counts:
-        result = collect_board(store, source, icao=icao, day=day, board=board, run_id=run_id, as_of=as_of)
+        try:
+            result = collect_board(
+                store, source, icao=icao, day=day, board=board, run_id=run_id, as_of=as_of, api_calls=calls
+            )
+        finally:
+            # On a failed step too: the retries a failing source cost are what the metrics should show.
+            if calls.requests:  # the metrics exporters pick these up (flightpipe.monitoring.metrics)
+                counts.update(api_requests=calls.requests, api_retries=calls.retries)
         counts.update(
             records_out=result.records, bytes_=result.bytes_written, pages=result.pages, raw_key=result.raw_key
         )
-        if result.api_requests:  # the metrics exporters pick these up (flightpipe.monitoring.metrics)
-            counts.update(api_requests=result.api_requests, api_retries=result.api_retries)
     return result
 
 

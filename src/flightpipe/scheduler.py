@@ -218,7 +218,8 @@ class Scheduler:
             log.warning("skipped %s: %s", day.isoformat(), exc)
             return "busy"
         except FlightpipeError as exc:
-            # Recorded in the ledger and alerted by the run itself; the daemon carries on with the next day.
+            # Recorded in the ledger and alerted by the run itself (also a run that could not open its source, a
+            # missing credential); the daemon carries on with the next day.
             log.error("the %s run for %s failed: %s: %s", kind, day.isoformat(), type(exc).__name__, exc)
             return "failed"
         except Exception as exc:  # noqa: BLE001 - an unexpected error must not kill the daemon

@@ -1,8 +1,8 @@
 """Names shared by the handlers, the state machine, the Glue job and the CDK stack: one place for each.
 
 The stack builds its dashboard and alarms from the metric names here, the state machine routes errors by the
-class names in ``flightpipe.errors`` and the notify handler publishes the event names below, so renaming one
-of them here renames it everywhere.
+class names in ``flightpipe.errors`` and the notify handler publishes the event names below (which are
+``flightpipe.monitoring.events``', the local runtime's), so renaming one of them renames it everywhere.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Final
 
 from flightpipe.errors import QualityGateFailed
+from flightpipe.monitoring import events
 
 #: CloudWatch namespace of every metric the handlers emit (embedded metric format).
 METRICS_NAMESPACE: Final = "flightpipe"
@@ -31,7 +32,8 @@ ROWS_LOADED: Final = "RowsLoaded"
 #: Fail-level quality results that held back (part of) a load, overridden ones not counted; 0 on a clean load,
 #: so an alarm on it sees data every run. No dimension beyond the service (the SNS mail names the airports).
 QUALITY_FAILURES: Final = "QualityFailures"
-#: One per finished run, dimension outcome (one of the run events below).
+#: One per finished run, dimension outcome: the run's state as the ledger names it (succeeded, partial, failed,
+#: failed quality).
 RUNS: Final = "Runs"
 
 DIM_AIRPORT: Final = "airport"
@@ -40,13 +42,22 @@ DIM_OUTCOME: Final = "outcome"
 #: The dimension powertools adds to every metric of a function with POWERTOOLS_SERVICE_NAME (value SERVICE).
 DIM_SERVICE: Final = "service"
 
-# Run events: what the notify handler publishes and what alerts subscribe to ------------------------------
-RUN_SUCCEEDED: Final = "run.succeeded"
-RUN_PARTIAL: Final = "run.partial"
-RUN_FAILED: Final = "run.failed"
-RUN_QUALITY_FAILED: Final = "run.quality_failed"
-RUN_LATE: Final = "run.late"
-RUN_EVENTS: Final = (RUN_SUCCEEDED, RUN_PARTIAL, RUN_FAILED, RUN_QUALITY_FAILED, RUN_LATE)
+# Events: what the state machine asks the notify handler to publish, named as the local runtime names them ---
+RUN_SUCCEEDED: Final = events.RUN_SUCCEEDED
+#: A failed run, and a partial one (some boards failed to collect): the state machine says which in ``state``.
+RUN_FAILED: Final = events.RUN_FAILED
+QUALITY_FAILED: Final = events.QUALITY_FAILED
+#: Of kind ``deadline`` only (the input names ``deadline`` and ``started_at``); the stack itself does not send
+#: it (its execution timeout fails the run and alarms), but anything may invoke notify with it.
+PROCESSING_DELAYED: Final = events.PROCESSING_DELAYED
+NOTIFY_EVENTS: Final = (RUN_SUCCEEDED, RUN_FAILED, QUALITY_FAILED, PROCESSING_DELAYED)
+#: Run states, as the ledger (``flightpipe.ledger``) names them: the ``state`` a run.failed notification carries,
+#: and the outcome of the Runs metric. Spelled out, not imported: the CDK app and every function import this
+#: module, which stays free of the ledger and the pyarrow it pulls in; a test holds them equal.
+RUN_STATE_SUCCEEDED: Final = "succeeded"
+RUN_STATE_PARTIAL: Final = "partial"
+RUN_STATE_FAILED: Final = "failed"
+RUN_STATE_FAILED_QUALITY: Final = "failed quality"
 
 #: The error name Step Functions sees when the quality gate stops a load (the Lambda's errorType).
 QUALITY_GATE_ERROR: Final = QualityGateFailed.__name__

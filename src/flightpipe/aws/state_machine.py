@@ -18,10 +18,11 @@ from typing import Any
 
 from flightpipe.aws.names import (
     ALLOW_QUALITY_FAILURES,
+    QUALITY_FAILED,
     QUALITY_GATE_ERROR,
     RUN_FAILED,
-    RUN_PARTIAL,
-    RUN_QUALITY_FAILED,
+    RUN_STATE_FAILED,
+    RUN_STATE_PARTIAL,
     RUN_SUCCEEDED,
 )
 from flightpipe.errors import LoadError, SourceUnavailable, StoreError
@@ -79,8 +80,12 @@ def _catch_all(next_state: str) -> dict[str, Any]:
     return {"ErrorEquals": ["States.ALL"], "Next": next_state, "ResultPath": "$.error"}
 
 
-def _notify(targets: Targets, event: str, next_state: str, *, with_error: bool) -> dict[str, Any]:
+def _notify(
+    targets: Targets, event: str, next_state: str, *, with_error: bool, state: str | None = None
+) -> dict[str, Any]:
     payload: dict[str, Any] = {"event": event, "run.$": "$", "execution.$": "$$.Execution.Id"}
+    if state is not None:  # run.failed stands for a failed and a partial run alike, as it does locally
+        payload["state"] = state
     if with_error:
         payload["error.$"] = "$.error"
     return {
@@ -203,9 +208,9 @@ def definition(targets: Targets) -> dict[str, Any]:
             "Default": "NotifySuccess",
         },
         "NotifySuccess": _notify(targets, RUN_SUCCEEDED, "Done", with_error=False),
-        "NotifyPartial": _notify(targets, RUN_PARTIAL, "Done", with_error=False),
-        "NotifyQualityFailure": _notify(targets, RUN_QUALITY_FAILED, "QualityFailed", with_error=True),
-        "NotifyFailure": _notify(targets, RUN_FAILED, "RunFailed", with_error=True),
+        "NotifyPartial": _notify(targets, RUN_FAILED, "Done", with_error=False, state=RUN_STATE_PARTIAL),
+        "NotifyQualityFailure": _notify(targets, QUALITY_FAILED, "QualityFailed", with_error=True),
+        "NotifyFailure": _notify(targets, RUN_FAILED, "RunFailed", with_error=True, state=RUN_STATE_FAILED),
         "Done": {"Type": "Succeed"},
         "QualityFailed": {"Type": "Fail", "Error": QUALITY_GATE_ERROR, "Cause": "the quality gate stopped the load"},
         "RunFailed": {"Type": "Fail", "ErrorPath": "$.error.Error", "CausePath": "$.error.Cause"},

@@ -1,9 +1,12 @@
 """The alert events: names and shapes, shared by the local runtime and the AWS stack.
 
-This module is the contract. The local notifiers (log, email, webhook, SNS) send exactly these events, and the
-AWS stack puts the same ones on EventBridge (``source = "flightpipe"``, ``detail-type`` = the event name,
-``detail`` = :meth:`Event.detail`), so one rule, one filter policy, one dashboard works for both. Change a name or
-a field only together with the AWS side; add fields freely (consumers ignore what they do not know), and bump
+This module is the contract. The local notifiers (log, email, webhook, SNS) send these events, and the AWS
+stack's notify function (``flightpipe.aws.notify``, at the end of every execution) publishes the same ones to its
+SNS topic, in the SNS message the local SNS notifier sends (``render.sns_message``: the body is
+:meth:`Event.message`, ``{"source": "flightpipe", "detail-type": <name>, "detail": ...}``), so one filter policy
+and one consumer work for both. Neither side calls EventBridge ``PutEvents``; ``message()`` only has its shape.
+The AWS side knows less than the ledger: some fields are null there (docs/operations.md says which). Change a name
+or a field only together with the AWS side; add fields freely (consumers ignore what they do not know), and bump
 ``SCHEMA_VERSION`` when a field changes meaning.
 
 Every event names a **problem** (``problem``): together with the event name and the collection day it is the
@@ -103,7 +106,8 @@ class Event:
         return dict(redact_obj(body))
 
     def message(self) -> dict[str, Any]:
-        """The event as EventBridge delivers it to a target (the fields the AWS stack sets)."""
+        """The event in EventBridge's envelope (``source``, ``detail-type``, ``detail``): what webhooks (format
+        ``event``) and SNS subscribers other than e-mail receive, locally and from the AWS stack."""
         return {"source": EVENT_SOURCE, "detail-type": self.name, "time": _iso(self.time), "detail": self.detail()}
 
 
@@ -156,7 +160,7 @@ def run_failed(
         day=day,
         run_id=run_id,
         summary=summary,
-        remedy=remedy_for(kinds, day, state),
+        remedy=remedy_for(kinds, day, state, errors=[s.error for s in failed_steps] or [error or ""]),
         problem=",".join(problem_steps) or f"{state}:{error_type(error)}",
         time=time,
         fields={
@@ -172,16 +176,20 @@ def run_succeeded(
     *,
     run_id: str,
     day: dt.date,
-    records_collected: int,
+    records_collected: int | None,
     rows_loaded: int,
     flight_dates: Sequence[str],
-    duration_s: float,
-    source: str,
+    duration_s: float | None,
+    source: str | None,
     time: dt.datetime,
 ) -> Event:
+    """``None``: not known to the producer (the AWS notify handler sees neither the records collected, which the
+    state machine drops, nor the source or the run's duration); the field is then null and left out of the text."""
+    collected = "" if records_collected is None else f"{records_collected} records collected from {source}, "
+    took = f" in {duration_s:.1f} s" if duration_s is not None else ""
     summary = (
-        f"flightpipe run for {day.isoformat()} succeeded: {records_collected} records collected from {source}, "
-        f"{rows_loaded} rows loaded for {', '.join(flight_dates) or 'no flight date'} in {duration_s:.1f} s"
+        f"flightpipe run for {day.isoformat()} succeeded: {collected}"
+        f"{rows_loaded} rows loaded for {', '.join(flight_dates) or 'no flight date'}{took}"
     )
     return Event(
         name=RUN_SUCCEEDED,
@@ -196,7 +204,7 @@ def run_succeeded(
             "records_collected": records_collected,
             "rows_loaded": rows_loaded,
             "flight_dates": list(flight_dates),
-            "duration_s": round(duration_s, 3),
+            "duration_s": round(duration_s, 3) if duration_s is not None else None,
             "source": source,
         },
     )
@@ -215,10 +223,12 @@ def quality_failed(*, run_id: str, day: dt.date, failures: Sequence[QualityFailu
         day=day,
         run_id=run_id,
         summary=summary,
+        # The same commands docs/operations.md gives for this event: one answer wherever the operator reads it.
         remedy=(
-            'look at the rejected records: `flightpipe sql "SELECT reason, count(*) FROM quarantine GROUP BY 1"`; '
-            "if the source sent bad data, collect the day again later with "
-            f"`flightpipe run --date {day.isoformat()}`; if a rule is too strict, adjust it in the config"
+            f"see every rule's result with `flightpipe check --date {day.isoformat()}` and the rejected records "
+            f"with `flightpipe quarantine --date {day.isoformat()}`; if the source sent bad data, collect the day "
+            f"again later with `flightpipe run --date {day.isoformat()}`; if a rule is too strict, change its "
+            "threshold in the config"
         ),
         problem=",".join(sorted({f"{f.rule}@{f.airport or '*'}" for f in failures})),
         time=time,
@@ -334,14 +344,29 @@ _REMEDIES: dict[str, str] = {
     "QualityGateFailed": "a fail-level quality rule stopped the load: see the rules in the event, fix the data "
     "or the rule, then rerun the day",
     "LockBusy": "another run held a lock: wait for it (`flightpipe runs`), then rerun the day",
+    "SourceAuthError": "the source refused the API credentials (wrong, expired or inactive key, or a plan "
+    "without this function): set a valid one in its FLIGHTPIPE__SOURCES__<API>__<FIELD> environment variable "
+    "or in the secret of sources.<api>.secret_arn, then rerun the day",
 }
 
 
-def remedy_for(error_types: Sequence[str], day: dt.date, state: str) -> str:
+def remedy_for(error_types: Sequence[str], day: dt.date, state: str, *, errors: Sequence[str] = ()) -> str:
+    """What to do about a failed run: advice per error class. ``errors``: the recorded errors
+    (``"ConfigError: ..."``), for a configuration error, whose own message says what to set."""
     rerun = f"`flightpipe run --date {day.isoformat()}`"
     if state == "abandoned":
         return f"the process ended during the run (crash, kill, shutdown): rerun the day with {rerun}"
-    advice = [_REMEDIES[t] for t in error_types if t in _REMEDIES]
+    advice = [_config_remedy(errors) if t == "ConfigError" else _REMEDIES[t] for t in error_types if t in _ADVISED]
     if not advice:
         advice = ["see the error and `flightpipe runs show RUN_ID`, fix the cause, then rerun the day"]
     return "; ".join(advice) + f" ({rerun})"
+
+
+_ADVISED = frozenset({*_REMEDIES, "ConfigError"})
+
+
+def _config_remedy(errors: Sequence[str]) -> str:
+    # A ConfigError names the key and where to set it (a missing API credential: its environment variable, never
+    # a value); repeating it here puts the fix in the alert's "what to do" line.
+    said = next((e.split(":", 1)[1].strip() for e in errors if error_type(e) == "ConfigError" and ":" in e), "")
+    return f"the configuration is incomplete or invalid: {said or 'see the error'}; fix it, then rerun the day"

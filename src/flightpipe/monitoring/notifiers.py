@@ -23,7 +23,7 @@ import httpx
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from flightpipe.monitoring.events import Event, Severity
-from flightpipe.monitoring.render import slack_payload, subject, text_body
+from flightpipe.monitoring.render import slack_payload, sns_message, subject, text_body
 from flightpipe.monitoring.settings import (
     AlertsSettings,
     EmailSettings,
@@ -196,19 +196,7 @@ class SnsNotifier(_Filtered):
         return self._client
 
     def publish_arguments(self, event: Event) -> dict[str, Any]:
-        return {
-            "TopicArn": self.settings.topic_arn,
-            "Subject": subject(event),
-            "MessageStructure": "json",
-            "Message": json.dumps(
-                {"default": json.dumps(event.message(), sort_keys=True, default=str), "email": text_body(event)}
-            ),
-            "MessageAttributes": {
-                "event": {"DataType": "String", "StringValue": event.name},
-                "severity": {"DataType": "String", "StringValue": str(event.severity)},
-                "day": {"DataType": "String", "StringValue": event.day.isoformat()},
-            },
-        }
+        return {"TopicArn": self.settings.topic_arn, **sns_message(event)}
 
     def send(self, event: Event) -> None:
         try:

@@ -1,4 +1,5 @@
-"""An event as people read it: a mail (subject and body), a Slack message. Machines get ``Event.message()``."""
+"""An event as people read it: a mail (subject and body), a Slack message, an SNS message (the same for the local
+SNS notifier and the AWS notify handler). Machines get ``Event.message()``."""
 
 from __future__ import annotations
 
@@ -48,4 +49,21 @@ def slack_payload(event: Event) -> dict[str, Any]:
             {"type": "section", "text": {"type": "mrkdwn", "text": f"*What to do:* {event.remedy}"}},
             {"type": "context", "elements": [{"type": "mrkdwn", "text": context}]},
         ],
+    }
+
+
+def sns_message(event: Event) -> dict[str, Any]:
+    """SNS ``Publish`` arguments but the topic: ``MessageStructure=json`` gives e-mail subscribers the text and
+    every other protocol (SQS, Lambda, HTTPS) the event JSON; the attributes are for filter policies."""
+    return {
+        "Subject": subject(event),
+        "MessageStructure": "json",
+        "Message": json.dumps(
+            {"default": json.dumps(event.message(), sort_keys=True, default=str), "email": text_body(event)}
+        ),
+        "MessageAttributes": {
+            "event": {"DataType": "String", "StringValue": event.name},
+            "severity": {"DataType": "String", "StringValue": str(event.severity)},
+            "day": {"DataType": "String", "StringValue": event.day.isoformat()},
+        },
     }

@@ -19,7 +19,9 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -85,9 +87,30 @@ class RequestLog:
     entries: list[dict[str, Any]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    def __post_init__(self) -> None:
+        watching = _watched_logs.get()
+        if watching is not None:
+            watching.append(self)
+
     def add(self, entry: dict[str, Any]) -> None:
         with self._lock:
             self.entries.append(redact_obj(entry))
+
+
+#: The request logs made in this context since ``watch_request_logs`` began (None: nobody is watching).
+_watched_logs: ContextVar[list[RequestLog] | None] = ContextVar("flightpipe_request_logs", default=None)
+
+
+@contextmanager
+def watch_request_logs() -> Iterator[list[RequestLog]]:
+    """Every RequestLog a source makes in this thread while the block runs. A fetch that fails returns no
+    FetchedBoard, so this is how collect still knows the requests and retries a failed board cost."""
+    logs: list[RequestLog] = []
+    token = _watched_logs.set(logs)
+    try:
+        yield logs
+    finally:
+        _watched_logs.reset(token)
 
 
 class RateLimiter:

@@ -8,12 +8,15 @@ transform stage (the store's "object landed" event, S3's event notification on A
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from flightpipe.envelope import Envelope
 from flightpipe.faults import failpoint
 from flightpipe.layout import Board, RawKey
 from flightpipe.redact import redact_obj
+from flightpipe.sources.api_client import watch_request_logs
 from flightpipe.sources.base import Source
 from flightpipe.store import ObjectStore
 
@@ -30,6 +33,27 @@ class CollectResult:
     api_retries: int = 0
 
 
+@dataclass(slots=True)
+class ApiCalls:
+    """The HTTP attempts one board's collection made: filled whether the collection succeeds or fails (a failed
+    board is when the retries matter most)."""
+
+    requests: int = 0
+    retries: int = 0
+
+    def count(self, entries: Iterable[Mapping[str, Any]]) -> None:
+        """Count the request log: every attempt at an HTTP URL, and of them the retries (an attempt right after a
+        failed one: a board's requests are sequential, so the next attempt is its retry)."""
+        previous_failed = False
+        for entry in entries:
+            if not str(entry.get("url", "")).startswith(("http://", "https://")):
+                continue
+            self.requests += 1
+            self.retries += int(previous_failed)
+            status = int(entry.get("status") or 0)
+            previous_failed = "error" in entry or status == 429 or status >= 500
+
+
 def collect_board(
     store: ObjectStore,
     source: Source,
@@ -39,8 +63,17 @@ def collect_board(
     board: Board,
     run_id: str,
     as_of: dt.datetime,
+    api_calls: ApiCalls | None = None,
 ) -> CollectResult:
-    fetched = source.fetch_board(icao, day, board, as_of=as_of)
+    """``api_calls``, when given, receives the request counts also when the fetch fails."""
+    calls = api_calls if api_calls is not None else ApiCalls()
+    with watch_request_logs() as logs:
+        try:
+            fetched = source.fetch_board(icao, day, board, as_of=as_of)
+        except BaseException:
+            calls.count(entry for log in logs for entry in log.entries)
+            raise
+    calls.count(fetched.requests)
     key = RawKey(icao=icao, collection_date=day, board=board, run_id=run_id)
     envelope = Envelope(
         source=source.name,
@@ -56,15 +89,11 @@ def collect_board(
     data = envelope.to_bytes()
     store.put(key.key, data)
     failpoint("collect.after_write")
-    attempts = [r for r in fetched.requests if str(r.get("url", "")).startswith(("http://", "https://"))]
-    failed = [
-        r for r in attempts if "error" in r or int(r.get("status") or 0) == 429 or int(r.get("status") or 0) >= 500
-    ]
     return CollectResult(
         raw_key=key.key,
         records=fetched.record_count,
         pages=len(fetched.pages),
         bytes_written=len(data),
-        api_requests=len(attempts),
-        api_retries=len(failed),
+        api_requests=calls.requests,
+        api_retries=calls.retries,
     )
