@@ -10,7 +10,8 @@ flightpipe's handlers import does not fit Lambda's 250 MB (function plus layers,
 * the ``core`` layer has the pure-Python dependencies (pydantic, httpx, s3fs with the botocore it pins,
   powertools, sqlglot, ...) and serves every function;
 * the ``arrow`` layer has pyarrow (without Flight, Substrait, tests and headers, which nothing imports) and
-  numpy; only the functions that read or write Parquet (collect, transform, verify, load) get it;
+  numpy; every function gets it (even plan and notify import pyarrow, through the configuration's quality
+  rules), so the split keeps the two layers' caches apart rather than making any function smaller;
 * DuckDB is on no Lambda: it runs the process SQL, which on AWS is the Glue job's work (the process stage
   imports it only when it runs).
 
@@ -76,14 +77,16 @@ ARROW_PRUNE = [
     "numpy/_core/include",
 ]
 
-#: Which layers each function gets (its own code is flightpipe itself).
+#: Which layers each function gets (its own code is flightpipe itself). Every one needs pyarrow: plan and
+#: notify read the configuration, whose quality section is built from the rule declarations, and those import
+#: pyarrow (tests/test_infra_stack.py imports each handler with only its layers' packages importable).
 FUNCTION_LAYERS = {
-    "plan": ["core"],
+    "plan": ["core", "arrow"],
     "collect": ["core", "arrow"],
     "transform": ["core", "arrow"],
     "verify": ["core", "arrow"],
     "load": ["core", "arrow"],
-    "notify": ["core"],
+    "notify": ["core", "arrow"],
 }
 
 
