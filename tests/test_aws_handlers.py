@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 import pytest
 from botocore.stub import Stubber
 
-from flightpipe.aws import collect, load, notify, plan, transform, verify
+from flightpipe.aws import collect, load, notify, plan, runtime, transform, verify
 from flightpipe.aws.names import (
     ENV_TOPIC_ARN,
     NOTIFY_EVENTS,
@@ -305,6 +305,24 @@ def test_plan_collects_the_day_before_the_schedule_fired(aws: dict[str, Any]) ->
         (a, b) for a in AIRPORTS.split(",") for b in ("departures", "arrivals")
     }
     assert {t["run_id"] for t in planned["tasks"]} == {planned["run_id"]}
+
+
+def test_handlers_log_json_lines_with_the_lambda_context_through_powertools(aws: dict[str, Any]) -> None:
+    stream = io.StringIO()
+    previous = runtime.logger.registered_handler.setStream(stream)
+    try:
+        planned = plan.handler({"time": "2026-06-09T04:00:00Z"}, CTX)
+    finally:
+        runtime.logger.registered_handler.setStream(previous)
+    (line,) = [json.loads(text) for text in stream.getvalue().splitlines() if '"planned run"' in text]
+    assert (line["level"], line["service"], line["run_id"], line["day"]) == (
+        "INFO",
+        "flightpipe",
+        planned["run_id"],
+        "2026-06-08",
+    )
+    assert (line["function_name"], line["function_request_id"]) == (CTX.function_name, CTX.aws_request_id)
+    assert isinstance(line["cold_start"], bool)
 
 
 def test_collect_reads_the_api_key_from_secrets_manager(aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
