@@ -18,7 +18,14 @@ import boto3
 import pyarrow.compute as pc
 import pytest
 
-from flightpipe.aws.glue_catalog import MAX_PARTITIONS_PER_CALL, PARTITION_KEY, glue_columns, register_partitions
+from flightpipe.aws.glue_catalog import (
+    MAX_DELETES_PER_CALL,
+    MAX_PARTITIONS_PER_CALL,
+    PARTITION_KEY,
+    deregister_partitions,
+    glue_columns,
+    register_partitions,
+)
 from flightpipe.aws.glue_job import parse_args, parse_dates, process, process_counted
 from flightpipe.config import load_settings
 from flightpipe.errors import ConfigError
@@ -182,6 +189,28 @@ def test_registering_a_partition_again_updates_it_instead_of_failing() -> None:
             DatabaseName="flightpipe", TableName="processed", PartitionValues=[D1.isoformat()]
         )
         assert partition["Partition"]["StorageDescriptor"]["Location"].startswith("s3://b/moved/")
+
+
+def test_a_date_that_lost_all_its_rows_loses_its_partition_and_a_missing_one_is_no_error() -> None:
+    import moto
+
+    days = [D1 + dt.timedelta(days=i) for i in range(MAX_DELETES_PER_CALL + 5)]
+    with moto.mock_aws():
+        glue = boto3.client("glue", region_name=REGION)
+        _catalog(glue)
+        register_partitions(
+            glue,
+            database="flightpipe",
+            table="processed",
+            data_url="s3://b/d",
+            flight_dates=days,
+            schema=PROCESSED_SCHEMA,
+        )
+        gone = [*days[1:], D1 - dt.timedelta(days=1)]  # the last was never registered
+        calls = deregister_partitions(glue, database="flightpipe", table="processed", flight_dates=gone)
+        partitions = glue.get_partitions(DatabaseName="flightpipe", TableName="processed")["Partitions"]
+    assert calls == 2
+    assert [p["Values"] for p in partitions] == [[D1.isoformat()]]
 
 
 def test_job_arguments_are_checked_with_what_is_allowed() -> None:

@@ -295,6 +295,22 @@ def test_roles_that_check_whether_objects_exist_may_list_the_bucket_without_a_pr
 
 
 @pytest.mark.slow
+def test_the_glue_role_may_create_update_and_remove_the_partitions_the_job_manages(
+    synthesised: tuple[Any, Any, Path],
+) -> None:
+    stack = synthesised[0]
+    role_id = stack.get_logical_id(stack.glue_role.node.default_child)
+    actions = {
+        action
+        for policy in _resources(synthesised, "AWS::IAM::Policy").values()
+        if {"Ref": role_id} in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
+    }
+    assert {"glue:BatchCreatePartition", "glue:UpdatePartition", "glue:BatchDeletePartition"} <= actions
+
+
+@pytest.mark.slow
 def test_redshift_serverless_in_its_own_vpc_with_a_copy_role(synthesised: tuple[Any, Any, Path]) -> None:
     from aws_cdk.assertions import Match
 

@@ -441,6 +441,7 @@ class FlightpipeStack(cdk.Stack):
                     "glue:GetPartitions",
                     "glue:BatchCreatePartition",
                     "glue:UpdatePartition",
+                    "glue:BatchDeletePartition",
                     "glue:BatchGetPartition",
                 ],
                 resources=[catalog, database_arn, tables_arn],

@@ -1,8 +1,9 @@
 """The Glue Data Catalog side of the processed layer: table columns from the Arrow schema, explicit partitions.
 
 The Glue job registers every partition it wrote with ``batch_create_partition`` (at most 100 per call, the
-API's limit); a partition that already exists is updated to the same location, so a rerun is harmless. No
-crawler is waited for: crawlers exist for schema discovery only.
+API's limit); a partition that already exists is updated to the same location, so a rerun is harmless. A
+flight date whose rows all went away loses its files and its partition (``deregister_partitions``), so the
+catalog never points at a folder that is gone. No crawler is waited for: crawlers exist for schema discovery only.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from flightpipe.layout import processed_partition
 
 #: batch_create_partition accepts at most this many partitions per call.
 MAX_PARTITIONS_PER_CALL = 100
+#: batch_delete_partition accepts at most this many.
+MAX_DELETES_PER_CALL = 25
 #: The processed table's partition key. The directory says ``flight-date=`` (as our users drew it), but the
 #: data files already hold ``flight_date`` and a key may not repeat a column; with explicit locations the key's
 #: name need not match the directory.
@@ -95,4 +98,24 @@ def register_partitions(
                 continue
             message = error.get("ErrorDetail", {}).get("ErrorMessage", "")
             raise CatalogError(f"Glue refused partition {values} of {database}.{table}: {code} {message}")
+    return calls
+
+
+def deregister_partitions(glue: Any, *, database: str, table: str, flight_dates: Sequence[dt.date]) -> int:
+    """Remove the partitions of ``flight_dates`` (at most 25 per call); one that is not there is no error, so a
+    rerun is harmless. Returns how many calls batch_delete_partition took."""
+    values = [{"Values": [d.isoformat()]} for d in sorted(set(flight_dates))]
+    calls = 0
+    for start in range(0, len(values), MAX_DELETES_PER_CALL):
+        batch = values[start : start + MAX_DELETES_PER_CALL]
+        answer = glue.batch_delete_partition(DatabaseName=database, TableName=table, PartitionsToDelete=batch)
+        calls += 1
+        for error in answer.get("Errors", []):
+            code = error.get("ErrorDetail", {}).get("ErrorCode", "")
+            if code != "EntityNotFoundException":
+                message = error.get("ErrorDetail", {}).get("ErrorMessage", "")
+                raise CatalogError(
+                    f"Glue refused to remove partition {error.get('PartitionValues')} of {database}.{table}:"
+                    f" {code} {message}"
+                )
     return calls

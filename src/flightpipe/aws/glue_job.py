@@ -27,7 +27,7 @@ from typing import Any
 import pyarrow as pa
 import sqlglot
 
-from flightpipe.aws.glue_catalog import register_partitions
+from flightpipe.aws.glue_catalog import deregister_partitions, register_partitions
 from flightpipe.aws.names import DIM_AIRPORT, DIM_SERVICE, METRICS_NAMESPACE, ROWS_PROCESSED, SERVICE
 from flightpipe.errors import ConfigError
 from flightpipe.layout import PROCESSED, TRANSFORMED, processed_partition
@@ -196,6 +196,13 @@ def main(argv: Sequence[str]) -> None:
             data_url=args.get("output_url") or args["data_url"],
             flight_dates=written,
             schema=PROCESSED_SCHEMA,
+        )
+        # process_counted removed the folders of the dates it was given but wrote no rows for.
+        deregister_partitions(
+            boto3.client("glue"),
+            database=args["database"],
+            table=args["table"],
+            flight_dates=sorted(set(flight_dates) - set(written)),
         )
     try:
         put_rows_processed(boto3.client("cloudwatch"), counts)
