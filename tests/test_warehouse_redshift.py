@@ -36,6 +36,8 @@ D1 = DAYS[0]
 ROLE = "arn:aws:iam::123456789012:role/flightpipe-copy"
 NOW = dt.datetime(2024, 6, 5, 7, 0, tzinfo=dt.UTC)
 TARGET = {"WorkgroupName": "flights", "Database": "analytics"}
+#: What every statement is sent with: the target, and WithEvent so the stack's EventBridge rule sees it.
+SENT = {**TARGET, "WithEvent": True}
 
 
 class FakeTime:
@@ -100,7 +102,7 @@ def test_a_load_is_one_batch_lock_copy_from_the_partition_then_the_shared_statem
     warehouse._initialised = True
     table = partition(D1)
     batch, before, after = warehouse.load_batch(D1, table, run_id="r1")
-    stubber.add_response("batch_execute_statement", {"Id": "b1"}, {"Sqls": batch, **TARGET})
+    stubber.add_response("batch_execute_statement", {"Id": "b1"}, {"Sqls": batch, **SENT})
     _finished(stubber, "b1", subs=len(batch))
     _count_result(stubber, f"b1:{before + 1}", 10)
     _count_result(stubber, f"b1:{after + 1}", table.num_rows)
@@ -157,7 +159,7 @@ def test_statements_are_polled_at_the_interval_until_they_finish(stubbed: tuple[
     client, stubber = stubbed
     time = FakeTime()
     warehouse = _warehouse(client, time, poll_interval_s=0.25)
-    stubber.add_response("execute_statement", {"Id": "q1"}, {"Sql": "SELECT 1", **TARGET})
+    stubber.add_response("execute_statement", {"Id": "q1"}, {"Sql": "SELECT 1", **SENT})
     for status in ("SUBMITTED", "PICKED", "STARTED"):
         stubber.add_response("describe_statement", {"Id": "q1", "Status": status}, {"Id": "q1"})
     _finished(stubber, "q1")
@@ -175,7 +177,7 @@ def test_a_failed_or_aborted_batch_raises_load_error_naming_the_statement(
     warehouse._initialised = True
     table = partition(D1)
     batch, _, _ = warehouse.load_batch(D1, table, run_id="r1")
-    stubber.add_response("batch_execute_statement", {"Id": "b2"}, {"Sqls": batch, **TARGET})
+    stubber.add_response("batch_execute_statement", {"Id": "b2"}, {"Sqls": batch, **SENT})
     subs = [{"Id": "b2:1", "Status": "FINISHED"}, {"Id": "b2:2", "Status": "FINISHED"}]
     subs.append({"Id": "b2:3", "Status": status, "Error": "S3ServiceException:Access Denied,Status 403"})
     stubber.add_response("describe_statement", {"Id": "b2", "Status": status, "SubStatements": subs}, {"Id": "b2"})
@@ -190,7 +192,7 @@ def test_a_statement_that_never_finishes_is_cancelled_after_the_bounded_wait(stu
     client, stubber = stubbed
     time = FakeTime()
     warehouse = _warehouse(client, time, poll_interval_s=0.5)
-    stubber.add_response("execute_statement", {"Id": "q2"}, {"Sql": "SELECT 1", **TARGET})
+    stubber.add_response("execute_statement", {"Id": "q2"}, {"Sql": "SELECT 1", **SENT})
     for _ in range(5):  # at 0, 0.5, 1.0, 1.5 s still running; at 2.0 s the 2 s budget is spent
         stubber.add_response("describe_statement", {"Id": "q2", "Status": "STARTED"}, {"Id": "q2"})
     stubber.add_response("cancel_statement", {"Status": True}, {"Id": "q2"})
@@ -204,11 +206,11 @@ def test_a_statement_that_never_finishes_is_cancelled_after_the_bounded_wait(stu
 def test_init_creates_the_missing_tables_and_the_views_in_one_batch(stubbed: tuple[Any, Stubber]) -> None:
     client, stubber = stubbed
     warehouse = _warehouse(client, FakeTime())
-    stubber.add_response("execute_statement", {"Id": "c1"}, {"Sql": ANY, **TARGET})
+    stubber.add_response("execute_statement", {"Id": "c1"}, {"Sql": ANY, **SENT})
     _finished(stubber, "c1")
     stubber.add_response("get_statement_result", {"Records": []}, {"Id": "c1"})
     expected = [create_table_sql(t, "redshift") for t in WAREHOUSE_TABLES] + view_ddl("redshift")
-    stubber.add_response("batch_execute_statement", {"Id": "i1"}, {"Sqls": expected, **TARGET})
+    stubber.add_response("batch_execute_statement", {"Id": "i1"}, {"Sqls": expected, **SENT})
     _finished(stubber, "i1", subs=len(expected))
     assert warehouse.init() == expected
 
@@ -222,11 +224,11 @@ def test_init_adds_a_column_the_schema_gained_with_alter_table(stubbed: tuple[An
         for c in t.schema.names
         if (t.name, c) != ("fact_flights", "arr_baggage")
     ]
-    stubber.add_response("execute_statement", {"Id": "c2"}, {"Sql": ANY, **TARGET})
+    stubber.add_response("execute_statement", {"Id": "c2"}, {"Sql": ANY, **SENT})
     _finished(stubber, "c2")
     stubber.add_response("get_statement_result", {"Records": existing}, {"Id": "c2"})
     expected = ["ALTER TABLE fact_flights ADD COLUMN arr_baggage VARCHAR(256)", *view_ddl("redshift")]
-    stubber.add_response("batch_execute_statement", {"Id": "i2"}, {"Sqls": expected, **TARGET})
+    stubber.add_response("batch_execute_statement", {"Id": "i2"}, {"Sqls": expected, **SENT})
     _finished(stubber, "i2")
     assert warehouse.init() == expected
 
@@ -235,7 +237,7 @@ def test_a_secrets_manager_secret_authenticates_the_data_api(stubbed: tuple[Any,
     client, stubber = stubbed
     arn = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:flightpipe-redshift"
     warehouse = _warehouse(client, FakeTime(), secret_arn=arn)
-    stubber.add_response("execute_statement", {"Id": "q3"}, {"Sql": "SELECT 1", "SecretArn": arn, **TARGET})
+    stubber.add_response("execute_statement", {"Id": "q3"}, {"Sql": "SELECT 1", "SecretArn": arn, **SENT})
     _finished(stubber, "q3")
     _count_result(stubber, "q3", 1)
     assert warehouse.query("SELECT 1") == [(1,)]
@@ -314,7 +316,7 @@ def test_quality_results_reach_redshift_as_one_batch_replacing_the_runs_partitio
         " AND partition_date = DATE '2024-06-03' AND airport_icao IS NULL AND board IS NULL)",
         ANY,
     ]
-    stubber.add_response("batch_execute_statement", {"Id": "q1"}, {"Sqls": expected, **TARGET})
+    stubber.add_response("batch_execute_statement", {"Id": "q1"}, {"Sqls": expected, **SENT})
     _finished(stubber, "q1", subs=2)
 
     assert warehouse.load_quality_results(results) == 2

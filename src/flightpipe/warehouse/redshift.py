@@ -131,11 +131,13 @@ class RedshiftWarehouse(SqlWarehouse):
         return f"{self.url}: Redshift statement {status}{where}: {redact(str(error))}"
 
     def _run(self, sql: str) -> Finished:
-        started = self._client.execute_statement(Sql=sql, **self._target())
+        # WithEvent: the stack's EventBridge rule watches "Redshift Data Statement Status Change", which the Data
+        # API only emits for statements sent with it.
+        started = self._client.execute_statement(Sql=sql, WithEvent=True, **self._target())
         return self._wait(started["Id"], [sql])
 
     def _run_batch(self, statements: Sequence[str]) -> Finished:
-        started = self._client.batch_execute_statement(Sqls=list(statements), **self._target())
+        started = self._client.batch_execute_statement(Sqls=list(statements), WithEvent=True, **self._target())
         return self._wait(started["Id"], statements)
 
     def _result(self, statement_id: str) -> list[tuple[Any, ...]]:
