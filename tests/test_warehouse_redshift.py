@@ -277,9 +277,23 @@ def test_literal_values_in_a_batch_are_quoted_so_no_name_can_break_out() -> None
     ]
 
 
-def test_a_load_that_keeps_held_airports_replaces_only_the_other_rows() -> None:
+def test_a_load_that_keeps_held_airports_replaces_only_the_other_rows_by_the_process_stages_flight_key(
+    stubbed: tuple[Any, Stubber],
+) -> None:
+    client, stubber = stubbed
+    warehouse = _warehouse(client, FakeTime())
+    warehouse._initialised = True
+    table = partition(D1)
     keep = KeepRows(departing=frozenset({"EDDL"}), arriving=frozenset({"EDDH", "EDDB"}))
-    apply = load_statements("redshift", D1, run_id="r1", rows=1, loaded_at=NOW, keep=keep).apply
+    batch, before, after = warehouse.load_batch(D1, table, run_id="r1", keep=keep)
+    stubber.add_response("batch_execute_statement", {"Id": "b3"}, {"Sqls": batch, **SENT})
+    _finished(stubber, "b3", subs=len(batch))
+    for position in (before, after, after + 1):
+        _count_result(stubber, f"b3:{position + 1}", 1)
+
+    warehouse.load_flight_date(D1, table, run_id="r1", keep=keep)
+
+    apply = batch[before + 1 : after]  # what the Stubber saw sent, past the staging
     kept = "coalesce({t}.dep_airport_icao IN ('EDDL') OR {t}.arr_airport_icao IN ('EDDB', 'EDDH'), FALSE)"
     assert (
         apply[2]
@@ -288,15 +302,21 @@ def test_a_load_that_keeps_held_airports_replaces_only_the_other_rows() -> None:
     assert apply[3] == (
         "DELETE FROM flight_codeshares WHERE flight_date = DATE '2024-06-03' AND NOT EXISTS (SELECT 1 FROM fact_flights"
         " AS k WHERE k.flight_date = flight_codeshares.flight_date"
-        " AND coalesce(k.flight_iata, '') = coalesce(flight_codeshares.flight_iata, '')"
+        " AND coalesce(k.flight_iata, k.flight_icao, '')"
+        " = coalesce(flight_codeshares.flight_iata, flight_codeshares.flight_icao, '')"
         " AND k.dep_airport_icao = flight_codeshares.dep_airport_icao)"
     )
     fresh = (
         f" AND NOT {kept.format(t='s')} AND NOT EXISTS (SELECT 1 FROM fact_flights AS k WHERE"
-        " k.flight_date = s.flight_date AND coalesce(k.flight_iata, '') = coalesce(s.flight_iata, '')"
-        " AND k.dep_airport_icao = s.dep_airport_icao)"
+        " k.flight_date = s.flight_date AND coalesce(k.flight_iata, k.flight_icao, '')"
+        " = coalesce(s.flight_iata, s.flight_icao, '') AND k.dep_airport_icao = s.dep_airport_icao)"
     )
-    assert apply[4].startswith("INSERT INTO flight_codeshares (") and apply[4].endswith(fresh)
+    assert apply[4] == (
+        "INSERT INTO flight_codeshares (flight_date, flight_iata, dep_airport_icao, codeshare_flight_iata,"
+        " flight_icao) SELECT s.flight_date, s.flight_iata, s.dep_airport_icao, CAST(c AS VARCHAR(256)),"
+        " s.flight_icao FROM stage_flights AS s, s.codeshare_flight_iatas AS c"
+        f" WHERE s.flight_date = DATE '2024-06-03'{fresh}"
+    )
     assert apply[5].startswith("INSERT INTO fact_flights (") and apply[5].endswith(fresh)
 
 
