@@ -29,7 +29,7 @@ from flightpipe.warehouse.tables import (
     QUALITY_RESULTS,
     WAREHOUSE_TABLES,
 )
-from flightpipe.warehouse.views import view_ddl
+from flightpipe.warehouse.views import transpile, view_ddl
 from tests.warehouse_helpers import DAYS, partition, quality_rows
 
 D1 = DAYS[0]
@@ -268,6 +268,20 @@ def test_the_views_reach_redshift_with_its_own_median_and_no_filter_clause() -> 
     assert "MEDIAN(delay_min)" in statements
     assert "PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY\n    delay_min)" in statements
     assert "FILTER(" not in statements.upper()
+
+
+def test_the_views_reach_redshift_with_local_times_from_convert_timezone_not_at_time_zone() -> None:
+    statements = "\n".join(view_ddl("redshift"))
+    assert "CONVERT_TIMEZONE('UTC', a.tz, f.dep_scheduled_utc)" in statements
+    assert "CAST(CONVERT_TIMEZONE('UTC', a.tz, f.arr_scheduled_utc) AS DATE) AS local_date" in statements
+    assert "AT TIME ZONE" not in statements.upper()
+
+
+def test_a_statement_for_redshift_gets_local_times_from_convert_timezone() -> None:
+    sql = "SELECT CAST(f.arr_scheduled_utc AT TIME ZONE a.tz AS DATE) FROM f JOIN a ON TRUE"
+    assert transpile(sql, "redshift") == (
+        "SELECT CAST(CONVERT_TIMEZONE('UTC', a.tz, f.arr_scheduled_utc) AS DATE) FROM f JOIN a ON TRUE"
+    )
 
 
 def test_literal_values_in_a_batch_are_quoted_so_no_name_can_break_out() -> None:
