@@ -358,3 +358,19 @@ def test_a_hold_keeps_the_codeshares_of_flights_without_an_iata_number_once_each
         (None, "DLH2", "EDDF", "UA 2"),
         (None, "DLH3", "EDDF", "UA 3"),
     ]
+
+
+def test_init_of_a_current_warehouse_runs_no_ddl(engine: Engine) -> None:
+    with engine.loader() as warehouse:
+        assert warehouse.init()
+    with engine.loader() as warehouse:
+        assert warehouse.init() == []
+
+
+def test_init_recreates_a_view_that_went_missing(engine: Engine) -> None:
+    with engine.loader() as warehouse:
+        warehouse.init()
+        warehouse.execute_script(["DROP VIEW delay_distribution"])
+    with engine.loader() as warehouse:
+        assert "CREATE VIEW delay_distribution AS" in [s.split("\n", 1)[0] for s in warehouse.init()]
+        assert "delay_distribution" in warehouse.existing_views()

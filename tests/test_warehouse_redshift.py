@@ -29,7 +29,7 @@ from flightpipe.warehouse.tables import (
     QUALITY_RESULTS,
     WAREHOUSE_TABLES,
 )
-from flightpipe.warehouse.views import transpile, view_ddl
+from flightpipe.warehouse.views import VIEW_NAMES, transpile, view_ddl, views_fingerprint
 from tests.warehouse_helpers import DAYS, partition, quality_rows
 
 D1 = DAYS[0]
@@ -210,8 +210,9 @@ def test_init_creates_the_missing_tables_and_the_views_in_one_batch(stubbed: tup
     _finished(stubber, "c1")
     stubber.add_response("get_statement_result", {"Records": []}, {"Id": "c1"})
     expected = [create_table_sql(t, "redshift") for t in WAREHOUSE_TABLES] + view_ddl("redshift")
-    stubber.add_response("batch_execute_statement", {"Id": "i1"}, {"Sqls": expected, **SENT})
-    _finished(stubber, "i1", subs=len(expected))
+    recorded = _record_views()
+    stubber.add_response("batch_execute_statement", {"Id": "i1"}, {"Sqls": expected + recorded, **SENT})
+    _finished(stubber, "i1", subs=len(expected) + len(recorded))
     assert warehouse.init() == expected
 
 
@@ -228,9 +229,44 @@ def test_init_adds_a_column_the_schema_gained_with_alter_table(stubbed: tuple[An
     _finished(stubber, "c2")
     stubber.add_response("get_statement_result", {"Records": existing}, {"Id": "c2"})
     expected = ["ALTER TABLE fact_flights ADD COLUMN arr_baggage VARCHAR(256)", *view_ddl("redshift")]
-    stubber.add_response("batch_execute_statement", {"Id": "i2"}, {"Sqls": expected, **SENT})
+    stubber.add_response("batch_execute_statement", {"Id": "i2"}, {"Sqls": expected + _record_views(), **SENT})
     _finished(stubber, "i2")
     assert warehouse.init() == expected
+
+
+def _record_views() -> list[str]:
+    fingerprint = views_fingerprint("redshift")
+    return [
+        "DELETE FROM flightpipe_meta WHERE meta_key = 'views_sha256'",
+        f"INSERT INTO flightpipe_meta (meta_key, meta_value) VALUES ('views_sha256', '{fingerprint}')",
+    ]
+
+
+def _strings(*values: str) -> dict[str, Any]:
+    return {"Records": [[{"stringValue": v}] for v in values]}
+
+
+def test_a_load_of_a_current_warehouse_sends_no_ddl_before_its_batch(stubbed: tuple[Any, Stubber]) -> None:
+    client, stubber = stubbed
+    warehouse = _warehouse(client, FakeTime())  # a fresh adapter, as in every Lambda invocation
+    columns = [[{"stringValue": t.name}, {"stringValue": c}] for t in WAREHOUSE_TABLES for c in t.schema.names]
+    # information_schema.columns, the views' fingerprint in flightpipe_meta, information_schema.views
+    reads = [{"Records": columns}, _strings(views_fingerprint("redshift")), _strings(*VIEW_NAMES)]
+    for number, result in enumerate(reads):
+        stubber.add_response("execute_statement", {"Id": f"r{number}"}, {"Sql": ANY, **SENT})
+        _finished(stubber, f"r{number}")
+        stubber.add_response("get_statement_result", result, {"Id": f"r{number}"})
+    table = partition(D1)
+    batch, before, after = warehouse.load_batch(D1, table, run_id="r1")
+    stubber.add_response("batch_execute_statement", {"Id": "b4"}, {"Sqls": batch, **SENT})
+    _finished(stubber, "b4", subs=len(batch))
+    for position in (before, after, after + 1):
+        _count_result(stubber, f"b4:{position + 1}", 1)
+
+    warehouse.load_flight_date(D1, table, run_id="r1")
+
+    # The Stubber took the reads and this one batch only; it holds no view or table DDL.
+    assert not [s for s in batch if "VIEW" in s or s.startswith(("ALTER", "CREATE TABLE IF NOT EXISTS"))]
 
 
 def test_a_secrets_manager_secret_authenticates_the_data_api(stubbed: tuple[Any, Stubber]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 from dataclasses import dataclass
 from importlib import resources
 
@@ -69,3 +70,8 @@ def view_ddl(dialect: Dialect) -> list[str]:
     defined = views(dialect)
     drops = [f"DROP VIEW IF EXISTS {v.name}" for v in reversed(defined)]
     return drops + [f"CREATE VIEW {v.name} AS\n{v.select_sql}" for v in defined]
+
+
+def views_fingerprint(dialect: Dialect) -> str:
+    """Changes whenever the view DDL for ``dialect`` would (stored by init, compared by the next one)."""
+    return hashlib.sha256("\n;\n".join(view_ddl(dialect)).encode()).hexdigest()
