@@ -37,16 +37,14 @@ class LoadResult:
 
 @dataclass(frozen=True, slots=True)
 class Capabilities:
+    """How an engine differs where code outside its adapter must decide (no one tests engine types)."""
+
+    #: The SQL the shared statements are rendered in.
     dialect: Dialect
     #: Who keeps loaders apart: ``file`` (the caller holds the local file lock: an embedded engine),
-    #: ``advisory`` (a PostgreSQL transaction-level advisory lock), ``table`` (LOCK TABLE inside the batch).
+    #: ``advisory`` (a PostgreSQL transaction-level advisory lock), ``table`` (LOCK TABLE inside the batch);
+    #: ``stages.load.loader_lock`` takes the file lock for ``file`` only.
     loader_lock: Literal["file", "advisory", "table"]
-    #: Where a load stages the partition from: the Arrow table in memory, or the Parquet files on S3 (COPY).
-    stages_from: Literal["arrow", "s3"]
-    #: The engine stores list columns as arrays (else as SUPER).
-    native_arrays: bool
-    #: CREATE/ALTER TABLE take part in transactions (so init is all-or-nothing).
-    transactional_ddl: bool
 
 
 @dataclass(frozen=True, slots=True)

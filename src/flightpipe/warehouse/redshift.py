@@ -53,9 +53,7 @@ class Finished:
 
 
 class RedshiftWarehouse(SqlWarehouse):
-    capabilities: ClassVar[Capabilities] = Capabilities(
-        dialect="redshift", loader_lock="table", stages_from="s3", native_arrays=False, transactional_ddl=True
-    )
+    capabilities: ClassVar[Capabilities] = Capabilities(dialect="redshift", loader_lock="table")
 
     def __init__(
         self,
