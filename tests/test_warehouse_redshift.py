@@ -216,7 +216,9 @@ def test_init_creates_the_missing_tables_and_the_views_in_one_batch(stubbed: tup
     assert warehouse.init() == expected
 
 
-def test_init_adds_a_column_the_schema_gained_with_alter_table(stubbed: tuple[Any, Stubber]) -> None:
+def test_init_adds_a_column_the_schema_gained_with_alter_table_under_the_loaders_lock(
+    stubbed: tuple[Any, Stubber],
+) -> None:
     client, stubber = stubbed
     warehouse = _warehouse(client, FakeTime())
     existing = [
@@ -229,7 +231,9 @@ def test_init_adds_a_column_the_schema_gained_with_alter_table(stubbed: tuple[An
     _finished(stubber, "c2")
     stubber.add_response("get_statement_result", {"Records": existing}, {"Id": "c2"})
     expected = ["ALTER TABLE fact_flights ADD COLUMN arr_baggage VARCHAR(256)", *view_ddl("redshift")]
-    stubber.add_response("batch_execute_statement", {"Id": "i2"}, {"Sqls": expected + _record_views(), **SENT})
+    lock = "LOCK fact_flights, flight_codeshares, dim_airport, dim_airline, flightpipe_loads"
+    sent = [lock, *expected, *_record_views()]
+    stubber.add_response("batch_execute_statement", {"Id": "i2"}, {"Sqls": sent, **SENT})
     _finished(stubber, "i2")
     assert warehouse.init() == expected
 

@@ -206,8 +206,12 @@ class SqlWarehouse(ABC):
         statements = self.schema_ddl()
         if statements or not self.views_current():
             statements += view_ddl(self.dialect)
-            self.execute_script(statements + self.record_views_sql())
+            self.execute_script(self.init_batch(statements + self.record_views_sql()))
         self._initialised = True
+        return statements
+
+    def init_batch(self, statements: list[str]) -> list[str]:
+        """The transaction init runs; an engine whose loader lock is a statement puts it in front."""
         return statements
 
     def views_current(self) -> bool:
