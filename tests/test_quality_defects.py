@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from flightpipe.config import load_settings
@@ -13,7 +15,9 @@ from flightpipe.errors import SourceError
 from flightpipe.layout import Board, RawKey
 from flightpipe.quality.api import Outcome, RuleResult
 from flightpipe.quality.evaluate import board_facts, check_board
+from flightpipe.quality.quarantine import read_entries
 from flightpipe.quality.rules import RECORD_RULES
+from flightpipe.quality.stage import record_rules
 from flightpipe.sources.defects import DefectSettings
 from flightpipe.sources.factory import make_source
 from flightpipe.sources.simulated import SimulatedSource
@@ -125,3 +129,21 @@ def test_no_defects_by_default_and_the_config_reaches_the_source() -> None:
     settings = load_settings(source={"defects": {"bad_code": 0.25}})
     source = make_source(settings)
     assert isinstance(source, SimulatedSource) and source.defects == DefectSettings(bad_code=0.25)
+
+
+def test_at_level_fail_an_unknown_status_goes_to_quarantine_under_status_known(store: ObjectStore) -> None:
+    source = SimulatedSource(seed=7, defects=DefectSettings(unknown_status=0.05))
+    raw_key = collect_board(store, source, icao="EDDH", day=DAY, board=Board.ARRIVALS, run_id="r1", as_of=AS_OF).raw_key
+    key = RawKey.parse(raw_key)
+    transform_raw_object(store, raw_key)  # the default (warn): kept, as status 'unknown'
+    kept = pq.read_table(io.BytesIO(store.get(key.transformed_key))).column("status").to_pylist()
+    settings = load_settings(quality={"status_known": {"level": "fail"}})
+
+    transform_raw_object(store, raw_key, record_rules(settings))
+
+    entries = read_entries(store, key.quarantine_key)
+    reasons = {(e.rule, e.reason) for e in entries}
+    assert reasons == {("status_known", "status is not in the vocabulary (stored as unknown)")}
+    assert len(entries) == kept.count("unknown") > 0
+    statuses = pq.read_table(io.BytesIO(store.get(key.transformed_key))).column("status").to_pylist()
+    assert "unknown" not in statuses and len(statuses) == len(kept) - len(entries)

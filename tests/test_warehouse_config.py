@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import boto3
 import pytest
 from botocore.stub import Stubber
+from filelock import FileLock, Timeout
 
 from flightpipe.config import load_settings
 from flightpipe.errors import ConfigError
 from flightpipe.redact import redact
+from flightpipe.stages.load import loader_lock
+from flightpipe.warehouse.duckdb import DuckDBWarehouse
 from flightpipe.warehouse.secrets import postgres_password, secret_from_secrets_manager
 from flightpipe.warehouse.settings import (
     DuckDBWarehouseSettings,
@@ -134,3 +138,22 @@ def test_a_connection_failure_names_the_server_but_never_the_password(monkeypatc
         PostgresWarehouse(settings)
     assert "cannot connect to the warehouse postgresql://loader@127.0.0.1:1/flights" in str(raised.value)
     assert "pg-never-shown-42" not in str(raised.value)
+
+
+@pytest.mark.parametrize(("lock", "takes_the_file_lock"), [("file", True), ("advisory", False), ("table", False)])
+def test_the_runner_takes_the_file_lock_exactly_when_the_engine_capability_says_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lock: str, takes_the_file_lock: bool
+) -> None:
+    settings = load_settings(data_dir=str(tmp_path / "data"))  # DuckDB, whose flag is replaced below
+    flags = dataclasses.replace(DuckDBWarehouse.capabilities, loader_lock=lock)  # type: ignore[arg-type]
+    monkeypatch.setattr(DuckDBWarehouse, "capabilities", flags)
+    with loader_lock(settings):
+        other = FileLock(str(settings.lock_dir() / "warehouse-load.lock"), timeout=0)
+        try:
+            other.acquire()
+        except Timeout:
+            held = True
+        else:
+            held = False
+            other.release()
+    assert held is takes_the_file_lock

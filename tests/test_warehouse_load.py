@@ -305,3 +305,72 @@ def test_quality_results_are_stored_once_per_run_and_partition_on_every_engine(e
         ("r2", "board", "EDDF", "volume_band", "fail", 'volume band: 1 of 2 ("x")', '{"records": 1}', 0.5),
     ]
     assert engine.rows("SELECT examples FROM quality_results WHERE run_id = 'r2'") == [(["LH 1", "it's"],)]
+
+
+def _icao_only(number: str, arrives: str, codeshare: str, run_id: str) -> dict[str, Any]:
+    """A flight as OpenSky delivers it: an ICAO number, no IATA one; from EDDF to ``arrives``."""
+    template = next(r for r in partition(D1).to_pylist() if r["dep_airport_icao"] == "EDDF")
+    return {
+        **template,
+        "flight_iata": None,
+        "flight_icao": number,
+        "arr_airport_icao": arrives,
+        "codeshare_flight_iatas": [codeshare],
+        "run_id": run_id,
+    }
+
+
+def _load_icao_only_under_an_arrivals_hold_at_eddh(engine: Engine) -> None:
+    """DLH1 (to the held EDDH) and DLH2 loaded; then DLH1 (new codeshare), DLH2 and DLH3 reloaded under the hold."""
+    first = [_icao_only("DLH1", "EDDH", "UA 1", "first"), _icao_only("DLH2", "EDDM", "UA 2", "first")]
+    _load(engine, pa.Table.from_pylist(first, schema=PROCESSED_SCHEMA), run_id="first")
+    second = [
+        _icao_only("DLH1", "EDDH", "UA 9", "second"),
+        _icao_only("DLH2", "EDDM", "UA 2", "second"),
+        _icao_only("DLH3", "EDDB", "UA 3", "second"),
+    ]
+    with engine.loader() as warehouse:
+        warehouse.load_flight_date(
+            D1,
+            pa.Table.from_pylist(second, schema=PROCESSED_SCHEMA),
+            run_id="second",
+            keep=KeepRows(arriving=frozenset({"EDDH"})),
+        )
+
+
+def test_a_hold_replaces_flights_without_an_iata_number_by_their_icao_number(engine: Engine) -> None:
+    _load_icao_only_under_an_arrivals_hold_at_eddh(engine)
+    assert engine.rows(
+        "SELECT flight_iata, flight_icao, dep_airport_icao, arr_airport_icao, run_id FROM fact_flights ORDER BY 2"
+    ) == [
+        (None, "DLH1", "EDDF", "EDDH", "first"),
+        (None, "DLH2", "EDDF", "EDDM", "second"),
+        (None, "DLH3", "EDDF", "EDDB", "second"),
+    ]
+
+
+def test_a_hold_keeps_the_codeshares_of_flights_without_an_iata_number_once_each(engine: Engine) -> None:
+    _load_icao_only_under_an_arrivals_hold_at_eddh(engine)
+    assert engine.rows(
+        "SELECT flight_iata, flight_icao, dep_airport_icao, codeshare_flight_iata FROM flight_codeshares ORDER BY 2"
+    ) == [
+        (None, "DLH1", "EDDF", "UA 1"),
+        (None, "DLH2", "EDDF", "UA 2"),
+        (None, "DLH3", "EDDF", "UA 3"),
+    ]
+
+
+def test_init_of_a_current_warehouse_runs_no_ddl(engine: Engine) -> None:
+    with engine.loader() as warehouse:
+        assert warehouse.init()
+    with engine.loader() as warehouse:
+        assert warehouse.init() == []
+
+
+def test_init_recreates_a_view_that_went_missing(engine: Engine) -> None:
+    with engine.loader() as warehouse:
+        warehouse.init()
+        warehouse.execute_script(["DROP VIEW delay_distribution"])
+    with engine.loader() as warehouse:
+        assert "CREATE VIEW delay_distribution AS" in [s.split("\n", 1)[0] for s in warehouse.init()]
+        assert "delay_distribution" in warehouse.existing_views()

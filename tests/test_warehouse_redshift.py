@@ -29,13 +29,15 @@ from flightpipe.warehouse.tables import (
     QUALITY_RESULTS,
     WAREHOUSE_TABLES,
 )
-from flightpipe.warehouse.views import view_ddl
+from flightpipe.warehouse.views import VIEW_NAMES, transpile, view_ddl, views_fingerprint
 from tests.warehouse_helpers import DAYS, partition, quality_rows
 
 D1 = DAYS[0]
 ROLE = "arn:aws:iam::123456789012:role/flightpipe-copy"
 NOW = dt.datetime(2024, 6, 5, 7, 0, tzinfo=dt.UTC)
 TARGET = {"WorkgroupName": "flights", "Database": "analytics"}
+#: What every statement is sent with: the target, and WithEvent so the stack's EventBridge rule sees it.
+SENT = {**TARGET, "WithEvent": True}
 
 
 class FakeTime:
@@ -100,7 +102,7 @@ def test_a_load_is_one_batch_lock_copy_from_the_partition_then_the_shared_statem
     warehouse._initialised = True
     table = partition(D1)
     batch, before, after = warehouse.load_batch(D1, table, run_id="r1")
-    stubber.add_response("batch_execute_statement", {"Id": "b1"}, {"Sqls": batch, **TARGET})
+    stubber.add_response("batch_execute_statement", {"Id": "b1"}, {"Sqls": batch, **SENT})
     _finished(stubber, "b1", subs=len(batch))
     _count_result(stubber, f"b1:{before + 1}", 10)
     _count_result(stubber, f"b1:{after + 1}", table.num_rows)
@@ -157,7 +159,7 @@ def test_statements_are_polled_at_the_interval_until_they_finish(stubbed: tuple[
     client, stubber = stubbed
     time = FakeTime()
     warehouse = _warehouse(client, time, poll_interval_s=0.25)
-    stubber.add_response("execute_statement", {"Id": "q1"}, {"Sql": "SELECT 1", **TARGET})
+    stubber.add_response("execute_statement", {"Id": "q1"}, {"Sql": "SELECT 1", **SENT})
     for status in ("SUBMITTED", "PICKED", "STARTED"):
         stubber.add_response("describe_statement", {"Id": "q1", "Status": status}, {"Id": "q1"})
     _finished(stubber, "q1")
@@ -175,7 +177,7 @@ def test_a_failed_or_aborted_batch_raises_load_error_naming_the_statement(
     warehouse._initialised = True
     table = partition(D1)
     batch, _, _ = warehouse.load_batch(D1, table, run_id="r1")
-    stubber.add_response("batch_execute_statement", {"Id": "b2"}, {"Sqls": batch, **TARGET})
+    stubber.add_response("batch_execute_statement", {"Id": "b2"}, {"Sqls": batch, **SENT})
     subs = [{"Id": "b2:1", "Status": "FINISHED"}, {"Id": "b2:2", "Status": "FINISHED"}]
     subs.append({"Id": "b2:3", "Status": status, "Error": "S3ServiceException:Access Denied,Status 403"})
     stubber.add_response("describe_statement", {"Id": "b2", "Status": status, "SubStatements": subs}, {"Id": "b2"})
@@ -190,7 +192,7 @@ def test_a_statement_that_never_finishes_is_cancelled_after_the_bounded_wait(stu
     client, stubber = stubbed
     time = FakeTime()
     warehouse = _warehouse(client, time, poll_interval_s=0.5)
-    stubber.add_response("execute_statement", {"Id": "q2"}, {"Sql": "SELECT 1", **TARGET})
+    stubber.add_response("execute_statement", {"Id": "q2"}, {"Sql": "SELECT 1", **SENT})
     for _ in range(5):  # at 0, 0.5, 1.0, 1.5 s still running; at 2.0 s the 2 s budget is spent
         stubber.add_response("describe_statement", {"Id": "q2", "Status": "STARTED"}, {"Id": "q2"})
     stubber.add_response("cancel_statement", {"Status": True}, {"Id": "q2"})
@@ -204,16 +206,19 @@ def test_a_statement_that_never_finishes_is_cancelled_after_the_bounded_wait(stu
 def test_init_creates_the_missing_tables_and_the_views_in_one_batch(stubbed: tuple[Any, Stubber]) -> None:
     client, stubber = stubbed
     warehouse = _warehouse(client, FakeTime())
-    stubber.add_response("execute_statement", {"Id": "c1"}, {"Sql": ANY, **TARGET})
+    stubber.add_response("execute_statement", {"Id": "c1"}, {"Sql": ANY, **SENT})
     _finished(stubber, "c1")
     stubber.add_response("get_statement_result", {"Records": []}, {"Id": "c1"})
     expected = [create_table_sql(t, "redshift") for t in WAREHOUSE_TABLES] + view_ddl("redshift")
-    stubber.add_response("batch_execute_statement", {"Id": "i1"}, {"Sqls": expected, **TARGET})
-    _finished(stubber, "i1", subs=len(expected))
+    recorded = _record_views()
+    stubber.add_response("batch_execute_statement", {"Id": "i1"}, {"Sqls": expected + recorded, **SENT})
+    _finished(stubber, "i1", subs=len(expected) + len(recorded))
     assert warehouse.init() == expected
 
 
-def test_init_adds_a_column_the_schema_gained_with_alter_table(stubbed: tuple[Any, Stubber]) -> None:
+def test_init_adds_a_column_the_schema_gained_with_alter_table_under_the_loaders_lock(
+    stubbed: tuple[Any, Stubber],
+) -> None:
     client, stubber = stubbed
     warehouse = _warehouse(client, FakeTime())
     existing = [
@@ -222,20 +227,57 @@ def test_init_adds_a_column_the_schema_gained_with_alter_table(stubbed: tuple[An
         for c in t.schema.names
         if (t.name, c) != ("fact_flights", "arr_baggage")
     ]
-    stubber.add_response("execute_statement", {"Id": "c2"}, {"Sql": ANY, **TARGET})
+    stubber.add_response("execute_statement", {"Id": "c2"}, {"Sql": ANY, **SENT})
     _finished(stubber, "c2")
     stubber.add_response("get_statement_result", {"Records": existing}, {"Id": "c2"})
     expected = ["ALTER TABLE fact_flights ADD COLUMN arr_baggage VARCHAR(256)", *view_ddl("redshift")]
-    stubber.add_response("batch_execute_statement", {"Id": "i2"}, {"Sqls": expected, **TARGET})
+    lock = "LOCK fact_flights, flight_codeshares, dim_airport, dim_airline, flightpipe_loads"
+    sent = [lock, *expected, *_record_views()]
+    stubber.add_response("batch_execute_statement", {"Id": "i2"}, {"Sqls": sent, **SENT})
     _finished(stubber, "i2")
     assert warehouse.init() == expected
+
+
+def _record_views() -> list[str]:
+    fingerprint = views_fingerprint("redshift")
+    return [
+        "DELETE FROM flightpipe_meta WHERE meta_key = 'views_sha256'",
+        f"INSERT INTO flightpipe_meta (meta_key, meta_value) VALUES ('views_sha256', '{fingerprint}')",
+    ]
+
+
+def _strings(*values: str) -> dict[str, Any]:
+    return {"Records": [[{"stringValue": v}] for v in values]}
+
+
+def test_a_load_of_a_current_warehouse_sends_no_ddl_before_its_batch(stubbed: tuple[Any, Stubber]) -> None:
+    client, stubber = stubbed
+    warehouse = _warehouse(client, FakeTime())  # a fresh adapter, as in every Lambda invocation
+    columns = [[{"stringValue": t.name}, {"stringValue": c}] for t in WAREHOUSE_TABLES for c in t.schema.names]
+    # information_schema.columns, the views' fingerprint in flightpipe_meta, information_schema.views
+    reads = [{"Records": columns}, _strings(views_fingerprint("redshift")), _strings(*VIEW_NAMES)]
+    for number, result in enumerate(reads):
+        stubber.add_response("execute_statement", {"Id": f"r{number}"}, {"Sql": ANY, **SENT})
+        _finished(stubber, f"r{number}")
+        stubber.add_response("get_statement_result", result, {"Id": f"r{number}"})
+    table = partition(D1)
+    batch, before, after = warehouse.load_batch(D1, table, run_id="r1")
+    stubber.add_response("batch_execute_statement", {"Id": "b4"}, {"Sqls": batch, **SENT})
+    _finished(stubber, "b4", subs=len(batch))
+    for position in (before, after, after + 1):
+        _count_result(stubber, f"b4:{position + 1}", 1)
+
+    warehouse.load_flight_date(D1, table, run_id="r1")
+
+    # The Stubber took the reads and this one batch only; it holds no view or table DDL.
+    assert not [s for s in batch if "VIEW" in s or s.startswith(("ALTER", "CREATE TABLE IF NOT EXISTS"))]
 
 
 def test_a_secrets_manager_secret_authenticates_the_data_api(stubbed: tuple[Any, Stubber]) -> None:
     client, stubber = stubbed
     arn = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:flightpipe-redshift"
     warehouse = _warehouse(client, FakeTime(), secret_arn=arn)
-    stubber.add_response("execute_statement", {"Id": "q3"}, {"Sql": "SELECT 1", "SecretArn": arn, **TARGET})
+    stubber.add_response("execute_statement", {"Id": "q3"}, {"Sql": "SELECT 1", "SecretArn": arn, **SENT})
     _finished(stubber, "q3")
     _count_result(stubber, "q3", 1)
     assert warehouse.query("SELECT 1") == [(1,)]
@@ -268,6 +310,20 @@ def test_the_views_reach_redshift_with_its_own_median_and_no_filter_clause() -> 
     assert "FILTER(" not in statements.upper()
 
 
+def test_the_views_reach_redshift_with_local_times_from_convert_timezone_not_at_time_zone() -> None:
+    statements = "\n".join(view_ddl("redshift"))
+    assert "CONVERT_TIMEZONE('UTC', a.tz, f.dep_scheduled_utc)" in statements
+    assert "CAST(CONVERT_TIMEZONE('UTC', a.tz, f.arr_scheduled_utc) AS DATE) AS local_date" in statements
+    assert "AT TIME ZONE" not in statements.upper()
+
+
+def test_a_statement_for_redshift_gets_local_times_from_convert_timezone() -> None:
+    sql = "SELECT CAST(f.arr_scheduled_utc AT TIME ZONE a.tz AS DATE) FROM f JOIN a ON TRUE"
+    assert transpile(sql, "redshift") == (
+        "SELECT CAST(CONVERT_TIMEZONE('UTC', a.tz, f.arr_scheduled_utc) AS DATE) FROM f JOIN a ON TRUE"
+    )
+
+
 def test_literal_values_in_a_batch_are_quoted_so_no_name_can_break_out() -> None:
     table = pa.table({"name": ["O'Hare \\ x'; DROP TABLE fact_flights; --", None], "lat": [1.5, None]})
     assert insert_values_sql("t", table, "redshift") == [
@@ -275,9 +331,23 @@ def test_literal_values_in_a_batch_are_quoted_so_no_name_can_break_out() -> None
     ]
 
 
-def test_a_load_that_keeps_held_airports_replaces_only_the_other_rows() -> None:
+def test_a_load_that_keeps_held_airports_replaces_only_the_other_rows_by_the_process_stages_flight_key(
+    stubbed: tuple[Any, Stubber],
+) -> None:
+    client, stubber = stubbed
+    warehouse = _warehouse(client, FakeTime())
+    warehouse._initialised = True
+    table = partition(D1)
     keep = KeepRows(departing=frozenset({"EDDL"}), arriving=frozenset({"EDDH", "EDDB"}))
-    apply = load_statements("redshift", D1, run_id="r1", rows=1, loaded_at=NOW, keep=keep).apply
+    batch, before, after = warehouse.load_batch(D1, table, run_id="r1", keep=keep)
+    stubber.add_response("batch_execute_statement", {"Id": "b3"}, {"Sqls": batch, **SENT})
+    _finished(stubber, "b3", subs=len(batch))
+    for position in (before, after, after + 1):
+        _count_result(stubber, f"b3:{position + 1}", 1)
+
+    warehouse.load_flight_date(D1, table, run_id="r1", keep=keep)
+
+    apply = batch[before + 1 : after]  # what the Stubber saw sent, past the staging
     kept = "coalesce({t}.dep_airport_icao IN ('EDDL') OR {t}.arr_airport_icao IN ('EDDB', 'EDDH'), FALSE)"
     assert (
         apply[2]
@@ -286,15 +356,21 @@ def test_a_load_that_keeps_held_airports_replaces_only_the_other_rows() -> None:
     assert apply[3] == (
         "DELETE FROM flight_codeshares WHERE flight_date = DATE '2024-06-03' AND NOT EXISTS (SELECT 1 FROM fact_flights"
         " AS k WHERE k.flight_date = flight_codeshares.flight_date"
-        " AND coalesce(k.flight_iata, '') = coalesce(flight_codeshares.flight_iata, '')"
+        " AND coalesce(k.flight_iata, k.flight_icao, '')"
+        " = coalesce(flight_codeshares.flight_iata, flight_codeshares.flight_icao, '')"
         " AND k.dep_airport_icao = flight_codeshares.dep_airport_icao)"
     )
     fresh = (
         f" AND NOT {kept.format(t='s')} AND NOT EXISTS (SELECT 1 FROM fact_flights AS k WHERE"
-        " k.flight_date = s.flight_date AND coalesce(k.flight_iata, '') = coalesce(s.flight_iata, '')"
-        " AND k.dep_airport_icao = s.dep_airport_icao)"
+        " k.flight_date = s.flight_date AND coalesce(k.flight_iata, k.flight_icao, '')"
+        " = coalesce(s.flight_iata, s.flight_icao, '') AND k.dep_airport_icao = s.dep_airport_icao)"
     )
-    assert apply[4].startswith("INSERT INTO flight_codeshares (") and apply[4].endswith(fresh)
+    assert apply[4] == (
+        "INSERT INTO flight_codeshares (flight_date, flight_iata, dep_airport_icao, codeshare_flight_iata,"
+        " flight_icao) SELECT s.flight_date, s.flight_iata, s.dep_airport_icao, CAST(c AS VARCHAR(256)),"
+        " s.flight_icao FROM stage_flights AS s, s.codeshare_flight_iatas AS c"
+        f" WHERE s.flight_date = DATE '2024-06-03'{fresh}"
+    )
     assert apply[5].startswith("INSERT INTO fact_flights (") and apply[5].endswith(fresh)
 
 
@@ -314,7 +390,7 @@ def test_quality_results_reach_redshift_as_one_batch_replacing_the_runs_partitio
         " AND partition_date = DATE '2024-06-03' AND airport_icao IS NULL AND board IS NULL)",
         ANY,
     ]
-    stubber.add_response("batch_execute_statement", {"Id": "q1"}, {"Sqls": expected, **TARGET})
+    stubber.add_response("batch_execute_statement", {"Id": "q1"}, {"Sqls": expected, **SENT})
     _finished(stubber, "q1", subs=2)
 
     assert warehouse.load_quality_results(results) == 2

@@ -142,6 +142,9 @@ FLIGHT_CODESHARES_SCHEMA = pa.schema(
         pa.field("flight_iata", pa.string()),
         pa.field("dep_airport_icao", pa.string(), nullable=False),
         pa.field("codeshare_flight_iata", pa.string(), nullable=False),
+        # With flight_iata, ties a row to its flight when that has only an ICAO number (the process stage's key
+        # is coalesce(flight_iata, flight_icao)); last, where ALTER TABLE ADD COLUMN puts it on older warehouses.
+        pa.field("flight_icao", pa.string()),
     ]
 )
 

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from flightpipe.config import Settings
-from flightpipe.layout import RawKey, processed_file
+from flightpipe.layout import RawKey, processed_partition
 from flightpipe.ledger import Ledger
 from flightpipe.quality.api import Kind, Outcome, Partition, RuleResult, Scope
 from flightpipe.quality.evaluate import NoHistory, VolumeHistory, check_boards, check_flight_date
@@ -40,7 +40,9 @@ def check_date(settings: Settings, day: dt.date) -> list[RuleResult]:
     finally:
         if ledger is not None:
             ledger.close()
-    if store.exists(processed_file(day)):
+    # Any Parquet file of the partition: the DuckDB step writes one file, the Glue job part-*-<uuid> files
+    # (check_flight_date reads the whole partition either way).
+    if any(key.endswith(".parquet") for key in store.list(processed_partition(day))):
         results += check_flight_date(store, configs, day)
     else:
         partition = Partition(Scope.FLIGHT_DATE, day)

@@ -14,6 +14,7 @@ from flightpipe.errors import LockBusy
 from flightpipe.stages.process import read_partition
 from flightpipe.store import ObjectStore
 from flightpipe.warehouse.base import LoadResult, Warehouse
+from flightpipe.warehouse.factory import capabilities
 
 #: How long a loader waits for another one to finish before giving up with a clear error.
 LOAD_LOCK_TIMEOUT_S = 600.0
@@ -43,10 +44,11 @@ def loader_lock(settings: Settings, what: str = "loading the warehouse") -> Iter
     """Hold the single-writer lock the configured warehouse needs around opening it and loading.
 
     An embedded DuckDB file can be open for writing in one process only, so loaders on this machine queue on
-    the file lock. PostgreSQL and Redshift keep loaders apart inside each load's transaction (an advisory lock,
-    LOCK TABLE), which also covers loaders on other machines; they need nothing here.
+    the file lock (capability ``loader_lock = "file"``). PostgreSQL and Redshift keep loaders apart inside each
+    load's transaction (an advisory lock, LOCK TABLE), which also covers loaders on other machines; they need
+    nothing here.
     """
-    if settings.warehouse.type != "duckdb":
+    if capabilities(settings).loader_lock != "file":
         yield
         return
     lock = load_lock(settings.lock_dir())

@@ -18,10 +18,13 @@ import pyarrow as pa
 
 from flightpipe.errors import LoadError
 from flightpipe.warehouse.ddl import Dialect, create_table_sql, migration_sql
-from flightpipe.warehouse.loadsql import KeepRows, LoadStatements, LoadTables, load_statements
+from flightpipe.warehouse.loadsql import KeepRows, LoadStatements, LoadTables, load_statements, sql_string
 from flightpipe.warehouse.qualitysql import quality_results_statements
-from flightpipe.warehouse.tables import QUALITY_RESULTS, WAREHOUSE_TABLES, TableSpec
-from flightpipe.warehouse.views import VIEW_NAMES, view_ddl
+from flightpipe.warehouse.tables import META, QUALITY_RESULTS, WAREHOUSE_TABLES, TableSpec
+from flightpipe.warehouse.views import VIEW_NAMES, view_ddl, views_fingerprint
+
+#: The flightpipe_meta key of the views' fingerprint.
+VIEWS_KEY = "views_sha256"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,16 +37,14 @@ class LoadResult:
 
 @dataclass(frozen=True, slots=True)
 class Capabilities:
+    """How an engine differs where code outside its adapter must decide (no one tests engine types)."""
+
+    #: The SQL the shared statements are rendered in.
     dialect: Dialect
     #: Who keeps loaders apart: ``file`` (the caller holds the local file lock: an embedded engine),
-    #: ``advisory`` (a PostgreSQL transaction-level advisory lock), ``table`` (LOCK TABLE inside the batch).
+    #: ``advisory`` (a PostgreSQL transaction-level advisory lock), ``table`` (LOCK TABLE inside the batch);
+    #: ``stages.load.loader_lock`` takes the file lock for ``file`` only.
     loader_lock: Literal["file", "advisory", "table"]
-    #: Where a load stages the partition from: the Arrow table in memory, or the Parquet files on S3 (COPY).
-    stages_from: Literal["arrow", "s3"]
-    #: The engine stores list columns as arrays (else as SUPER).
-    native_arrays: bool
-    #: CREATE/ALTER TABLE take part in transactions (so init is all-or-nothing).
-    transactional_ddl: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +76,8 @@ class Warehouse(Protocol):
     capabilities: ClassVar[Capabilities]
 
     def init(self) -> list[str]:
-        """Create missing tables, add missing columns, (re)create the views; returns the DDL it ran."""
+        """Create missing tables, add missing columns, (re)create the views unless they are current; returns the
+        DDL it ran (none on a current warehouse)."""
         ...
 
     def load_flight_date(
@@ -120,6 +122,7 @@ class SqlWarehouse(ABC):
             airline=by_name["dim_airline"],
             loads=by_name["flightpipe_loads"],
         )
+        self.meta_table = by_name[META.name]
         self.clock = clock
         self._initialised = False
 
@@ -194,10 +197,36 @@ class SqlWarehouse(ABC):
         return statements
 
     def init(self) -> list[str]:
-        statements = self.schema_ddl() + view_ddl(self.dialect)
-        self.execute_script(statements)
+        """Apply what is missing; nothing at all when the tables and views are current.
+
+        Every load of a fresh adapter (each Lambda invocation) runs init first, so a current warehouse must cost
+        reads only: DDL there would take locks and race concurrent loads. The views are recreated only with a
+        schema change, a changed definition (the fingerprint in ``flightpipe_meta``) or a view gone missing.
+        """
+        statements = self.schema_ddl()
+        if statements or not self.views_current():
+            statements += view_ddl(self.dialect)
+            self.execute_script(self.init_batch(statements + self.record_views_sql()))
         self._initialised = True
         return statements
+
+    def init_batch(self, statements: list[str]) -> list[str]:
+        """The transaction init runs; an engine whose loader lock is a statement puts it in front."""
+        return statements
+
+    def views_current(self) -> bool:
+        """The views init would create exist, and were created from today's definitions."""
+        meta, key = self.meta_table.name, sql_string(VIEWS_KEY, self.dialect)
+        stored = self.query(f"SELECT meta_value FROM {meta} WHERE meta_key = {key}")
+        return stored == [(views_fingerprint(self.dialect),)] and set(VIEW_NAMES) <= self.existing_views()
+
+    def record_views_sql(self) -> list[str]:
+        meta, key = self.meta_table.name, sql_string(VIEWS_KEY, self.dialect)
+        fingerprint = sql_string(views_fingerprint(self.dialect), self.dialect)
+        return [
+            f"DELETE FROM {meta} WHERE meta_key = {key}",
+            f"INSERT INTO {meta} (meta_key, meta_value) VALUES ({key}, {fingerprint})",
+        ]
 
     def load_quality_results(self, results: pa.Table) -> int:
         self.ensure_initialised()

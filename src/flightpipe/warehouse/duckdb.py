@@ -26,9 +26,7 @@ from flightpipe.warehouse.tables import WAREHOUSE_TABLES, TableSpec
 
 
 class DuckDBWarehouse(SqlWarehouse):
-    capabilities: ClassVar[Capabilities] = Capabilities(
-        dialect="duckdb", loader_lock="file", stages_from="arrow", native_arrays=True, transactional_ddl=True
-    )
+    capabilities: ClassVar[Capabilities] = Capabilities(dialect="duckdb", loader_lock="file")
 
     def __init__(
         self,

@@ -3,12 +3,31 @@
 from __future__ import annotations
 
 from flightpipe.config import Settings
-from flightpipe.warehouse.base import SqlWarehouse
+from flightpipe.warehouse.base import Capabilities, SqlWarehouse
 from flightpipe.warehouse.settings import (
     DuckDBWarehouseSettings,
     PostgresWarehouseSettings,
     RedshiftWarehouseSettings,
 )
+
+
+def capabilities(settings: Settings) -> Capabilities:
+    """The configured engine's capabilities, without connecting to it (the adapters import their drivers only
+    when they connect)."""
+    config = settings.warehouse
+    if isinstance(config, DuckDBWarehouseSettings):
+        from flightpipe.warehouse.duckdb import DuckDBWarehouse
+
+        return DuckDBWarehouse.capabilities
+    if isinstance(config, PostgresWarehouseSettings):
+        from flightpipe.warehouse.postgres import PostgresWarehouse
+
+        return PostgresWarehouse.capabilities
+    if isinstance(config, RedshiftWarehouseSettings):
+        from flightpipe.warehouse.redshift import RedshiftWarehouse
+
+        return RedshiftWarehouse.capabilities
+    raise AssertionError(f"unknown warehouse settings {type(config).__name__}")
 
 
 def open_warehouse(settings: Settings, *, read_only: bool = False) -> SqlWarehouse:

@@ -144,26 +144,30 @@ def codeshare_count_sql(dialect: Dialect) -> str:
     }[dialect]
 
 
-def codeshare_rows_sql(dialect: Dialect, day: dt.date, where: str = "") -> str:
-    """flight_date, flight_iata, dep_airport_icao, codeshare_flight_iata: one row per marketing number of the
-    staged flights (``s``) of ``day`` that also match ``where``."""
+def codeshare_rows_sql(dialect: Dialect, day: dt.date, columns: list[str], where: str = "") -> str:
+    """``columns`` of the bridge: one row per marketing number of the staged flights (``s``) of ``day`` that
+    also match ``where``."""
     if dialect == "redshift":
         # PartiQL: iterate the SUPER array as a join.
-        return (
-            "SELECT s.flight_date, s.flight_iata, s.dep_airport_icao, CAST(c AS VARCHAR(256))"
-            f" FROM {STAGE_FLIGHTS} AS s, s.codeshare_flight_iatas AS c WHERE s.flight_date = {sql_date(day)}{where}"
-        )
-    return (
-        "SELECT s.flight_date, s.flight_iata, s.dep_airport_icao, unnest(s.codeshare_flight_iatas)"
-        f" FROM {STAGE_FLIGHTS} AS s WHERE s.flight_date = {sql_date(day)}{where}"
-    )
+        number, source = "CAST(c AS VARCHAR(256))", f"{STAGE_FLIGHTS} AS s, s.codeshare_flight_iatas AS c"
+    else:
+        number, source = "unnest(s.codeshare_flight_iatas)", f"{STAGE_FLIGHTS} AS s"
+    select = ", ".join(number if c == "codeshare_flight_iata" else f"s.{c}" for c in columns)
+    return f"SELECT {select} FROM {source} WHERE s.flight_date = {sql_date(day)}{where}"
+
+
+def flight_key(alias: str) -> str:
+    """The operating flight's number as the process stage keys a physical flight (process.sql's flight_key:
+    the IATA number, else the ICAO one; OpenSky delivers only ICAO numbers). Never null, so two flights
+    without any number match each other, as they fall into one group there."""
+    return f"coalesce({alias}.flight_iata, {alias}.flight_icao, '')"
 
 
 def same_flight(a: str, b: str) -> str:
-    """SQL true when ``a`` and ``b`` are the same physical flight (FLIGHT_KEY; a null flight number matches
-    a null one, as in the process step's dedup)."""
+    """SQL true when ``a`` and ``b`` are the same physical flight: the process stage's key (flight date,
+    ``flight_key``, departure airport)."""
     return (
-        f"{a}.flight_date = {b}.flight_date AND coalesce({a}.flight_iata, '') = coalesce({b}.flight_iata, '')"
+        f"{a}.flight_date = {b}.flight_date AND {flight_key(a)} = {flight_key(b)}"
         f" AND {a}.dep_airport_icao = {b}.dep_airport_icao"
     )
 
@@ -212,14 +216,15 @@ def load_statements(
         f" FROM {STAGE_FLIGHTS} WHERE coalesce(airline_icao, airline_iata) IS NOT NULL"
         " GROUP BY coalesce(airline_icao, airline_iata)",
     ]
-    insert_codeshares = f"INSERT INTO {codeshares} ({', '.join(tables.codeshares.schema.names)}) "
+    codeshare_columns = tables.codeshares.schema.names
+    insert_codeshares = f"INSERT INTO {codeshares} ({', '.join(codeshare_columns)}) "
     insert_fact = f"INSERT INTO {fact} ({', '.join(fact_columns)}) SELECT {fact_select} FROM {STAGE_FLIGHTS} AS s"
     if not keep:
         apply += [
             f"DELETE FROM {fact} WHERE flight_date = {date}",
             f"{insert_fact} WHERE s.flight_date = {date}",
             f"DELETE FROM {codeshares} WHERE flight_date = {date}",
-            insert_codeshares + codeshare_rows_sql(dialect, day),
+            insert_codeshares + codeshare_rows_sql(dialect, day, codeshare_columns),
         ]
     else:
         # Only the rows outside the hold are replaced. After the first DELETE the fact holds exactly the kept
@@ -234,7 +239,7 @@ def load_statements(
             f"DELETE FROM {fact} WHERE flight_date = {date} AND NOT {keep.predicate(fact, dialect)}",
             f"DELETE FROM {codeshares} WHERE flight_date = {date}"
             f" AND NOT EXISTS (SELECT 1 FROM {fact} AS k WHERE {same_flight('k', codeshares)})",
-            insert_codeshares + codeshare_rows_sql(dialect, day, fresh),
+            insert_codeshares + codeshare_rows_sql(dialect, day, codeshare_columns, fresh),
             f"{insert_fact} WHERE s.flight_date = {date}{fresh}",
         ]
     apply += [

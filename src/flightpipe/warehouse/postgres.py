@@ -33,9 +33,7 @@ LOADER_LOCK_KEY = int.from_bytes(b"flightpi", "big", signed=True)
 
 
 class PostgresWarehouse(SqlWarehouse):
-    capabilities: ClassVar[Capabilities] = Capabilities(
-        dialect="postgres", loader_lock="advisory", stages_from="arrow", native_arrays=True, transactional_ddl=True
-    )
+    capabilities: ClassVar[Capabilities] = Capabilities(dialect="postgres", loader_lock="advisory")
 
     def __init__(
         self,

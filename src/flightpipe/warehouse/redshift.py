@@ -53,9 +53,7 @@ class Finished:
 
 
 class RedshiftWarehouse(SqlWarehouse):
-    capabilities: ClassVar[Capabilities] = Capabilities(
-        dialect="redshift", loader_lock="table", stages_from="s3", native_arrays=False, transactional_ddl=True
-    )
+    capabilities: ClassVar[Capabilities] = Capabilities(dialect="redshift", loader_lock="table")
 
     def __init__(
         self,
@@ -131,11 +129,13 @@ class RedshiftWarehouse(SqlWarehouse):
         return f"{self.url}: Redshift statement {status}{where}: {redact(str(error))}"
 
     def _run(self, sql: str) -> Finished:
-        started = self._client.execute_statement(Sql=sql, **self._target())
+        # WithEvent: the stack's EventBridge rule watches "Redshift Data Statement Status Change", which the Data
+        # API only emits for statements sent with it.
+        started = self._client.execute_statement(Sql=sql, WithEvent=True, **self._target())
         return self._wait(started["Id"], [sql])
 
     def _run_batch(self, statements: Sequence[str]) -> Finished:
-        started = self._client.batch_execute_statement(Sqls=list(statements), **self._target())
+        started = self._client.batch_execute_statement(Sqls=list(statements), WithEvent=True, **self._target())
         return self._wait(started["Id"], statements)
 
     def _result(self, statement_id: str) -> list[tuple[Any, ...]]:
@@ -158,9 +158,17 @@ class RedshiftWarehouse(SqlWarehouse):
         return self._columns_and_result(self._run(sql).id)
 
     def execute_script(self, statements: Sequence[str]) -> None:
-        # No LOCK here: init creates the tables a LOCK would name. Loads take it (load_batch).
+        # No LOCK here: a first init creates the tables a LOCK would name. Loads take it (load_batch), and so does
+        # an init of existing tables (init_batch).
         if statements:
             self._run_batch(statements)
+
+    def init_batch(self, statements: list[str]) -> list[str]:
+        # The loaders' LOCK, so an init that changes something waits for a running load and the next loads wait
+        # for it; but not on a first init, whose batch creates tables the LOCK would name.
+        t = self.load_tables
+        creates = {create_table_sql(s, "redshift") for s in (t.fact, t.codeshares, t.airport, t.airline, t.loads)}
+        return statements if creates & set(statements) else [self._lock_sql(), *statements]
 
     def _lock_sql(self) -> str:
         t = self.load_tables  # the tables a load writes (quality results are written apart, in their own batch)

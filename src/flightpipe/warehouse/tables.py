@@ -3,7 +3,7 @@
 A star: ``fact_flights`` (one row per physical flight) with the bridge ``flight_codeshares`` and the dimensions
 ``dim_airport`` and ``dim_airline``; ``flightpipe_loads`` records the last load of each flight date;
 ``quality_results`` keeps every run's data-quality results (``flightpipe.quality``), so trends can be queried
-next to the data.
+next to the data; ``flightpipe_meta`` holds the fingerprint of the views init last created.
 """
 
 from __future__ import annotations
@@ -27,6 +27,15 @@ LOADS_SCHEMA = pa.schema(
         pa.field("run_id", pa.string(), nullable=False),
         pa.field("rows_loaded", pa.int32(), nullable=False),
         pa.field("loaded_at", UTC_TS, nullable=False),
+    ]
+)
+
+#: What the warehouse knows about itself: ``views_sha256`` is the fingerprint of the view DDL last applied, so
+#: init can tell that the views are current without dropping and recreating them.
+META_SCHEMA = pa.schema(
+    [
+        pa.field("meta_key", pa.string(), nullable=False),
+        pa.field("meta_value", pa.string(), nullable=False),
     ]
 )
 
@@ -60,6 +69,7 @@ LOADS = TableSpec("flightpipe_loads", LOADS_SCHEMA, primary_key=("flight_date",)
 QUALITY_RESULTS = TableSpec(
     "quality_results", QUALITY_RESULTS_SCHEMA, sort_key=("partition_date",), long_text=("message", "counts_json")
 )
+META = TableSpec("flightpipe_meta", META_SCHEMA, primary_key=("meta_key",))
 
 WAREHOUSE_TABLES: tuple[TableSpec, ...] = (
     FACT_FLIGHTS,
@@ -68,4 +78,5 @@ WAREHOUSE_TABLES: tuple[TableSpec, ...] = (
     DIM_AIRLINE,
     LOADS,
     QUALITY_RESULTS,
+    META,
 )

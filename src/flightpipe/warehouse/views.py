@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 from dataclasses import dataclass
 from importlib import resources
 
@@ -25,8 +26,26 @@ class View:
 
 def transpile(sql: str, dialect: Dialect) -> str:
     """One DuckDB-dialect statement in ``dialect``."""
-    [statement] = sqlglot.transpile(sql, read="duckdb", write=_SQLGLOT_DIALECT[dialect])
-    return statement
+    return for_engine(sqlglot.parse_one(sql, read="duckdb"), dialect).sql(dialect=_SQLGLOT_DIALECT[dialect])
+
+
+def for_engine(expression: exp.Expr, dialect: Dialect) -> exp.Expr:
+    """``expression`` rewritten where sqlglot's output would not run on ``dialect``.
+
+    Redshift documents ``AT TIME ZONE`` with a literal zone only, and sqlglot keeps a column there (``ts AT TIME
+    ZONE a.tz``); its documented form for a zone per row is ``CONVERT_TIMEZONE('UTC', zone, ts)`` (our
+    timestamps are UTC), which gives the same local timestamp.
+    """
+    if dialect != "redshift":
+        return expression
+
+    def convert(node: exp.Expr) -> exp.Expr:
+        zone = node.args.get("zone")
+        if isinstance(node, exp.AtTimeZone) and not isinstance(zone, exp.Literal):
+            return exp.ConvertTimezone(source_tz=exp.Literal.string("UTC"), target_tz=zone, timestamp=node.this)
+        return node
+
+    return expression.transform(convert)
 
 
 @functools.cache
@@ -38,7 +57,8 @@ def views(dialect: Dialect) -> tuple[View, ...]:
             raise ValueError(f"views.sql may only create views, found: {statement!r:.80}")
         select = statement.expression
         assert select is not None
-        found.append(View(statement.this.name, select.sql(dialect=_SQLGLOT_DIALECT[dialect], pretty=True)))
+        rendered = for_engine(select, dialect).sql(dialect=_SQLGLOT_DIALECT[dialect], pretty=True)
+        found.append(View(statement.this.name, rendered))
     return tuple(found)
 
 
@@ -50,3 +70,8 @@ def view_ddl(dialect: Dialect) -> list[str]:
     defined = views(dialect)
     drops = [f"DROP VIEW IF EXISTS {v.name}" for v in reversed(defined)]
     return drops + [f"CREATE VIEW {v.name} AS\n{v.select_sql}" for v in defined]
+
+
+def views_fingerprint(dialect: Dialect) -> str:
+    """Changes whenever the view DDL for ``dialect`` would (stored by init, compared by the next one)."""
+    return hashlib.sha256("\n;\n".join(view_ddl(dialect)).encode()).hexdigest()

@@ -1,7 +1,8 @@
 -- The analytics views: ONE definition, written in DuckDB's dialect and transpiled by sqlglot to PostgreSQL and
 -- Redshift (flightpipe.warehouse.views). Keep to what all three engines share: CASE instead of FILTER, AT TIME
--- ZONE for local times, EXTRACT(EPOCH FROM interval) for minutes, and at most one percentile ordering per query
--- (Redshift requires every MEDIAN/PERCENTILE_CONT of a query to order by the same expression).
+-- ZONE for local times (rendered as CONVERT_TIMEZONE('UTC', zone, ts) on Redshift, which documents AT TIME ZONE
+-- with a literal zone only), EXTRACT(EPOCH FROM interval) for minutes, and at most one percentile ordering per
+-- query (Redshift requires every MEDIAN/PERCENTILE_CONT of a query to order by the same expression).
 
 -- One row per movement an airport's board showed: a departure on its departures board, an arrival on its
 -- arrivals board. local_date and local_hour are the scheduled time at that airport (dim_airport.tz); a
