@@ -95,6 +95,17 @@ def _resources(synthesised: tuple[Any, Any, Path], kind: str) -> dict[str, Any]:
     return _template(synthesised).find_resources(kind)
 
 
+def _role_statements(synthesised: tuple[Any, Any, Path], role: Any) -> list[dict[str, Any]]:
+    """Every statement of the inline policies attached to ``role``."""
+    role_id = synthesised[0].get_logical_id(role.node.default_child)
+    return [
+        statement
+        for policy in _resources(synthesised, "AWS::IAM::Policy").values()
+        if {"Ref": role_id} in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
 @pytest.mark.slow
 def test_synth_passes_cdk_nag_and_cfn_lint(synthesised: tuple[Any, Any, Path]) -> None:
     template_file = synthesised[2]
@@ -281,14 +292,7 @@ def test_roles_that_check_whether_objects_exist_may_list_the_bucket_without_a_pr
     data = stack.get_logical_id(stack.bucket.node.default_child)
     roles = {name: stack.functions[name].role for name in ("transform", "verify", "load")} | {"glue": stack.glue_role}
     for name, role in roles.items():
-        role_id = stack.get_logical_id(role.node.default_child)
-        statements = [
-            statement
-            for policy in _resources(synthesised, "AWS::IAM::Policy").values()
-            if {"Ref": role_id} in policy["Properties"]["Roles"]
-            for statement in policy["Properties"]["PolicyDocument"]["Statement"]
-            if statement["Action"] == "s3:ListBucket"
-        ]
+        statements = [s for s in _role_statements(synthesised, role) if s["Action"] == "s3:ListBucket"]
         assert statements == [
             {"Action": "s3:ListBucket", "Effect": "Allow", "Resource": {"Fn::GetAtt": [data, "Arn"]}}
         ], name
@@ -298,13 +302,9 @@ def test_roles_that_check_whether_objects_exist_may_list_the_bucket_without_a_pr
 def test_the_glue_role_may_create_update_and_remove_the_partitions_the_job_manages(
     synthesised: tuple[Any, Any, Path],
 ) -> None:
-    stack = synthesised[0]
-    role_id = stack.get_logical_id(stack.glue_role.node.default_child)
     actions = {
         action
-        for policy in _resources(synthesised, "AWS::IAM::Policy").values()
-        if {"Ref": role_id} in policy["Properties"]["Roles"]
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        for statement in _role_statements(synthesised, synthesised[0].glue_role)
         for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
     }
     assert {"glue:BatchCreatePartition", "glue:UpdatePartition", "glue:BatchDeletePartition"} <= actions
