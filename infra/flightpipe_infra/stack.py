@@ -764,32 +764,25 @@ class FlightpipeStack(cdk.Stack):
             ],
         )
         dashboard.add_widgets(
-            cw.SingleValueWidget(
-                title="Rows loaded into Redshift (last day)",
-                metrics=[
-                    cw.Metric(
-                        namespace=names.METRICS_NAMESPACE,
-                        metric_name=names.ROWS_LOADED,
-                        dimensions_map={"service": names.SERVICE},
-                        statistic="Sum",
-                        period=day,
-                    )
-                ],
-                width=6,
-            ),
-            # No alarm on it: a gate failure already mails through the state machine's NotifyQualityFailure.
-            cw.SingleValueWidget(
-                title="Quality fails holding loads (last day)",
-                metrics=[
-                    cw.Metric(
-                        namespace=names.METRICS_NAMESPACE,
-                        metric_name=names.QUALITY_FAILURES,
-                        dimensions_map={"service": names.SERVICE},
-                        statistic="Sum",
-                        period=day,
-                    )
-                ],
-                width=6,
+            *(
+                cw.SingleValueWidget(
+                    title=title,
+                    metrics=[
+                        cw.Metric(
+                            namespace=names.METRICS_NAMESPACE,
+                            metric_name=metric,
+                            dimensions_map={"service": names.SERVICE},
+                            statistic="Sum",
+                            period=day,
+                        )
+                    ],
+                    width=6,
+                )
+                # No alarm on QualityFailures: a gate failure already mails through NotifyQualityFailure.
+                for title, metric in (
+                    ("Rows loaded into Redshift (last day)", names.ROWS_LOADED),
+                    ("Quality fails holding loads (last day)", names.QUALITY_FAILURES),
+                )
             ),
             cw.GraphWidget(
                 title="Runs",
