@@ -48,7 +48,7 @@ demo: $(VENV)/.core
 	@FLIGHTPIPE__DATA_DIR=$(DEMO_DIR) $(FP) report --date $(DEMO_END)
 
 test: venv postgres chromium java node
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 # The warehouse tests start a throwaway PostgreSQL cluster; install the server when initdb is missing (Debian).
 postgres:
@@ -69,7 +69,7 @@ node:
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs >/dev/null; }
 
 test-fast: venv postgres chromium java node
-	$(PY) -m pytest -m "not slow"
+	$(PY) -m pytest -n auto -m "not slow"
 
 # AWS: Lambda layers and the Glue wheel from manylinux wheels (no Docker), then the CloudFormation template
 # (offline once the wheels are there), cdk-nag AwsSolutions checks and cfn-lint. `cd infra && cdk deploy` deploys it.

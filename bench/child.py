@@ -22,8 +22,8 @@ Counts = dict[str, int]
 
 def transform_flightpipe(job: dict[str, Any]) -> Callable[[], Counts]:
     """flightpipe's transform stage, one raw key at a time, as the S3-event worker calls it."""
+    from flightpipe.core.store import ObjectStore
     from flightpipe.stages.transform import transform_raw_object
-    from flightpipe.store import ObjectStore
 
     # The parent linked <out>/raw to the shared raw files, so the stage reads and writes one store as in production.
     store = ObjectStore(job["out"])
@@ -105,8 +105,8 @@ def reference_duckdb(job: dict[str, Any]) -> Callable[[], Counts]:
 
 
 def process(job: dict[str, Any]) -> Callable[[], Counts]:
+    from flightpipe.core.store import ObjectStore
     from flightpipe.stages.process import process_flight_dates, transformed_keys
-    from flightpipe.store import ObjectStore
 
     store = ObjectStore(job["store"])
     dates = [dt.date.fromisoformat(d) for d in job["dates"]]
@@ -126,9 +126,9 @@ def process(job: dict[str, Any]) -> Callable[[], Counts]:
 
 
 def load(job: dict[str, Any]) -> Callable[[], Counts]:
-    from flightpipe.layout import processed_partition
+    from flightpipe.core.layout import processed_partition
+    from flightpipe.core.store import ObjectStore
     from flightpipe.stages.load import load_flight_date
-    from flightpipe.store import ObjectStore
     from flightpipe.warehouse.duckdb import DuckDBWarehouse
 
     store = ObjectStore(job["store"])

@@ -35,9 +35,9 @@ STEPS = (
 
 
 def profile(days: int, top: int) -> None:
-    from flightpipe.airports import DEFAULT_AIRPORTS
+    from flightpipe.core.store import ObjectStore
+    from flightpipe.reference.airports import DEFAULT_AIRPORTS
     from flightpipe.stages.transform import transform_raw_object
-    from flightpipe.store import ObjectStore
 
     workload = ensure_workload(WorkloadSpec(days=days, airports=DEFAULT_AIRPORTS), WORK_DIR)
     out = workload.root / "runs" / "profile"

@@ -202,7 +202,7 @@ def _progress(stage: str, name: str, rep: int, repeats: int, stats: RunStats) ->
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     load_at_start = load_average()
-    from flightpipe.airports import DEFAULT_AIRPORTS
+    from flightpipe.reference.airports import DEFAULT_AIRPORTS
 
     spec = WorkloadSpec(days=args.days, start=DEFAULT_START, seed=args.seed, airports=DEFAULT_AIRPORTS)
     with console.status(f"raw envelopes for {spec.days} days (rendered once, then reused)"):

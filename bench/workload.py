@@ -146,10 +146,10 @@ def _render(spec: WorkloadSpec, root: Path) -> list[RawFile]:
 
 
 def _render_day(task: tuple[WorkloadSpec, Path, dt.date]) -> list[RawFile]:
-    from flightpipe.layout import Board
-    from flightpipe.sources.simulated import SimulatedSource
+    from flightpipe.core.layout import Board
+    from flightpipe.core.store import ObjectStore
+    from flightpipe.sources.simulated.model import SimulatedSource
     from flightpipe.stages.collect import collect_board
-    from flightpipe.store import ObjectStore
 
     spec, root, day = task
     store = ObjectStore(str(root))
@@ -163,18 +163,18 @@ def _render_day(task: tuple[WorkloadSpec, Path, dt.date]) -> list[RawFile]:
 
 
 def _board_names() -> list[str]:
-    from flightpipe.layout import Board
+    from flightpipe.core.layout import Board
 
     return [str(b) for b in Board]
 
 
 def _simulator_fingerprint() -> str:
     """A hash of the code that renders the pages: a changed simulator means different raw files."""
-    import flightpipe.envelope
-    import flightpipe.sources.sim_network
-    import flightpipe.sources.simulated
+    import flightpipe.core.envelope
+    import flightpipe.sources.simulated.model
+    import flightpipe.sources.simulated.network
 
     digest = hashlib.sha256()
-    for module in (flightpipe.sources.simulated, flightpipe.sources.sim_network, flightpipe.envelope):
+    for module in (flightpipe.sources.simulated.model, flightpipe.sources.simulated.network, flightpipe.core.envelope):
         digest.update(Path(str(module.__file__)).read_bytes())
     return digest.hexdigest()[:16]

@@ -11,7 +11,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from flightpipe.config import Settings, load_settings
-from flightpipe.store import ObjectStore
+from flightpipe.core.store import ObjectStore
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE_SAMPLE_PAGE = REPO / "tests" / "fixtures" / "aviationstack-flights-2023-07-19-page1.json"
@@ -58,7 +58,7 @@ def at(text: str) -> dt.datetime:
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[Any]:
     """Start a throwaway cluster; without PostgreSQL, FAIL under CI=true, else skip and say why."""
-    from tests.pgserver import PostgresServer, PostgresUnavailable
+    from tests.helpers.pgserver import PostgresServer, PostgresUnavailable
 
     try:
         server = PostgresServer.start()
@@ -77,7 +77,7 @@ def postgres_database(postgres_server: Any) -> str:
     """A fresh database per test, so tests never see each other's tables; returns a warehouse URL."""
     import uuid
 
-    from tests.pgserver import SUPERUSER
+    from tests.helpers.pgserver import SUPERUSER
 
     name = f"t_{uuid.uuid4().hex[:12]}"
     postgres_server.create_database(name)
@@ -87,7 +87,7 @@ def postgres_database(postgres_server: Any) -> str:
 @pytest.fixture(params=["duckdb", "postgres"])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
     """The same warehouse test on the embedded DuckDB file and on a real PostgreSQL server."""
-    from tests.warehouse_helpers import make_engine
+    from tests.helpers.warehouse_helpers import make_engine
 
     url = request.getfixturevalue("postgres_database") if request.param == "postgres" else None
     return make_engine(request.param, tmp_path, url)

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from flightpipe.airports import is_known_icao
+from flightpipe.reference.airports import is_known_icao
 
 PREFIX = "flightpipe:"
 _CRON = re.compile(r"^\S+ \S+ \S+ \S+ \S+ \S+$")

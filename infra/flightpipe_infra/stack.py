@@ -44,8 +44,8 @@ from flightpipe.aws.glue_catalog import (
     glue_columns,
 )
 from flightpipe.aws.state_machine import Targets, definition
-from flightpipe.layout import PROCESSED, QUALITY, QUARANTINE, RAW, TRANSFORMED
-from flightpipe.schema import PROCESSED_SCHEMA, TRANSFORMED_SCHEMA
+from flightpipe.core.layout import PROCESSED, QUALITY, QUARANTINE, RAW, TRANSFORMED
+from flightpipe.core.schema import PROCESSED_SCHEMA, TRANSFORMED_SCHEMA
 from flightpipe_infra.nag import acknowledge_stack
 from flightpipe_infra.packaging import FUNCTION_LAYERS, LAMBDA_PYTHON, Assets
 from flightpipe_infra.settings import StackSettings
@@ -308,7 +308,7 @@ class FlightpipeStack(cdk.Stack):
                 description=f"flightpipe: {description}",
                 runtime=RUNTIME,
                 architecture=lambda_.Architecture.X86_64,
-                handler=f"flightpipe.aws.{name}.handler",
+                handler=f"flightpipe.aws.handlers.{name}.handler",
                 code=code,
                 layers=[layers[layer] for layer in FUNCTION_LAYERS[name]],
                 memory_size=memory,

@@ -21,13 +21,13 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from flightpipe.airports import DEFAULT_AIRPORTS, ICAO_CODE, is_known_icao
-from flightpipe.errors import ConfigError
-from flightpipe.layout import Board
+from flightpipe.core.errors import ConfigError
+from flightpipe.core.layout import Board
+from flightpipe.core.redact import register_secret
+from flightpipe.core.settings_base import split_list
 from flightpipe.quality.settings import QualitySettings
-from flightpipe.redact import register_secret
-from flightpipe.settings_base import split_list
-from flightpipe.source_settings import (
+from flightpipe.reference.airports import DEFAULT_AIRPORTS, ICAO_CODE, is_known_icao
+from flightpipe.sources.settings import (
     API_NAMES,
     SOURCE_TYPES,
     SimulatedSourceSettings,

@@ -14,8 +14,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from flightpipe.errors import FlightpipeError
-from flightpipe.layout import processed_partition
+from flightpipe.core.errors import FlightpipeError
+from flightpipe.core.layout import processed_partition
 
 #: batch_create_partition accepts at most this many partitions per call.
 MAX_PARTITIONS_PER_CALL = 100

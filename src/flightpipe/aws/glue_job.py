@@ -29,9 +29,9 @@ import sqlglot
 
 from flightpipe.aws.glue_catalog import deregister_partitions, register_partitions
 from flightpipe.aws.names import DIM_AIRPORT, DIM_SERVICE, METRICS_NAMESPACE, ROWS_PROCESSED, SERVICE
-from flightpipe.errors import ConfigError
-from flightpipe.layout import PROCESSED, TRANSFORMED, processed_partition
-from flightpipe.schema import PROCESSED_SCHEMA, TRANSFORMED_SCHEMA
+from flightpipe.core.errors import ConfigError
+from flightpipe.core.layout import PROCESSED, TRANSFORMED, processed_partition
+from flightpipe.core.schema import PROCESSED_SCHEMA, TRANSFORMED_SCHEMA
 from flightpipe.stages.process import PROCESS_SQL, collection_dates_for
 
 #: Spark SQL text of the process step, from the one DuckDB definition.

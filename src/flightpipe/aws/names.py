@@ -1,7 +1,7 @@
 """Names shared by the handlers, the state machine, the Glue job and the CDK stack: one place for each.
 
 The stack builds its dashboard and alarms from the metric names here, the state machine routes errors by the
-class names in ``flightpipe.errors`` and the notify handler publishes the event names below (which are
+class names in ``flightpipe.core.errors`` and the notify handler publishes the event names below (which are
 ``flightpipe.monitoring.events``', the local runtime's), so renaming one of them renames it everywhere.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from flightpipe.errors import QualityGateFailed
+from flightpipe.core.errors import QualityGateFailed
 from flightpipe.monitoring import events
 
 #: CloudWatch namespace of every metric the handlers emit (embedded metric format).
@@ -51,7 +51,7 @@ QUALITY_FAILED: Final = events.QUALITY_FAILED
 #: it (its execution timeout fails the run and alarms), but anything may invoke notify with it.
 PROCESSING_DELAYED: Final = events.PROCESSING_DELAYED
 NOTIFY_EVENTS: Final = (RUN_SUCCEEDED, RUN_FAILED, QUALITY_FAILED, PROCESSING_DELAYED)
-#: Run states, as the ledger (``flightpipe.ledger``) names them: the ``state`` a run.failed notification carries,
+#: Run states, as the ledger (``flightpipe.state.ledger``) names them: the ``state`` a run.failed notification carries,
 #: and the outcome of the Runs metric. Spelled out, not imported: the CDK app and every function import this
 #: module, which stays free of the ledger and the pyarrow it pulls in; a test holds them equal.
 RUN_STATE_SUCCEEDED: Final = "succeeded"

@@ -14,8 +14,8 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 
 from flightpipe.aws.names import METRICS_NAMESPACE, SERVICE
 from flightpipe.config import Settings, load_settings
-from flightpipe.errors import ConfigError
-from flightpipe.store import ObjectStore
+from flightpipe.core.errors import ConfigError
+from flightpipe.core.store import ObjectStore
 
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE)

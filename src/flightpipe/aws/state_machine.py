@@ -25,7 +25,7 @@ from flightpipe.aws.names import (
     RUN_STATE_PARTIAL,
     RUN_SUCCEEDED,
 )
-from flightpipe.errors import LoadError, SourceUnavailable, StoreError
+from flightpipe.core.errors import LoadError, SourceUnavailable, StoreError
 
 #: Transient failures of the Lambda service itself, worth retrying for every function.
 LAMBDA_TRANSIENT = [

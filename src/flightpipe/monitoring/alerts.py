@@ -12,11 +12,11 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from flightpipe.monitoring.alert_log import AlertLog
+from flightpipe.core.redact import redact
 from flightpipe.monitoring.events import RUN_SUCCEEDED, Event
 from flightpipe.monitoring.notifiers import Notifier
 from flightpipe.monitoring.settings import AlertsSettings
-from flightpipe.redact import redact
+from flightpipe.state.alerts import AlertLog
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """The alert events: names and shapes, shared by the local runtime and the AWS stack.
 
 This module is the contract. The local notifiers (log, email, webhook, SNS) send these events, and the AWS
-stack's notify function (``flightpipe.aws.notify``, at the end of every execution) publishes the same ones to its
-SNS topic, in the SNS message the local SNS notifier sends (``render.sns_message``: the body is
+stack's notify function (``flightpipe.aws.handlers.notify``, at the end of every execution) publishes the same
+ones to its SNS topic, in the SNS message the local SNS notifier sends (``render.sns_message``: the body is
 :meth:`Event.message`, ``{"source": "flightpipe", "detail-type": <name>, "detail": ...}``), so one filter policy
 and one consumer work for both. Neither side calls EventBridge ``PutEvents``; ``message()`` only has its shape.
 The AWS side knows less than the ledger: some fields are null there (docs/operations.md says which). Change a name
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from flightpipe.redact import redact, redact_obj
+from flightpipe.core.redact import redact, redact_obj
 
 SCHEMA_VERSION = 1
 EVENT_SOURCE = "flightpipe"

@@ -12,7 +12,7 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from flightpipe.ledger import SUCCEEDED, Ledger, StepRecord
+from flightpipe.state.ledger import SUCCEEDED, Ledger, StepRecord
 
 _PER_BOARD_STAGES = frozenset({"collect", "transform", "verify"})
 

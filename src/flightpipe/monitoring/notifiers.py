@@ -22,6 +22,7 @@ from typing import Any, Protocol
 import httpx
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
+from flightpipe.core.redact import redact
 from flightpipe.monitoring.events import Event, Severity
 from flightpipe.monitoring.render import slack_payload, sns_message, subject, text_body
 from flightpipe.monitoring.settings import (
@@ -31,7 +32,6 @@ from flightpipe.monitoring.settings import (
     SnsSettings,
     WebhookSettings,
 )
-from flightpipe.redact import redact
 
 alert_log = logging.getLogger("flightpipe.alerts")
 

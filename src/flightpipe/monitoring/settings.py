@@ -1,7 +1,7 @@
 """The ``[alerts]`` and ``[schedule]`` sections of the configuration, validated.
 
 Secrets (the SMTP password, the webhook URL, which for Slack is a credential) are ``SecretStr``: they never
-appear in a repr, a log or an error, and they are registered with :mod:`flightpipe.redact` as soon as they are
+appear in a repr, a log or an error, and they are registered with :mod:`flightpipe.core.redact` as soon as they are
 read. The SMTP password must come from the environment (``FLIGHTPIPE__ALERTS__EMAIL__PASSWORD``); a password
 written in the config file is refused.
 """
@@ -18,9 +18,9 @@ from croniter import croniter
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode
 
+from flightpipe.core.redact import register_secret
+from flightpipe.core.settings_base import StrictModel, split_list
 from flightpipe.monitoring.events import EVENT_NAMES
-from flightpipe.redact import register_secret
-from flightpipe.settings_base import StrictModel, split_list
 
 NotifierName = Literal["log", "email", "webhook", "sns"]
 NOTIFIER_NAMES: tuple[str, ...] = ("log", "email", "webhook", "sns")

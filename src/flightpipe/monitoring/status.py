@@ -19,10 +19,10 @@ from typing import Any
 from croniter import croniter
 
 from flightpipe.config import Settings
-from flightpipe.ledger import RUNNING, SUCCEEDED, Ledger, RunRecord
-from flightpipe.monitoring.alert_log import AlertLog, SentAlert
 from flightpipe.monitoring.detect import deadline_for, slow_steps
 from flightpipe.monitoring.history import usual_durations
+from flightpipe.state.alerts import AlertLog, SentAlert
+from flightpipe.state.ledger import RUNNING, SUCCEEDED, Ledger, RunRecord
 
 TREND_RUNS = 10
 _SPARK = "▁▂▃▄▅▆▇█"

@@ -19,13 +19,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from flightpipe.layout import Board, RawKey, processed_partition, raw_prefix
+from flightpipe.core.layout import Board, RawKey, processed_partition, raw_prefix
+from flightpipe.core.schema import PROCESSED_SCHEMA, TRANSFORMED_SCHEMA
+from flightpipe.core.store import ObjectStore
 from flightpipe.quality.api import Kind, Level, Outcome, Partition, RuleConfig, RuleResult, Scope
 from flightpipe.quality.facts import BoardFacts, FlightDateFacts
 from flightpipe.quality.quarantine import QuarantineEntry, read_entries
 from flightpipe.quality.records import count_violations
 from flightpipe.quality.rules import RECORD_RULES, VOLUME_HISTORY_WEEKS, rules_for
-from flightpipe.schema import PROCESSED_SCHEMA, TRANSFORMED_SCHEMA
 from flightpipe.stages.process import (
     ProcessResult,
     distinct_records,
@@ -33,7 +34,6 @@ from flightpipe.stages.process import (
     read_transformed_rows,
     transformed_keys,
 )
-from flightpipe.store import ObjectStore
 
 
 class VolumeHistory(Protocol):

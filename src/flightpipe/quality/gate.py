@@ -20,8 +20,8 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from flightpipe.errors import QualityGateFailed
-from flightpipe.layout import Board
+from flightpipe.core.errors import QualityGateFailed
+from flightpipe.core.layout import Board
 from flightpipe.quality.api import RuleResult, Scope
 from flightpipe.stages.process import collection_dates_for
 

@@ -16,14 +16,14 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from flightpipe.layout import quality_override_key, quality_prefix
+from flightpipe.core.layout import quality_override_key, quality_prefix
+from flightpipe.core.store import ObjectStore
 from flightpipe.quality.api import Partition, RuleResult, Scope
 from flightpipe.quality.evaluate import VolumeHistory
-from flightpipe.store import ObjectStore
 
 
 class QualityHistory(VolumeHistory, Protocol):
-    """What a run's quality (:class:`flightpipe.quality.stage.RunQuality`) needs from earlier runs.
+    """What a run's quality (:class:`flightpipe.pipeline.quality.RunQuality`) needs from earlier runs.
 
     The ledger provides it on one machine, :class:`StoredQualityHistory` from the object store elsewhere.
     """

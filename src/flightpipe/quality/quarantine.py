@@ -7,9 +7,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from flightpipe.layout import QUARANTINE, RawKey, quarantine_prefix
+from flightpipe.core.layout import QUARANTINE, RawKey, quarantine_prefix
+from flightpipe.core.store import ObjectStore
 from flightpipe.quality.api import PARSE_RULE
-from flightpipe.store import ObjectStore
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,10 +8,10 @@ from typing import Any
 
 import pyarrow as pa
 
-from flightpipe.layout import quality_board_key, quality_flight_date_key
+from flightpipe.core.layout import quality_board_key, quality_flight_date_key
+from flightpipe.core.schema import QUALITY_RESULTS_SCHEMA
+from flightpipe.core.store import ObjectStore
 from flightpipe.quality.api import Kind, RuleResult, Scope
-from flightpipe.schema import QUALITY_RESULTS_SCHEMA
-from flightpipe.store import ObjectStore
 
 #: Which count is a result's headline figure (``observed`` in the warehouse), by rule; record rules: violations.
 OBSERVED_COUNT = {

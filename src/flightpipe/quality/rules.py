@@ -15,7 +15,6 @@ import statistics
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from flightpipe.airports import ICAO_CODE
 from flightpipe.quality.api import (
     PARSE_RULE,
     Kind,
@@ -30,6 +29,7 @@ from flightpipe.quality.api import (
     record_rule,
 )
 from flightpipe.quality.facts import BoardFacts, FlightDateFacts
+from flightpipe.reference.airports import ICAO_CODE
 from flightpipe.sources.formats import unfilled_columns
 
 _S = pa.string()

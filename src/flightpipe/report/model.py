@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from flightpipe.airports import airport
+from flightpipe.reference.airports import airport
 from flightpipe.report.queries import (
     BASELINE_DAYS,
     AirlinePerformance,

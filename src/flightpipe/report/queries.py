@@ -2,7 +2,7 @@
 
 Every statement is written once in DuckDB's dialect and transpiled for the configured engine (as the views
 are), so the report works on DuckDB, PostgreSQL and Redshift alike. Literals instead of parameters, as in
-``flightpipe.summary``: the Redshift Data API's batch calls take none, and dates and ICAO codes are validated
+``flightpipe.report.summary``: the Redshift Data API's batch calls take none, and dates and ICAO codes are validated
 before they get here. The statements select and filter (the airlines' one aggregates as ``airline_performance``
 does, which has no airport to filter on); what the report derives (sums over boards, baselines, top lists) is
 done in Python on these rows, where a test can follow it. Every section counts only the report's airports.
@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from flightpipe.airports import ICAO_CODE
+from flightpipe.reference.airports import ICAO_CODE
 from flightpipe.warehouse.base import Warehouse
 from flightpipe.warehouse.views import transpile
 

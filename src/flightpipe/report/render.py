@@ -15,14 +15,14 @@ from typing import Any
 import jinja2
 
 from flightpipe.config import Settings
-from flightpipe.errors import ConfigError
-from flightpipe.redact import redact
+from flightpipe.core.errors import ConfigError
+from flightpipe.core.redact import redact
+from flightpipe.core.store import ObjectStore
 from flightpipe.report import charts, model
 from flightpipe.report.palette import NEUTRAL, airport_colours
 from flightpipe.report.queries import ReportRows, read_report_rows
 from flightpipe.report.status import Freshness, Quality, read_freshness, read_quality
-from flightpipe.store import ObjectStore
-from flightpipe.summary import ON_TIME_MINUTES
+from flightpipe.report.summary import ON_TIME_MINUTES
 from flightpipe.warehouse.base import SqlWarehouse
 
 DEFAULT_DAYS = 7

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from flightpipe.layout import Board
+from flightpipe.core.layout import Board
 
 
 @dataclass(frozen=True, slots=True)

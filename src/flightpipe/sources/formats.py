@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from flightpipe.sources import aerodatabox, aviationstack, opensky
+from flightpipe.sources.aerodatabox import normalise as aerodatabox
+from flightpipe.sources.aviationstack import normalise as aviationstack
 from flightpipe.sources.normalising import BoardContext, Normalised
+from flightpipe.sources.opensky import normalise as opensky
 
 
 @dataclass(frozen=True, slots=True)

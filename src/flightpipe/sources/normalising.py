@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from flightpipe.airports import all_airports
-from flightpipe.schema import NORMALISED_SCHEMA, STATUS_ALIASES, UTC_TS, Status
+from flightpipe.core.schema import NORMALISED_SCHEMA, STATUS_ALIASES, UTC_TS, Status
+from flightpipe.reference.airports import all_airports
 
 STRING = pa.string()
 

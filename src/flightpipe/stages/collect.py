@@ -12,13 +12,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flightpipe.envelope import Envelope
-from flightpipe.faults import failpoint
-from flightpipe.layout import Board, RawKey
-from flightpipe.redact import redact_obj
-from flightpipe.sources.api_client import watch_request_logs
+from flightpipe.core.envelope import Envelope
+from flightpipe.core.faults import failpoint
+from flightpipe.core.layout import Board, RawKey
+from flightpipe.core.redact import redact_obj
+from flightpipe.core.store import ObjectStore
 from flightpipe.sources.base import Source
-from flightpipe.store import ObjectStore
+from flightpipe.sources.http import watch_request_logs
 
 
 @dataclass(frozen=True, slots=True)

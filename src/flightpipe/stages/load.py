@@ -10,9 +10,9 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from flightpipe.config import Settings
-from flightpipe.errors import LockBusy
+from flightpipe.core.errors import LockBusy
+from flightpipe.core.store import ObjectStore
 from flightpipe.stages.process import read_partition
-from flightpipe.store import ObjectStore
 from flightpipe.warehouse.base import LoadResult, Warehouse
 from flightpipe.warehouse.factory import capabilities
 

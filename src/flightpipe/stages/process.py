@@ -17,11 +17,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from flightpipe.errors import ProcessError
-from flightpipe.faults import failpoint
-from flightpipe.layout import PROCESSED, TRANSFORMED, processed_file, processed_partition
-from flightpipe.schema import PROCESSED_SCHEMA, TRANSFORMED_SCHEMA
-from flightpipe.store import ObjectStore
+from flightpipe.core.errors import ProcessError
+from flightpipe.core.faults import failpoint
+from flightpipe.core.layout import PROCESSED, TRANSFORMED, processed_file, processed_partition
+from flightpipe.core.schema import PROCESSED_SCHEMA, TRANSFORMED_SCHEMA
+from flightpipe.core.store import ObjectStore
 
 #: Collection dates whose boards can hold flights of flight date D, as offsets from D. A departures board of
 #: day D holds exactly flight date D; an arrivals board holds flights that departed up to two local days

@@ -24,17 +24,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from flightpipe.envelope import ParsedEnvelope, read_envelope, sniff_format
-from flightpipe.errors import CorruptRawFile
-from flightpipe.faults import failpoint
-from flightpipe.layout import RawKey
+from flightpipe.core.envelope import ParsedEnvelope, read_envelope, sniff_format
+from flightpipe.core.errors import CorruptRawFile
+from flightpipe.core.faults import failpoint
+from flightpipe.core.layout import RawKey
+from flightpipe.core.schema import TRANSFORMED_SCHEMA
+from flightpipe.core.store import ObjectStore
 from flightpipe.quality.api import Level
 from flightpipe.quality.records import RecordRuleSet, check_records
 from flightpipe.quality.rules import PARSE
-from flightpipe.schema import TRANSFORMED_SCHEMA
 from flightpipe.sources.formats import record_format
 from flightpipe.sources.normalising import BoardContext, Normalised
-from flightpipe.store import ObjectStore
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Literal, Protocol
 
 import pyarrow as pa
 
-from flightpipe.errors import LoadError
+from flightpipe.core.errors import LoadError
 from flightpipe.warehouse.ddl import Dialect, create_table_sql, migration_sql
 from flightpipe.warehouse.loadsql import KeepRows, LoadStatements, LoadTables, load_statements, sql_string
 from flightpipe.warehouse.qualitysql import quality_results_statements

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from flightpipe.airports import all_airports
-from flightpipe.schema import DIM_AIRPORT_SCHEMA
+from flightpipe.core.schema import DIM_AIRPORT_SCHEMA
+from flightpipe.reference.airports import all_airports
 
 
 def dim_airport_rows(flights: pa.Table) -> pa.Table:

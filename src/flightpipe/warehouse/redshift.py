@@ -23,10 +23,10 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
-from flightpipe.errors import ConfigError, LoadError
-from flightpipe.layout import processed_partition
-from flightpipe.redact import redact
-from flightpipe.schema import DIM_AIRPORT_SCHEMA, PROCESSED_SCHEMA
+from flightpipe.core.errors import ConfigError, LoadError
+from flightpipe.core.layout import processed_partition
+from flightpipe.core.redact import redact
+from flightpipe.core.schema import DIM_AIRPORT_SCHEMA, PROCESSED_SCHEMA
 from flightpipe.warehouse.base import Capabilities, Clock, LoadResult, SqlWarehouse, check_partition, utc_now
 from flightpipe.warehouse.ddl import create_table_sql
 from flightpipe.warehouse.dims import dim_airport_rows

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from pydantic import BaseModel, Field, model_validator
 
-from flightpipe.settings_base import StrictModel
+from flightpipe.core.settings_base import StrictModel
 
 #: URL scheme -> warehouse type.
 URL_SCHEMES: dict[str, str] = {

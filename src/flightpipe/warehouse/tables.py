@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from flightpipe.schema import (
+from flightpipe.core.schema import (
     DIM_AIRLINE_SCHEMA,
     DIM_AIRPORT_SCHEMA,
     FACT_FLIGHTS_SCHEMA,

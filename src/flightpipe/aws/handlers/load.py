@@ -1,0 +1,157 @@
+"""load: gate the processed flight dates of a run on quality, then load them into the warehouse (Redshift
+Serverless through the Data API).
+
+The gate is the local runner's (``flightpipe.pipeline.quality.RunQuality``), with the earlier runs' results read
+from the ``quality/`` JSON in the bucket instead of the ledger: the boards of the collection ``day`` are
+checked (every transformed file exists once verify has run), then each processed flight date, and every
+flight date that is not wholly held is loaded; held airports keep the rows the warehouse had. Only then, if
+anything was held, the handler raises ``QualityGateFailed``, which the state machine routes to
+NotifyQualityFailure: one bad airport never blocks the others. ``allow_quality_failures`` in the execution
+input loads everything and records the override.
+
+Redshift keeps loaders apart itself (LOCK inside each load's batch), so parallel executions are safe; each
+flight date is one batch, one transaction. ``open_warehouse`` is a module attribute so tests can hand in a
+warehouse whose boto3 client is stubbed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from flightpipe.aws.names import ALLOW_QUALITY_FAILURES, DIM_AIRPORT, METRICS_NAMESPACE, QUALITY_FAILURES, ROWS_LOADED
+from flightpipe.aws.runtime import logger, metrics, open_store, parse_day, parse_flag, required, settings, tracer
+from flightpipe.config import Settings
+from flightpipe.core.errors import QualityGateFailed
+from flightpipe.core.layout import QUALITY
+from flightpipe.core.store import ObjectStore
+from flightpipe.pipeline.quality import RunQuality, load_gated
+from flightpipe.quality.gate import Hold
+from flightpipe.quality.history import StoredQualityHistory
+from flightpipe.stages.process import read_partition
+from flightpipe.warehouse.factory import open_warehouse
+
+
+@dataclass(frozen=True, slots=True)
+class GatedLoad:
+    """What one load invocation did: rows per flight date loaded, and the quality behind it."""
+
+    run_id: str
+    rows_loaded: dict[str, int]
+    quality: RunQuality
+    #: Rows loaded per departure airport, over every flight date loaded (the dashboard's per-airport graph).
+    rows_by_airport: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows_loaded.values())
+
+    @property
+    def quality_failures(self) -> int:
+        """Distinct fail results behind the active holds (a board feeding two flight dates counts once)."""
+        holds = [h for h in self.quality.decision.holds.values() if h.active]
+        return len({(r.rule, r.partition) for hold in holds for r in hold.because})
+
+    def error(self) -> QualityGateFailed | None:
+        return self.quality.decision.error(
+            f"results under {QUALITY}/<date>/ in the bucket; start the execution again with "
+            f'"{ALLOW_QUALITY_FAILURES}": true to load anyway'
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        fails, held, overridden = self.quality.summary_lines()
+        return {
+            "run_id": self.run_id,
+            "rows_loaded": self.rows_loaded,
+            "total_rows": self.total_rows,
+            "quality": {"fails": fails, "held": held, "overridden": overridden},
+        }
+
+
+def check_quality(
+    config: Settings,
+    store: ObjectStore,
+    run_id: str,
+    flight_dates: list[dt.date],
+    *,
+    day: dt.date | None,
+    allow_failures: bool,
+) -> RunQuality:
+    """Check the boards of ``day`` (when given) and the processed ``flight_dates``, decide the gate, store the
+    results as JSON beside the data (the history the next run reads)."""
+    quality = RunQuality(config, store, StoredQualityHistory(store), run_id, allow_failures=allow_failures)
+    if day is not None:  # an older state machine passes no day: then only the flight-date rules run
+        quality.check_boards(day)
+    quality.check_stored_flight_dates(flight_dates)
+    quality.decide(flight_dates)
+    return quality
+
+
+def rows_by_departure_airport(flights: pa.Table, hold: Hold | None) -> Counter[str]:
+    """Rows of a processed partition a load puts in, per departure airport: a partly held flight date leaves
+    the held airports' rows (departing or arriving there) as the warehouse has them, so they are not counted."""
+    loaded = flights
+    if hold is not None:
+        held = pc.or_(
+            pc.is_in(flights["dep_airport_icao"], pa.array(sorted(hold.dep_airports), pa.string())),
+            pc.is_in(flights["arr_airport_icao"], pa.array(sorted(hold.arr_airports), pa.string())),
+        )
+        loaded = flights.filter(pc.invert(pc.fill_null(held, False)))
+    return Counter(str(airport) for airport in loaded["dep_airport_icao"].to_pylist() if airport is not None)
+
+
+def emit_rows_loaded(rows_by_airport: dict[str, int]) -> None:
+    """RowsLoaded per departure airport, one metric each (the airport dimension; powertools adds service)."""
+    for airport, rows in sorted(rows_by_airport.items()):
+        with single_metric(name=ROWS_LOADED, unit=MetricUnit.Count, value=rows, namespace=METRICS_NAMESPACE) as metric:
+            metric.add_dimension(name=DIM_AIRPORT, value=airport)
+
+
+def load_dates(event: dict[str, Any]) -> GatedLoad:
+    config = settings()
+    store = open_store(config)
+    run_id = str(required(event, "run_id", "load"))
+    dates = [parse_day(d, "flight_dates[]") for d in required(event, "flight_dates", "load")]
+    day = parse_day(event["day"], "day") if event.get("day") else None
+    allow = parse_flag(event.get(ALLOW_QUALITY_FAILURES), ALLOW_QUALITY_FAILURES)
+    quality = check_quality(config, store, run_id, dates, day=day, allow_failures=allow)
+    warehouse = open_warehouse(config)
+    loaded: dict[str, int] = {}
+    by_airport: Counter[str] = Counter()
+    try:
+        for flight_date in dates:
+            hold = quality.decision.hold_for(flight_date)
+            if hold is not None and hold.whole:
+                continue  # the warehouse keeps what it had for the whole flight date
+            result = load_gated(store, warehouse, flight_date, hold, run_id=run_id)
+            loaded[flight_date.isoformat()] = result.rows_loaded
+            # Read again for the per-airport counts: a day's partition is a few thousand rows.
+            by_airport.update(rows_by_departure_airport(read_partition(store, flight_date), hold))
+        warehouse.load_quality_results(quality.results_table())  # trends beside the data, on every engine
+    finally:
+        warehouse.close()
+    return GatedLoad(run_id, loaded, quality, dict(by_airport))
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    outcome = load_dates(event)
+    # Emitted before a gate failure is raised: log_metrics flushes them either way.
+    metrics.add_metric(name=ROWS_LOADED, unit=MetricUnit.Count, value=outcome.total_rows)
+    emit_rows_loaded(outcome.rows_by_airport)
+    metrics.add_metric(name=QUALITY_FAILURES, unit=MetricUnit.Count, value=outcome.quality_failures)
+    result = outcome.as_dict()
+    logger.info("loaded", extra=result)
+    error = outcome.error()
+    if error is not None:
+        raise error  # after loading everything not held; Step Functions routes it to NotifyQualityFailure
+    return result

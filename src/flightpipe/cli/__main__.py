@@ -1,0 +1,5 @@
+"""``python -m flightpipe.cli``: the same as the ``flightpipe`` command."""
+
+from flightpipe.cli.app import main
+
+main()

@@ -1,0 +1,227 @@
+"""The raw envelope: one file per airport, board and collection, holding the source's untouched pages.
+
+``{"envelope_version": 1, "source", "format", "airport_icao", "board", "collection_date", "run_id",
+"fetched_at", "requests": [...redacted...], "pages": [<native response>, ...]}``
+
+It is written as one compact JSON line so the fast reader (pyarrow's JSON parser with an explicit schema, in
+C++) can parse a whole file in one block; anything that parser rejects is read again the slow way, record by
+record, so a single malformed record goes to quarantine instead of taking the file with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute  # noqa: F401  (pa.compute below)
+import pyarrow.json as pa_json
+
+from flightpipe.core.errors import CorruptRawFile
+from flightpipe.core.layout import Board
+
+ENVELOPE_VERSION = 1
+_FORMAT_SNIFF = re.compile(rb'"format"\s*:\s*"([a-z0-9_]+)"')
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    source: str
+    format: str
+    airport_icao: str
+    board: Board
+    collection_date: dt.date
+    run_id: str
+    fetched_at: dt.datetime
+    pages: list[Any]
+    requests: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_bytes(self) -> bytes:
+        body = {
+            "envelope_version": ENVELOPE_VERSION,
+            "source": self.source,
+            "format": self.format,
+            "airport_icao": self.airport_icao,
+            "board": str(self.board),
+            "collection_date": self.collection_date.isoformat(),
+            "run_id": self.run_id,
+            "fetched_at": self.fetched_at.astimezone(dt.UTC).isoformat(timespec="seconds"),
+            "requests": self.requests,
+            "pages": self.pages,
+        }
+        return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class EnvelopeMeta:
+    source: str
+    format: str
+    fetched_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedRecord:
+    """A record that could not even be read into the format's record type."""
+
+    page: int
+    index: int
+    reason: str
+    record: Any
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedEnvelope:
+    meta: EnvelopeMeta
+    records: pa.StructArray
+    #: (page, index) of every row of ``records``, for lineage in quarantine entries.
+    positions: list[tuple[int, int]] | None
+    rejected: list[RejectedRecord]
+    page_lengths: list[int] | None = None
+
+    def ordinals(self) -> np.ndarray:
+        """For every row of ``records``, its position among all records of the file (pages in order)."""
+        if self.positions is None:
+            return np.arange(len(self.records), dtype=np.int32)
+        assert self.page_lengths is not None
+        starts = np.concatenate([[0], np.cumsum(self.page_lengths)[:-1]]).astype(np.int64)
+        return np.array([starts[page] + index for page, index in self.positions], dtype=np.int32)
+
+    def position(self, row: int) -> tuple[int, int]:
+        """(page, index within page) of row ``row`` of ``records``."""
+        if self.positions is not None:
+            return self.positions[row]
+        assert self.page_lengths is not None
+        for page, length in enumerate(self.page_lengths):
+            if row < length:
+                return page, row
+            row -= length
+        raise IndexError(row)
+
+
+def sniff_format(data: bytes) -> str:
+    """The envelope's ``format`` without parsing the whole file (it is written near the start)."""
+    match = _FORMAT_SNIFF.search(data[:4096])
+    if match:
+        return match.group(1).decode()
+    try:
+        body = json.loads(data)
+    except ValueError as exc:
+        raise CorruptRawFile(f"raw file is not valid JSON: {exc}") from None
+    fmt = body.get("format") if isinstance(body, dict) else None
+    if not isinstance(fmt, str):
+        raise CorruptRawFile("raw file has no 'format' field: not a flightpipe envelope")
+    return fmt
+
+
+def read_envelope(data: bytes, record_type: pa.StructType, records_key: str | None = "data") -> ParsedEnvelope:
+    """Parse ``data`` into envelope metadata and one StructArray of records of ``record_type``.
+
+    ``records_key`` names the list of records in each native page (aviationstack: ``data``); None means the
+    page is itself the list (OpenSky answers a bare JSON array)."""
+    try:
+        return _read_fast(data, record_type, records_key)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, ValueError, KeyError):
+        return _read_slow(data, record_type, records_key)
+
+
+def _envelope_schema(record_type: pa.StructType, records_key: str | None) -> pa.Schema:
+    page = pa.list_(record_type) if records_key is None else pa.struct([(records_key, pa.list_(record_type))])
+    return pa.schema(
+        [
+            ("source", pa.string()),
+            ("format", pa.string()),
+            ("fetched_at", pa.string()),
+            ("pages", pa.list_(page)),
+        ]
+    )
+
+
+def _read_fast(data: bytes, record_type: pa.StructType, records_key: str | None) -> ParsedEnvelope:
+    table = pa_json.read_json(
+        io.BytesIO(data),
+        read_options=pa_json.ReadOptions(block_size=len(data) + 1, use_threads=False),
+        parse_options=pa_json.ParseOptions(
+            explicit_schema=_envelope_schema(record_type, records_key), unexpected_field_behavior="ignore"
+        ),
+    )
+    if table.num_rows != 1:
+        raise ValueError("envelope must be exactly one JSON object")
+    meta = _meta(
+        table.column("source")[0].as_py(), table.column("format")[0].as_py(), table.column("fetched_at")[0].as_py()
+    )
+    pages = table.column("pages").combine_chunks()
+    if pages.null_count:
+        raise ValueError("pages is null")
+    page_values = pages.flatten()
+    page_lists = page_values if records_key is None else page_values.field(records_key)
+    if page_lists.null_count:
+        raise ValueError("a page has no records list")  # the slow path records which one, in quarantine
+    records = page_lists.flatten() if len(page_lists) else pa.array([], type=record_type)
+    if not isinstance(records, pa.StructArray):
+        records = pa.array([], type=record_type)
+    lengths = pa.compute.list_value_length(page_lists).to_pylist()
+    return ParsedEnvelope(meta=meta, records=records, positions=None, rejected=[], page_lengths=lengths)
+
+
+def _read_slow(data: bytes, record_type: pa.StructType, records_key: str | None) -> ParsedEnvelope:
+    try:
+        body = json.loads(data)
+    except ValueError as exc:
+        raise CorruptRawFile(f"raw file is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise CorruptRawFile("raw file is not a JSON object: not a flightpipe envelope")
+    pages = body.get("pages")
+    if not isinstance(pages, list):
+        raise CorruptRawFile("raw envelope has no 'pages' list")
+    meta = _meta(body.get("source"), body.get("format"), body.get("fetched_at"))
+    good: list[Any] = []
+    positions: list[tuple[int, int]] = []
+    rejected: list[RejectedRecord] = []
+    page_lengths: list[int] = []
+    for page_no, page in enumerate(pages):
+        records = page if records_key is None else (page.get(records_key) if isinstance(page, dict) else None)
+        if not isinstance(records, list):
+            what = "page is not a list of records" if records_key is None else f"page has no '{records_key}' list"
+            rejected.append(RejectedRecord(page_no, -1, what, page))
+            page_lengths.append(0)
+            continue
+        page_lengths.append(len(records))
+        for index, record in enumerate(records):
+            reason = _shape_error(record, record_type)
+            if reason is None:
+                good.append(record)
+                positions.append((page_no, index))
+            else:
+                rejected.append(RejectedRecord(page_no, index, reason, record))
+    array = pa.array(good, type=record_type) if good else pa.array([], type=record_type)
+    assert isinstance(array, pa.StructArray)
+    return ParsedEnvelope(meta=meta, records=array, positions=positions, rejected=rejected, page_lengths=page_lengths)
+
+
+def _shape_error(record: Any, record_type: pa.StructType) -> str | None:
+    if not isinstance(record, dict):
+        return f"record is a {type(record).__name__}, not an object"
+    try:
+        pa.array([record], type=record_type)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError) as exc:
+        return f"record does not match the format: {exc}"
+    return None
+
+
+def _meta(source: Any, fmt: Any, fetched_at: Any) -> EnvelopeMeta:
+    if not isinstance(source, str) or not source:
+        raise CorruptRawFile("raw envelope has no 'source'")
+    if not isinstance(fmt, str) or not fmt:
+        raise CorruptRawFile("raw envelope has no 'format'")
+    try:
+        when = dt.datetime.fromisoformat(str(fetched_at))
+    except ValueError:
+        raise CorruptRawFile(f"raw envelope 'fetched_at' is not an ISO timestamp: {fetched_at!r}") from None
+    if when.tzinfo is None:
+        raise CorruptRawFile(f"raw envelope 'fetched_at' has no time zone: {fetched_at!r}")
+    return EnvelopeMeta(source=source, format=fmt, fetched_at=when.astimezone(dt.UTC))

@@ -1,0 +1,141 @@
+"""Quality inside a run: check the boards, check the flight dates, decide the gate, store the results.
+
+The runner calls these between its stages; each returns plain data, so Lambda handlers and a Step Functions
+state can call the same functions (a held flight date raises ``QualityGateFailed`` there).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+
+import pyarrow as pa
+
+from flightpipe.config import Settings
+from flightpipe.core.store import ObjectStore
+from flightpipe.quality.api import Partition, RuleResult
+from flightpipe.quality.evaluate import check_boards, check_flight_date
+from flightpipe.quality.gate import GateDecision, Hold, board_dates_feeding, decide
+from flightpipe.quality.history import QualityHistory
+from flightpipe.quality.records import RecordRuleSet
+from flightpipe.quality.results import results_table, write_json
+from flightpipe.stages.process import ProcessResult, read_partition
+from flightpipe.warehouse.base import LoadResult, Warehouse
+from flightpipe.warehouse.loadsql import KeepRows
+
+
+def record_rules(settings: Settings) -> RecordRuleSet:
+    """The record rules transform applies, as configured."""
+    return RecordRuleSet.from_configs(settings.quality.rule_configs())
+
+
+@dataclass
+class RunQuality:
+    """One run's quality results and gate decision, filled in as the run goes."""
+
+    settings: Settings
+    store: ObjectStore
+    #: Earlier runs' results: the Ledger on one machine, StoredQualityHistory (the quality/ JSON) on AWS.
+    ledger: QualityHistory
+    run_id: str
+    allow_failures: bool = False
+    board_results: list[RuleResult] = field(default_factory=list)
+    flight_date_results: list[RuleResult] = field(default_factory=list)
+    decision: GateDecision = field(default_factory=GateDecision)
+    checked_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+    @property
+    def results(self) -> list[RuleResult]:
+        return self.board_results + self.flight_date_results
+
+    def check_boards(self, day: dt.date) -> list[RuleResult]:
+        self.board_results = check_boards(
+            self.store,
+            self.settings.quality.rule_configs(),
+            self.settings.airports,
+            self.settings.boards,
+            day,
+            history=self.ledger,
+        )
+        return self.board_results
+
+    def check_flight_dates(self, processed: list[ProcessResult]) -> list[RuleResult]:
+        configs = self.settings.quality.rule_configs()
+        self.flight_date_results = [
+            result for p in processed for result in check_flight_date(self.store, configs, p.flight_date, p)
+        ]
+        return self.flight_date_results
+
+    def check_stored_flight_dates(self, flight_dates: list[dt.date]) -> list[RuleResult]:
+        """The flight-date rules over processed partitions another step wrote (the Glue job on AWS): the
+        counts process would have reported are counted again from the layers (see ``flight_date_facts``)."""
+        configs = self.settings.quality.rule_configs()
+        self.flight_date_results = [
+            result for day in flight_dates for result in check_flight_date(self.store, configs, day, None)
+        ]
+        return self.flight_date_results
+
+    def decide(self, flight_dates: list[dt.date]) -> GateDecision:
+        """Gate every flight date about to be loaded; then store this run's results (with any override)."""
+        mine = {r.partition for r in self.board_results}
+        stored = [
+            r for r in self.ledger.latest_board_results(board_dates_feeding(flight_dates)) if r.partition not in mine
+        ]
+        self.decision = decide(
+            flight_dates, stored + self.board_results, self.flight_date_results, allow_failures=self.allow_failures
+        )
+        if self.decision.overridden:
+            overridden = {(r.rule, r.partition) for r in self.decision.overridden}
+            self.board_results = [_overridden(r, overridden) for r in self.board_results]
+            self.flight_date_results = [_overridden(r, overridden) for r in self.flight_date_results]
+            # Fails of earlier runs this run loaded anyway: recorded on their rows too.
+            self.ledger.mark_overridden([r for r in self.decision.overridden if r.partition not in mine], self.run_id)
+        self._store()
+        return self.decision
+
+    def _store(self) -> None:
+        checked_at = dt.datetime.now(dt.UTC)
+        self.ledger.record_quality(self.run_id, self.results, checked_at)
+        overridden = [_line(o) for o in self.decision.overridden]
+        gate: dict[str, dict[str, object]] = {}
+        for r in self.flight_date_results:
+            assert r.partition is not None
+            hold = self.decision.hold_for(r.partition.date)
+            gate[r.partition.date.isoformat()] = {
+                "held": hold.describe() if hold else None,
+                "whole_date": bool(hold and hold.whole),
+                "held_departures_of": sorted(hold.dep_airports) if hold else [],
+                "held_arrivals_at": sorted(hold.arr_airports) if hold else [],
+                "overridden_by_this_run": overridden,
+            }
+        write_json(self.store, self.run_id, checked_at, self.results, gate)
+        self.checked_at = checked_at
+
+    def results_table(self) -> pa.Table:
+        return results_table(self.run_id, self.checked_at, self.results)
+
+    def summary_lines(self) -> tuple[list[str], list[str], list[str]]:
+        """(fail results, holds, overridden fails) as one line each, for the run summary."""
+        fails = [_line(r) for r in self.results if r.failed]
+        holds = [h.describe() for h in self.decision.holds.values() if h.active]
+        overridden = [_line(r) for r in self.decision.overridden]
+        return fails, holds, overridden
+
+
+def load_gated(
+    store: ObjectStore, warehouse: Warehouse, flight_date: dt.date, hold: Hold | None, *, run_id: str
+) -> LoadResult:
+    """Load ``flight_date``; the rows of a partly held flight date's held airports stay as the warehouse has
+    them (the engine's load leaves them out of the replace)."""
+    assert hold is None or not hold.whole, "a wholly held flight date is not loaded at all"
+    keep = KeepRows(hold.dep_airports, hold.arr_airports) if hold is not None else None
+    return warehouse.load_flight_date(flight_date, read_partition(store, flight_date), run_id=run_id, keep=keep)
+
+
+def _overridden(result: RuleResult, keys: set[tuple[str, Partition | None]]) -> RuleResult:
+    return replace(result, overridden=True) if (result.rule, result.partition) in keys else result
+
+
+def _line(result: RuleResult) -> str:
+    where = result.partition.label if result.partition else ""
+    return f"{where} {result.rule}: {result.message}"

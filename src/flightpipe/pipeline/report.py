@@ -1,0 +1,39 @@
+"""The runner's one call into the report: after each successful load, write the day's report beside the data.
+
+Kept apart from the report's modules so importing the runner does not import matplotlib.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from flightpipe.config import Settings
+from flightpipe.core.redact import redact
+
+log = logging.getLogger(__name__)
+
+
+def write_run_report(settings: Settings, day: dt.date) -> tuple[str | None, str | None]:
+    """After a run's load: write the day's report. Returns (where, None) or (None, the error).
+
+    A report that cannot be written does not fail the run: the data is loaded and correct, and a failed run
+    would make ``backfill`` collect the day again (spending API quota) for a derived file that
+    ``flightpipe report`` can write at any time. The error is kept in the run summary and logged.
+    """
+    from flightpipe.report.render import write_report
+    from flightpipe.stages.load import loader_lock
+    from flightpipe.warehouse.factory import open_warehouse
+
+    try:
+        # The embedded DuckDB file may be open for writing by one process only: read under the loader lock.
+        with loader_lock(settings, "writing the report"):
+            warehouse = open_warehouse(settings, read_only=True)
+            try:
+                return write_report(settings, warehouse, day), None
+            finally:
+                warehouse.close()
+    except Exception as exc:  # noqa: BLE001 - any failure here must leave the loaded run alone (see above)
+        message = redact(f"{type(exc).__name__}: {exc}")
+        log.warning("the report of %s was not written: %s", day, message)
+        return None, message

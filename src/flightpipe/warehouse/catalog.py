@@ -1,0 +1,60 @@
+"""The local catalog: one DuckDB connection that sees the warehouse tables and views over the Parquet layers.
+
+``flightpipe sql`` runs here. The warehouse is attached read-only, so a query can never change it; the views
+``transformed``, ``processed`` and ``quarantine`` read the files of the object store directly (the local
+counterpart of the Glue Data Catalog's tables).
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from flightpipe.config import Settings
+from flightpipe.core.errors import ConfigError, LoadError
+from flightpipe.core.layout import PROCESSED, QUARANTINE, TRANSFORMED
+from flightpipe.core.schema import PROCESSED_SCHEMA, TRANSFORMED_SCHEMA
+from flightpipe.core.store import ObjectStore
+from flightpipe.warehouse.ddl import duckdb_type
+
+LAYER_VIEWS = ("transformed", "processed", "quarantine")
+
+
+def open_catalog(settings: Settings) -> duckdb.DuckDBPyConnection:
+    store = ObjectStore(settings.data_dir)
+    if not store.is_local:
+        raise ConfigError("`flightpipe sql` reads a local data folder; on AWS query Athena or Redshift instead")
+    root = store.local_path()
+    con = duckdb.connect(":memory:")
+    _layer_view(
+        con, "transformed", f"{root}/{TRANSFORMED}/*/*/[!_.]*.parquet", TRANSFORMED_SCHEMA, store.list(TRANSFORMED)
+    )
+    _layer_view(con, "processed", f"{root}/{PROCESSED}/*/[!_.]*.parquet", PROCESSED_SCHEMA, store.list(PROCESSED))
+    if store.list(QUARANTINE):
+        con.execute(
+            f"CREATE VIEW quarantine AS SELECT * FROM read_json('{root}/{QUARANTINE}/*/*/[!_.]*.jsonl',"
+            " format='newline_delimited', filename=true, union_by_name=true)"
+        )
+    else:
+        con.execute(
+            "CREATE VIEW quarantine AS SELECT NULL::VARCHAR AS raw_key, NULL::BIGINT AS page,"
+            " NULL::BIGINT AS index, NULL::VARCHAR AS rule, NULL::VARCHAR AS reason, NULL::JSON AS record WHERE false"
+        )
+    if settings.warehouse.type != "duckdb":
+        return con  # PostgreSQL and Redshift are queried where they are (flightpipe sql goes there directly)
+    warehouse = settings.resolved_warehouse_path()
+    if warehouse.exists():
+        try:
+            con.execute(f"ATTACH '{warehouse}' AS warehouse (READ_ONLY)")
+        except duckdb.Error as exc:
+            raise LoadError(f"cannot open the warehouse {warehouse} (is a load running?): {exc}") from exc
+        con.execute("SET search_path = 'warehouse.main,memory.main'")
+    return con
+
+
+def _layer_view(con: duckdb.DuckDBPyConnection, name: str, glob: str, schema: object, keys: list[str]) -> None:
+    if any(k.endswith(".parquet") for k in keys):
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{glob}', hive_partitioning=false)")
+        return
+    # No files yet: an empty view with the right columns, so queries written today keep working tomorrow.
+    columns = ", ".join(f"NULL::{duckdb_type(f.type)} AS {f.name}" for f in schema)  # type: ignore[attr-defined]
+    con.execute(f"CREATE VIEW {name} AS SELECT {columns} WHERE false")

@@ -1,0 +1,249 @@
+"""The Glue job's Spark script in local Spark: the same rows as the DuckDB process step, partitions in Glue.
+
+Spark 3.5 (pyspark, the ``spark`` extra) needs Java 17: a missing ``java`` fails the test under CI=true and
+skips it (saying why) on a developer machine. `make test` installs a headless JRE when java is missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pyarrow.compute as pc
+import pytest
+
+from flightpipe.aws.glue_catalog import (
+    MAX_DELETES_PER_CALL,
+    MAX_PARTITIONS_PER_CALL,
+    PARTITION_KEY,
+    deregister_partitions,
+    glue_columns,
+    register_partitions,
+)
+from flightpipe.aws.glue_job import parse_args, parse_dates, process, process_counted
+from flightpipe.config import load_settings
+from flightpipe.core.errors import ConfigError
+from flightpipe.core.layout import processed_partition
+from flightpipe.core.schema import PROCESSED_SCHEMA
+from flightpipe.core.store import ObjectStore
+from flightpipe.pipeline.runner import run_day
+from flightpipe.stages.process import process_flight_dates, read_partition
+from tests.helpers.aws_helpers import REGION
+
+D1 = dt.date(2026, 6, 8)
+D2 = D1 + dt.timedelta(days=1)
+FIRST_SEEN = dt.datetime(2026, 6, 10, 6, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    if shutil.which("java") is None:
+        message = "Spark needs Java 17 (apt-get install -y openjdk-17-jre-headless; `make test` does it)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("flightpipe-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.sql.shuffle.partitions", "4")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def collected(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two collection days of three airports, the first collected again later: late dates, codeshares, re-collection."""
+    data = tmp_path_factory.mktemp("glue") / "data"
+    settings = load_settings(data_dir=str(data), airports="EDDF,EDDM,EDDH")
+    for day, when in ((D1, FIRST_SEEN), (D2, FIRST_SEEN), (D1, FIRST_SEEN + dt.timedelta(hours=30))):
+        assert run_day(settings, day, clock=lambda when=when: when).state == "succeeded"
+    return data
+
+
+def _sorted_rows(table: Any) -> list[dict[str, Any]]:
+    return sorted(table.to_pylist(), key=lambda r: (r["flight_date"], r["dep_airport_icao"], r["flight_iata"] or ""))
+
+
+@pytest.mark.slow
+def test_the_spark_script_writes_the_same_rows_as_the_duckdb_process_step(
+    spark: Any, collected: Path, tmp_path: Path
+) -> None:
+    dates = [D1 - dt.timedelta(days=1), D1, D2]
+    duck = ObjectStore(str(collected))
+    process_flight_dates(duck, dates)
+    out = tmp_path / "spark-out"
+    written = process(spark, collected.resolve().as_uri(), dates, output_url=out.resolve().as_uri())
+    assert written == dates
+    sparks = ObjectStore(str(out))
+    for day in dates:
+        assert sparks.list(processed_partition(day)) != []
+        duck_rows, spark_rows = read_partition(duck, day), read_partition(sparks, day)
+        assert spark_rows.schema == PROCESSED_SCHEMA
+        assert spark_rows.num_rows == duck_rows.num_rows > 0
+        assert _sorted_rows(spark_rows) == _sorted_rows(duck_rows)
+    late = read_partition(sparks, dates[0])  # flight date D1-1: only D1's arrivals board saw these flights
+    assert late.num_rows > 0 and pc.all(late.column("seen_on_arrivals")).as_py()
+    codeshares = pc.sum(pc.list_value_length(read_partition(sparks, D1).column("codeshare_flight_iatas"))).as_py()
+    assert codeshares > 100
+    recollected = read_partition(sparks, D1).column("observation_count")
+    assert pc.max(recollected).as_py() >= 3  # D1 departures twice plus D1/D2 arrivals: one flight, one row
+
+
+@pytest.mark.slow
+def test_dynamic_overwrite_replaces_only_the_dates_given(spark: Any, collected: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    untouched = out / "processed/all_data/flight-date=2000-01-01/part-00000.parquet"
+    untouched.parent.mkdir(parents=True)
+    untouched.write_bytes(b"an older partition the job must leave alone")
+    process(spark, collected.resolve().as_uri(), [D1], output_url=out.resolve().as_uri())
+    first = ObjectStore(str(out)).list(processed_partition(D1))
+    process(spark, collected.resolve().as_uri(), [D1], output_url=out.resolve().as_uri())
+    second = ObjectStore(str(out)).list(processed_partition(D1))
+    assert untouched.read_bytes() == b"an older partition the job must leave alone"
+    assert len(first) == len(second) == 1 and first != second  # replaced, not added to
+
+
+@pytest.mark.slow
+def test_the_job_counts_the_rows_it_wrote_per_departure_airport(spark: Any, collected: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    written, counts = process_counted(spark, collected.resolve().as_uri(), [D1, D2], output_url=out.resolve().as_uri())
+    expected: Counter[str] = Counter()
+    for day in written:
+        expected.update(read_partition(ObjectStore(str(out)), day).column("dep_airport_icao").to_pylist())
+    assert counts == dict(expected) and sum(counts.values()) > 0
+
+
+def _catalog(glue: Any) -> None:
+    glue.create_database(DatabaseInput={"Name": "flightpipe"})
+    glue.create_table(
+        DatabaseName="flightpipe",
+        TableInput={
+            "Name": "processed",
+            "PartitionKeys": [{"Name": PARTITION_KEY, "Type": "string"}],
+            "StorageDescriptor": {
+                "Columns": glue_columns(PROCESSED_SCHEMA),
+                "Location": "s3://b/d/processed/all_data/",
+            },
+        },
+    )
+
+
+def test_partitions_are_registered_in_batches_of_at_most_100() -> None:
+    import moto
+
+    with moto.mock_aws():
+        glue = boto3.client("glue", region_name=REGION)
+        _catalog(glue)
+        calls: list[int] = []
+        original = glue.batch_create_partition
+
+        def counting(**kwargs: Any) -> Any:
+            calls.append(len(kwargs["PartitionInputList"]))
+            return original(**kwargs)
+
+        glue.batch_create_partition = counting
+        dates = [D1 + dt.timedelta(days=i) for i in range(250)]
+        register_partitions(
+            glue,
+            database="flightpipe",
+            table="processed",
+            data_url="s3://b/d",
+            flight_dates=dates,
+            schema=PROCESSED_SCHEMA,
+        )
+        assert calls == [MAX_PARTITIONS_PER_CALL, MAX_PARTITIONS_PER_CALL, 50]
+        pages = glue.get_paginator("get_partitions").paginate(DatabaseName="flightpipe", TableName="processed")
+        partitions = [p for page in pages for p in page["Partitions"]]
+        assert len(partitions) == 250
+        first = next(p for p in partitions if p["Values"] == [D1.isoformat()])
+        assert first["StorageDescriptor"]["Location"] == f"s3://b/d/processed/all_data/flight-date={D1}/"
+        assert first["StorageDescriptor"]["SerdeInfo"]["SerializationLibrary"].endswith("ParquetHiveSerDe")
+
+
+def test_registering_a_partition_again_updates_it_instead_of_failing() -> None:
+    import moto
+
+    with moto.mock_aws():
+        glue = boto3.client("glue", region_name=REGION)
+        _catalog(glue)
+        for url in ("s3://b/d", "s3://b/moved"):
+            register_partitions(
+                glue, database="flightpipe", table="processed", data_url=url, flight_dates=[D1], schema=PROCESSED_SCHEMA
+            )
+        partition = glue.get_partition(
+            DatabaseName="flightpipe", TableName="processed", PartitionValues=[D1.isoformat()]
+        )
+        assert partition["Partition"]["StorageDescriptor"]["Location"].startswith("s3://b/moved/")
+
+
+def test_a_date_that_lost_all_its_rows_loses_its_partition_and_a_missing_one_is_no_error() -> None:
+    import moto
+
+    days = [D1 + dt.timedelta(days=i) for i in range(MAX_DELETES_PER_CALL + 5)]
+    with moto.mock_aws():
+        glue = boto3.client("glue", region_name=REGION)
+        _catalog(glue)
+        register_partitions(
+            glue,
+            database="flightpipe",
+            table="processed",
+            data_url="s3://b/d",
+            flight_dates=days,
+            schema=PROCESSED_SCHEMA,
+        )
+        gone = [*days[1:], D1 - dt.timedelta(days=1)]  # the last was never registered
+        calls = deregister_partitions(glue, database="flightpipe", table="processed", flight_dates=gone)
+        partitions = glue.get_partitions(DatabaseName="flightpipe", TableName="processed")["Partitions"]
+    assert calls == 2
+    assert [p["Values"] for p in partitions] == [[D1.isoformat()]]
+
+
+def test_job_arguments_are_checked_with_what_is_allowed() -> None:
+    args = parse_args(["--JOB_ID", "j1", "--data_url", "s3://b/d", "--flight_dates", "2026-06-08,2026-06-07"])
+    assert parse_dates(args["flight_dates"]) == [dt.date(2026, 6, 7), dt.date(2026, 6, 8)]
+    with pytest.raises(ConfigError, match="the Glue job needs --flight_dates"):
+        parse_args(["--data_url", "s3://b/d"])
+    with pytest.raises(ConfigError, match="comma-separated dates YYYY-MM-DD, got '8 June'"):
+        parse_dates("8 June")
+
+
+@pytest.mark.slow
+def test_the_job_entry_point_processes_and_registers_the_dates_it_is_given(
+    spark: Any, collected: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import moto
+
+    from flightpipe.aws.glue_job import main
+
+    for name, value in {"AWS_DEFAULT_REGION": REGION, "AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    out = tmp_path / "out"
+    with moto.mock_aws():
+        glue = boto3.client("glue", region_name=REGION)
+        _catalog(glue)
+        main(
+            [
+                "--JOB_ID", "j_1", "--data_url", collected.resolve().as_uri(), "--output_url", out.resolve().as_uri(),
+                "--flight_dates", f"{D2},{D1}", "--database", "flightpipe", "--table", "processed",
+            ]
+        )  # fmt: skip
+        partitions = glue.get_partitions(DatabaseName="flightpipe", TableName="processed")["Partitions"]
+    assert sorted(p["Values"][0] for p in partitions) == [D1.isoformat(), D2.isoformat()]
+    assert all(p["StorageDescriptor"]["Location"].startswith(out.resolve().as_uri()) for p in partitions)
+    assert read_partition(ObjectStore(str(out)), D2).num_rows > 0

@@ -1,0 +1,122 @@
+"""``flightpipe check``, ``flightpipe quarantine [--replay]`` and ``--allow-quality-failures`` as a user runs them."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from flightpipe.cli.quality import check_date
+from flightpipe.config import load_settings
+from flightpipe.core.layout import processed_partition
+from flightpipe.core.store import ObjectStore
+from flightpipe.quality.api import Outcome, Scope
+from tests.e2e.test_cli import flightpipe
+from tests.helpers.warehouse_helpers import DAYS, partition
+
+BAD_DAY, GOOD_DAY = "2026-06-09", "2026-06-02"
+#: 10% of the records carry a delay contradicting their times: quarantined (fail), over the 5% share.
+DEFECTS = {"FLIGHTPIPE__SOURCE__DEFECTS__INCONSISTENT_DELAY": "0.1"}
+FIX = {"FLIGHTPIPE__QUALITY__DELAY_CONSISTENT__LEVEL": "warn"}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("quality-project")
+    (folder / "flightpipe.toml").write_text('airports = ["EDDH"]\ndata_dir = "data"\n')
+    assert flightpipe("run", "--date", GOOD_DAY, cwd=folder).returncode == 0
+    return folder
+
+
+@pytest.fixture(scope="module")
+def bad_run(project: Path) -> str:
+    result = flightpipe("run", "--date", BAD_DAY, cwd=project, env=DEFECTS)
+    assert result.returncode == 1, result.stderr
+    return result.stdout
+
+
+def test_a_run_stopped_by_the_gate_says_failed_quality_and_why(bad_run: str) -> None:
+    assert bad_run.startswith("failed quality run")
+    assert "QualityGateFailed: flight date 2026-06-09: held flights departing EDDH" in bad_run
+    assert "quarantine_share" in bad_run and f"flightpipe check --date {BAD_DAY}" in bad_run
+
+
+def test_check_prints_the_results_and_exits_1_on_failures(project: Path, bad_run: str) -> None:
+    result = flightpipe("check", "--date", BAD_DAY, cwd=project)
+    assert result.returncode == 1
+    for text in ("quality 2026-06-09", "EDDH departures 2026-06-09", "quarantine_share", "delay_consistent",
+                 "quarantined", "fail-level results"):  # fmt: skip
+        assert text in result.stdout, text
+
+
+def test_check_of_a_clean_day_exits_0(project: Path) -> None:
+    result = flightpipe("check", "--date", GOOD_DAY, cwd=project)
+    assert result.returncode == 0, result.stdout
+    tally = result.stdout.strip().splitlines()[-1]
+    assert "fail" not in tally and "pass" in tally and "fail-level results" not in result.stdout
+
+
+def test_quarantine_shows_what_was_rejected_and_why(project: Path, bad_run: str) -> None:
+    result = flightpipe("quarantine", "--date", BAD_DAY, cwd=project)
+    assert result.returncode == 0
+    assert "delay_consistent" in result.stdout and "departure delay 120 min, but actual" in result.stdout
+    assert "records quarantined" in result.stdout
+
+
+def test_sql_sees_the_rule_in_the_quarantine_view_and_the_quality_results_table(project: Path, bad_run: str) -> None:
+    quarantine = flightpipe("sql", "SELECT rule, count(*) AS n FROM quarantine GROUP BY 1", "--format", "json",
+                            cwd=project)  # fmt: skip
+    assert [row["rule"] for row in json.loads(quarantine.stdout)] == ["delay_consistent"]
+    results = flightpipe("sql", "SELECT DISTINCT rule FROM quality_results WHERE outcome = 'fail'", "--format",
+                         "json", cwd=project)  # fmt: skip
+    assert {row["rule"] for row in json.loads(results.stdout)} == {"quarantine_share"}
+
+
+def test_the_quarantine_view_has_a_rule_column_before_anything_is_quarantined(tmp_path: Path) -> None:
+    result = flightpipe("sql", "SELECT rule, count(*) FROM quarantine GROUP BY 1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+def test_quarantine_replay_after_the_fix_recovers_everything_and_loads(project: Path, bad_run: str) -> None:
+    result = flightpipe("quarantine", "--date", BAD_DAY, "--replay", cwd=project, env=FIX)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "succeeded run" in result.stdout and "0 still quarantined" in result.stdout
+    assert "replay recovered" in result.stdout
+    after = flightpipe("quarantine", "--date", BAD_DAY, cwd=project)
+    assert "nothing quarantined" in after.stdout
+
+
+def test_allow_quality_failures_loads_and_says_so(tmp_path: Path) -> None:
+    (tmp_path / "flightpipe.toml").write_text('airports = ["EDDH"]\ndata_dir = "data"\n')
+    result = flightpipe("run", "--date", BAD_DAY, "--allow-quality-failures", cwd=tmp_path, env=DEFECTS)
+    assert result.returncode == 0, result.stdout
+    assert "quality failure loaded anyway (--allow-quality-failures)" in result.stdout
+    runs = flightpipe("runs", "show", "2", cwd=tmp_path)  # run ids start with the year
+    assert "gate" in runs.stdout and "override" in runs.stdout
+
+
+def test_help_lists_the_quality_commands(tmp_path: Path) -> None:
+    result = flightpipe("--help", cwd=tmp_path)
+    assert "check" in result.stdout and "quarantine" in result.stdout
+    run_help = flightpipe("run", "--help", cwd=tmp_path)
+    assert "--allow-quality-failures" in run_help.stdout
+
+
+def test_check_judges_a_flight_date_the_glue_job_wrote_as_part_files(tmp_path: Path) -> None:
+    day = DAYS[0]
+    settings = load_settings(data_dir=str(tmp_path / "data"))
+    flights = partition(day)
+    half = flights.num_rows // 2
+    store = ObjectStore(settings.data_dir)
+    for number, part in enumerate((flights.slice(0, half), flights.slice(half))):
+        buffer = io.BytesIO()
+        pq.write_table(part, buffer)
+        store.put(f"{processed_partition(day)}part-0000{number}-4f1c.c000.snappy.parquet", buffer.getvalue())
+
+    results = [r for r in check_date(settings, day) if r.partition and r.partition.scope is Scope.FLIGHT_DATE]
+
+    assert [(r.rule, r.outcome) for r in results] == [("null_share", Outcome.PASS), ("dedup_report", Outcome.PASS)]
+    assert results[0].message.endswith(f" in {flights.num_rows} rows")  # both part files
