@@ -23,6 +23,7 @@ from pydantic_settings import (
 
 from flightpipe.core.errors import ConfigError
 from flightpipe.core.layout import Board
+from flightpipe.core.paths import DataPaths
 from flightpipe.core.redact import register_secret
 from flightpipe.core.settings_base import split_list
 from flightpipe.quality.settings import QualitySettings
@@ -134,29 +135,25 @@ class Settings(BaseSettings):
     def is_simulated(self) -> bool:
         return self.source.type == "simulated"
 
+    def paths(self) -> DataPaths:
+        """The data folder and state files, for the packages below the configuration."""
+        return DataPaths(self.data_dir, self.ledger_path)
+
     def local_data_dir(self) -> Path | None:
-        return None if "://" in self.data_dir else Path(self.data_dir)
+        return self.paths().local_data_dir
 
     def resolved_ledger_path(self) -> Path:
-        if self.ledger_path:
-            return Path(self.ledger_path)
-        local = self.local_data_dir()
-        if local is None:
-            raise ConfigError("ledger_path must be set when data_dir is not a local folder")
-        return local / "ledger.sqlite"
+        return self.paths().ledger
 
     def resolved_warehouse_path(self) -> Path:
         if not isinstance(self.warehouse, DuckDBWarehouseSettings):
             raise ConfigError(f"warehouse.type is {self.warehouse.type!r}: there is no local warehouse file")
         if self.warehouse.path:
             return Path(self.warehouse.path)
-        local = self.local_data_dir()
-        if local is None:
-            raise ConfigError("warehouse.path must be set when data_dir is not a local folder")
-        return local / "warehouse.duckdb"
+        return self.paths().default_warehouse_file()
 
     def lock_dir(self) -> Path:
-        return self.resolved_ledger_path().parent / "locks"
+        return self.paths().lock_dir
 
 
 # Which file is read is decided per load, so tests and the CLI's --config can point elsewhere.
