@@ -13,9 +13,10 @@ from flightpipe.config import Settings
 from flightpipe.core.layout import RawKey, processed_partition
 from flightpipe.core.store import ObjectStore
 from flightpipe.quality.api import Kind, Outcome, Partition, RuleResult, Scope
-from flightpipe.quality.evaluate import NoHistory, VolumeHistory, check_boards, check_flight_date
+from flightpipe.quality.facts import NoHistory, VolumeHistory
 from flightpipe.quality.quarantine import quarantine_files, raw_key_of, read_entries
 from flightpipe.quality.rules import RULES, rules_for
+from flightpipe.stages.check import check_boards, check_flight_date
 from flightpipe.state.ledger import Ledger
 
 _COLOURS = {
