@@ -35,7 +35,6 @@ KNOWN_VIOLATIONS: set[tuple[str, str]] = {
     ("flightpipe.quality.evaluate", "flightpipe.stages.process"),
     ("flightpipe.quality.gate", "flightpipe.stages.process"),
     ("flightpipe.reference.airlines", "flightpipe.sources.simulated.network"),
-    ("flightpipe.report.render", "flightpipe.config"),
     ("flightpipe.sources.quota", "flightpipe.config"),
     ("flightpipe.sources.quota", "flightpipe.state.usage"),
     ("flightpipe.sources.registry", "flightpipe.config"),
@@ -43,8 +42,6 @@ KNOWN_VIOLATIONS: set[tuple[str, str]] = {
     ("flightpipe.sources.report", "flightpipe.config"),
     ("flightpipe.sources.report", "flightpipe.state.usage"),
     ("flightpipe.stages.load", "flightpipe.config"),
-    ("flightpipe.warehouse.catalog", "flightpipe.config"),
-    ("flightpipe.warehouse.factory", "flightpipe.config"),
 }
 
 #: The real sources: none of them may import the simulator (the simulator may import reference data).
