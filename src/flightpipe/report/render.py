@@ -1,7 +1,8 @@
 """The report as one self-contained HTML file: inline CSS, inline SVG charts, no scripts, no fonts, no links out.
 
-``build_report`` turns warehouse rows into HTML; ``write_report`` opens the configured warehouse, builds the
-report of a day and writes it (by default beside the data, ``reports/<date>.html``).
+``build_report`` turns warehouse rows into HTML; ``write_report`` builds the report of a day from an open
+warehouse and writes it (by default beside the data, ``reports/<date>.html``). What the report covers (airports,
+boards) and where it reads and writes (``DataPaths``) come in a ``ReportScope``.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from typing import Any
 
 import jinja2
 
-from flightpipe.config import Settings
 from flightpipe.core.errors import ConfigError
 from flightpipe.core.redact import redact
 from flightpipe.core.store import ObjectStore
 from flightpipe.report import charts, model
 from flightpipe.report.palette import NEUTRAL, airport_colours
 from flightpipe.report.queries import ReportRows, read_report_rows
+from flightpipe.report.scope import ComposedSettings, ReportScope, report_scope
 from flightpipe.report.status import Freshness, Quality, read_freshness, read_quality
 from flightpipe.report.summary import ON_TIME_MINUTES
 from flightpipe.warehouse.base import SqlWarehouse
@@ -376,7 +377,7 @@ def _cancel_chart(rows: ReportRows, colours: dict[str, str], cancellations: dict
 
 
 def render_day(
-    settings: Settings,
+    scope: ReportScope | ComposedSettings,
     warehouse: SqlWarehouse,
     day: dt.date,
     days: int = DEFAULT_DAYS,
@@ -386,10 +387,11 @@ def render_day(
     """The HTML report of ``day`` from an open warehouse."""
     if not 1 <= days <= MAX_DAYS:
         raise ConfigError(f"--days must be between 1 and {MAX_DAYS}, got {days}")
-    airports = tuple(settings.airports)
+    scope = report_scope(scope)
+    airports = scope.airports
     rows = read_report_rows(warehouse, day, airports, days)
     try:
-        ledger_path: Path | None = settings.resolved_ledger_path()
+        ledger_path: Path | None = scope.paths.ledger
     except ConfigError:
         ledger_path = None
     return build_report(
@@ -397,25 +399,30 @@ def render_day(
         days=days,
         freshness=read_freshness(ledger_path, day, airports),
         quality=read_quality(warehouse, day, airports),
-        boards=tuple(str(b) for b in settings.boards),
+        boards=scope.boards,
         generated_at=now or dt.datetime.now(dt.UTC),
         warehouse_url=redact(warehouse.url),
     )
 
 
 def write_report(
-    settings: Settings, warehouse: SqlWarehouse, day: dt.date, days: int = DEFAULT_DAYS, out: Path | None = None
+    scope: ReportScope | ComposedSettings,
+    warehouse: SqlWarehouse,
+    day: dt.date,
+    days: int = DEFAULT_DAYS,
+    out: Path | None = None,
 ) -> str:
     """Write the report of ``day``: to ``out``, else beside the data. Returns where it went (a path or URL)."""
-    html = render_day(settings, warehouse, day, days).encode("utf-8")
+    scope = report_scope(scope)
+    html = render_day(scope, warehouse, day, days).encode("utf-8")
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(html)
         return str(out.resolve())
-    store = ObjectStore(settings.data_dir)
+    store = ObjectStore(scope.paths.data_dir)
     key = report_key(day)
     store.put(key, html)
     return str(store.local_path(key).resolve()) if store.is_local else f"{store.url}/{key}"
 
 
-__all__ = ["DEFAULT_DAYS", "MAX_DAYS", "report_key", "render_day", "write_report"]
+__all__ = ["DEFAULT_DAYS", "MAX_DAYS", "ReportScope", "report_key", "render_day", "write_report"]

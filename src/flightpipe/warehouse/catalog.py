@@ -9,18 +9,30 @@ from __future__ import annotations
 
 import duckdb
 
-from flightpipe.config import Settings
 from flightpipe.core.errors import ConfigError, LoadError
 from flightpipe.core.layout import PROCESSED, QUARANTINE, TRANSFORMED
+from flightpipe.core.paths import DataPaths
 from flightpipe.core.schema import PROCESSED_SCHEMA, TRANSFORMED_SCHEMA
 from flightpipe.core.store import ObjectStore
+from flightpipe.warehouse.connection import WarehouseConnection
 from flightpipe.warehouse.ddl import duckdb_type
+from flightpipe.warehouse.duckdb.settings import DuckDBWarehouseSettings
+from flightpipe.warehouse.factory import ComposedSettings
 
 LAYER_VIEWS = ("transformed", "processed", "quarantine")
 
 
-def open_catalog(settings: Settings) -> duckdb.DuckDBPyConnection:
-    store = ObjectStore(settings.data_dir)
+def open_catalog(
+    warehouse: WarehouseConnection | ComposedSettings, paths: DataPaths | None = None
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the layer views over ``paths.data_dir``, and the warehouse attached read-only
+    when it is an embedded DuckDB file."""
+    if not isinstance(warehouse, WarehouseConnection):  # transitional: the root settings passed whole
+        paths = paths or warehouse.paths()
+        warehouse = warehouse.warehouse
+    if paths is None:
+        raise TypeError("open_catalog(warehouse_settings, paths): the data paths are needed")
+    store = ObjectStore(paths.data_dir)
     if not store.is_local:
         raise ConfigError("`flightpipe sql` reads a local data folder; on AWS query Athena or Redshift instead")
     root = store.local_path()
@@ -39,14 +51,14 @@ def open_catalog(settings: Settings) -> duckdb.DuckDBPyConnection:
             "CREATE VIEW quarantine AS SELECT NULL::VARCHAR AS raw_key, NULL::BIGINT AS page,"
             " NULL::BIGINT AS index, NULL::VARCHAR AS rule, NULL::VARCHAR AS reason, NULL::JSON AS record WHERE false"
         )
-    if settings.warehouse.type != "duckdb":
+    if not isinstance(warehouse, DuckDBWarehouseSettings):
         return con  # PostgreSQL and Redshift are queried where they are (flightpipe sql goes there directly)
-    warehouse = settings.resolved_warehouse_path()
-    if warehouse.exists():
+    file = warehouse.file(paths)
+    if file.exists():
         try:
-            con.execute(f"ATTACH '{warehouse}' AS warehouse (READ_ONLY)")
+            con.execute(f"ATTACH '{file}' AS warehouse (READ_ONLY)")
         except duckdb.Error as exc:
-            raise LoadError(f"cannot open the warehouse {warehouse} (is a load running?): {exc}") from exc
+            raise LoadError(f"cannot open the warehouse {file} (is a load running?): {exc}") from exc
         con.execute("SET search_path = 'warehouse.main,memory.main'")
     return con
 

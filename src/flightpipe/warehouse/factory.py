@@ -1,48 +1,49 @@
-"""The configured warehouse: ``warehouse.type`` picks the adapter."""
+"""Open the configured warehouse: its settings section builds its adapter (no list of engines here).
+
+``open_warehouse(settings.warehouse, settings.paths())`` is the call; ``paths`` locates the embedded engine's
+default file and the data a loader copies from.
+"""
 
 from __future__ import annotations
 
-from flightpipe.config import Settings
+from typing import Protocol
+
+from flightpipe.core.paths import DataPaths
 from flightpipe.warehouse.base import Capabilities, SqlWarehouse
-from flightpipe.warehouse.settings import (
-    DuckDBWarehouseSettings,
-    PostgresWarehouseSettings,
-    RedshiftWarehouseSettings,
-)
+from flightpipe.warehouse.connection import WarehouseConnection
 
 
-def capabilities(settings: Settings) -> Capabilities:
-    """The configured engine's capabilities, without connecting to it (the adapters import their drivers only
-    when they connect)."""
-    config = settings.warehouse
-    if isinstance(config, DuckDBWarehouseSettings):
-        from flightpipe.warehouse.duckdb import DuckDBWarehouse
+class ComposedSettings(Protocol):
+    """Transitional: the root settings' shape, for callers that still pass it whole (never imported from
+    config). Remove with the last such caller."""
 
-        return DuckDBWarehouse.capabilities
-    if isinstance(config, PostgresWarehouseSettings):
-        from flightpipe.warehouse.postgres import PostgresWarehouse
+    @property
+    def warehouse(self) -> WarehouseConnection: ...
 
-        return PostgresWarehouse.capabilities
-    if isinstance(config, RedshiftWarehouseSettings):
-        from flightpipe.warehouse.redshift import RedshiftWarehouse
-
-        return RedshiftWarehouse.capabilities
-    raise AssertionError(f"unknown warehouse settings {type(config).__name__}")
+    def paths(self) -> DataPaths: ...
 
 
-def open_warehouse(settings: Settings, *, read_only: bool = False) -> SqlWarehouse:
-    """Connect to the configured warehouse. ``read_only``: for queries (DuckDB opens the file shared)."""
-    config = settings.warehouse
-    if isinstance(config, DuckDBWarehouseSettings):
-        from flightpipe.warehouse.duckdb import DuckDBWarehouse
+def open_warehouse(
+    settings: WarehouseConnection | ComposedSettings, paths: DataPaths | None = None, *, read_only: bool = False
+) -> SqlWarehouse:
+    """Connect to the warehouse ``settings`` describes. ``read_only``: for queries (DuckDB opens the file
+    shared)."""
+    connection, paths = _sections(settings, paths)
+    return connection.open(paths, read_only=read_only)
 
-        return DuckDBWarehouse(settings.resolved_warehouse_path(), read_only=read_only)
-    if isinstance(config, PostgresWarehouseSettings):
-        from flightpipe.warehouse.postgres import PostgresWarehouse
 
-        return PostgresWarehouse(config, read_only=read_only)
-    if isinstance(config, RedshiftWarehouseSettings):
-        from flightpipe.warehouse.redshift import RedshiftWarehouse
+def capabilities(settings: WarehouseConnection | ComposedSettings) -> Capabilities:
+    """The engine's capabilities, without connecting to it (the adapters import their drivers only when they
+    connect)."""
+    connection = settings if isinstance(settings, WarehouseConnection) else settings.warehouse
+    return connection.capabilities()
 
-        return RedshiftWarehouse(config, data_url=settings.data_dir if "://" in settings.data_dir else None)
-    raise AssertionError(f"unknown warehouse settings {type(config).__name__}")
+
+def _sections(
+    settings: WarehouseConnection | ComposedSettings, paths: DataPaths | None
+) -> tuple[WarehouseConnection, DataPaths]:
+    if isinstance(settings, WarehouseConnection):
+        if paths is None:
+            raise TypeError("open_warehouse(warehouse_settings, paths): the data paths are needed")
+        return settings, paths
+    return settings.warehouse, paths or settings.paths()

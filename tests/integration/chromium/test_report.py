@@ -24,7 +24,9 @@ from flightpipe.pipeline.runner import run_day
 from flightpipe.report.palette import FIXED, airport_colours
 from flightpipe.report.queries import read_report_rows
 from flightpipe.report.render import minutes, number, pct, render_day, signed, write_report
+from flightpipe.report.scope import ReportScope
 from flightpipe.state.ledger import Ledger
+from flightpipe.warehouse.base import SqlWarehouse
 from flightpipe.warehouse.factory import open_warehouse
 from tests.helpers.report_helpers import launched_chromium, load_truth, open_report
 from tests.helpers.warehouse_helpers import quality_rows
@@ -52,6 +54,14 @@ def _settings(data_dir: Path, airports: tuple[str, ...] = AIRPORTS) -> Settings:
     return load_settings(data_dir=str(data_dir), airports=",".join(airports))
 
 
+def _scope(settings: Settings) -> ReportScope:
+    return ReportScope(tuple(settings.airports), tuple(str(b) for b in settings.boards), settings.paths())
+
+
+def _open(settings: Settings, *, read_only: bool = False) -> SqlWarehouse:
+    return open_warehouse(settings.warehouse, settings.paths(), read_only=read_only)
+
+
 def _views(settings: Settings, sql: str) -> list[tuple[Any, ...]]:
     con = duckdb.connect(str(settings.resolved_warehouse_path()), read_only=True)
     try:
@@ -61,9 +71,9 @@ def _views(settings: Settings, sql: str) -> list[tuple[Any, ...]]:
 
 
 def _write(settings: Settings, day: dt.date, out: Path, days: int = 7) -> Path:
-    warehouse = open_warehouse(settings, read_only=True)
+    warehouse = _open(settings, read_only=True)
     try:
-        write_report(settings, warehouse, day, days, out)
+        write_report(_scope(settings), warehouse, day, days, out)
     finally:
         warehouse.close()
     return out
@@ -383,7 +393,7 @@ def _quality_html(settings: Settings, out: Path, *batches: pa.Table) -> str:
     """The report of DAY after loading ``batches`` of quality results (removed again afterwards)."""
     try:
         for batch in batches:
-            warehouse = open_warehouse(settings)
+            warehouse = _open(settings)
             try:
                 warehouse.load_quality_results(batch)
             finally:
@@ -468,10 +478,10 @@ def test_the_report_reads_the_same_rows_on_postgresql_as_on_duckdb(postgres_data
     for warehouse_url in (None, postgres_database):
         settings = load_settings(data_dir=str(tmp_path / "data"), airports="EDDH,EDDL", warehouse=warehouse_url)
         load_truth(settings, airports, days)
-        warehouse = open_warehouse(settings, read_only=True)
+        warehouse = _open(settings, read_only=True)
         try:
             found.append(read_report_rows(warehouse, DAY, airports, 7))
-            assert "Flight report" in render_day(settings, warehouse, DAY)
+            assert "Flight report" in render_day(_scope(settings), warehouse, DAY)
         finally:
             warehouse.close()
     duck, postgres = found
@@ -517,7 +527,7 @@ def test_without_chromium_the_browser_tests_fail_under_ci_and_skip_with_the_reas
 def test_scorecard_changes_compare_with_the_previous_seven_days_of_the_views(five_airports: Settings) -> None:
     from flightpipe.report.model import scorecards
 
-    warehouse = open_warehouse(five_airports, read_only=True)
+    warehouse = _open(five_airports, read_only=True)
     try:
         cards = {c.airport_icao: c for c in scorecards(read_report_rows(warehouse, DAY, AIRPORTS, 7))}
     finally:
@@ -633,7 +643,7 @@ def test_routes_and_airlines_count_only_flights_at_the_report_airports(two_airpo
     shown_routes = re.findall(r'<tr data-key="(\w{4})-(\w{4})">', html)
     assert shown_routes and all("EDDH" in route for route in shown_routes)
 
-    warehouse = open_warehouse(settings, read_only=True)
+    warehouse = _open(settings, read_only=True)
     try:
         rows = read_report_rows(warehouse, DAY, ("EDDH",), 7)
     finally:

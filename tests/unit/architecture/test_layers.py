@@ -33,7 +33,6 @@ LAYERS: list[str] = [
 KNOWN_VIOLATIONS: set[tuple[str, str]] = {
     ("flightpipe.monitoring.status", "flightpipe.config"),
     ("flightpipe.reference.airlines", "flightpipe.sources.simulated.network"),
-    ("flightpipe.report.render", "flightpipe.config"),
     ("flightpipe.sources.quota", "flightpipe.config"),
     ("flightpipe.sources.quota", "flightpipe.state.usage"),
     ("flightpipe.sources.registry", "flightpipe.config"),
@@ -41,8 +40,6 @@ KNOWN_VIOLATIONS: set[tuple[str, str]] = {
     ("flightpipe.sources.report", "flightpipe.config"),
     ("flightpipe.sources.report", "flightpipe.state.usage"),
     ("flightpipe.stages.load", "flightpipe.config"),
-    ("flightpipe.warehouse.catalog", "flightpipe.config"),
-    ("flightpipe.warehouse.factory", "flightpipe.config"),
 }
 
 #: The real sources: none of them may import the simulator (the simulator may import reference data).

@@ -37,7 +37,7 @@ from flightpipe.warehouse.loadsql import (
     insert_values_sql,
     sql_string,
 )
-from flightpipe.warehouse.settings import RedshiftWarehouseSettings
+from flightpipe.warehouse.redshift.settings import RedshiftWarehouseSettings
 from flightpipe.warehouse.tables import WAREHOUSE_TABLES, TableSpec
 
 DONE = "FINISHED"

@@ -22,7 +22,7 @@ from flightpipe.warehouse.base import Capabilities, Clock, LoadResult, SqlWareho
 from flightpipe.warehouse.ddl import create_table_sql
 from flightpipe.warehouse.dims import dim_airport_rows
 from flightpipe.warehouse.loadsql import STAGE_AIRPORTS, STAGE_FLIGHTS, KeepRows
-from flightpipe.warehouse.settings import PostgresWarehouseSettings
+from flightpipe.warehouse.postgres.settings import PostgresWarehouseSettings
 from flightpipe.warehouse.tables import WAREHOUSE_TABLES, TableSpec
 
 if TYPE_CHECKING:
