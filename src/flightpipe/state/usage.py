@@ -92,11 +92,11 @@ class UsageLedger:
         self.path = path
         self._budgets = dict(budgets or {})
         self._clock = clock
-        self._db = Database.open(path)
-        self._usage = ApiUsage(self._db)
+        self.db = Database.open(path)
+        self._usage = ApiUsage(self.db)
 
     def close(self) -> None:
-        self._db.close()
+        self.db.close()
 
     def __enter__(self) -> UsageLedger:
         return self
