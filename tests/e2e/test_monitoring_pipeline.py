@@ -21,8 +21,8 @@ from flightpipe.core.errors import ConfigError
 from flightpipe.monitoring import events as ev
 from flightpipe.pipeline.runner import run_day
 from flightpipe.pipeline.scheduler import Scheduler
-from flightpipe.state.alerts import AlertLog
-from flightpipe.state.ledger import Ledger
+from flightpipe.state.runs import RunRecord
+from flightpipe.state.store import StateStore
 from tests.helpers.alert_services import ScriptedSource, SmtpServer, closed_port, smtp_server, source_down
 
 __all__ = ["smtp_server"]
@@ -52,6 +52,11 @@ def hook_settings(tmp_path: Path, webhook: HTTPServer, **alerts: Any) -> Setting
         webhook={"url": webhook.url_for("/hook"), "format": "event"},
         **alerts,
     )
+
+
+def recorded_runs(settings: Settings) -> list[RunRecord]:
+    with StateStore.open(settings.paths().ledger) as state:
+        return state.runs.recent()
 
 
 def received(webhook: HTTPServer) -> list[dict[str, Any]]:
@@ -101,10 +106,11 @@ def test_a_run_without_its_api_key_is_recorded_failed_and_alerts_which_variable_
     settings = api_settings(tmp_path, webhook, "aviationstack")
     with pytest.raises(ConfigError, match="needs credentials"):
         run_day(settings, DAY, clock=clock())
-    ledger = Ledger(settings.resolved_ledger_path())
-    [record] = ledger.runs()
+    with StateStore.open(settings.paths().ledger) as state:
+        [record] = state.runs.recent()
+        steps = state.steps.of_run(record.run_id)
     assert (record.state, record.source, record.error) == ("failed", "aviationstack", f"ConfigError: {MISSING_KEY}")
-    assert [(s.stage, s.target, s.state, s.error) for s in ledger.steps(record.run_id)] == [
+    assert [(s.stage, s.target, s.state, s.error) for s in steps] == [
         ("collect", "aviationstack", "failed", f"ConfigError: {MISSING_KEY}")
     ]
     [event] = received(webhook)
@@ -132,7 +138,7 @@ def test_a_scheduled_day_whose_credential_is_missing_is_alerted_and_never_shows_
 
     scheduler = Scheduler(settings, run=run_once, clock=clock(MORNING + dt.timedelta(days=1)))
     scheduler.run_forever()  # the failed run is logged; the daemon itself carries on
-    [record] = Ledger(settings.resolved_ledger_path()).runs()
+    [record] = recorded_runs(settings)
     assert (record.day, record.kind, record.state) == ("2026-06-09", "schedule", "failed")
     [event] = received(webhook)
     assert event["event"] == "flightpipe.run.failed" and "FLIGHTPIPE__SOURCES__OPENSKY__CLIENT_ID" in event["remedy"]
@@ -147,7 +153,7 @@ def test_a_retry_that_fails_the_same_way_the_same_day_sends_no_second_alert(
     run_day(settings, DAY, clock=clock(), source=source_down("EDDH", "arrivals"))
     run_day(settings, DAY, clock=clock(MORNING + dt.timedelta(hours=1)), source=source_down("EDDH", "arrivals"))
     assert sorted(e["event"] for e in received(webhook)) == ["flightpipe.quality.failed", "flightpipe.run.failed"]
-    assert len(Ledger(settings.resolved_ledger_path()).runs()) == 2
+    assert len(recorded_runs(settings)) == 2
 
 
 def test_an_empty_board_sends_data_missing(tmp_path: Path, webhook: HTTPServer) -> None:
@@ -283,10 +289,11 @@ def test_dead_notifiers_leave_the_run_green_and_record_what_failed(
     )
     summary = run_day(settings, DAY, clock=clock(), source=ScriptedSource(empty={("EDDH", "arrivals")}))
     assert summary.state == "succeeded"
-    assert Ledger(settings.resolved_ledger_path()).runs()[0].state == "succeeded"
+    assert recorded_runs(settings)[0].state == "succeeded"
     assert len(httpserver.log) == 2 * 2  # two events, each tried twice
     # Undelivered alerts are not remembered as sent: the next run may still deliver them.
-    assert AlertLog(settings.resolved_ledger_path()).recent() == []
+    with StateStore.open(settings.paths().ledger) as state:
+        assert state.alerts.recent() == []
 
 
 def test_an_error_inside_the_monitor_itself_leaves_the_run_green(

@@ -16,7 +16,7 @@ from flightpipe.core.redact import redact
 from flightpipe.monitoring.events import RUN_SUCCEEDED, Event
 from flightpipe.monitoring.notifiers import Notifier
 from flightpipe.monitoring.settings import AlertsSettings
-from flightpipe.state.alerts import AlertLog
+from flightpipe.state.alerts import SentAlerts
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class Dispatched:
 
 class AlertDispatcher:
     def __init__(
-        self, settings: AlertsSettings, alert_log: AlertLog, notifiers: Sequence[Notifier], *, clock: Clock
+        self, settings: AlertsSettings, alert_log: SentAlerts, notifiers: Sequence[Notifier], *, clock: Clock
     ) -> None:
         self.settings = settings
         self.alert_log = alert_log

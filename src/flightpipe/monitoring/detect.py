@@ -22,7 +22,7 @@ from flightpipe.monitoring import events as ev
 from flightpipe.monitoring.events import Event, FailedStep, QualityFailure
 from flightpipe.monitoring.history import Usual, family_durations, step_family
 from flightpipe.monitoring.settings import AlertsSettings
-from flightpipe.state.ledger import RUNNING, SUCCEEDED, RunRecord, StepRecord
+from flightpipe.state.runs import RUNNING, SUCCEEDED, RunRecord, StepRecord
 
 QUALITY_GATE_ERROR = "QualityGateFailed"
 QUALITY_FAILURES = "quality_failures"

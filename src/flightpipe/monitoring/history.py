@@ -1,4 +1,4 @@
-"""What is usual: step durations of past succeeded runs, from the ledger.
+"""What is usual: step durations of past succeeded runs, from the state store.
 
 A step is compared with the same work in earlier runs: its **family** is the stage plus the airport and board
 for per-board stages (``collect EDDF/departures``, ``transform EDDF/departures``), the stage alone for the
@@ -12,7 +12,8 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from flightpipe.state.ledger import SUCCEEDED, Ledger, StepRecord
+from flightpipe.state.runs import SUCCEEDED, StepRecord
+from flightpipe.state.store import StateStore
 
 _PER_BOARD_STAGES = frozenset({"collect", "transform", "verify"})
 
@@ -33,15 +34,15 @@ class Usual:
     runs: int
 
 
-def usual_durations(ledger: Ledger, *, runs: int, exclude_run_id: str | None = None) -> dict[str, Usual]:
+def usual_durations(state: StateStore, *, runs: int, exclude_run_id: str | None = None) -> dict[str, Usual]:
     """Median duration per step family over the last ``runs`` succeeded runs (each run counts once per family:
     the sum of its steps of that family, so a stage split into several steps compares like with like)."""
-    succeeded = [r for r in ledger.runs(limit=_SCAN_LIMIT) if r.state == SUCCEEDED and r.run_id != exclude_run_id][
-        :runs
-    ]
+    succeeded = [
+        r for r in state.runs.recent(limit=_SCAN_LIMIT) if r.state == SUCCEEDED and r.run_id != exclude_run_id
+    ][:runs]
     per_family: dict[str, list[float]] = {}
     for run in succeeded:
-        for family, total in family_durations(ledger.steps(run.run_id)).items():
+        for family, total in family_durations(state.steps.of_run(run.run_id)).items():
             per_family.setdefault(family, []).append(total)
     return {family: Usual(statistics.median(values), len(values)) for family, values in per_family.items()}
 

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from flightpipe.core.store import ObjectStore
-from flightpipe.state.ledger import SUCCEEDED, RunRecord, StepRecord
+from flightpipe.state.runs import SUCCEEDED, RunRecord, StepRecord
 
 #: Keys of a step's ``detail`` that the HTTP layer fills (the contract with the sources).
 API_REQUESTS = "api_requests"

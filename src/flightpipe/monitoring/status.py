@@ -1,4 +1,5 @@
-"""``flightpipe status``: the state of the pipeline at a glance, from the ledger and the config.
+"""``flightpipe status``: the state of the pipeline at a glance, from the state store and the alerts and schedule
+settings.
 
 * the last run of each recent day (state, kind, steps ok/total, records, duration);
 * the steps of the latest run, stage by stage;
@@ -14,15 +15,17 @@ import datetime as dt
 import json
 import statistics
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from croniter import croniter
 
-from flightpipe.config import Settings
+from flightpipe.core.paths import DataPaths
 from flightpipe.monitoring.detect import deadline_for, slow_steps
 from flightpipe.monitoring.history import usual_durations
-from flightpipe.state.alerts import AlertLog, SentAlert
-from flightpipe.state.ledger import RUNNING, SUCCEEDED, Ledger, RunRecord
+from flightpipe.monitoring.settings import AlertsSettings, ScheduleSettings
+from flightpipe.state.alerts import SentAlert
+from flightpipe.state.runs import RUNNING, SUCCEEDED, RunRecord
+from flightpipe.state.store import StateStore
 
 TREND_RUNS = 10
 _SPARK = "▁▂▃▄▅▆▇█"
@@ -92,20 +95,34 @@ class StatusReport:
         return "".join(_SPARK[min(len(_SPARK) - 1, int((v - low) / span * (len(_SPARK) - 1)))] for v in values)
 
 
-def build_status(settings: Settings, now: dt.datetime, *, days: int = 7) -> StatusReport:
-    ledger = Ledger(settings.resolved_ledger_path())
-    try:
-        return _build(settings, ledger, now.astimezone(dt.UTC), days)
-    finally:
-        ledger.close()
+class StatusSettings(Protocol):
+    """What the status needs of the configuration (``flightpipe.config.Settings`` has it): the alerts and
+    schedule sections, and where the state file is."""
+
+    @property
+    def alerts(self) -> AlertsSettings: ...
+
+    @property
+    def schedule(self) -> ScheduleSettings: ...
+
+    def paths(self) -> DataPaths: ...
 
 
-def _build(settings: Settings, ledger: Ledger, now: dt.datetime, days: int) -> StatusReport:
-    schedule = settings.schedule
+def build_status(settings: StatusSettings, now: dt.datetime, *, days: int = 7) -> StatusReport:
+    """The status of the ``days`` days up to the latest one due at ``now``, from the configured state file."""
+    with StateStore.open(settings.paths().ledger) as state:
+        return read_status(state, settings.alerts, settings.schedule, now, days=days)
+
+
+def read_status(
+    state: StateStore, alerts: AlertsSettings, schedule: ScheduleSettings, now: dt.datetime, *, days: int = 7
+) -> StatusReport:
+    """The status of the ``days`` days up to the latest one due at ``now``, from an open state store."""
+    now = now.astimezone(dt.UTC)
     fire_prev: dt.datetime = croniter(schedule.cron, now + dt.timedelta(microseconds=1)).get_prev(dt.datetime)
     fire_next: dt.datetime = croniter(schedule.cron, now).get_next(dt.datetime)
     latest_due = fire_prev.date() - dt.timedelta(days=schedule.day_offset)
-    runs = ledger.runs(limit=1000)
+    runs = state.runs.recent(limit=1000)
     by_day: dict[str, list[RunRecord]] = {}
     for run in runs:  # newest first
         by_day.setdefault(run.day, []).append(run)
@@ -114,7 +131,7 @@ def _build(settings: Settings, ledger: Ledger, now: dt.datetime, days: int) -> S
     newest_day = max([latest_due, *(dt.date.fromisoformat(d) for d in by_day)])
     for offset in range(days):
         day = newest_day - dt.timedelta(days=offset)
-        row = _day_status(ledger, day, by_day.get(day.isoformat(), []), settings, now, latest_due)
+        row = _day_status(state, day, by_day.get(day.isoformat(), []), alerts, now, latest_due)
         day_rows.append(row)
         if row.state not in (SUCCEEDED, RUNNING, "missing", "pending"):
             problems.append(f"{row.day}: the last run {row.state} (run {row.run_id})")
@@ -123,7 +140,7 @@ def _build(settings: Settings, ledger: Ledger, now: dt.datetime, days: int) -> S
     latest = runs[0] if runs else None
     stages: list[StageStatus] = []
     if latest is not None:
-        steps = ledger.steps(latest.run_id)
+        steps = state.steps.of_run(latest.run_id)
         for stage in dict.fromkeys(s.stage for s in steps):
             of_stage = [s for s in steps if s.stage == stage]
             stages.append(
@@ -135,19 +152,15 @@ def _build(settings: Settings, ledger: Ledger, now: dt.datetime, days: int) -> S
                 )
             )
         if latest.state == SUCCEEDED:
-            usual = usual_durations(ledger, runs=settings.alerts.slow_step_history, exclude_run_id=latest.run_id)
-            for event in slow_steps(latest, steps, usual, settings.alerts, time=now):
+            usual = usual_durations(state, runs=alerts.slow_step_history, exclude_run_id=latest.run_id)
+            for event in slow_steps(latest, steps, usual, alerts, time=now):
                 problems.append(f"{latest.day}: {event.summary}")
     trend = [
         TrendPoint(r.run_id, r.day, r.duration_s)
         for r in reversed([r for r in runs if r.state == SUCCEEDED and r.duration_s is not None][:TREND_RUNS])
         if r.duration_s is not None
     ]
-    alert_log = AlertLog(settings.resolved_ledger_path())
-    try:
-        recent_alerts = alert_log.recent(10)
-    finally:
-        alert_log.close()
+    recent_alerts = state.alerts.recent(10)
     return StatusReport(
         now=now.isoformat(timespec="seconds"),
         days=day_rows,
@@ -163,16 +176,21 @@ def _build(settings: Settings, ledger: Ledger, now: dt.datetime, days: int) -> S
 
 
 def _day_status(
-    ledger: Ledger, day: dt.date, runs: list[RunRecord], settings: Settings, now: dt.datetime, latest_due: dt.date
+    state: StateStore,
+    day: dt.date,
+    runs: list[RunRecord],
+    alerts: AlertsSettings,
+    now: dt.datetime,
+    latest_due: dt.date,
 ) -> DayStatus:
-    deadline = deadline_for(day, settings.alerts.deadline_utc)
+    deadline = deadline_for(day, alerts.deadline_utc)
     past_deadline = deadline is not None and now > deadline
     succeeded = any(r.state == SUCCEEDED for r in runs)
     if not runs:
         late = day <= latest_due and past_deadline
         return DayStatus(day.isoformat(), "missing" if day <= latest_due else "pending", late=late)
     last = runs[0]
-    steps = ledger.steps(last.run_id)
+    steps = state.steps.of_run(last.run_id)
     return DayStatus(
         day=day.isoformat(),
         state=last.state,

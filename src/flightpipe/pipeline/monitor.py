@@ -26,8 +26,7 @@ from flightpipe.monitoring.events import Event
 from flightpipe.monitoring.history import usual_durations
 from flightpipe.monitoring.metrics import run_metrics, write_run_metrics
 from flightpipe.monitoring.notifiers import build_notifiers
-from flightpipe.state.alerts import AlertLog
-from flightpipe.state.ledger import Ledger
+from flightpipe.state.store import StateStore
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +38,13 @@ def dispatch_events(settings: Settings, events: Sequence[Event], *, clock: Clock
     if not events:
         return []
     try:
-        alert_log = AlertLog(settings.resolved_ledger_path())
+        state = StateStore.open(settings.paths().ledger)
     except Exception:  # noqa: BLE001 - no alert must ever fail the pipeline
         log.exception("cannot open the alert log; %d alert(s) not sent", len(events))
         return []
-    try:
-        dispatcher = AlertDispatcher(settings.alerts, alert_log, build_notifiers(settings.alerts), clock=clock)
+    with state:
+        dispatcher = AlertDispatcher(settings.alerts, state.alerts, build_notifiers(settings.alerts), clock=clock)
         return [dispatcher.dispatch(event) for event in events]
-    finally:
-        alert_log.close()
 
 
 class RunMonitor:
@@ -116,16 +113,13 @@ class RunMonitor:
 
     def _finish(self) -> None:
         finished = self.clock()
-        ledger = Ledger(self.settings.resolved_ledger_path())
-        try:
-            run = ledger.run(self.run_id)
+        with StateStore.open(self.settings.paths().ledger) as state:
+            run = state.runs.find(self.run_id)
             if run is None:
                 log.error("run %s is not in the ledger; no metrics, no alerts", self.run_id)
                 return
-            steps = ledger.steps(self.run_id)
-            usual = usual_durations(ledger, runs=self.settings.alerts.slow_step_history, exclude_run_id=self.run_id)
-        finally:
-            ledger.close()
+            steps = state.steps.of_run(self.run_id)
+            usual = usual_durations(state, runs=self.settings.alerts.slow_step_history, exclude_run_id=self.run_id)
         metrics = run_metrics(run, steps)
         try:
             keys = write_run_metrics(ObjectStore(self.settings.data_dir), metrics)

@@ -1,9 +1,10 @@
 """Data freshness and quality status of each airport: what the reader needs to trust (or not) the numbers.
 
-Freshness comes from the run history (the ledger: when each airport's boards were last collected, for which
-day) and from the warehouse (the last load of the day, the newest day each airport has rows for). Quality comes
-from the warehouse table ``quality_results`` that every run's quality checks load (``flightpipe.quality``), on
-every engine; the report says "not checked" where no result exists, and never fails for want of one.
+Freshness comes from the run history (the state store, read-only: when each airport's boards were last
+collected, for which day) and from the warehouse (the last load of the day, the newest day each airport has rows
+for). Quality comes from the warehouse table ``quality_results`` that every run's quality checks load
+(``flightpipe.quality``), on every engine; the report says "not checked" where no result exists, and never fails
+for want of one.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flightpipe.state.db import StateError
+from flightpipe.state.runs import CollectedBoard
+from flightpipe.state.store import StateStore
 from flightpipe.warehouse.base import SqlWarehouse
 
 QUALITY_TABLE = "quality_results"
@@ -40,34 +44,26 @@ class Quality:
 
 
 def read_freshness(ledger_path: Path | None, day: dt.date, airports: Sequence[str]) -> dict[str, Freshness]:
-    """Successful collect steps from the ledger (read-only), per airport."""
+    """Successful collect steps from the state store (read-only: the report changes nothing), per airport."""
     if ledger_path is None or not ledger_path.exists():
         where = "this data folder" if ledger_path is None else str(ledger_path)
         return {a: Freshness(a, (), None, None, f"no run history in {where}") for a in airports}
     try:
-        con = sqlite3.connect(f"file:{ledger_path}?mode=ro", uri=True, timeout=30)
-        try:
-            rows = con.execute(
-                "SELECT r.day, s.target, s.finished_at FROM steps AS s JOIN runs AS r ON r.run_id = s.run_id"
-                " WHERE s.stage = 'collect' AND s.state = 'succeeded'"
-            ).fetchall()
-        finally:
-            con.close()
-    except sqlite3.Error as exc:
+        with StateStore.open(ledger_path, read_only=True) as state:
+            collected: list[CollectedBoard] = state.steps.collected_boards()
+    except (sqlite3.Error, StateError) as exc:
         return {a: Freshness(a, (), None, None, f"run history unreadable: {exc}") for a in airports}
     boards: dict[str, set[str]] = {a: set() for a in airports}
     collected_at: dict[str, dt.datetime] = {}
     last_day: dict[str, dt.date] = {}
-    for run_day, target, finished_at in rows:
-        icao, _, board = str(target).partition("/")
-        if icao not in boards or not finished_at:
+    for board in collected:
+        icao = board.airport_icao
+        if icao not in boards:
             continue
-        when = dt.datetime.fromisoformat(str(finished_at))
-        collected = dt.date.fromisoformat(str(run_day))
-        last_day[icao] = max(last_day.get(icao, collected), collected)
-        if collected == day:
-            boards[icao].add(board)
-            collected_at[icao] = max(collected_at.get(icao, when), when)
+        last_day[icao] = max(last_day.get(icao, board.day), board.day)
+        if board.day == day:
+            boards[icao].add(board.board)
+            collected_at[icao] = max(collected_at.get(icao, board.finished_at), board.finished_at)
     return {a: Freshness(a, tuple(sorted(boards[a])), collected_at.get(a), last_day.get(a), "") for a in airports}
 
 

@@ -1,1 +1,6 @@
-"""state."""
+"""The state file (``ledger.sqlite``): runs, steps, quality results, alerts sent, API usage and credits.
+
+``db`` owns the SQLite connection (set-up, lock, transactions) and ``schema`` the schema versions; one module per
+table group (``runs``, ``quality``, ``alerts``, ``usage``, ``credits``); ``store.StateStore`` is the one entry
+point. ``ledger.Ledger`` is the run history as the runner has used it, over the store.
+"""

@@ -13,7 +13,7 @@ from flightpipe.monitoring.alerts import AlertDispatcher
 from flightpipe.monitoring.events import Event
 from flightpipe.monitoring.notifiers import LogNotifier, NotifierError, build_notifiers
 from flightpipe.monitoring.settings import AlertsSettings, LogNotifierSettings
-from flightpipe.state.alerts import AlertLog
+from flightpipe.state.store import StateStore
 
 DAY = dt.date(2026, 6, 8)
 MORNING = dt.datetime(2026, 6, 9, 3, 0, tzinfo=dt.UTC)
@@ -40,9 +40,9 @@ def missing(run_id: str = "r1", airport: str = "EDDM") -> Event:
 
 
 def dispatcher(tmp_path: Path, *notifiers: Recording, now: dt.datetime = MORNING, **alerts: object) -> AlertDispatcher:
-    return AlertDispatcher(
-        AlertsSettings.model_validate(alerts), AlertLog(tmp_path / "ledger.sqlite"), notifiers, clock=lambda: now
-    )
+    """A dispatcher over its own connection to the state file, as each run opens its own (closed when collected)."""
+    state = StateStore.open(tmp_path / "ledger.sqlite")
+    return AlertDispatcher(AlertsSettings.model_validate(alerts), state.alerts, notifiers, clock=lambda: now)
 
 
 def test_the_same_problem_is_sent_once_a_day_however_often_it_recurs(tmp_path: Path) -> None:
@@ -72,7 +72,8 @@ def test_a_failing_notifier_does_not_raise_and_does_not_stop_the_others(tmp_path
     outcome = dispatcher(tmp_path, broken, working).dispatch(missing())
     assert outcome.sent and outcome.delivered_to == ["working"]
     assert outcome.failed == ["broken: RuntimeError: SMTP down"]
-    [sent] = AlertLog(tmp_path / "ledger.sqlite").recent()
+    with StateStore.open(tmp_path / "ledger.sqlite") as state:
+        [sent] = state.alerts.recent()
     assert (sent.delivered_to, sent.failed) == (["working"], ["broken: RuntimeError: SMTP down"])
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from flightpipe.config import Settings, load_settings
 from flightpipe.monitoring.status import build_status
-from flightpipe.state.ledger import Ledger
+from flightpipe.state.store import StateStore
 
 NOW = dt.datetime(2026, 6, 10, 9, 0, tzinfo=dt.UTC)  # the 02:30 run for 06-09 is due, its 06:00 deadline passed
 
@@ -36,24 +36,23 @@ def add_run(
     collect_s: float = 1.0,
     finish: bool = True,
 ) -> None:
-    ledger = Ledger(settings.resolved_ledger_path())
-    ledger.start_run(
-        run_id,
-        kind="run",
-        day=d(day),
-        airports=["EDDH"],
-        boards=["departures", "arrivals"],
-        source="simulated",
-        simulated=True,
-    )
-    for board in ("departures", "arrivals"):
-        step = ledger.start_step(run_id, "collect", f"EDDH/{board}")
-        ledger.finish_step(step, "succeeded", duration_s=collect_s, records_out=200)
-    load = ledger.start_step(run_id, "load", day)
-    ledger.finish_step(load, "succeeded" if state == "succeeded" else "failed", duration_s=0.5, records_out=300)
-    if finish:
-        ledger.finish_run(run_id, state, summary={"records_collected": 400, "rows_loaded": 300}, error=None)
-    ledger.close()
+    with StateStore.open(settings.paths().ledger) as store:
+        store.runs.start(
+            run_id,
+            kind="run",
+            day=d(day),
+            airports=["EDDH"],
+            boards=["departures", "arrivals"],
+            source="simulated",
+            simulated=True,
+        )
+        for board in ("departures", "arrivals"):
+            step = store.steps.start(run_id, "collect", f"EDDH/{board}")
+            store.steps.finish(step, "succeeded", duration_s=collect_s, records_out=200)
+        load = store.steps.start(run_id, "load", day)
+        store.steps.finish(load, "succeeded" if state == "succeeded" else "failed", duration_s=0.5, records_out=300)
+        if finish:
+            store.runs.finish(run_id, state, summary={"records_collected": 400, "rows_loaded": 300}, error=None)
 
 
 def seven_good_days(settings: Settings, *, without: str | None = None) -> None:

@@ -1,90 +1,61 @@
+"""The run history as the runner, scheduler and CLI use it: a thin layer over the one store."""
+
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
+import sqlite3
 from pathlib import Path
 
-from flightpipe.core.redact import register_secret
+import pytest
+
+from flightpipe.quality.api import Kind, Level, Outcome, Partition, RuleResult, Scope
 from flightpipe.state.ledger import Ledger
+from flightpipe.state.store import StateStore
 
 DAY = dt.date(2026, 6, 1)
 
 
-def _start(ledger: Ledger, run_id: str, airports: list[str] | None = None) -> None:
-    ledger.start_run(
-        run_id,
-        kind="run",
-        day=DAY,
-        airports=airports or ["EDDF", "EDDM"],
-        boards=["departures", "arrivals"],
-        source="simulated",
-        simulated=True,
-    )
+def test_the_ledger_is_a_context_manager_that_closes_its_connection(tmp_path: Path) -> None:
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        assert ledger.runs() == []
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        ledger.runs()
 
 
-def test_a_run_and_its_steps_are_recorded_with_counts_and_durations(tmp_path: Path) -> None:
-    ledger = Ledger(tmp_path / "ledger.sqlite")
-    _start(ledger, "r1")
-    step = ledger.start_step("r1", "collect", "EDDF/departures")
-    ledger.finish_step(step, "succeeded", duration_s=0.5, records_out=42, detail={"pages": 1})
-    ledger.finish_run("r1", "succeeded", summary={"rows_loaded": 42})
-    run = ledger.run("r1")
-    assert run is not None and (run.state, run.summary, run.simulated) == ("succeeded", {"rows_loaded": 42}, True)
-    [recorded] = ledger.steps("r1")
-    assert (recorded.stage, recorded.target, recorded.records_out, recorded.duration_s, recorded.detail) == (
-        "collect",
-        "EDDF/departures",
-        42,
-        0.5,
-        {"pages": 1},
-    )
-
-
-def test_a_day_is_complete_only_after_a_succeeded_run_covering_all_airports(tmp_path: Path) -> None:
-    ledger = Ledger(tmp_path / "ledger.sqlite")
-    _start(ledger, "r1", ["EDDF"])
-    ledger.finish_run("r1", "succeeded", summary={})
-    assert not ledger.is_day_complete(DAY, ["EDDF", "EDDM"], ["departures", "arrivals"])
-    _start(ledger, "r2")
-    ledger.finish_run("r2", "failed", summary={})
-    assert not ledger.is_day_complete(DAY, ["EDDF", "EDDM"], ["departures", "arrivals"])
-    _start(ledger, "r3")
-    ledger.finish_run("r3", "succeeded", summary={})
-    assert ledger.is_day_complete(DAY, ["EDDF", "EDDM"], ["departures", "arrivals"])
-
-
-def test_a_run_whose_process_died_is_marked_abandoned(tmp_path: Path) -> None:
+def test_what_the_ledger_records_the_store_reads(tmp_path: Path) -> None:
     path = tmp_path / "ledger.sqlite"
-    code = (
-        "import datetime as dt, os, signal; from flightpipe.state.ledger import Ledger; "
-        f"l = Ledger(__import__('pathlib').Path({str(path)!r})); "
-        "l.start_run('dead', kind='run', day=dt.date(2026, 6, 1), airports=['EDDF'], boards=['departures'], "
-        "source='simulated', simulated=True); l.start_step('dead', 'collect', 'EDDF/departures'); "
-        "os.kill(os.getpid(), signal.SIGKILL)"
-    )
-    subprocess.run([sys.executable, "-c", code], check=False)
-    ledger = Ledger(path)
-    run = ledger.run("dead")
-    assert run is not None and run.state == "abandoned"
-    assert [s.state for s in ledger.steps("dead")] == ["abandoned"]
+    partition = Partition(Scope.BOARD, DAY, "EDDF", "departures")
+    with Ledger(path) as ledger:
+        ledger.start_run(
+            "r1", kind="run", day=DAY, airports=["EDDF"], boards=["departures"], source="simulated", simulated=True
+        )
+        step = ledger.start_step("r1", "collect", "EDDF/departures")
+        ledger.finish_step(step, "succeeded", duration_s=0.5, records_out=42)
+        ledger.record_quality(
+            "r1",
+            [
+                RuleResult("volume_band", Level.WARN, Outcome.PASS, "ok", counts={"records": 42}).at(
+                    partition, Kind.DATASET
+                )
+            ],
+            dt.datetime(2026, 6, 2, tzinfo=dt.UTC),
+        )
+        ledger.finish_run("r1", "succeeded", summary={"rows_loaded": 42})
+    with StateStore.open(path) as state:
+        run = state.runs.find("r1")
+        assert run is not None and run.state == "succeeded"
+        assert [s.records_out for s in state.steps.of_run("r1")] == [42]
+        assert state.quality.volume_history("EDDF", "departures", [DAY]) == {DAY: 42.0}
 
 
-def test_errors_are_stored_with_secrets_redacted(tmp_path: Path) -> None:
-    register_secret("sk-test-123456")
-    ledger = Ledger(tmp_path / "ledger.sqlite")
-    _start(ledger, "r1")
-    ledger.finish_run(
-        "r1", "failed", summary={"url": "https://x/?access_key=abc123"}, error="HTTP 401 for key sk-test-123456"
-    )
-    run = ledger.run("r1")
-    assert run is not None
-    assert run.error == "HTTP 401 for key ***REDACTED***"
-    assert run.summary == {"url": "https://x/?access_key=***REDACTED***"}
-
-
-def test_run_lookup_accepts_a_unique_prefix(tmp_path: Path) -> None:
-    ledger = Ledger(tmp_path / "ledger.sqlite")
-    _start(ledger, "20260601T060000Z-abc123")
-    run = ledger.run("20260601T06")
-    assert run is not None and run.run_id == "20260601T060000Z-abc123"
+def test_the_ledger_reads_what_the_store_records(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite"
+    with StateStore.open(path) as state:
+        state.runs.start(
+            "r1", kind="run", day=DAY, airports=["EDDF"], boards=["departures"], source="simulated", simulated=True
+        )
+        state.runs.finish("r1", "succeeded", summary={})
+    with Ledger(path) as ledger:
+        assert [r.run_id for r in ledger.runs()] == ["r1"]
+        assert ledger.is_day_complete(DAY, ["EDDF"], ["departures"])
+        assert ledger.steps("r1") == [] and ledger.quality_results(run_id="r1") == []
