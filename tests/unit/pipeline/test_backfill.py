@@ -23,6 +23,17 @@ class Ran:
     state: str
 
 
+class Recorder:
+    """A day's run that succeeds and remembers which days it was asked to run."""
+
+    def __init__(self) -> None:
+        self.days: list[dt.date] = []
+
+    def __call__(self, day: dt.date) -> Ran:
+        self.days.append(day)
+        return Ran(SUCCEEDED)
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return load_settings(data_dir=str(tmp_path / "data"), airports="EDDH,EDDF")
@@ -54,19 +65,12 @@ def test_collection_days_are_every_day_of_the_range_both_ends_included() -> None
 def test_only_days_a_succeeded_run_covered_for_every_airport_and_board_are_skipped(
     settings: Settings, ledger_history: None
 ) -> None:
-    ran: list[dt.date] = []
-    told_skipped: list[dt.date] = []
+    run, told_skipped = Recorder(), list[dt.date]()
 
-    result = run_backfill(
-        settings,
-        [D1, D2, D3, D4],
-        force=False,
-        run=lambda day: ran.append(day) or Ran(SUCCEEDED),
-        on_skip=told_skipped.append,
-    )
+    result = run_backfill(settings, [D1, D2, D3, D4], force=False, run=run, on_skip=told_skipped.append)
 
     assert result == BackfillResult(ran=[D2, D3, D4], failed=[], skipped=[D1])
-    assert ran == [D2, D3, D4] and told_skipped == [D1]
+    assert run.days == [D2, D3, D4] and told_skipped == [D1]
 
 
 def test_force_runs_complete_days_again(settings: Settings, ledger_history: None) -> None:
@@ -99,12 +103,12 @@ def test_a_backfill_over_the_monthly_budget_is_refused_before_any_day_runs(
     monkeypatch.setenv("FLIGHTPIPE__SOURCES__AVIATIONSTACK__ACCESS_KEY", "k" * 32)
     monkeypatch.setenv("FLIGHTPIPE__SOURCES__AVIATIONSTACK__MONTHLY_BUDGET", "3")
     settings = load_settings(data_dir=str(tmp_path / "data"), airports="EDDH", source={"type": "aviationstack"})
-    ran: list[dt.date] = []
+    run = Recorder()
 
     with pytest.raises(QuotaExceeded, match="refusing to start"):
-        run_backfill(settings, [D1, D2], force=False, run=lambda day: ran.append(day) or Ran(SUCCEEDED))
+        run_backfill(settings, [D1, D2], force=False, run=run)
 
-    assert ran == []
+    assert run.days == []
 
 
 def test_the_quota_counts_only_the_days_that_will_run(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:

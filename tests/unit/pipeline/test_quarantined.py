@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from flightpipe.config import load_settings
-from flightpipe.core.layout import RawKey
+from flightpipe.core.layout import Board, RawKey
 from flightpipe.core.store import ObjectStore
 from flightpipe.pipeline.quarantined import QuarantineRow, ReplayAccount, quarantine_summary
 
@@ -29,15 +29,15 @@ def _quarantine(store: ObjectStore, raw: RawKey, *entries: tuple[str, str, str])
 def test_quarantine_is_grouped_by_raw_file_rule_and_reason_with_three_examples(tmp_path: Path) -> None:
     settings = load_settings(data_dir=str(tmp_path / "data"), airports="EDDH,EDDF")
     store = ObjectStore(settings.data_dir)
-    departures = RawKey("EDDH", DAY, "departures", "run-1")  # type: ignore[arg-type]
+    departures = RawKey("EDDH", DAY, Board.DEPARTURES, "run-1")
     _quarantine(
         store,
         departures,
         *[("delay_consistent", "delay contradicts times", f"LH {n}") for n in range(4)],
         ("status_known", "status 'x' unknown", "LH 9"),
     )
-    _quarantine(store, RawKey("EDDF", DAY, "arrivals", "run-1"), ("parse", "not JSON", "EW 1"))  # type: ignore[arg-type]
-    _quarantine(store, RawKey("EDDM", DAY, "arrivals", "run-1"), ("parse", "not JSON", "EW 2"))  # type: ignore[arg-type]
+    _quarantine(store, RawKey("EDDF", DAY, Board.ARRIVALS, "run-1"), ("parse", "not JSON", "EW 1"))
+    _quarantine(store, RawKey("EDDM", DAY, Board.ARRIVALS, "run-1"), ("parse", "not JSON", "EW 2"))
 
     rows = quarantine_summary(settings, DAY)
 
