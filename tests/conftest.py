@@ -42,6 +42,14 @@ def settings(data_dir: Path) -> Settings:
     return load_settings(data_dir=str(data_dir))
 
 
+@pytest.fixture(scope="session")
+def simulated_stores(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Simulated data folders built once per session; ``simulated_stores.copy(dest, airports, days)`` per test."""
+    from tests.helpers.simulated_store import SimulatedStores
+
+    return SimulatedStores(tmp_path_factory.mktemp("simulated-stores"))
+
+
 @pytest.fixture
 def sample_page_path() -> Path:
     return FIXTURE_SAMPLE_PAGE

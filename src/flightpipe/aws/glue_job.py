@@ -30,9 +30,9 @@ import sqlglot
 from flightpipe.aws.glue_catalog import deregister_partitions, register_partitions
 from flightpipe.aws.names import DIM_AIRPORT, DIM_SERVICE, METRICS_NAMESPACE, ROWS_PROCESSED, SERVICE
 from flightpipe.core.errors import ConfigError
-from flightpipe.core.layout import PROCESSED, TRANSFORMED, processed_partition
+from flightpipe.core.layout import PROCESSED, TRANSFORMED, collection_dates_for, processed_partition
 from flightpipe.core.schema import PROCESSED_SCHEMA, TRANSFORMED_SCHEMA
-from flightpipe.stages.process import PROCESS_SQL, collection_dates_for
+from flightpipe.stages.process import PROCESS_SQL
 
 #: Spark SQL text of the process step, from the one DuckDB definition.
 SPARK_PROCESS_SQL = sqlglot.transpile(PROCESS_SQL, read="duckdb", write="spark")[0]

@@ -124,3 +124,19 @@ def is_visible(key: str) -> bool:
     """False for work-in-progress files (leading ``_`` or ``.`` in the file name)."""
     name = key.rsplit("/", 1)[-1]
     return not name.startswith(("_", "."))
+
+
+#: Collection dates whose boards can hold flights of flight date D, as offsets from D. A departures board of
+#: day D holds exactly flight date D; an arrivals board holds flights that departed up to two local days
+#: earlier (ultra-long-haul from the far east) or, across the date line, one local day later.
+COLLECTION_WINDOW = range(-1, 3)
+
+
+def collection_dates_for(flight_dates: list[dt.date]) -> list[dt.date]:
+    """Every collection date whose files may hold rows of ``flight_dates``."""
+    return sorted({d - dt.timedelta(days=-offset) for d in flight_dates for offset in COLLECTION_WINDOW})
+
+
+def flight_dates_touched(collection_dates: list[dt.date]) -> list[dt.date]:
+    """The inverse: flight dates that new files of ``collection_dates`` can change."""
+    return sorted({d - dt.timedelta(days=offset) for d in collection_dates for offset in COLLECTION_WINDOW})

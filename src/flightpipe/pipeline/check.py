@@ -9,8 +9,9 @@ from flightpipe.config import Settings
 from flightpipe.core.layout import processed_partition
 from flightpipe.core.store import ObjectStore
 from flightpipe.quality.api import Kind, Partition, RuleResult, Scope
-from flightpipe.quality.evaluate import NoHistory, check_boards, check_flight_date
+from flightpipe.quality.facts import NoHistory
 from flightpipe.quality.rules import rules_for
+from flightpipe.stages.check import check_boards, check_flight_date
 from flightpipe.state.ledger import Ledger
 
 

@@ -14,11 +14,11 @@ import pyarrow as pa
 from flightpipe.config import Settings
 from flightpipe.core.store import ObjectStore
 from flightpipe.quality.api import Partition, RuleResult
-from flightpipe.quality.evaluate import check_boards, check_flight_date
 from flightpipe.quality.gate import GateDecision, Hold, board_dates_feeding, decide
 from flightpipe.quality.history import QualityHistory
 from flightpipe.quality.records import RecordRuleSet
 from flightpipe.quality.results import results_table, write_json
+from flightpipe.stages.check import check_boards, check_flight_date
 from flightpipe.stages.process import ProcessResult, read_partition
 from flightpipe.warehouse.base import LoadResult, Warehouse
 from flightpipe.warehouse.loadsql import KeepRows

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import pyarrow as pa
 
@@ -47,3 +48,14 @@ class FlightDateFacts:
     rows: pa.Table
     codeshares: int
     duplicates_merged: int
+
+
+class VolumeHistory(Protocol):
+    """Earlier results: the record count a run measured for a board on given dates (the ledger keeps them)."""
+
+    def volume_history(self, icao: str, board: str, dates: list[dt.date]) -> dict[dt.date, float]: ...
+
+
+class NoHistory:
+    def volume_history(self, icao: str, board: str, dates: list[dt.date]) -> dict[dt.date, float]:
+        return {}

@@ -21,9 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from flightpipe.core.errors import QualityGateFailed
-from flightpipe.core.layout import Board
+from flightpipe.core.layout import Board, collection_dates_for
 from flightpipe.quality.api import RuleResult, Scope
-from flightpipe.stages.process import collection_dates_for
 
 
 @dataclass(frozen=True, slots=True)

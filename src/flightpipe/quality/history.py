@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from flightpipe.core.layout import quality_override_key, quality_prefix
 from flightpipe.core.store import ObjectStore
 from flightpipe.quality.api import Partition, RuleResult, Scope
-from flightpipe.quality.evaluate import VolumeHistory
+from flightpipe.quality.facts import VolumeHistory
 
 
 class QualityHistory(VolumeHistory, Protocol):

@@ -19,14 +19,15 @@ import pyarrow.parquet as pq
 
 from flightpipe.core.errors import ProcessError
 from flightpipe.core.faults import failpoint
-from flightpipe.core.layout import PROCESSED, TRANSFORMED, processed_file, processed_partition
+from flightpipe.core.layout import (
+    PROCESSED,
+    TRANSFORMED,
+    collection_dates_for,
+    processed_file,
+    processed_partition,
+)
 from flightpipe.core.schema import PROCESSED_SCHEMA, TRANSFORMED_SCHEMA
 from flightpipe.core.store import ObjectStore
-
-#: Collection dates whose boards can hold flights of flight date D, as offsets from D. A departures board of
-#: day D holds exactly flight date D; an arrivals board holds flights that departed up to two local days
-#: earlier (ultra-long-haul from the far east) or, across the date line, one local day later.
-COLLECTION_WINDOW = range(-1, 3)
 
 PROCESS_SQL = resources.files("flightpipe.stages").joinpath("process.sql").read_text(encoding="utf-8")
 
@@ -39,16 +40,6 @@ class ProcessResult:
     flights_out: int
     codeshares: int
     duplicates_merged: int
-
-
-def collection_dates_for(flight_dates: list[dt.date]) -> list[dt.date]:
-    """Every collection date whose files may hold rows of ``flight_dates``."""
-    return sorted({d - dt.timedelta(days=-offset) for d in flight_dates for offset in COLLECTION_WINDOW})
-
-
-def flight_dates_touched(collection_dates: list[dt.date]) -> list[dt.date]:
-    """The inverse: flight dates that new files of ``collection_dates`` can change."""
-    return sorted({d - dt.timedelta(days=offset) for d in collection_dates for offset in COLLECTION_WINDOW})
 
 
 def transformed_keys(store: ObjectStore, flight_dates: list[dt.date]) -> list[str]:

@@ -16,12 +16,12 @@ from flightpipe.core.layout import Board, RawKey
 from flightpipe.core.store import ObjectStore
 from flightpipe.pipeline.quality import record_rules
 from flightpipe.quality.api import Outcome, RuleResult
-from flightpipe.quality.evaluate import board_facts, check_board
 from flightpipe.quality.quarantine import read_entries
 from flightpipe.quality.rules import RECORD_RULES
 from flightpipe.sources.registry import make_source
 from flightpipe.sources.simulated.defects import DefectSettings
 from flightpipe.sources.simulated.model import SimulatedSource
+from flightpipe.stages.check import board_facts, check_board
 from flightpipe.stages.collect import collect_board
 from flightpipe.stages.transform import transform_raw_object
 

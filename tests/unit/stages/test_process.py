@@ -8,13 +8,11 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flightpipe.core.layout import Board, processed_file
+from flightpipe.core.layout import Board, collection_dates_for, flight_dates_touched, processed_file
 from flightpipe.core.schema import PROCESSED_SCHEMA, TRANSFORMED_SCHEMA
 from flightpipe.core.store import ObjectStore
 from flightpipe.stages.process import (
-    collection_dates_for,
     dedupe,
-    flight_dates_touched,
     process_flight_dates,
     read_partition,
 )

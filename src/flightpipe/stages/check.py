@@ -1,4 +1,4 @@
-"""The quality stage: gather the facts of a partition from the layers, run the rules, return the results.
+"""The quality check stage: gather the facts of a partition from the layers, run the rules, return the results.
 
 Everything is read from the object store (and earlier results, for the volume history), so the runner after
 a run and ``flightpipe check`` afterwards evaluate the same way:
@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Mapping, Sequence
-from typing import Protocol
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -23,7 +22,7 @@ from flightpipe.core.layout import Board, RawKey, processed_partition, raw_prefi
 from flightpipe.core.schema import PROCESSED_SCHEMA, TRANSFORMED_SCHEMA
 from flightpipe.core.store import ObjectStore
 from flightpipe.quality.api import Kind, Level, Outcome, Partition, RuleConfig, RuleResult, Scope
-from flightpipe.quality.facts import BoardFacts, FlightDateFacts
+from flightpipe.quality.facts import BoardFacts, FlightDateFacts, VolumeHistory
 from flightpipe.quality.quarantine import QuarantineEntry, read_entries
 from flightpipe.quality.records import count_violations
 from flightpipe.quality.rules import RECORD_RULES, VOLUME_HISTORY_WEEKS, rules_for
@@ -34,17 +33,6 @@ from flightpipe.stages.process import (
     read_transformed_rows,
     transformed_keys,
 )
-
-
-class VolumeHistory(Protocol):
-    """Earlier results: the record count a run measured for a board on given dates (the ledger keeps them)."""
-
-    def volume_history(self, icao: str, board: str, dates: list[dt.date]) -> dict[dt.date, float]: ...
-
-
-class NoHistory:
-    def volume_history(self, icao: str, board: str, dates: list[dt.date]) -> dict[dt.date, float]:
-        return {}
 
 
 def check_boards(
