@@ -1,59 +1,86 @@
-"""What ``flightpipe check`` and ``flightpipe quarantine`` compute and print."""
+"""``flightpipe check | quarantine [--replay]``: the quality results of a date, and what it has in quarantine."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated
 
+import typer
 from rich.console import Console
 from rich.table import Table
 
-from flightpipe.config import Settings
-from flightpipe.core.layout import RawKey, processed_partition
-from flightpipe.core.store import ObjectStore
-from flightpipe.quality.api import Kind, Outcome, Partition, RuleResult, Scope
-from flightpipe.quality.facts import NoHistory, VolumeHistory
-from flightpipe.quality.quarantine import quarantine_files, raw_key_of, read_entries
-from flightpipe.quality.rules import RULES, rules_for
-from flightpipe.stages.check import check_boards, check_flight_date
-from flightpipe.state.ledger import Ledger
+from flightpipe.cli import options
+from flightpipe.cli.options import AirportsOption, AllowQualityOption, ConfigOption, DataDirOption
+from flightpipe.cli.output import console, print_run
+from flightpipe.cli.progress import run_with_progress
 
-_COLOURS = {
-    Outcome.PASS: "green",
-    Outcome.WARN: "yellow",
-    Outcome.FAIL: "bold red",
-    Outcome.QUARANTINED: "magenta",
-    Outcome.SKIP: "dim",
-}
+if TYPE_CHECKING:
+    from flightpipe.pipeline.quarantined import QuarantineRow
+    from flightpipe.quality.api import RuleResult
+
+#: By ``Outcome`` (a str enum, so its values look them up).
+_COLOURS = {"pass": "green", "warn": "yellow", "fail": "bold red", "quarantined": "magenta", "skip": "dim"}
 
 
-def check_date(settings: Settings, day: dt.date) -> list[RuleResult]:
-    """Every rule for the boards of collection date ``day`` and for flight date ``day``, judged now from the
-    layers as they are (and the stored volume history)."""
-    store = ObjectStore(settings.data_dir)
-    configs = settings.quality.rule_configs()
-    ledger_path = settings.resolved_ledger_path()
-    ledger = Ledger(ledger_path) if ledger_path.exists() else None
-    history: VolumeHistory = ledger if ledger is not None else NoHistory()
-    try:
-        results = check_boards(store, configs, settings.airports, settings.boards, day, history)
-    finally:
-        if ledger is not None:
-            ledger.close()
-    # Any Parquet file of the partition: the DuckDB step writes one file, the Glue job part-*-<uuid> files
-    # (check_flight_date reads the whole partition either way).
-    if any(key.endswith(".parquet") for key in store.list(processed_partition(day))):
-        results += check_flight_date(store, configs, day)
-    else:
-        partition = Partition(Scope.FLIGHT_DATE, day)
-        for rule in rules_for(Scope.FLIGHT_DATE):
-            skipped = configs[rule.name].skipped("flight date not processed (no processed partition)")
-            results.append(skipped.at(partition, Kind.DATASET))
-    return results
+def check(
+    date: Annotated[str, typer.Option("--date", help="Collection date of the boards and flight date, YYYY-MM-DD.")],
+    airports: AirportsOption = None,
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Check data quality of one date as a table; exit 1 when a rule fails.
+
+    Every record and board rule for each airport's boards collected that day, and the flight-date rules of that
+    flight date, judged now from the stored layers (docs/quality.md).
+    """
+    from flightpipe.pipeline.check import check_date
+
+    settings = options.load(config, airports, None, data_dir)
+    day = options.parse_required_date(date, "--date")
+    results = check_date(settings, day)
+    print_results(console, results, title=f"quality {day}")
+    if any(r.failed for r in results):
+        raise typer.Exit(1)
+
+
+def quarantine(
+    date: Annotated[str, typer.Option("--date", help="Collection date, YYYY-MM-DD.")],
+    replay: Annotated[
+        bool,
+        typer.Option(
+            "--replay",
+            help="After a fix (code or quality settings): transform again every raw file of the date that has "
+            "quarantined records, then process, check and load as a run does.",
+        ),
+    ] = False,
+    airports: AirportsOption = None,
+    data_dir: DataDirOption = None,
+    allow_quality_failures: AllowQualityOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Show what was rejected on a date and why (by airport, board, rule and reason), or replay it."""
+    from flightpipe.pipeline.quarantined import ReplayAccount, quarantine_summary
+    from flightpipe.state.ledger import SUCCEEDED
+
+    settings = options.load(config, airports, None, data_dir)
+    day = options.parse_required_date(date, "--date")
+    before = quarantine_summary(settings, day)
+    print_quarantine(console, before, title=f"quarantine {day}")
+    if not replay:
+        return
+    summary = run_with_progress(settings, day, kind="replay", allow_quality_failures=allow_quality_failures)
+    print_run(summary)
+    account = ReplayAccount(before, quarantine_summary(settings, day))
+    console.print(f"replay recovered {account.recovered} records; {account.still_quarantined} still quarantined")
+    print_quarantine(console, account.after, title=f"quarantine {day} after replay")
+    if summary.state != SUCCEEDED:
+        raise typer.Exit(1)
 
 
 def print_results(console: Console, results: list[RuleResult], *, title: str) -> None:
+    from flightpipe.quality.api import Outcome
+    from flightpipe.quality.rules import RULES
+
     table = Table(title=title)
     for column in ("partition", "rule", "kind", "level", "outcome", "message", "examples"):
         table.add_column(column, overflow="fold")
@@ -77,31 +104,6 @@ def print_results(console: Console, results: list[RuleResult], *, title: str) ->
             f"[bold red]{len(failed)} fail-level results[/]: a run stops loading what they concern "
             "(QualityGateFailed); fix the cause and run again, or run with --allow-quality-failures"
         )
-
-
-@dataclass(frozen=True, slots=True)
-class QuarantineRow:
-    airport_icao: str
-    board: str
-    run_id: str
-    rule: str
-    reason: str
-    count: int
-    examples: list[str] = field(default_factory=list)
-
-
-def quarantine_summary(settings: Settings, day: dt.date) -> list[QuarantineRow]:
-    """What is in quarantine for collection date ``day``, grouped by raw file, rule and reason."""
-    store = ObjectStore(settings.data_dir)
-    rows: list[QuarantineRow] = []
-    for key in quarantine_files(store, day, settings.airports):
-        raw = RawKey.parse(raw_key_of(key))
-        groups: dict[tuple[str, str], list[str]] = {}
-        for entry in read_entries(store, key):
-            groups.setdefault((entry.rule, entry.reason), []).append(entry.label)
-        for (rule, reason), labels in groups.items():
-            rows.append(QuarantineRow(raw.icao, str(raw.board), raw.run_id, rule, reason, len(labels), labels[:3]))
-    return rows
 
 
 def print_quarantine(console: Console, rows: list[QuarantineRow], *, title: str) -> None:

@@ -1,11 +1,21 @@
-"""``flightpipe status`` on a terminal (rich tables)."""
+"""``flightpipe status``: the last run per day, steps, duration trend, next run, problems (rich tables)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
 from rich.console import Console
 from rich.table import Table
 
-from flightpipe.monitoring.status import StatusReport
+from flightpipe.cli import options
+from flightpipe.cli.options import ConfigOption
+from flightpipe.cli.output import console
+
+if TYPE_CHECKING:
+    from flightpipe.monitoring.status import StatusReport
 
 _COLOUR = {"succeeded": "green", "partial": "yellow", "running": "cyan", "missing": "red", "pending": "dim"}
 
@@ -16,6 +26,23 @@ def _state(state: str) -> str:
 
 def _seconds(value: float | None) -> str:
     return "" if value is None else f"{value:.1f} s"
+
+
+def status(
+    days: Annotated[int, typer.Option("--days", min=1, max=366, help="How many recent days to show.")] = 7,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Last run per day, steps, duration trend, next scheduled run, anything late or failing (exit 1 if so)."""
+    from flightpipe.monitoring.status import build_status
+
+    report = build_status(options.load(config), dt.datetime.now(dt.UTC), days=days)
+    if as_json:
+        sys.stdout.write(report.to_json())
+    else:
+        render_status(report, console)
+    if not report.healthy:
+        raise typer.Exit(1)
 
 
 def render_status(report: StatusReport, console: Console) -> None:

@@ -1,77 +1,37 @@
-"""``flightpipe warehouse init | status``, and opening the configured warehouse for reading (sql, summary)."""
+"""``flightpipe warehouse init | status``: create or migrate the configured warehouse, show what it holds."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-from typing import Annotated, Any
-
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from flightpipe.config import DEFAULT_CONFIG_FILE, Settings, load_settings
-from flightpipe.core.errors import ConfigError, LoadError
-from flightpipe.stages.load import loader_lock
-from flightpipe.warehouse.base import SqlWarehouse
-from flightpipe.warehouse.factory import open_warehouse
+from flightpipe.cli import options
+from flightpipe.cli.options import ConfigOption
+from flightpipe.cli.output import console
 
 warehouse_app = typer.Typer(
     help="The warehouse named by warehouse.type / the warehouse URL: create or migrate it, show what it holds.",
     no_args_is_help=True,
 )
-console = Console(width=None if sys.stdout.isatty() else 160)
-
-ConfigOption = Annotated[
-    Path | None, typer.Option("--config", "-c", help=f"Config file (default: ./{DEFAULT_CONFIG_FILE} if present).")
-]
-
-
-def open_for_reading(settings: Settings) -> SqlWarehouse:
-    if settings.warehouse.type == "duckdb" and not settings.resolved_warehouse_path().exists():
-        raise ConfigError(
-            f"no warehouse at {settings.resolved_warehouse_path()} yet; run `flightpipe run` or "
-            "`flightpipe warehouse init` first"
-        )
-    return open_warehouse(settings, read_only=True)
-
-
-def query_warehouse(settings: Settings, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Column names and rows of ``sql`` on the configured warehouse (read-only where the engine enforces it)."""
-    warehouse = open_for_reading(settings)
-    try:
-        return warehouse.columns_and_rows(sql)
-    except LoadError as exc:
-        raise ConfigError(f"query failed: {exc}") from None
-    finally:
-        warehouse.close()
 
 
 @warehouse_app.command("init")
 def init(config: ConfigOption = None) -> None:
     """Create the tables and views that are missing, and add columns the schema gained (never drops any)."""
-    settings = load_settings(config)
-    with loader_lock(settings, "initialising the warehouse"):
-        warehouse = open_warehouse(settings)
-        try:
-            statements = warehouse.init()
-        finally:
-            warehouse.close()
-    changes = [s.split("(", 1)[0].split(" AS", 1)[0].strip() for s in statements if not s.startswith("DROP VIEW")]
-    console.print(f"warehouse [bold]{warehouse.url}[/] ({warehouse.dialect}) is ready:")
-    for change in changes:
+    from flightpipe.pipeline.warehouse_access import init_warehouse
+
+    prepared = init_warehouse(options.load(config))
+    console.print(f"warehouse [bold]{prepared.url}[/] ({prepared.dialect}) is ready:")
+    for change in prepared.changes:
         console.print(f"  {change}")
 
 
 @warehouse_app.command("status")
 def status(config: ConfigOption = None) -> None:
     """Tables and their row counts, rows per flight date with the run that loaded it, the last load."""
-    settings = load_settings(config)
-    warehouse = open_for_reading(settings)
-    try:
-        found = warehouse.status()
-    finally:
-        warehouse.close()
+    from flightpipe.pipeline.warehouse_access import warehouse_status
+
+    found = warehouse_status(options.load(config))
     console.print(f"warehouse [bold]{found.url}[/] ({found.engine})")
     tables = Table(title="tables")
     tables.add_column("table")

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
 
-from flightpipe.cli.quality import check_date
-from flightpipe.config import load_settings
-from flightpipe.core.layout import processed_partition
-from flightpipe.core.store import ObjectStore
-from flightpipe.quality.api import Outcome, Scope
 from tests.e2e.test_cli import flightpipe
-from tests.helpers.warehouse_helpers import DAYS, partition
 
 BAD_DAY, GOOD_DAY = "2026-06-09", "2026-06-02"
 #: 10% of the records carry a delay contradicting their times: quarantined (fail), over the 5% share.
@@ -103,20 +95,3 @@ def test_help_lists_the_quality_commands(tmp_path: Path) -> None:
     assert "check" in result.stdout and "quarantine" in result.stdout
     run_help = flightpipe("run", "--help", cwd=tmp_path)
     assert "--allow-quality-failures" in run_help.stdout
-
-
-def test_check_judges_a_flight_date_the_glue_job_wrote_as_part_files(tmp_path: Path) -> None:
-    day = DAYS[0]
-    settings = load_settings(data_dir=str(tmp_path / "data"))
-    flights = partition(day)
-    half = flights.num_rows // 2
-    store = ObjectStore(settings.data_dir)
-    for number, part in enumerate((flights.slice(0, half), flights.slice(half))):
-        buffer = io.BytesIO()
-        pq.write_table(part, buffer)
-        store.put(f"{processed_partition(day)}part-0000{number}-4f1c.c000.snappy.parquet", buffer.getvalue())
-
-    results = [r for r in check_date(settings, day) if r.partition and r.partition.scope is Scope.FLIGHT_DATE]
-
-    assert [(r.rule, r.outcome) for r in results] == [("null_share", Outcome.PASS), ("dedup_report", Outcome.PASS)]
-    assert results[0].message.endswith(f" in {flights.num_rows} rows")  # both part files

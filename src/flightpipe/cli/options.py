@@ -1,0 +1,85 @@
+"""Options several commands share (--config, --airports, --source, --data-dir, --allow-quality-failures), and
+turning what the user typed into settings and dates.
+
+Only typer and the standard library are imported here: ``flightpipe --help`` builds every command's options, and
+the settings (pydantic, pyarrow through the quality rules) load only when a command runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from flightpipe.core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from flightpipe.config import Settings
+
+#: The config file read when --config is not given; the same name as ``flightpipe.config.DEFAULT_CONFIG_FILE``
+#: (a test keeps them equal), repeated so that the help text does not import the settings.
+DEFAULT_CONFIG_FILE = "flightpipe.toml"
+
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", "-c", help=f"Config file (default: ./{DEFAULT_CONFIG_FILE} if present).")
+]
+AirportsOption = Annotated[
+    str | None, typer.Option("--airports", help="Comma-separated ICAO codes, e.g. EDDF,EDDM (default: config).")
+]
+SourceOption = Annotated[
+    str | None,
+    typer.Option("--source", help="Source type: simulated, aviationstack, aerodatabox or opensky (default: config)."),
+]
+DataDirOption = Annotated[str | None, typer.Option("--data-dir", help="Data folder or s3:// URL (default: config).")]
+AllowQualityOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-quality-failures",
+        help="Load what the quality gate would hold, for this run only; the override is recorded in the ledger.",
+    ),
+]
+
+
+def load(
+    config: Path | None, airports: str | None = None, source: str | None = None, data_dir: str | None = None
+) -> Settings:
+    """The settings of ``config`` (or the default file and the environment), with the flags given on top."""
+    from flightpipe.config import load_settings
+
+    overrides: dict[str, Any] = {"airports": airports, "data_dir": data_dir}
+    if source is not None:
+        base = load_settings(config)
+        # Keep the configured source's options only when --source names the same type (a union member each).
+        overrides["source"] = (
+            {**base.source.model_dump(), "type": source} if base.source.type == source else {"type": source}
+        )
+    return load_settings(config, **overrides)
+
+
+def parse_date(value: str | None, option: str) -> dt.date | None:
+    """``value`` as a date, None when not given; ``option`` names the flag in the error."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{option} must be an ISO date (YYYY-MM-DD), got {value!r}") from None
+
+
+def parse_required_date(value: str, option: str) -> dt.date:
+    day = parse_date(value, option)
+    assert day is not None  # a str in, a date out (or ConfigError)
+    return day
+
+
+def yesterday() -> dt.date:
+    """The default collection date: yesterday in UTC."""
+    return dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+
+
+def check_not_future(day: dt.date, option: str) -> None:
+    today = dt.datetime.now(dt.UTC).date()
+    if day > today:
+        raise ConfigError(f"{option} {day.isoformat()} is in the future (today is {today.isoformat()} UTC)")

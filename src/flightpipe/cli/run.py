@@ -1,0 +1,81 @@
+"""``flightpipe run | backfill | schedule``: running the pipeline for a day, a range of days, or on a schedule."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+
+from flightpipe.cli import options
+from flightpipe.cli.options import AirportsOption, AllowQualityOption, ConfigOption, DataDirOption, SourceOption
+from flightpipe.cli.output import console, print_run
+from flightpipe.cli.progress import run_with_progress
+from flightpipe.core.errors import ConfigError
+
+
+def run(
+    date: Annotated[
+        str | None, typer.Option("--date", help="Collection date YYYY-MM-DD (default: yesterday UTC).")
+    ] = None,
+    airports: AirportsOption = None,
+    source: SourceOption = None,
+    data_dir: DataDirOption = None,
+    wait: Annotated[bool, typer.Option("--wait", help="If a run of this date is going, wait for it.")] = False,
+    allow_quality_failures: AllowQualityOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Run the pipeline for one day: collect, transform, check quality, process, load."""
+    from flightpipe.sources.quota import ensure_quota
+    from flightpipe.state.ledger import SUCCEEDED
+
+    settings = options.load(config, airports, source, data_dir)
+    day = options.parse_date(date, "--date") or options.yesterday()
+    options.check_not_future(day, "--date")
+    ensure_quota(settings, [day])
+    summary = run_with_progress(settings, day, kind="run", wait=wait, allow_quality_failures=allow_quality_failures)
+    print_run(summary)
+    if summary.state != SUCCEEDED:
+        raise typer.Exit(1)
+
+
+def backfill(
+    start: Annotated[str, typer.Option("--start", help="First collection date, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--end", help="Last collection date, YYYY-MM-DD (inclusive).")],
+    force: Annotated[bool, typer.Option("--force", help="Run days that are already complete again.")] = False,
+    airports: AirportsOption = None,
+    source: SourceOption = None,
+    data_dir: DataDirOption = None,
+    allow_quality_failures: AllowQualityOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Run a range of days in order, skipping days already complete unless --force."""
+    from flightpipe.pipeline.backfill import collection_days, run_backfill
+    from flightpipe.pipeline.runner import RunSummary
+
+    settings = options.load(config, airports, source, data_dir)
+    first, last = options.parse_required_date(start, "--start"), options.parse_required_date(end, "--end")
+    if last < first:
+        raise ConfigError(f"--end {last} is before --start {first}")
+    options.check_not_future(last, "--end")
+
+    def run_one(day: dt.date) -> RunSummary:
+        summary = run_with_progress(settings, day, kind="backfill", allow_quality_failures=allow_quality_failures)
+        print_run(summary)
+        return summary
+
+    def skipped(day: dt.date) -> None:
+        console.print(f"[dim]skip {day}: already complete (use --force to run it again)[/]")
+
+    result = run_backfill(settings, collection_days(first, last), force=force, run=run_one, on_skip=skipped)
+    if result.failed:
+        raise typer.Exit(1)
+
+
+def schedule(config: ConfigOption = None) -> None:
+    """Run as a daemon on the configured cron schedule (UTC), catching up missed days; stop with SIGTERM."""
+    from flightpipe.pipeline.scheduler import Scheduler
+
+    scheduler = Scheduler(options.load(config))
+    scheduler.install_signal_handlers()
+    scheduler.run_forever()

@@ -1,0 +1,70 @@
+"""``flightpipe backfill``: run a range of collection days in order, skipping the days already complete.
+
+A day is complete when a succeeded run of it covered every configured airport and board (the ledger says so);
+``force`` runs complete days again. The quota check covers exactly the days that will run and comes before the
+first of them starts, so a backfill that would go over the source's monthly budget never half-runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from contextlib import closing
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from flightpipe.config import Settings
+from flightpipe.sources.quota import ensure_quota
+from flightpipe.state.ledger import SUCCEEDED, Ledger
+
+
+class RunOutcome(Protocol):
+    """What backfill needs of a day's run: how it ended (a ``RunSummary`` is one)."""
+
+    @property
+    def state(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class BackfillResult:
+    """Which days ran, which of those did not succeed, and which were skipped as complete (each in order)."""
+
+    ran: list[dt.date] = field(default_factory=list)
+    failed: list[dt.date] = field(default_factory=list)
+    skipped: list[dt.date] = field(default_factory=list)
+
+
+def collection_days(first: dt.date, last: dt.date) -> list[dt.date]:
+    """Every day from ``first`` to ``last``, both included, oldest first (none when ``last`` is before)."""
+    return [first + dt.timedelta(days=offset) for offset in range((last - first).days + 1)]
+
+
+def run_backfill(
+    settings: Settings,
+    days: Sequence[dt.date],
+    *,
+    force: bool,
+    run: Callable[[dt.date], RunOutcome],
+    on_skip: Callable[[dt.date], None] = lambda day: None,
+) -> BackfillResult:
+    """Run ``days`` in order with ``run``, skipping (and telling ``on_skip``) each day already complete unless
+    ``force``. Raises ``QuotaExceeded`` before any run when the days to run would go over the budget."""
+    airports, boards = settings.airports, [str(board) for board in settings.boards]
+    result = BackfillResult()
+    with closing(Ledger(settings.resolved_ledger_path())) as ledger:
+
+        def complete(day: dt.date) -> bool:
+            return not force and ledger.is_day_complete(day, airports, boards)
+
+        ensure_quota(settings, [day for day in days if not complete(day)])
+        for day in days:
+            # Asked again when the day comes up: a run elsewhere may have completed it in the meantime.
+            if complete(day):
+                result.skipped.append(day)
+                on_skip(day)
+                continue
+            outcome = run(day)
+            result.ran.append(day)
+            if outcome.state != SUCCEEDED:
+                result.failed.append(day)
+    return result

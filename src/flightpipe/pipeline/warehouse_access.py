@@ -1,0 +1,96 @@
+"""The configured warehouse as the command line uses it: read-only queries (``sql``, ``summary``, ``report``),
+creating or migrating it (``warehouse init``) and what it holds (``warehouse status``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from flightpipe.config import Settings
+from flightpipe.core.errors import ConfigError, LoadError
+from flightpipe.stages.load import loader_lock
+from flightpipe.warehouse.base import SqlWarehouse, WarehouseStatus
+from flightpipe.warehouse.ddl import Dialect
+from flightpipe.warehouse.factory import open_warehouse
+
+
+@dataclass(frozen=True, slots=True)
+class QueryResult:
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class WarehouseInit:
+    """The warehouse ``warehouse init`` prepared, and what it created or added (``CREATE TABLE x`` ...)."""
+
+    url: str
+    dialect: Dialect
+    changes: list[str]
+
+
+def open_for_reading(settings: Settings) -> SqlWarehouse:
+    """The configured warehouse, read-only; refuses an embedded DuckDB file that does not exist yet (opening it
+    would create an empty one)."""
+    if settings.warehouse.type == "duckdb" and not settings.resolved_warehouse_path().exists():
+        raise ConfigError(
+            f"no warehouse at {settings.resolved_warehouse_path()} yet; run `flightpipe run` or "
+            "`flightpipe warehouse init` first"
+        )
+    return open_warehouse(settings, read_only=True)
+
+
+@contextmanager
+def reading_warehouse(settings: Settings) -> Iterator[SqlWarehouse]:
+    warehouse = open_for_reading(settings)
+    try:
+        yield warehouse
+    finally:
+        warehouse.close()
+
+
+def query_warehouse(settings: Settings, sql: str) -> QueryResult:
+    """Column names and rows of ``sql``, read-only. On DuckDB the query also sees the views over the Parquet
+    layers (the catalog); on PostgreSQL and Redshift it runs there. A failing query is a ``ConfigError``."""
+    if settings.warehouse.type != "duckdb":
+        with reading_warehouse(settings) as warehouse:
+            try:
+                columns, rows = warehouse.columns_and_rows(sql)
+            except LoadError as exc:
+                raise ConfigError(f"query failed: {exc}") from None
+        return QueryResult(columns, rows)
+
+    import duckdb
+
+    from flightpipe.warehouse.catalog import open_catalog
+
+    con = open_catalog(settings)
+    try:
+        cursor = con.execute(sql)
+        return QueryResult([d[0] for d in cursor.description or []], cursor.fetchall())
+    except duckdb.Error as exc:
+        raise ConfigError(f"query failed: {exc}") from None
+    finally:
+        con.close()
+
+
+def init_warehouse(settings: Settings) -> WarehouseInit:
+    """Create the missing tables and views, add the columns the schema gained (never drops any), under the
+    loader lock so no load runs meanwhile."""
+    with loader_lock(settings, "initialising the warehouse"):
+        warehouse = open_warehouse(settings)
+        try:
+            statements = warehouse.init()
+        finally:
+            warehouse.close()
+    # A view is replaced by dropping and creating it again: the CREATE says what changed, the DROP nothing more.
+    changes = [s.split("(", 1)[0].split(" AS", 1)[0].strip() for s in statements if not s.startswith("DROP VIEW")]
+    return WarehouseInit(warehouse.url, warehouse.dialect, changes)
+
+
+def warehouse_status(settings: Settings) -> WarehouseStatus:
+    """Tables and row counts, rows per flight date with the run that loaded it, the last load."""
+    with reading_warehouse(settings) as warehouse:
+        return warehouse.status()
