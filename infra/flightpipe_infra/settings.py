@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flightpipe.reference.airports import is_known_icao
+from flightpipe.sources.registry import source_names
 
 PREFIX = "flightpipe:"
 _CRON = re.compile(r"^\S+ \S+ \S+ \S+ \S+ \S+$")
@@ -72,10 +73,9 @@ class StackSettings:
         unknown = [a for a in self.airports if not is_known_icao(a)]
         if unknown:
             raise ContextError(f"flightpipe:airports: {', '.join(unknown)} are not ICAO codes (e.g. EDDF)")
-        if self.source_type not in {"simulated", "aviationstack", "aerodatabox", "opensky"}:
+        if self.source_type not in source_names():
             raise ContextError(
-                "flightpipe:source_type must be one of simulated, aviationstack, aerodatabox, opensky, "
-                f"got {self.source_type!r}"
+                f"flightpipe:source_type must be one of {', '.join(source_names())}, got {self.source_type!r}"
             )
         if not 0 <= self.tolerated_failure_percentage <= 100:
             raise ContextError("flightpipe:tolerated_failure_percentage must be between 0 and 100")
