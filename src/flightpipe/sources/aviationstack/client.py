@@ -44,6 +44,7 @@ from flightpipe.sources.http import (
     UsageGuard,
     retry_after,
 )
+from flightpipe.sources.spec import UsageCounter
 
 NAME = "aviationstack"
 
@@ -75,7 +76,7 @@ class AviationstackSource:
         access_key: str,
         *,
         usage: UsageGuard | None = None,
-        pages_memory: Any = None,
+        pages_memory: UsageCounter | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Sleep | None = None,
         clock: Clock | None = None,
