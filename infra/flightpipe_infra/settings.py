@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flightpipe.reference.airports import is_known_icao
-from flightpipe.sources.registry import source_names
+from flightpipe.sources.registry import source_names, source_spec
 
 PREFIX = "flightpipe:"
 _CRON = re.compile(r"^\S+ \S+ \S+ \S+ \S+ \S+$")
@@ -61,6 +61,11 @@ class StackSettings:
         )
         settings.check()
         return settings
+
+    @property
+    def source_needs_credentials(self) -> bool:
+        """The source has a ``[sources.<name>]`` account, so its functions get the source secret's ARN."""
+        return source_spec(self.source_type).account is not None
 
     def check(self) -> None:
         if self.alert_email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", self.alert_email):

@@ -114,6 +114,9 @@ try:
     load_settings(source={"type": "nope"})
 except ConfigError as exc:
     unknown = str(exc).splitlines()[1].strip()
+from flightpipe_infra.settings import StackSettings
+stack = StackSettings(source_type="fakeair")
+stack.check()
 print(json.dumps({
     "source": [settings.source.type, settings.sources.fakeair.windows_per_day],
     "rows": [[r.name, r.in_use, r.credentials, r.budget, r.used] for r in source_rows(settings)],
@@ -122,6 +125,7 @@ print(json.dumps({
     "quarantine": [[q["rule"], q["reason"]] for q in landed.quarantine],
     "unfilled": sorted(unfilled_columns("fakeair")),
     "unknown": unknown,
+    "infra": [stack.source_needs_credentials, StackSettings(source_type="simulated").source_needs_credentials],
 }))
 """
 
@@ -131,7 +135,7 @@ def test_a_source_added_in_one_folder_and_one_registration_is_configured_listed_
 ) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLIGHTPIPE")}
     env.update(
-        PYTHONPATH=os.pathsep.join([str(REPO / "src"), str(REPO)]),
+        PYTHONPATH=os.pathsep.join([str(REPO / "src"), str(REPO), str(REPO / "infra")]),
         FLIGHTPIPE__SOURCE__TYPE="fakeair",
         FLIGHTPIPE__SOURCES__FAKEAIR__TOKEN="fake-token-13579",
         FLIGHTPIPE__SOURCES__FAKEAIR__MONTHLY_BUDGET="50",
@@ -170,4 +174,5 @@ def test_a_source_added_in_one_folder_and_one_registration_is_configured_listed_
         "source.type: 'nope' is not a source type; allowed: simulated, aviationstack, aerodatabox, opensky, fakeair"
         "  [env: FLIGHTPIPE__SOURCE__TYPE]"
     )
+    assert result["infra"] == [True, False]  # the stack accepts it and hands its functions the source secret
     assert "fake-token-13579" not in done.stdout + done.stderr
