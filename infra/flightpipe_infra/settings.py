@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flightpipe.reference.airports import is_known_icao
+from flightpipe.sources.registry import source_names, source_spec
 
 PREFIX = "flightpipe:"
 _CRON = re.compile(r"^\S+ \S+ \S+ \S+ \S+ \S+$")
@@ -61,6 +62,11 @@ class StackSettings:
         settings.check()
         return settings
 
+    @property
+    def source_needs_credentials(self) -> bool:
+        """The source has a ``[sources.<name>]`` account, so its functions get the source secret's ARN."""
+        return source_spec(self.source_type).account is not None
+
     def check(self) -> None:
         if self.alert_email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", self.alert_email):
             raise ContextError(f"flightpipe:alert_email must be an email address, got {self.alert_email!r}")
@@ -72,10 +78,9 @@ class StackSettings:
         unknown = [a for a in self.airports if not is_known_icao(a)]
         if unknown:
             raise ContextError(f"flightpipe:airports: {', '.join(unknown)} are not ICAO codes (e.g. EDDF)")
-        if self.source_type not in {"simulated", "aviationstack", "aerodatabox", "opensky"}:
+        if self.source_type not in source_names():
             raise ContextError(
-                "flightpipe:source_type must be one of simulated, aviationstack, aerodatabox, opensky, "
-                f"got {self.source_type!r}"
+                f"flightpipe:source_type must be one of {', '.join(source_names())}, got {self.source_type!r}"
             )
         if not 0 <= self.tolerated_failure_percentage <= 100:
             raise ContextError("flightpipe:tolerated_failure_percentage must be between 0 and 100")

@@ -1,17 +1,19 @@
 """Airline reference data: the ICAO three-letter designator (the prefix of an ATC callsign) to IATA code and name.
 
 OpenSky knows flights only by callsign (``DLH4AB``); the prefix names the airline when it is an airline's ICAO
-designator. The table is the airlines of the simulated network (the carriers seen at the German airports, checked
-against their real codes) plus common cargo and regional operators; an unknown prefix maps to nothing, never to
-a guess.
+designator. The table (``airlines.csv`` beside this module: ICAO, IATA, name) holds the carriers seen at the
+German airports, checked against their real codes, plus common cargo and regional operators; an unknown prefix
+maps to nothing, never to a guess. The simulated source takes its airlines' identities from here too.
 """
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 
-from flightpipe.sources.simulated.network import AIRLINES
+DATA_FILE = "airlines.csv"
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,37 +23,16 @@ class Airline:
     name: str
 
 
-_EXTRA: tuple[Airline, ...] = (
-    Airline("CLH", "CL", "Lufthansa CityLine"),
-    Airline("LHX", None, "Lufthansa City Airlines"),
-    Airline("GEC", "LH", "Lufthansa Cargo"),
-    Airline("BOX", "3S", "AeroLogic"),
-    Airline("BCS", "QY", "European Air Transport (DHL)"),
-    Airline("DHK", "D0", "DHL Air UK"),
-    Airline("FDX", "FX", "FedEx Express"),
-    Airline("UPS", "5X", "UPS Airlines"),
-    Airline("CLX", "CV", "Cargolux"),
-    Airline("TVS", "QS", "Smartwings"),
-    Airline("NOZ", "DY", "Norwegian Air Sweden"),
-    Airline("NSZ", "D8", "Norwegian Air Sweden AOC"),
-    Airline("EXS", "LS", "Jet2.com"),
-    Airline("TRA", "HV", "Transavia"),
-    Airline("EJU", "EC", "easyJet Europe"),
-    Airline("EZS", "DS", "easyJet Switzerland"),
-    Airline("RUK", "RK", "Ryanair UK"),
-    Airline("MAY", "MY", "Malta Air"),
-    Airline("LDM", "OE", "Lauda Europe"),
-    Airline("WMT", "W4", "Wizz Air Malta"),
-    Airline("CSA", "OK", "Czech Airlines"),
-    Airline("KLC", "WA", "KLM Cityhopper"),
-    Airline("HOP", "A5", "HOP!"),
-    Airline("BCY", "WX", "CityJet"),
-)
-
-
 @cache
 def airlines_by_icao() -> dict[str, Airline]:
-    table = {a.icao: Airline(a.icao, a.iata, a.name) for a in AIRLINES.values()}
-    for airline in _EXTRA:
-        table.setdefault(airline.icao, airline)
-    return table
+    text = resources.files(__package__ or "flightpipe.reference").joinpath(DATA_FILE).read_text(encoding="utf-8")
+    rows = csv.DictReader(text.splitlines())
+    return {row["icao"]: Airline(row["icao"], row["iata"] or None, row["name"]) for row in rows}
+
+
+def airline(icao: str) -> Airline:
+    """The airline with ICAO designator ``icao`` (KeyError naming it when the table has none)."""
+    try:
+        return airlines_by_icao()[icao]
+    except KeyError:
+        raise KeyError(f"no airline with ICAO designator {icao!r} in {DATA_FILE}") from None

@@ -30,7 +30,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_aft
 
 from flightpipe.core.errors import QuotaExceeded, SourceAuthError, SourceError, SourceResponseError, SourceUnavailable
 from flightpipe.core.redact import redact, redact_obj
-from flightpipe.sources.settings import ApiSettings
+from flightpipe.sources.account import ApiSettings
 
 log = logging.getLogger("flightpipe.sources.http")
 

@@ -1,33 +1,30 @@
 """Quota planning: how many requests a run or backfill will make, checked against the monthly budget first.
 
-Requests per board: aviationstack two per page (the pages the board needed last time, from the usage tables,
-else ``pages_per_board_estimate``: a board of several pages lands only when two passes agree, see
-``aviationstack_client``), one for a board of one page; AeroDataBox two (the two 12-hour windows), OpenSky one
-(token requests cost no credits and are not counted). The simulated source makes none. With
-``sources.<api>.monthly_budget`` set, a run whose plan does not fit what is left of this month's budget is
-refused before anything is sent, naming how many requests it needs and how many are left. The HTTP layer
-enforces the same budget request by request, so an estimate that was too low still stops at the budget.
+Requests per board come from the source's registration (``SourceSpec.requests_per_board``): aviationstack two
+per page (the pages the board needed last time, from the usage counter, else ``pages_per_board_estimate``: a
+board of several pages lands only when two passes agree), one for a board of one page; AeroDataBox two (the
+two 12-hour windows), OpenSky one (token requests cost no credits and are not counted). A source without an
+account (the simulated one) makes none. With ``sources.<api>.monthly_budget`` set, a run whose plan does not fit
+what is left of this month's budget is refused before anything is sent, naming how many requests it needs and
+how many are left. The HTTP layer enforces the same budget request by request, so an estimate that was too low
+still stops at the budget.
 
 Credits: OpenSky limits credits per *day*, not requests per month, and a day-long query costs several credits,
 so the plan (requests) cannot say whether a run fits them. The last ``X-Rate-Limit-Remaining`` OpenSky sent is
-kept (``CreditsMemory``) so ``flightpipe sources`` can show it; the source stops itself when it reaches 0.
+kept in the injected ``CreditsMemory`` so ``flightpipe sources`` can show it; the source stops itself at 0.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
-from flightpipe.config import Settings
 from flightpipe.core.errors import QuotaExceeded
-from flightpipe.sources.settings import API_NAMES
-from flightpipe.state.usage import UsageLedger, month_of
-
-#: Requests per board of the sources whose count does not depend on the data.
-FIXED_REQUESTS_PER_BOARD = {"aerodatabox": 2, "opensky": 1}
+from flightpipe.sources.account import SourceAccounts, SourceChoice
+from flightpipe.sources.registry import source_spec
+from flightpipe.sources.spec import UsageCounter
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,37 +55,42 @@ class QuotaPlan:
         )
 
 
+def month_of(when: dt.datetime) -> str:
+    """The calendar month (UTC) a request counts in, as the usage counter keys it: ``2024-06``."""
+    return f"{when.astimezone(dt.UTC):%Y-%m}"
+
+
 def plan_requests(
-    settings: Settings, days: Sequence[dt.date], *, usage: UsageLedger | None = None, now: dt.datetime | None = None
+    choice: SourceChoice,
+    accounts: SourceAccounts,
+    airports: Sequence[str],
+    boards: Sequence[str],
+    days: Sequence[dt.date],
+    *,
+    usage: UsageCounter,
+    now: dt.datetime | None = None,
 ) -> QuotaPlan | None:
-    """The plan for running ``days`` with the configured source (None for the simulated source)."""
-    source = settings.source.type
-    if source not in API_NAMES:
+    """The plan for collecting ``boards`` of ``airports`` on ``days`` from ``choice`` (None for a source that
+    sends no requests)."""
+    spec = source_spec(choice.type)
+    if spec.requests_per_board is None:
         return None
-    own_usage = usage is None
-    ledger = usage or UsageLedger(settings.resolved_ledger_path())
-    try:
-        boards = [(icao, str(board)) for icao in settings.airports for board in settings.boards]
-        per_day = sum(_requests_per_board(settings, ledger, source, icao, board) for icao, board in boards)
-        month = month_of(now or dt.datetime.now(dt.UTC))
-        return QuotaPlan(
-            source=source,
-            requests=per_day * len(days),
-            boards=len(boards) * len(days),
-            budget=settings.sources.by_name(source).monthly_budget,
-            used=ledger.used(source, month),
-            month=month,
-        )
-    finally:
-        if own_usage:
-            ledger.close()
+    account = accounts.by_name(spec.name)
+    pairs = [(icao, str(board)) for icao in airports for board in boards]
+    per_day = sum(spec.requests_per_board(account, usage.pages(spec.name, icao, board)) for icao, board in pairs)
+    month = month_of(now or dt.datetime.now(dt.UTC))
+    return QuotaPlan(
+        source=spec.name,
+        requests=per_day * len(days),
+        boards=len(pairs) * len(days),
+        budget=account.monthly_budget,
+        used=usage.used(spec.name, month),
+        month=month,
+    )
 
 
-def ensure_quota(
-    settings: Settings, days: Sequence[dt.date], *, usage: UsageLedger | None = None, now: dt.datetime | None = None
-) -> QuotaPlan | None:
-    """Refuse (``QuotaExceeded``) a run or backfill that would go over the source's monthly budget."""
-    plan = plan_requests(settings, days, usage=usage, now=now)
+def check_budget(plan: QuotaPlan | None) -> QuotaPlan | None:
+    """Refuse (``QuotaExceeded``) a plan that would go over the source's monthly budget; return it otherwise."""
     if plan is not None and not plan.fits:
         raise QuotaExceeded(
             f"refusing to start: {plan.describe()}. Collect fewer days or airports, or raise "
@@ -97,58 +99,8 @@ def ensure_quota(
     return plan
 
 
-def _requests_per_board(settings: Settings, usage: UsageLedger, source: str, icao: str, board: str) -> int:
-    if source in FIXED_REQUESTS_PER_BOARD:
-        return FIXED_REQUESTS_PER_BOARD[source]
-    seen = usage.pages(source, icao, board)
-    pages = seen if seen is not None else settings.sources.aviationstack.pages_per_board_estimate
-    return aviationstack_requests(pages)
+def ensure_quota(settings: Any, days: Sequence[dt.date], **kwargs: Any) -> QuotaPlan | None:
+    """Compatibility for callers not yet moved: use ``flightpipe.pipeline.sources.ensure_quota``."""
+    from flightpipe.pipeline.sources import ensure_quota as ensure_configured_quota
 
-
-def aviationstack_requests(pages: int) -> int:
-    """Requests for an aviationstack board of ``pages`` pages when its listing holds still: one page is one
-    snapshot; more take two agreeing passes. A listing that moves costs more passes, which the HTTP layer's
-    request-by-request budget check still bounds."""
-    return pages if pages <= 1 else 2 * pages
-
-
-_CREDITS_TABLE = (
-    "CREATE TABLE IF NOT EXISTS source_credits (source TEXT PRIMARY KEY, remaining INTEGER NOT NULL, "
-    "seen_at TEXT NOT NULL)"
-)
-
-
-class CreditsMemory:
-    """The last credits count a source reported, in the run ledger's SQLite file (table ``source_credits``).
-
-    A connection per call: a board notes its credits once, and short connections need no closing by the
-    source's owner (the factory creates this, nobody else holds it)."""
-
-    def __init__(self, path: Path, *, clock: Callable[[], dt.datetime] | None = None) -> None:
-        self.path = path
-        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
-
-    def note_credits(self, source: str, remaining: int) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        seen_at = self._clock().astimezone(dt.UTC).isoformat(timespec="seconds")
-        with sqlite3.connect(self.path, timeout=30) as con:
-            con.execute(_CREDITS_TABLE)
-            con.execute(
-                "INSERT INTO source_credits (source, remaining, seen_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (source) DO UPDATE SET remaining = excluded.remaining, seen_at = excluded.seen_at",
-                (source, remaining, seen_at),
-            )
-        con.close()
-
-    def last_credits(self, source: str) -> tuple[int, dt.datetime] | None:
-        """The last count and when it was seen; None when none was ever noted (reading creates nothing)."""
-        if not self.path.exists():
-            return None
-        con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
-        try:
-            row = con.execute("SELECT remaining, seen_at FROM source_credits WHERE source = ?", (source,)).fetchone()
-        except sqlite3.OperationalError:  # no table yet: no source ever reported credits
-            return None
-        finally:
-            con.close()
-        return None if row is None else (int(row[0]), dt.datetime.fromisoformat(row[1]))
+    return ensure_configured_quota(settings, days, **kwargs)

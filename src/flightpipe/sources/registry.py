@@ -1,53 +1,107 @@
-"""Build the source a run uses: ``source.type`` picks it, ``sources.<api>`` configures the real APIs."""
+"""The registered sources, and building the one a run uses.
+
+A source is its folder (``sources/<name>/``: settings, client, normalise, and ``SOURCE = SourceSpec(...)`` in its
+``__init__.py``) plus one line in ``_BUILT_IN`` below. The settings unions (``sources.settings``), the record
+formats (``sources.formats``), quota planning (``sources.quota``), the ``flightpipe sources`` report
+(``sources.report``), the CLI's help and the infra's checks all read the specs from here.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
+from flightpipe.sources import aerodatabox, aviationstack, opensky, simulated
+from flightpipe.sources.account import SourceAccounts, SourceChoice
 from flightpipe.sources.base import Source
-from flightpipe.sources.settings import API_NAMES
+from flightpipe.sources.credentials import SecretsClientFactory, resolve_credentials
+from flightpipe.sources.spec import SourceResources, SourceSpec
 
-if TYPE_CHECKING:
-    from flightpipe.config import Settings
-    from flightpipe.state.usage import UsageLedger
+__all__ = [
+    "SourceSpec",
+    "api_names",
+    "build_source",
+    "register",
+    "source_names",
+    "source_names_in_words",
+    "source_spec",
+    "source_specs",
+]
+
+#: The default first: a configuration without ``[source] type`` collects from the simulated source.
+_BUILT_IN: tuple[SourceSpec, ...] = (
+    simulated.SOURCE,
+    aviationstack.SOURCE,
+    aerodatabox.SOURCE,
+    opensky.SOURCE,
+)
+
+_specs: dict[str, SourceSpec] = {spec.name: spec for spec in _BUILT_IN}
+_sealed = False
 
 
-def make_source(settings: Settings, *, usage: UsageLedger | None = None) -> Source:
-    """The configured source. Real APIs get their credentials resolved (environment, else Secrets Manager) and
-    count their requests in ``usage`` (default: the usage tables in the run ledger's file)."""
-    choice = settings.source
-    if choice.type == "simulated":
-        from flightpipe.sources.simulated.model import SimulatedSource
+def register(spec: SourceSpec) -> None:
+    """Add a source from outside this package (a plugin, a test). The settings unions are built once, when
+    ``flightpipe.sources.settings`` is first imported, so registering after that is refused."""
+    if _sealed:
+        raise RuntimeError(f"cannot register source {spec.name!r}: the settings were already built from the registry")
+    if spec.name in _specs:
+        raise ValueError(f"a source named {spec.name!r} is already registered")
+    _specs[spec.name] = spec
 
-        return SimulatedSource(seed=choice.seed, page_size=choice.page_size, scale=choice.scale, defects=choice.defects)
 
-    from flightpipe.sources.credentials import resolve_credentials
-    from flightpipe.state.usage import UsageLedger
+def seal() -> tuple[SourceSpec, ...]:
+    """The specs, from now on fixed: called once by ``flightpipe.sources.settings`` to build its unions."""
+    global _sealed
+    _sealed = True
+    return source_specs()
 
-    account = settings.sources.by_name(choice.type)
-    credentials = resolve_credentials(choice.type, account)
-    if usage is None:
-        budgets = {name: settings.sources.by_name(name).monthly_budget for name in API_NAMES}
-        usage = UsageLedger(settings.resolved_ledger_path(), budgets)
-    if choice.type == "aviationstack":
-        from flightpipe.sources.aviationstack.client import AviationstackSource
 
-        return AviationstackSource(
-            settings.sources.aviationstack, credentials["access_key"], usage=usage, pages_memory=usage
-        )
-    if choice.type == "aerodatabox":
-        from flightpipe.sources.aerodatabox.client import AeroDataBoxSource
+def source_specs() -> tuple[SourceSpec, ...]:
+    return tuple(_specs.values())
 
-        return AeroDataBoxSource(settings.sources.aerodatabox, credentials["api_key"], usage=usage)
-    if choice.type == "opensky":
-        from flightpipe.sources.opensky.client import OpenSkySource
-        from flightpipe.sources.quota import CreditsMemory
 
-        return OpenSkySource(
-            settings.sources.opensky,
-            credentials["client_id"],
-            credentials["client_secret"],
-            usage=usage,
-            credits_memory=CreditsMemory(settings.resolved_ledger_path()),
-        )
-    raise NotImplementedError(f"source type {choice.type!r}")  # pragma: no cover - the config union forbids it
+def source_spec(name: str) -> SourceSpec:
+    try:
+        return _specs[name]
+    except KeyError:
+        raise KeyError(f"no source {name!r}; known: {', '.join(_specs)}") from None
+
+
+def source_names() -> tuple[str, ...]:
+    """Every source ``[source] type`` accepts, the default first."""
+    return tuple(_specs)
+
+
+def api_names() -> tuple[str, ...]:
+    """The sources with a ``[sources.<name>]`` account (the real APIs)."""
+    return tuple(name for name, spec in _specs.items() if spec.account is not None)
+
+
+def source_names_in_words() -> str:
+    """``simulated, aviationstack, aerodatabox or opensky``: for help texts and error messages."""
+    *first, last = source_names()
+    return f"{', '.join(first)} or {last}" if first else last
+
+
+def build_source(
+    choice: SourceChoice,
+    accounts: SourceAccounts,
+    resources: SourceResources,
+    *,
+    secrets_client: SecretsClientFactory | None = None,
+) -> Source:
+    """The source ``choice`` names. A real API gets its credentials resolved (environment, else Secrets Manager)
+    and counts its requests in ``resources.usage``."""
+    spec = source_spec(choice.type)
+    if spec.account is None:
+        return spec.client(choice, None, {}, resources)
+    account = accounts.by_name(spec.name)
+    credentials = resolve_credentials(spec.name, account, secrets_client=secrets_client)
+    return spec.client(choice, account, credentials, resources)
+
+
+def make_source(settings: Any, **kwargs: Any) -> Source:
+    """Compatibility for callers not yet moved: use ``flightpipe.pipeline.sources.open_source``."""
+    from flightpipe.pipeline.sources import open_source
+
+    return open_source(settings, **kwargs)

@@ -20,10 +20,9 @@ from flightpipe.core.errors import (
 )
 from flightpipe.core.layout import Board
 from flightpipe.core.store import ObjectStore
+from flightpipe.pipeline.sources import open_source, source_rows
 from flightpipe.quality.records import RecordRuleSet
 from flightpipe.sources.opensky.client import OpenSkySource
-from flightpipe.sources.registry import make_source
-from flightpipe.sources.report import source_rows
 from flightpipe.sources.settings import OpenSkySettings
 from tests.conftest import FakeTime, at
 from tests.helpers.fake_apis import (
@@ -414,7 +413,7 @@ def test_flightpipe_sources_shows_the_last_credits_opensky_reported_or_unknown(
         return next(row.used for row in source_rows(settings) if row.name == "opensky")
 
     assert opensky_used() == "0; credits left unknown (none reported yet)"
-    source = make_source(settings)
+    source = open_source(settings)
     _land(store, source)
     source.close()
     assert re.fullmatch(r"1; credits left 3996 \(as of \d{4}-\d\d-\d\d \d\d:\d\d UTC\)", opensky_used())

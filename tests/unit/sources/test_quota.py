@@ -9,7 +9,8 @@ import pytest
 
 from flightpipe.config import Settings, load_settings
 from flightpipe.core.errors import QuotaExceeded
-from flightpipe.sources.quota import ensure_quota, plan_requests
+from flightpipe.pipeline.sources import ensure_quota
+from flightpipe.sources.quota import QuotaPlan, check_budget, plan_requests
 from flightpipe.state.usage import UsageLedger
 from tests.e2e.test_cli import flightpipe
 
@@ -36,18 +37,23 @@ def _usage(settings: Settings) -> UsageLedger:
     return UsageLedger(settings.resolved_ledger_path(), budgets, clock=_Clock())
 
 
+def _plan(settings: Settings, usage: UsageLedger, days: list[dt.date] = DAYS) -> QuotaPlan | None:
+    boards = [str(board) for board in settings.boards]
+    return plan_requests(settings.source, settings.sources, settings.airports, boards, days, usage=usage, now=NOW)
+
+
 def test_aviationstack_plans_two_passes_of_the_estimated_pages_per_board_then_of_the_pages_it_last_needed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = _settings(tmp_path, monkeypatch, "aviationstack")
     usage = _usage(settings)
-    plan = plan_requests(settings, DAYS, usage=usage, now=NOW)
+    plan = _plan(settings, usage)
     # A board of several pages lands when two passes agree: two requests per page.
     assert plan is not None and (plan.requests, plan.boards) == (2 * 5 * 2 * (2 * 10), 20)
     for icao in settings.airports:
         usage.note_pages("aviationstack", icao, "departures", 7)
         usage.note_pages("aviationstack", icao, "arrivals", 6)
-    plan = plan_requests(settings, DAYS, usage=usage, now=NOW)
+    plan = _plan(settings, usage)
     assert plan is not None and plan.requests == 2 * 5 * (2 * 7 + 2 * 6)
 
 
@@ -59,19 +65,28 @@ def test_an_aviationstack_board_of_one_page_is_planned_as_one_request(
     for icao in settings.airports:
         for board in ("departures", "arrivals"):
             usage.note_pages("aviationstack", icao, board, 1)
-    plan = plan_requests(settings, DAYS, usage=usage, now=NOW)
+    plan = _plan(settings, usage)
     assert plan is not None and plan.requests == 2 * 5 * 2 * 1
 
 
 @pytest.mark.parametrize(("source", "per_board"), [("aerodatabox", 2), ("opensky", 1)])
 def test_fixed_requests_per_board(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str, per_board: int) -> None:
     settings = _settings(tmp_path, monkeypatch, source)
-    plan = plan_requests(settings, DAYS, usage=_usage(settings), now=NOW)
+    plan = _plan(settings, _usage(settings))
     assert plan is not None and plan.requests == 2 * 5 * 2 * per_board
 
 
-def test_the_simulated_source_needs_no_plan(settings: Settings) -> None:
-    assert plan_requests(settings, DAYS) is None and ensure_quota(settings, DAYS) is None
+class _Untouched:
+    """A usage counter that must not be read."""
+
+    def __getattr__(self, name: str) -> object:
+        raise AssertionError(f"usage.{name} was used")
+
+
+def test_the_simulated_source_needs_no_plan_and_its_check_creates_no_state_file(settings: Settings) -> None:
+    boards = [str(board) for board in settings.boards]
+    assert plan_requests(settings.source, settings.sources, settings.airports, boards, DAYS, usage=_Untouched()) is None
+    assert ensure_quota(settings, DAYS) is None and not settings.resolved_ledger_path().exists()
 
 
 def test_a_run_over_the_monthly_budget_is_refused_saying_how_many_it_needs_and_has(
@@ -82,13 +97,26 @@ def test_a_run_over_the_monthly_budget_is_refused_saying_how_many_it_needs_and_h
     for _ in range(70):
         usage.reserve_request("aerodatabox")
     with pytest.raises(QuotaExceeded) as exc:
-        ensure_quota(settings, DAYS, usage=usage, now=NOW)
+        check_budget(_plan(settings, usage))
     assert str(exc.value) == (
         "refusing to start: aerodatabox: needs 40 requests (20 boards, about 2.0 each); 30 of the monthly budget of "
         "100 are left for 2024-06 (70 used). Collect fewer days or airports, or raise "
         "sources.aerodatabox.monthly_budget if your plan allows more"
     )
-    assert ensure_quota(settings, DAYS[:1], usage=usage, now=NOW) is not None  # 20 fit in 30
+    assert check_budget(_plan(settings, usage, DAYS[:1])) is not None  # 20 fit in 30
+
+
+def test_the_configured_check_reads_this_months_usage_from_the_state_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = _settings(tmp_path, monkeypatch, "opensky", budget=25)
+    usage = UsageLedger(settings.resolved_ledger_path())
+    for _ in range(10):
+        usage.reserve_request("opensky")
+    usage.close()
+    with pytest.raises(QuotaExceeded, match="opensky: needs 20 requests .* 15 of the monthly budget of 25 are left"):
+        ensure_quota(settings, DAYS)
+    assert ensure_quota(settings, DAYS[:1]) is not None
 
 
 def test_usage_is_counted_per_calendar_month(tmp_path: Path) -> None:

@@ -19,9 +19,9 @@ import httpx
 from flightpipe.core.errors import QuotaExceeded, SourceAuthError, SourceResponseError
 from flightpipe.core.layout import Board
 from flightpipe.sources.aerodatabox.normalise import FORMAT, records_key
+from flightpipe.sources.aerodatabox.settings import AeroDataBoxSettings
 from flightpipe.sources.base import FetchedBoard
 from flightpipe.sources.http import NOT_JSON, Answer, ApiClient, Clock, RequestLog, Retryable, Sleep, UsageGuard
-from flightpipe.sources.settings import AeroDataBoxSettings
 
 NAME = "aerodatabox"
 

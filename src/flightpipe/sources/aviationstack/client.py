@@ -31,6 +31,7 @@ import httpx
 from flightpipe.core.errors import QuotaExceeded, SourceAuthError, SourceResponseError, SourceUnavailable
 from flightpipe.core.layout import Board
 from flightpipe.sources.aviationstack.normalise import FORMAT, record_identity
+from flightpipe.sources.aviationstack.settings import AviationstackSettings
 from flightpipe.sources.base import FetchedBoard
 from flightpipe.sources.http import (
     NOT_JSON,
@@ -43,7 +44,7 @@ from flightpipe.sources.http import (
     UsageGuard,
     retry_after,
 )
-from flightpipe.sources.settings import AviationstackSettings
+from flightpipe.sources.spec import UsageCounter
 
 NAME = "aviationstack"
 
@@ -75,7 +76,7 @@ class AviationstackSource:
         access_key: str,
         *,
         usage: UsageGuard | None = None,
-        pages_memory: Any = None,
+        pages_memory: UsageCounter | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Sleep | None = None,
         clock: Clock | None = None,

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 
@@ -29,18 +29,13 @@ from flightpipe.core.redact import register_secret
 from flightpipe.sources.base import FetchedBoard
 from flightpipe.sources.http import NOT_JSON, Answer, ApiClient, Clock, RequestLog, Retryable, Sleep, UsageGuard
 from flightpipe.sources.opensky.normalise import FORMAT
-from flightpipe.sources.settings import OpenSkySettings
+from flightpipe.sources.opensky.settings import OpenSkySettings
+from flightpipe.sources.spec import CreditsMemory
 
 NAME = "opensky"
 DAY_SECONDS = 86_400
 #: Renew a token this long before it expires, so it cannot run out between check and use.
 TOKEN_MARGIN_S = 60.0
-
-
-class CreditsMemory(Protocol):
-    """Keeps the last credits count a source reported (``flightpipe.sources.quota.CreditsMemory``)."""
-
-    def note_credits(self, source: str, remaining: int) -> None: ...
 
 
 class _TokenRejected(SourceError):

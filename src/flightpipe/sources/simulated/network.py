@@ -12,7 +12,10 @@ the three alliances flying into the hubs. Every ICAO code is checked against air
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from flightpipe.reference.airlines import Airline
+from flightpipe.reference.airlines import airline as reference_airline
 
 #: The airports whose full traffic the model knows (Frankfurt, Munich, Berlin, Dusseldorf, Hamburg).
 MODELLED_AIRPORTS: tuple[str, ...] = ("EDDF", "EDDM", "EDDB", "EDDL", "EDDH")
@@ -20,7 +23,8 @@ MODELLED_AIRPORTS: tuple[str, ...] = ("EDDF", "EDDM", "EDDB", "EDDL", "EDDH")
 
 @dataclass(frozen=True, slots=True)
 class AirlineInfo:
-    """An airline as the model needs it.
+    """An airline as the model needs it: its identity (ICAO, IATA, name) from the reference table
+    (``flightpipe.reference.airlines``), and how the model flies it.
 
     ``partners`` are the marketing carriers that may sell seats on this airline's flights (codeshares), with
     weights; an empty tuple means the airline carries no codeshares (low-cost and non-aligned carriers).
@@ -30,9 +34,7 @@ class AirlineInfo:
     ``codeshare_base`` (numbers it sells on partners' flights).
     """
 
-    iata: str
-    icao: str
-    name: str
+    identity: Airline
     leisure: bool = False
     partners: tuple[tuple[str, int], ...] = ()
     registration: str = "D-A???"
@@ -41,6 +43,16 @@ class AirlineInfo:
     number_base: int = 100
     long_number_base: int | None = None
     codeshare_base: int = 6000
+    iata: str = field(init=False)
+    icao: str = field(init=False)
+    name: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        if self.identity.iata is None:
+            raise ValueError(f"airline {self.identity.icao}: the model needs its IATA code (flight numbers)")
+        object.__setattr__(self, "iata", self.identity.iata)
+        object.__setattr__(self, "icao", self.identity.icao)
+        object.__setattr__(self, "name", self.identity.name)
 
 
 # Codeshare partner pools, weighted by how often the partner sells seats on the operator's flights.
@@ -93,9 +105,7 @@ AIRLINES: dict[str, AirlineInfo] = {
     a.iata: a
     for a in (
         AirlineInfo(
-            "LH",
-            "DLH",
-            "Lufthansa",
+            reference_airline("DLH"),
             partners=_STAR_ON_LH_GROUP,
             registration="D-AI??",
             short_types=_LH_SHORT,
@@ -105,18 +115,14 @@ AIRLINES: dict[str, AirlineInfo] = {
             codeshare_base=5000,
         ),
         AirlineInfo(
-            "EW",
-            "EWG",
-            "Eurowings",
+            reference_airline("EWG"),
             registration="D-AE??",
             short_types=("A320", "A319", "A20N"),
             number_base=8000,
             codeshare_base=7000,
         ),
         AirlineInfo(
-            "4Y",
-            "OCN",
-            "Discover Airlines",
+            reference_airline("OCN"),
             leisure=True,
             partners=(("LH", 1),),
             registration="D-AI??",
@@ -126,9 +132,7 @@ AIRLINES: dict[str, AirlineInfo] = {
             long_number_base=2000,
         ),
         AirlineInfo(
-            "DE",
-            "CFG",
-            "Condor",
+            reference_airline("CFG"),
             leisure=True,
             registration="D-AN??",
             short_types=("A320", "A21N"),
@@ -137,18 +141,14 @@ AIRLINES: dict[str, AirlineInfo] = {
             long_number_base=2000,
         ),
         AirlineInfo(
-            "EN",
-            "DLA",
-            "Air Dolomiti",
+            reference_airline("DLA"),
             partners=_LH_GROUP_ON_GROUP,
             registration="I-AD??",
             short_types=("E195",),
             number_base=1700,
         ),
         AirlineInfo(
-            "UA",
-            "UAL",
-            "United Airlines",
+            reference_airline("UAL"),
             partners=_STAR_ON_STAR,
             registration="N###UA",
             long_types=("B763", "B772", "B789"),
@@ -156,9 +156,7 @@ AIRLINES: dict[str, AirlineInfo] = {
             codeshare_base=8800,
         ),
         AirlineInfo(
-            "AC",
-            "ACA",
-            "Air Canada",
+            reference_airline("ACA"),
             partners=_STAR_ON_STAR,
             registration="C-F???",
             long_types=("B789", "B77W"),
@@ -166,9 +164,7 @@ AIRLINES: dict[str, AirlineInfo] = {
             codeshare_base=9100,
         ),
         AirlineInfo(
-            "NH",
-            "ANA",
-            "ANA",
+            reference_airline("ANA"),
             partners=_STAR_ON_STAR,
             registration="JA###A",
             long_types=("B789",),
@@ -176,9 +172,7 @@ AIRLINES: dict[str, AirlineInfo] = {
             codeshare_base=5800,
         ),
         AirlineInfo(
-            "SQ",
-            "SIA",
-            "Singapore Airlines",
+            reference_airline("SIA"),
             partners=_STAR_ON_STAR,
             registration="9V-S??",
             long_types=("A359", "A388"),
@@ -186,9 +180,7 @@ AIRLINES: dict[str, AirlineInfo] = {
             codeshare_base=2300,
         ),
         AirlineInfo(
-            "TK",
-            "THY",
-            "Turkish Airlines",
+            reference_airline("THY"),
             partners=_STAR_ON_STAR,
             registration="TC-J??",
             short_types=("A321", "A21N", "B38M"),
@@ -196,9 +188,7 @@ AIRLINES: dict[str, AirlineInfo] = {
             codeshare_base=8200,
         ),
         AirlineInfo(
-            "LX",
-            "SWR",
-            "Swiss",
+            reference_airline("SWR"),
             partners=_LH_GROUP_ON_GROUP,
             registration="HB-J??",
             short_types=("BCS3", "A320", "A20N"),
@@ -206,9 +196,7 @@ AIRLINES: dict[str, AirlineInfo] = {
             codeshare_base=3600,
         ),
         AirlineInfo(
-            "OS",
-            "AUA",
-            "Austrian",
+            reference_airline("AUA"),
             partners=_LH_GROUP_ON_GROUP,
             registration="OE-L??",
             short_types=("A320", "E195", "DH8D"),
@@ -216,9 +204,7 @@ AIRLINES: dict[str, AirlineInfo] = {
             codeshare_base=7200,
         ),
         AirlineInfo(
-            "SN",
-            "BEL",
-            "Brussels Airlines",
+            reference_airline("BEL"),
             partners=_LH_GROUP_ON_GROUP,
             registration="OO-S??",
             short_types=("A320", "A319"),
@@ -226,9 +212,7 @@ AIRLINES: dict[str, AirlineInfo] = {
             codeshare_base=7300,
         ),
         AirlineInfo(
-            "TP",
-            "TAP",
-            "TAP Air Portugal",
+            reference_airline("TAP"),
             partners=_STAR_ON_STAR,
             registration="CS-T??",
             short_types=("A20N", "A21N", "A320"),
@@ -236,9 +220,7 @@ AIRLINES: dict[str, AirlineInfo] = {
             codeshare_base=6700,
         ),
         AirlineInfo(
-            "LO",
-            "LOT",
-            "LOT - Polish Airlines",
+            reference_airline("LOT"),
             partners=_STAR_ON_STAR,
             registration="SP-L??",
             short_types=("E195", "E175", "B38M"),
@@ -246,9 +228,7 @@ AIRLINES: dict[str, AirlineInfo] = {
             codeshare_base=4600,
         ),
         AirlineInfo(
-            "SK",
-            "SAS",
-            "SAS",
+            reference_airline("SAS"),
             partners=_STAR_ON_STAR,
             registration="SE-R??",
             short_types=("A20N", "CRJ9"),
@@ -256,9 +236,7 @@ AIRLINES: dict[str, AirlineInfo] = {
             codeshare_base=3700,
         ),
         AirlineInfo(
-            "A3",
-            "AEE",
-            "Aegean Airlines",
+            reference_airline("AEE"),
             partners=_STAR_ON_STAR,
             registration="SX-D??",
             short_types=("A20N", "A21N", "A320"),
@@ -266,9 +244,7 @@ AIRLINES: dict[str, AirlineInfo] = {
             codeshare_base=7800,
         ),
         AirlineInfo(
-            "ET",
-            "ETH",
-            "Ethiopian Airlines",
+            reference_airline("ETH"),
             partners=_STAR_ON_STAR,
             registration="ET-A??",
             long_types=("B788", "A359"),
@@ -276,9 +252,7 @@ AIRLINES: dict[str, AirlineInfo] = {
             codeshare_base=1700,
         ),
         AirlineInfo(
-            "TG",
-            "THA",
-            "Thai Airways International",
+            reference_airline("THA"),
             partners=_STAR_ON_STAR,
             registration="HS-T??",
             long_types=("B77W", "A359"),
@@ -286,9 +260,7 @@ AIRLINES: dict[str, AirlineInfo] = {
             codeshare_base=7700,
         ),
         AirlineInfo(
-            "AI",
-            "AIC",
-            "Air India",
+            reference_airline("AIC"),
             partners=_STAR_ON_STAR,
             registration="VT-A??",
             long_types=("B788", "B77W"),
@@ -296,9 +268,7 @@ AIRLINES: dict[str, AirlineInfo] = {
             codeshare_base=8700,
         ),
         AirlineInfo(
-            "CA",
-            "CCA",
-            "Air China",
+            reference_airline("CCA"),
             partners=_STAR_ON_STAR,
             registration="B-####",
             long_types=("A359", "B789"),
@@ -306,9 +276,7 @@ AIRLINES: dict[str, AirlineInfo] = {
             codeshare_base=6100,
         ),
         AirlineInfo(
-            "OU",
-            "CTN",
-            "Croatia Airlines",
+            reference_airline("CTN"),
             partners=_STAR_ON_STAR,
             registration="9A-C??",
             short_types=("A319", "DH8D"),
@@ -316,9 +284,7 @@ AIRLINES: dict[str, AirlineInfo] = {
             codeshare_base=5400,
         ),
         AirlineInfo(
-            "MS",
-            "MSR",
-            "EgyptAir",
+            reference_airline("MSR"),
             partners=_STAR_ON_STAR,
             registration="SU-G??",
             short_types=("B738", "A20N"),
@@ -326,18 +292,14 @@ AIRLINES: dict[str, AirlineInfo] = {
             codeshare_base=9300,
         ),
         AirlineInfo(
-            "EK",
-            "UAE",
-            "Emirates",
+            reference_airline("UAE"),
             registration="A6-E??",
             short_types=("B77W",),
             long_types=("A388", "B77W"),
             number_base=45,
         ),
         AirlineInfo(
-            "QR",
-            "QTR",
-            "Qatar Airways",
+            reference_airline("QTR"),
             partners=_ONEWORLD,
             registration="A7-A??",
             short_types=("B788", "A359"),
@@ -346,18 +308,14 @@ AIRLINES: dict[str, AirlineInfo] = {
             codeshare_base=5900,
         ),
         AirlineInfo(
-            "EY",
-            "ETD",
-            "Etihad Airways",
+            reference_airline("ETD"),
             registration="A6-B??",
             short_types=("B789",),
             long_types=("B789",),
             number_base=3,
         ),
         AirlineInfo(
-            "BA",
-            "BAW",
-            "British Airways",
+            reference_airline("BAW"),
             partners=_ONEWORLD,
             registration="G-EU??",
             short_types=("A320", "A319", "A20N"),
@@ -365,9 +323,7 @@ AIRLINES: dict[str, AirlineInfo] = {
             codeshare_base=6200,
         ),
         AirlineInfo(
-            "AF",
-            "AFR",
-            "Air France",
+            reference_airline("AFR"),
             partners=_SKYTEAM,
             registration="F-G???",
             short_types=("A320", "A319", "BCS3"),
@@ -375,9 +331,7 @@ AIRLINES: dict[str, AirlineInfo] = {
             codeshare_base=4000,
         ),
         AirlineInfo(
-            "KL",
-            "KLM",
-            "KLM",
+            reference_airline("KLM"),
             partners=_SKYTEAM,
             registration="PH-B??",
             short_types=("B738", "E190", "E195"),
@@ -385,9 +339,7 @@ AIRLINES: dict[str, AirlineInfo] = {
             codeshare_base=2400,
         ),
         AirlineInfo(
-            "AY",
-            "FIN",
-            "Finnair",
+            reference_airline("FIN"),
             partners=_ONEWORLD,
             registration="OH-L??",
             short_types=("A320", "A321", "A319"),
@@ -395,9 +347,7 @@ AIRLINES: dict[str, AirlineInfo] = {
             codeshare_base=5600,
         ),
         AirlineInfo(
-            "IB",
-            "IBE",
-            "Iberia",
+            reference_airline("IBE"),
             partners=_ONEWORLD,
             registration="EC-M??",
             short_types=("A320", "A20N", "A21N"),
@@ -405,9 +355,7 @@ AIRLINES: dict[str, AirlineInfo] = {
             codeshare_base=7400,
         ),
         AirlineInfo(
-            "DL",
-            "DAL",
-            "Delta Air Lines",
+            reference_airline("DAL"),
             partners=_SKYTEAM,
             registration="N###DN",
             long_types=("A333", "A339", "B764"),
@@ -415,9 +363,7 @@ AIRLINES: dict[str, AirlineInfo] = {
             codeshare_base=8500,
         ),
         AirlineInfo(
-            "AA",
-            "AAL",
-            "American Airlines",
+            reference_airline("AAL"),
             partners=_ONEWORLD,
             registration="N###AN",
             long_types=("B788", "B772"),
@@ -425,9 +371,7 @@ AIRLINES: dict[str, AirlineInfo] = {
             codeshare_base=6400,
         ),
         AirlineInfo(
-            "CX",
-            "CPA",
-            "Cathay Pacific",
+            reference_airline("CPA"),
             partners=_ONEWORLD,
             registration="B-L??",
             long_types=("A359",),
@@ -435,9 +379,7 @@ AIRLINES: dict[str, AirlineInfo] = {
             codeshare_base=5100,
         ),
         AirlineInfo(
-            "KE",
-            "KAL",
-            "Korean Air",
+            reference_airline("KAL"),
             partners=_SKYTEAM,
             registration="HL####",
             long_types=("B77W", "B789"),
@@ -445,74 +387,82 @@ AIRLINES: dict[str, AirlineInfo] = {
             codeshare_base=5300,
         ),
         AirlineInfo(
-            "FR", "RYR", "Ryanair", leisure=True, registration="EI-D??", short_types=("B738", "B38M"), number_base=1100
+            reference_airline("RYR"),
+            leisure=True,
+            registration="EI-D??",
+            short_types=("B738", "B38M"),
+            number_base=1100,
         ),
         AirlineInfo(
-            "U2",
-            "EZY",
-            "easyJet",
+            reference_airline("EZY"),
             leisure=True,
             registration="OE-I??",
             short_types=("A320", "A20N", "A319", "A21N"),
             number_base=4600,
         ),
         AirlineInfo(
-            "W6", "WZZ", "Wizz Air", leisure=True, registration="HA-L??", short_types=("A321", "A21N"), number_base=2300
+            reference_airline("WZZ"),
+            leisure=True,
+            registration="HA-L??",
+            short_types=("A321", "A21N"),
+            number_base=2300,
         ),
         AirlineInfo(
-            "VY", "VLG", "Vueling", leisure=True, registration="EC-M??", short_types=("A320", "A20N"), number_base=1880
+            reference_airline("VLG"),
+            leisure=True,
+            registration="EC-M??",
+            short_types=("A320", "A20N"),
+            number_base=1880,
         ),
         AirlineInfo(
-            "PC",
-            "PGT",
-            "Pegasus Airlines",
+            reference_airline("PGT"),
             leisure=True,
             registration="TC-N??",
             short_types=("A20N", "A21N", "B738"),
             number_base=990,
         ),
         AirlineInfo(
-            "XQ",
-            "SXS",
-            "SunExpress",
+            reference_airline("SXS"),
             leisure=True,
             registration="TC-S??",
             short_types=("B738", "B38M"),
             number_base=130,
         ),
-        AirlineInfo("EI", "EIN", "Aer Lingus", registration="EI-D??", short_types=("A320", "A20N"), number_base=650),
-        AirlineInfo("LY", "ELY", "El Al", registration="4X-E??", short_types=("B738", "B739"), number_base=351),
-        AirlineInfo("BT", "BTI", "airBaltic", registration="YL-C??", short_types=("BCS3",), number_base=221),
-        AirlineInfo("JU", "ASL", "Air Serbia", registration="YU-A??", short_types=("A319", "A320"), number_base=330),
-        AirlineInfo("RO", "ROT", "TAROM", registration="YR-A??", short_types=("B737", "A318"), number_base=301),
-        AirlineInfo("AZ", "ITY", "ITA Airways", registration="EI-I??", short_types=("A20N", "A320"), number_base=406),
+        AirlineInfo(reference_airline("EIN"), registration="EI-D??", short_types=("A320", "A20N"), number_base=650),
+        AirlineInfo(reference_airline("ELY"), registration="4X-E??", short_types=("B738", "B739"), number_base=351),
+        AirlineInfo(reference_airline("BTI"), registration="YL-C??", short_types=("BCS3",), number_base=221),
+        AirlineInfo(reference_airline("ASL"), registration="YU-A??", short_types=("A319", "A320"), number_base=330),
+        AirlineInfo(reference_airline("ROT"), registration="YR-A??", short_types=("B737", "A318"), number_base=301),
+        AirlineInfo(reference_airline("ITY"), registration="EI-I??", short_types=("A20N", "A320"), number_base=406),
         AirlineInfo(
-            "X3", "TUI", "TUIfly", leisure=True, registration="D-AT??", short_types=("B738", "B38M"), number_base=2100
+            reference_airline("TUI"),
+            leisure=True,
+            registration="D-AT??",
+            short_types=("B738", "B38M"),
+            number_base=2100,
         ),
         AirlineInfo(
-            "XC",
-            "CAI",
-            "Corendon Airlines",
+            reference_airline("CAI"),
             leisure=True,
             registration="TC-C??",
             short_types=("B738", "B38M"),
             number_base=6400,
         ),
+        AirlineInfo(reference_airline("RAM"), registration="CN-R??", short_types=("B738", "B38M"), number_base=810),
+        AirlineInfo(reference_airline("TAR"), registration="TS-I??", short_types=("A320",), number_base=744),
         AirlineInfo(
-            "AT", "RAM", "Royal Air Maroc", registration="CN-R??", short_types=("B738", "B38M"), number_base=810
+            reference_airline("OMA"),
+            registration="A4O-S?",
+            short_types=("B788",),
+            long_types=("B788",),
+            number_base=123,
         ),
-        AirlineInfo("TU", "TAR", "Tunisair", registration="TS-I??", short_types=("A320",), number_base=744),
         AirlineInfo(
-            "WY", "OMA", "Oman Air", registration="A4O-S?", short_types=("B788",), long_types=("B788",), number_base=123
+            reference_airline("GFA"), registration="A9C-F?", short_types=("B789",), long_types=("B789",), number_base=17
         ),
+        AirlineInfo(reference_airline("MEA"), registration="T7-M??", short_types=("A21N",), number_base=217),
         AirlineInfo(
-            "GF", "GFA", "Gulf Air", registration="A9C-F?", short_types=("B789",), long_types=("B789",), number_base=17
-        ),
-        AirlineInfo("ME", "MEA", "Middle East Airlines", registration="T7-M??", short_types=("A21N",), number_base=217),
-        AirlineInfo(
-            "VN",
-            "HVN",
-            "Vietnam Airlines",
+            reference_airline("HVN"),
             partners=_SKYTEAM,
             registration="VN-A###",
             long_types=("B789", "A359"),
@@ -520,9 +470,7 @@ AIRLINES: dict[str, AirlineInfo] = {
             codeshare_base=3500,
         ),
         AirlineInfo(
-            "CI",
-            "CAL",
-            "China Airlines",
+            reference_airline("CAL"),
             partners=_SKYTEAM,
             registration="B-18###",
             long_types=("A359",),
@@ -530,9 +478,7 @@ AIRLINES: dict[str, AirlineInfo] = {
             codeshare_base=9400,
         ),
         AirlineInfo(
-            "MU",
-            "CES",
-            "China Eastern Airlines",
+            reference_airline("CES"),
             partners=_SKYTEAM,
             registration="B-####",
             long_types=("A359", "B77W"),
@@ -540,9 +486,7 @@ AIRLINES: dict[str, AirlineInfo] = {
             codeshare_base=8000,
         ),
         AirlineInfo(
-            "MH",
-            "MAS",
-            "Malaysia Airlines",
+            reference_airline("MAS"),
             partners=_ONEWORLD,
             registration="9M-M??",
             long_types=("A359",),
@@ -550,9 +494,7 @@ AIRLINES: dict[str, AirlineInfo] = {
             codeshare_base=9000,
         ),
         AirlineInfo(
-            "SV",
-            "SVA",
-            "Saudia",
+            reference_airline("SVA"),
             partners=_SKYTEAM,
             registration="HZ-A??",
             short_types=("B789",),
@@ -560,16 +502,16 @@ AIRLINES: dict[str, AirlineInfo] = {
             number_base=171,
             codeshare_base=6600,
         ),
-        AirlineInfo("CY", "CYP", "Cyprus Airways", registration="5B-D??", short_types=("A20N",), number_base=470),
-        AirlineInfo("FB", "LZB", "Bulgaria Air", registration="LZ-F??", short_types=("A320", "E190"), number_base=431),
+        AirlineInfo(reference_airline("CYP"), registration="5B-D??", short_types=("A20N",), number_base=470),
+        AirlineInfo(reference_airline("LZB"), registration="LZ-F??", short_types=("A320", "E190"), number_base=431),
         # Marketing-only carriers: they sell seats on partners' flights but operate no flight in the model.
-        AirlineInfo("NZ", "ANZ", "Air New Zealand", codeshare_base=4100),
-        AirlineInfo("OZ", "AAR", "Asiana Airlines", codeshare_base=6800),
-        AirlineInfo("JL", "JAL", "Japan Airlines", codeshare_base=6000),
-        AirlineInfo("AS", "ASA", "Alaska Airlines", codeshare_base=6700),
-        AirlineInfo("KQ", "KQA", "Kenya Airways", codeshare_base=3900),
-        AirlineInfo("AM", "AMX", "Aeromexico", codeshare_base=6300),
-        AirlineInfo("VS", "VIR", "Virgin Atlantic", codeshare_base=6900),
+        AirlineInfo(reference_airline("ANZ"), codeshare_base=4100),
+        AirlineInfo(reference_airline("AAR"), codeshare_base=6800),
+        AirlineInfo(reference_airline("JAL"), codeshare_base=6000),
+        AirlineInfo(reference_airline("ASA"), codeshare_base=6700),
+        AirlineInfo(reference_airline("KQA"), codeshare_base=3900),
+        AirlineInfo(reference_airline("AMX"), codeshare_base=6300),
+        AirlineInfo(reference_airline("VIR"), codeshare_base=6900),
     )
 }
 
