@@ -294,7 +294,7 @@ class FlightpipeStack(cdk.Stack):
             "POWERTOOLS_LOG_LEVEL": "INFO",
             names.ENV_TOPIC_ARN: self.topic.topic_arn,
         }
-        if self.settings.source_type != "simulated":
+        if self.settings.source_needs_credentials:
             key = f"FLIGHTPIPE__SOURCES__{self.settings.source_type.upper()}__SECRET_ARN"
             environment[key] = self.source_secret.secret_arn
         self.functions: dict[str, lambda_.Function] = {}

@@ -30,7 +30,9 @@ AirportsOption = Annotated[
 ]
 SourceOption = Annotated[
     str | None,
-    typer.Option("--source", help="Source type: simulated, aviationstack, aerodatabox or opensky (default: config)."),
+    # The registered sources are not named here: listing them would import every source at start-up, and a new
+    # source needs no CLI edit. A wrong name is a config error that lists them (from the registry).
+    typer.Option("--source", help="Source type, one of those `flightpipe sources` lists (default: config)."),
 ]
 DataDirOption = Annotated[str | None, typer.Option("--data-dir", help="Data folder or s3:// URL (default: config).")]
 AllowQualityOption = Annotated[

@@ -26,7 +26,7 @@ def run(
     config: ConfigOption = None,
 ) -> None:
     """Run the pipeline for one day: collect, transform, check quality, process, load."""
-    from flightpipe.sources.quota import ensure_quota
+    from flightpipe.pipeline.sources import ensure_quota
     from flightpipe.state.ledger import SUCCEEDED
 
     settings = options.load(config, airports, source, data_dir)

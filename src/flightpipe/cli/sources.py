@@ -13,7 +13,7 @@ def sources_list(config: ConfigOption = None) -> None:
     """List the flight-data sources: which one runs use, whether its credentials are set (never their values),
     its limits, its monthly budget and the requests made this month (for OpenSky also the daily credits it last
     reported)."""
-    from flightpipe.sources.report import source_rows
+    from flightpipe.pipeline.sources import source_rows
 
     settings = options.load(config)
     table = Table(title="flightpipe sources")

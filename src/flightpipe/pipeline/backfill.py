@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from flightpipe.config import Settings
-from flightpipe.sources.quota import ensure_quota
+from flightpipe.pipeline.sources import ensure_quota
 from flightpipe.state.ledger import SUCCEEDED, Ledger
 
 
