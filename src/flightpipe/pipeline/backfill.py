@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from flightpipe.config import Settings
 from flightpipe.pipeline.sources import ensure_quota
-from flightpipe.state.ledger import SUCCEEDED, Ledger
+from flightpipe.state.runs import SUCCEEDED
+from flightpipe.state.store import StateStore
 
 
 class RunOutcome(Protocol):
@@ -51,10 +51,10 @@ def run_backfill(
     ``force``. Raises ``QuotaExceeded`` before any run when the days to run would go over the budget."""
     airports, boards = settings.airports, [str(board) for board in settings.boards]
     result = BackfillResult()
-    with closing(Ledger(settings.resolved_ledger_path())) as ledger:
+    with StateStore.open(settings.paths().ledger) as state:
 
         def complete(day: dt.date) -> bool:
-            return not force and ledger.is_day_complete(day, airports, boards)
+            return not force and state.runs.is_day_complete(day, airports, boards)
 
         ensure_quota(settings, [day for day in days if not complete(day)])
         for day in days:

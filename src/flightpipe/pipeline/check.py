@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import closing
 
 from flightpipe.config import Settings
 from flightpipe.core.layout import processed_partition
@@ -12,7 +11,7 @@ from flightpipe.quality.api import Kind, Partition, RuleResult, Scope
 from flightpipe.quality.facts import NoHistory
 from flightpipe.quality.rules import rules_for
 from flightpipe.stages.check import check_boards, check_flight_date
-from flightpipe.state.ledger import Ledger
+from flightpipe.state.store import StateStore
 
 
 def check_date(settings: Settings, day: dt.date) -> list[RuleResult]:
@@ -24,8 +23,8 @@ def check_date(settings: Settings, day: dt.date) -> list[RuleResult]:
     # The volume rules compare with the history in the ledger; without a ledger (nothing ran here yet) there is
     # none, and opening one would create an empty file.
     if ledger_path.exists():
-        with closing(Ledger(ledger_path)) as ledger:
-            results = check_boards(store, configs, settings.airports, settings.boards, day, ledger)
+        with StateStore.open(ledger_path, read_only=True) as state:
+            results = check_boards(store, configs, settings.airports, settings.boards, day, state.quality)
     else:
         results = check_boards(store, configs, settings.airports, settings.boards, day, NoHistory())
     # Any Parquet file of the partition: the DuckDB step writes one file, the Glue job part-*-<uuid> files

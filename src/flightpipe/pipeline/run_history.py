@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from flightpipe.state.ledger import SUCCEEDED, Ledger, RunRecord, StepRecord
+from flightpipe.state.runs import SUCCEEDED, RunRecord, StepRecord
+from flightpipe.state.store import StateStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,12 +52,15 @@ def stage_tallies(steps: Iterable[StepRecord]) -> list[StageTally]:
 
 def recent_runs(ledger_path: Path, *, limit: int, day: dt.date | None = None) -> list[RunOverview]:
     """The ``limit`` newest runs (of collection date ``day`` only, when given), newest first."""
-    with closing(Ledger(ledger_path)) as ledger:
-        return [RunOverview(record, stage_tallies(ledger.steps(record.run_id))) for record in ledger.runs(limit, day)]
+    with StateStore.open(ledger_path) as state:
+        return [
+            RunOverview(record, stage_tallies(state.steps.of_run(record.run_id)))
+            for record in state.runs.recent(limit, day)
+        ]
 
 
 def find_run(ledger_path: Path, run_id: str | None) -> RunDetail | None:
     """The run ``run_id`` names (or starts with), or the newest run when ``run_id`` is None; None if there is none."""
-    with closing(Ledger(ledger_path)) as ledger:
-        record = ledger.run(run_id) if run_id else next(iter(ledger.runs(limit=1)), None)
-        return None if record is None else RunDetail(record, ledger.steps(record.run_id))
+    with StateStore.open(ledger_path) as state:
+        record = state.runs.find(run_id) if run_id else next(iter(state.runs.recent(limit=1)), None)
+        return None if record is None else RunDetail(record, state.steps.of_run(record.run_id))
