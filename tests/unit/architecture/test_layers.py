@@ -42,7 +42,6 @@ KNOWN_VIOLATIONS: set[tuple[str, str]] = {
     ("flightpipe.sources.registry", "flightpipe.state.usage"),
     ("flightpipe.sources.report", "flightpipe.config"),
     ("flightpipe.sources.report", "flightpipe.state.usage"),
-    ("flightpipe.stages.load", "flightpipe.config"),
     ("flightpipe.warehouse.catalog", "flightpipe.config"),
     ("flightpipe.warehouse.factory", "flightpipe.config"),
 }
