@@ -5,14 +5,14 @@ The quality step and the gated load are the local runner's (``flightpipe.pipelin
 ``flightpipe.pipeline.load``), with the earlier runs' results read from the ``quality/`` JSON in the bucket
 instead of the ledger: the boards of the collection ``day`` are checked (every transformed file exists once
 verify has run), then each processed flight date, and every flight date that is not wholly held is loaded;
-held airports keep the rows the warehouse had. Only then, if
-anything was held, the handler raises ``QualityGateFailed``, which the state machine routes to
-NotifyQualityFailure: one bad airport never blocks the others. ``allow_quality_failures`` in the execution
-input loads everything and records the override.
+held airports keep the rows the warehouse had. Only then, if anything was held, the handler raises
+``QualityGateFailed``, which the state machine routes to NotifyQualityFailure: one bad airport never blocks the
+others. ``allow_quality_failures`` in the execution input loads everything and records the override.
 
-Redshift keeps loaders apart itself (LOCK inside each load's batch), so parallel executions are safe; each
-flight date is one batch, one transaction. ``open_warehouse`` is a module attribute so tests can hand in a
-warehouse whose boto3 client is stubbed.
+Redshift keeps loaders apart itself (LOCK inside each load's batch), so parallel executions are safe (the file
+lock of ``pipeline.warehouse.warehouse_lock`` is taken for an embedded engine only); each flight date is one
+batch, one transaction. ``open_warehouse`` is a module attribute so tests can hand in a warehouse whose boto3
+client is stubbed.
 """
 
 from __future__ import annotations
