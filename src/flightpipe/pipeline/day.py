@@ -20,11 +20,6 @@ def new_run_id(now: dt.datetime) -> str:
     return f"{now.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
-def collection_day(fired_at: dt.datetime, day_offset: int = 1) -> dt.date:
-    """The day a run fired at ``fired_at`` (UTC) collects: ``day_offset`` days before (default: yesterday)."""
-    return fired_at.astimezone(dt.UTC).date() - dt.timedelta(days=day_offset)
-
-
 @dataclass(frozen=True, slots=True)
 class BoardTask:
     """One board of one airport to collect."""

@@ -30,9 +30,8 @@ from croniter import croniter
 from filelock import FileLock, Timeout
 
 from flightpipe.config import Settings
-from flightpipe.core.clock import Clock, utc_now
+from flightpipe.core.clock import Clock, collection_day, utc_now
 from flightpipe.core.errors import FlightpipeError, LockBusy
-from flightpipe.pipeline.day import collection_day
 from flightpipe.pipeline.runner import RunSummary, run_day
 from flightpipe.state.ledger import Ledger
 

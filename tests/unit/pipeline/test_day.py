@@ -6,8 +6,9 @@ import datetime as dt
 import re
 
 from flightpipe.config import load_settings
+from flightpipe.core.clock import collection_day
 from flightpipe.core.layout import Board
-from flightpipe.pipeline.day import BoardTask, collection_day, new_run_id, plan_day
+from flightpipe.pipeline.day import BoardTask, new_run_id, plan_day
 
 DAY = dt.date(2026, 6, 8)
 AS_OF = dt.datetime(2026, 6, 20, 6, 0, tzinfo=dt.UTC)

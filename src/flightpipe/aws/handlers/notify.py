@@ -35,13 +35,12 @@ from flightpipe.aws.names import (
     RUNS,
 )
 from flightpipe.aws.runtime import logger, metrics, parse_day, parse_instant, required, tracer
-from flightpipe.core.clock import utc_now
+from flightpipe.core.clock import collection_day, utc_now
 from flightpipe.core.errors import ConfigError
 from flightpipe.core.redact import redact
 from flightpipe.monitoring import events as ev
 from flightpipe.monitoring.events import Event, FailedStep, QualityFailure
 from flightpipe.monitoring.render import sns_message
-from flightpipe.pipeline.day import collection_day
 
 #: What a board that failed to collect is known by on AWS: verify counts the raw files that did not land.
 _NOT_LANDED = "no raw file landed (see the execution's CollectBoard failures)"

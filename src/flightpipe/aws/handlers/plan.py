@@ -15,8 +15,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from flightpipe.aws.names import ALLOW_QUALITY_FAILURES
 from flightpipe.aws.runtime import logger, parse_day, parse_flag, parse_instant, settings, tracer
-from flightpipe.core.clock import utc_now
-from flightpipe.pipeline.day import collection_day, plan_day
+from flightpipe.core.clock import collection_day, utc_now
+from flightpipe.pipeline.day import plan_day
 
 
 def plan_run(event: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
