@@ -1,32 +1,29 @@
 """Quality inside a run: check the boards, check the flight dates, decide the gate, store the results.
 
-The runner calls these between its stages; each returns plain data, so Lambda handlers and a Step Functions
-state can call the same functions (a held flight date raises ``QualityGateFailed`` there).
+Both runtimes run the quality step through here: the local runner between its stages (with the ledger as the
+history of earlier runs), the load Lambda before it loads (with the quality/ JSON in the bucket as history). Each
+returns plain data; ``flightpipe.pipeline.load`` acts on the decision.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import pyarrow as pa
 
 from flightpipe.config import Settings
+from flightpipe.core.clock import utc_now
 from flightpipe.core.store import ObjectStore
+from flightpipe.pipeline.tracking import UNTRACKED, StepTracker
+from flightpipe.pipeline.transform import record_rules as record_rules  # where callers found it first
 from flightpipe.quality.api import Partition, RuleResult
-from flightpipe.quality.gate import GateDecision, Hold, board_dates_feeding, decide
+from flightpipe.quality.gate import GateDecision, board_dates_feeding, decide
 from flightpipe.quality.history import QualityHistory
-from flightpipe.quality.records import RecordRuleSet
 from flightpipe.quality.results import results_table, write_json
 from flightpipe.stages.check import check_boards, check_flight_date
-from flightpipe.stages.process import ProcessResult, read_partition
-from flightpipe.warehouse.base import LoadResult, Warehouse
-from flightpipe.warehouse.loadsql import KeepRows
-
-
-def record_rules(settings: Settings) -> RecordRuleSet:
-    """The record rules transform applies, as configured."""
-    return RecordRuleSet.from_configs(settings.quality.rule_configs())
+from flightpipe.stages.process import ProcessResult
 
 
 @dataclass
@@ -42,7 +39,7 @@ class RunQuality:
     board_results: list[RuleResult] = field(default_factory=list)
     flight_date_results: list[RuleResult] = field(default_factory=list)
     decision: GateDecision = field(default_factory=GateDecision)
-    checked_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    checked_at: dt.datetime = field(default_factory=utc_now)
 
     @property
     def results(self) -> list[RuleResult]:
@@ -94,7 +91,7 @@ class RunQuality:
         return self.decision
 
     def _store(self) -> None:
-        checked_at = dt.datetime.now(dt.UTC)
+        checked_at = utc_now()
         self.ledger.record_quality(self.run_id, self.results, checked_at)
         overridden = [_line(o) for o in self.decision.overridden]
         gate: dict[str, dict[str, object]] = {}
@@ -122,14 +119,54 @@ class RunQuality:
         return fails, holds, overridden
 
 
-def load_gated(
-    store: ObjectStore, warehouse: Warehouse, flight_date: dt.date, hold: Hold | None, *, run_id: str
-) -> LoadResult:
-    """Load ``flight_date``; the rows of a partly held flight date's held airports stay as the warehouse has
-    them (the engine's load leaves them out of the replace)."""
-    assert hold is None or not hold.whole, "a wholly held flight date is not loaded at all"
-    keep = KeepRows(hold.dep_airports, hold.arr_airports) if hold is not None else None
-    return warehouse.load_flight_date(flight_date, read_partition(store, flight_date), run_id=run_id, keep=keep)
+def run_board_checks(quality: RunQuality, day: dt.date, tracker: StepTracker = UNTRACKED) -> list[RuleResult]:
+    """The board rules over every board of collection day ``day``, as one ``quality`` step."""
+    tracker.total("quality", 1)  # the boards; the flight dates add one more
+    with tracker.step("quality", f"boards {day.isoformat()}") as counts:
+        counts.update(quality_counts(quality.check_boards(day)))
+    return quality.board_results
+
+
+def run_flight_date_checks(
+    quality: RunQuality,
+    flight_dates: list[dt.date],
+    tracker: StepTracker = UNTRACKED,
+    *,
+    processed: list[ProcessResult] | None = None,
+) -> list[RuleResult]:
+    """The flight-date rules over the processed ``flight_dates``, as one ``quality`` step. ``processed``: what
+    the process step reported, when it ran in this process; without it the counts are read from the layers."""
+    if not flight_dates:
+        return []
+    tracker.total("quality", 2)
+    with tracker.step("quality", ",".join(d.isoformat() for d in flight_dates)) as counts:
+        if processed is None:
+            results = quality.check_stored_flight_dates(flight_dates)
+        else:
+            results = quality.check_flight_dates(processed)
+        counts.update(quality_counts(results))
+    return results
+
+
+def quality_counts(results: list[RuleResult]) -> dict[str, Any]:
+    """Outcome counts, plus every fail as data for alerting (``quality_failures``: rule, airport, board)."""
+    counts: dict[str, Any] = {}
+    for result in results:
+        counts[str(result.outcome)] = counts.get(str(result.outcome), 0) + 1
+    failures = [
+        {
+            "rule": r.rule,
+            "airport": r.partition.airport_icao if r.partition else None,
+            "board": r.partition.board if r.partition else None,
+            "message": r.message,
+            "level": "fail",
+        }
+        for r in results
+        if r.failed
+    ]
+    if failures:
+        counts["quality_failures"] = failures
+    return counts
 
 
 def _overridden(result: RuleResult, keys: set[tuple[str, Partition | None]]) -> RuleResult:

@@ -1,4 +1,4 @@
-"""The runner's one call into the report: after each successful load, write the day's report beside the data.
+"""The report step: after a run's load, write the day's report beside the data.
 
 Kept apart from the report's modules so importing the runner does not import matplotlib.
 """
@@ -10,6 +10,7 @@ import logging
 
 from flightpipe.config import Settings
 from flightpipe.core.redact import redact
+from flightpipe.pipeline.warehouse import connect_warehouse, warehouse_lock
 
 log = logging.getLogger(__name__)
 
@@ -22,13 +23,11 @@ def write_run_report(settings: Settings, day: dt.date) -> tuple[str | None, str 
     ``flightpipe report`` can write at any time. The error is kept in the run summary and logged.
     """
     from flightpipe.report.render import write_report
-    from flightpipe.stages.load import loader_lock
-    from flightpipe.warehouse.factory import open_warehouse
 
     try:
         # The embedded DuckDB file may be open for writing by one process only: read under the loader lock.
-        with loader_lock(settings, "writing the report"):
-            warehouse = open_warehouse(settings, read_only=True)
+        with warehouse_lock(settings, "writing the report"):
+            warehouse = connect_warehouse(settings, read_only=True)
             try:
                 return write_report(settings, warehouse, day), None
             finally:

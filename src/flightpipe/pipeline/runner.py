@@ -1,12 +1,15 @@
-"""The local orchestrator: one day of the pipeline on one machine.
+"""The local runtime: one day of the pipeline on one machine, over the day-level steps both runtimes share.
 
 collect (thread pool, one task per airport and board)
   -> raw object lands -> event queue -> transform workers (start as soon as the first file lands)
   -> verify (every raw file of the day has its transformed twin; transforms any that lack one)
-  -> process (every flight date the new rows touch) -> load (one flight date per transaction, single writer)
+  -> quality (boards) -> process (every flight date the new rows touch) -> quality (flight dates)
+  -> gated load (one flight date per transaction, single writer) -> report
 
-Every run and step is recorded in the ledger. A day's run holds a per-day lock, so a second run of the same
-day waits for or refuses it; the warehouse load holds a global single-writer lock.
+What each step does is in ``flightpipe.pipeline`` (day, collect, transform, verify, process, quality, load,
+report), which the Lambda handlers call too; this module adds what only one machine needs: threads and the
+"object landed" queue, the ledger's run and step records, progress for the observer, and the per-day lock (a
+second run of the same day waits for or refuses it).
 """
 
 from __future__ import annotations
@@ -14,10 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import queue
-import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -26,37 +28,30 @@ from typing import Any, Protocol
 from filelock import FileLock, Timeout
 
 from flightpipe.config import Settings
-from flightpipe.core.errors import FlightpipeError, LockBusy, QualityGateFailed
-from flightpipe.core.layout import Board, RawKey, raw_prefix
+from flightpipe.core.clock import Clock, utc_now
+from flightpipe.core.errors import LockBusy
+from flightpipe.core.layout import RawKey
 from flightpipe.core.logs import bind_log_context
 from flightpipe.core.redact import redact
 from flightpipe.core.store import ObjectStore
+from flightpipe.pipeline.collect import collect_planned
+from flightpipe.pipeline.day import DayPlan, plan_day
+from flightpipe.pipeline.load import load_flight_dates
 from flightpipe.pipeline.monitor import RunMonitor
-from flightpipe.pipeline.quality import RunQuality, load_gated, record_rules
+from flightpipe.pipeline.process import process_touched
+from flightpipe.pipeline.quality import RunQuality, run_board_checks, run_flight_date_checks
 from flightpipe.pipeline.replay import retransform_quarantined
 from flightpipe.pipeline.report import write_run_report
-from flightpipe.quality.records import RecordRuleSet
+from flightpipe.pipeline.transform import RawTransform
+from flightpipe.pipeline.verify import verify_day
 from flightpipe.sources.base import Source
 from flightpipe.sources.registry import make_source
-from flightpipe.stages.collect import ApiCalls, CollectResult, collect_board
-from flightpipe.stages.load import loader_lock
-from flightpipe.stages.process import ProcessResult, process_flight_dates
-from flightpipe.stages.transform import TransformResult, is_transformed, transform_raw_object
+from flightpipe.stages.collect import CollectResult
+from flightpipe.stages.transform import TransformResult
+from flightpipe.stages.verify import touched_flight_dates
 from flightpipe.state.ledger import ABANDONED, FAILED, FAILED_QUALITY, PARTIAL, SUCCEEDED, Ledger
-from flightpipe.warehouse.base import LoadResult
-from flightpipe.warehouse.factory import open_warehouse
-
-Clock = Callable[[], dt.datetime]
 
 log = logging.getLogger(__name__)
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def new_run_id(now: dt.datetime) -> str:
-    return f"{now.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
 class RunObserver(Protocol):
@@ -108,7 +103,7 @@ class RunSummary:
 
 
 class _Steps:
-    """Records steps in the ledger and tells the observer; thread-safe (the ledger is)."""
+    """The local ``StepTracker``: records steps in the ledger and tells the observer; thread-safe (the ledger is)."""
 
     def __init__(self, ledger: Ledger, run_id: str, observer: RunObserver) -> None:
         self.ledger = ledger
@@ -116,6 +111,9 @@ class _Steps:
         self.observer = observer
         self.failed: list[str] = []
         self._lock = threading.Lock()
+
+    def total(self, stage: str, count: int) -> None:
+        self.observer.stage_total(stage, count)
 
     @contextmanager
     def step(self, stage: str, target: str) -> Iterator[dict[str, Any]]:
@@ -215,21 +213,20 @@ def _run_locked(
     allow: bool = False,
 ) -> RunSummary:
     started = time.perf_counter()
-    as_of = clock()
-    run_id = new_run_id(as_of)
+    plan = plan_day(settings, day, as_of=clock())
+    run_id = plan.run_id
     # The source is opened inside the run (below), not here: resolving its credentials can fail, and a run that
     # cannot start must still be recorded and alerted like any other failed run.
     source_name = source.name if source is not None else settings.source.type
     store = ObjectStore(settings.data_dir)
     ledger = Ledger(settings.resolved_ledger_path())
     ledger.mark_abandoned()
-    boards = [Board(b) for b in settings.boards]
     ledger.start_run(
         run_id,
         kind=kind,
         day=day,
-        airports=settings.airports,
-        boards=[str(b) for b in boards],
+        airports=list(plan.airports),
+        boards=[str(b) for b in plan.boards],
         source=source_name,
         simulated=settings.is_simulated,
     )
@@ -239,44 +236,35 @@ def _run_locked(
         state=FAILED,
         source=source_name,
         simulated=settings.is_simulated,
-        airports=list(settings.airports),
+        airports=list(plan.airports),
     )
     steps = _Steps(ledger, run_id, observer)
     quality = RunQuality(settings, store, ledger, run_id, allow_failures=allow)
-    rules = record_rules(settings)
+    transform = RawTransform.configured(settings, store, steps)
     monitor = RunMonitor.start(settings, run_id=run_id, day=day, clock=clock)
     try:
         collected: list[CollectResult] = []
         if kind == "replay":
             transformed = retransform_quarantined(
-                store, day, settings.airports, run_id, lambda key: _transform_step(store, steps, key, "replay", rules)
+                store, day, plan.airports, run_id, lambda key: transform(key, stage="replay")
             )
         else:
             source = source or _open_source(settings, steps)
-            collected, transformed = _collect_and_transform(
-                settings, store, source, steps, observer, day=day, boards=boards, run_id=run_id, as_of=as_of,
-                rules=rules,
-            )  # fmt: skip
-        transformed += _verify(settings, store, steps, observer, day=day, rules=rules)
-        observer.stage_total("quality", 1)  # the boards; the flight dates add one more below
-        with steps.step("quality", f"boards {day.isoformat()}") as counts:
-            counts.update(_quality_counts(quality.check_boards(day)))
+            collected, transformed = _collect_and_transform(settings, store, source, steps, plan, transform)
+        transformed += verify_day(store, plan.airports, day, transform, keep_going=True).repaired
+        run_board_checks(quality, day, steps)
         summary.raw_files = len(collected)
         summary.records_collected = sum(c.records for c in collected)
         summary.rows_transformed = sum(t.rows_out for t in transformed)
         summary.records_quarantined = sum(t.quarantined for t in transformed)
         summary.corrupt_files = [t.raw_key for t in transformed if t.corrupt_reason]
-        flight_dates = sorted({d for t in transformed for d in t.flight_dates})
-        processed = _process(store, steps, observer, flight_dates)
+        processed = process_touched(store, touched_flight_dates(store, transformed), steps)
         summary.flight_dates = [p.flight_date for p in processed]
         summary.flights_processed = sum(p.flights_out for p in processed if p.flight_date == day)
-        if processed:
-            observer.stage_total("quality", 2)
-            with steps.step("quality", ",".join(d.isoformat() for d in summary.flight_dates)) as counts:
-                counts.update(_quality_counts(quality.check_flight_dates(processed)))
+        run_flight_date_checks(quality, summary.flight_dates, steps, processed=processed)
         quality.decide(summary.flight_dates)
-        loads = _load(settings, store, steps, observer, summary.flight_dates, run_id=run_id, quality=quality)
-        summary.rows_loaded = sum(r.rows_loaded for r in loads)
+        loads = load_flight_dates(settings, store, quality, summary.flight_dates, run_id=run_id, tracker=steps)
+        summary.rows_loaded = sum(loaded.result.rows_loaded for loaded in loads)
         summary.report_path, summary.report_error = write_run_report(settings, day)
         summary.failed_steps = list(steps.failed)
         summary.quality_failures, summary.held, summary.quality_overridden = quality.summary_lines()
@@ -314,22 +302,17 @@ def _collect_and_transform(
     store: ObjectStore,
     source: Source,
     steps: _Steps,
-    observer: RunObserver,
-    *,
-    day: dt.date,
-    boards: list[Board],
-    run_id: str,
-    as_of: dt.datetime,
-    rules: RecordRuleSet | None = None,
+    plan: DayPlan,
+    transform: RawTransform,
 ) -> tuple[list[CollectResult], list[TransformResult]]:
     """Collect every board in parallel; transform each raw file as soon as it lands."""
-    tasks = [(icao, board) for icao in settings.airports for board in boards]
-    observer.stage_total("collect", len(tasks))
-    observer.stage_total("transform", len(tasks))
+    tasks = plan.tasks
+    steps.total("collect", len(tasks))
+    steps.total("transform", len(tasks))
     landed: queue.Queue[str | None] = queue.Queue()
 
     def on_landed(key: str) -> None:
-        if key.startswith("raw/") and RawKey.parse(key).run_id == run_id:
+        if key.startswith("raw/") and RawKey.parse(key).run_id == plan.run_id:
             landed.put(key)
 
     transformed: list[TransformResult] = []
@@ -338,10 +321,8 @@ def _collect_and_transform(
     def transform_worker() -> None:
         while (key := landed.get()) is not None:
             try:
-                result = _transform_step(store, steps, key, rules=rules)
-            except FlightpipeError:
-                continue  # recorded as a failed step; the other files go on
-            except Exception:  # noqa: BLE001 - one bad file must not stop the day; the step records it
+                result = transform(key)
+            except Exception:  # noqa: BLE001,S112 - one bad file must not stop the day; the step records it
                 continue
             with results_lock:
                 transformed.append(result)
@@ -356,12 +337,7 @@ def _collect_and_transform(
     collected: list[CollectResult] = []
     try:
         with ThreadPoolExecutor(max_workers=settings.collect_workers, thread_name_prefix="collect") as pool:
-            futures = {
-                pool.submit(
-                    _collect_step, store, source, steps, icao=icao, day=day, board=board, run_id=run_id, as_of=as_of
-                ): (icao, board)
-                for icao, board in tasks
-            }
+            futures = [pool.submit(collect_planned, store, source, plan, task, steps) for task in tasks]
             for future in as_completed(futures):
                 try:
                     collected.append(future.result())
@@ -374,177 +350,3 @@ def _collect_and_transform(
         for worker in workers:
             worker.join()
     return collected, transformed
-
-
-def _collect_step(
-    store: ObjectStore,
-    source: Source,
-    steps: _Steps,
-    *,
-    icao: str,
-    day: dt.date,
-    board: Board,
-    run_id: str,
-    as_of: dt.datetime,
-) -> CollectResult:
-    calls = ApiCalls()
-    with steps.step("collect", f"{icao}/{board}") as counts:
-        try:
-            result = collect_board(
-                store, source, icao=icao, day=day, board=board, run_id=run_id, as_of=as_of, api_calls=calls
-            )
-        finally:
-            # On a failed step too: the retries a failing source cost are what the metrics should show.
-            if calls.requests:  # the metrics exporters pick these up (flightpipe.monitoring.metrics)
-                counts.update(api_requests=calls.requests, api_retries=calls.retries)
-        counts.update(
-            records_out=result.records, bytes_=result.bytes_written, pages=result.pages, raw_key=result.raw_key
-        )
-    return result
-
-
-def _transform_step(
-    store: ObjectStore, steps: _Steps, raw_key: str, stage: str = "transform", rules: RecordRuleSet | None = None
-) -> TransformResult:
-    key = RawKey.parse(raw_key)
-    with steps.step(stage, f"{key.icao}/{key.board}/{key.run_id}") as counts:
-        result = transform_raw_object(store, raw_key, rules)
-        counts.update(
-            records_in=result.records_in,
-            records_out=result.rows_out,
-            quarantined=result.quarantined,
-            bytes_=result.bytes_in,
-            raw_key=raw_key,
-        )
-        if result.corrupt_reason:
-            counts["corrupt"] = result.corrupt_reason
-        if result.quarantined_by_rule:
-            counts["quarantined_by_rule"] = result.quarantined_by_rule
-    return result
-
-
-def _verify(
-    settings: Settings,
-    store: ObjectStore,
-    steps: _Steps,
-    observer: RunObserver,
-    *,
-    day: dt.date,
-    rules: RecordRuleSet | None = None,
-) -> list[TransformResult]:
-    """Every raw file of the day (this run's and any earlier, crashed one's) gets transformed."""
-    missing = [
-        key
-        for icao in settings.airports
-        for key in store.list(raw_prefix(icao, day))
-        if key.endswith(".json") and not is_transformed(store, key)
-    ]
-    observer.stage_total("verify", len(missing))
-    results = []
-    for key in missing:
-        try:
-            results.append(_transform_step(store, steps, key, stage="verify", rules=rules))
-        except Exception:  # noqa: BLE001,S112 - recorded as a failed step
-            continue
-    return results
-
-
-def _process(
-    store: ObjectStore, steps: _Steps, observer: RunObserver, flight_dates: list[dt.date]
-) -> list[ProcessResult]:
-    observer.stage_total("process", 1 if flight_dates else 0)  # one step: all touched dates in one SQL pass
-    if not flight_dates:
-        return []
-    target = ",".join(d.isoformat() for d in flight_dates)
-    with steps.step("process", target) as counts:
-        results = process_flight_dates(store, flight_dates)
-        counts.update(
-            records_in=sum(r.rows_in for r in results),
-            records_out=sum(r.flights_out for r in results),
-            codeshares=sum(r.codeshares for r in results),
-            duplicates_merged=sum(r.duplicates_merged for r in results),
-        )
-    return results
-
-
-def _load(
-    settings: Settings,
-    store: ObjectStore,
-    steps: _Steps,
-    observer: RunObserver,
-    flight_dates: list[dt.date],
-    *,
-    run_id: str,
-    quality: RunQuality,
-) -> list[LoadResult]:
-    observer.stage_total("load", len(flight_dates))
-    if not flight_dates and not quality.results:
-        return []
-    with loader_lock(settings):
-        warehouse = open_warehouse(settings)
-        observer.stage_total("load", len(flight_dates) + 1)  # the quality results are one more load step
-        try:
-            results = []
-            for flight_date in flight_dates:
-                hold = quality.decision.hold_for(flight_date)
-                if hold is not None:
-                    _gate_step(steps, hold.describe(), flight_date)
-                    if hold.whole:
-                        continue
-                with steps.step("load", flight_date.isoformat()) as counts:
-                    result = load_gated(store, warehouse, flight_date, hold, run_id=run_id)
-                    counts.update(
-                        records_out=result.rows_loaded,
-                        replaced=result.rows_replaced,
-                        codeshares=result.codeshares_loaded,
-                    )
-                    if hold is not None:
-                        counts["held"] = hold.describe()
-                results.append(result)
-            if quality.decision.overridden:
-                with steps.step("gate", "override") as counts:
-                    counts["overridden"] = quality.summary_lines()[2]
-            with steps.step("load", "quality_results") as counts:
-                counts["records_out"] = warehouse.load_quality_results(quality.results_table())
-            return results
-        finally:
-            warehouse.close()
-
-
-def _gate_step(steps: _Steps, what: str, flight_date: dt.date) -> None:
-    """A held flight date is a failed ``gate`` step whose error is QualityGateFailed (for alerting to route);
-    the other flight dates go on loading."""
-    try:
-        with steps.step("gate", flight_date.isoformat()):
-            raise QualityGateFailed(
-                f"{what}; see `flightpipe check --date {flight_date.isoformat()}`, "
-                "or rerun with --allow-quality-failures"
-            )
-    except QualityGateFailed:
-        pass
-
-
-def _quality_counts(results: list[Any]) -> dict[str, Any]:
-    """Outcome counts, plus every fail as data for alerting (``quality_failures``: rule, airport, board)."""
-    counts = _outcomes(results)
-    failures = [
-        {
-            "rule": r.rule,
-            "airport": r.partition.airport_icao if r.partition else None,
-            "board": r.partition.board if r.partition else None,
-            "message": r.message,
-            "level": "fail",
-        }
-        for r in results
-        if r.failed
-    ]
-    if failures:
-        counts["quality_failures"] = failures
-    return counts
-
-
-def _outcomes(results: list[Any]) -> dict[str, Any]:
-    counts: dict[str, Any] = {}
-    for result in results:
-        counts[str(result.outcome)] = counts.get(str(result.outcome), 0) + 1
-    return counts

@@ -30,13 +30,13 @@ from croniter import croniter
 from filelock import FileLock, Timeout
 
 from flightpipe.config import Settings
+from flightpipe.core.clock import Clock, collection_day, utc_now
 from flightpipe.core.errors import FlightpipeError, LockBusy
-from flightpipe.pipeline.runner import RunSummary, run_day, utc_now
+from flightpipe.pipeline.runner import RunSummary, run_day
 from flightpipe.state.ledger import Ledger
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], dt.datetime]
 Sleep = Callable[[float], object]
 
 KIND_SCHEDULED = "schedule"
@@ -90,7 +90,7 @@ class Scheduler:
         return fire.astimezone(dt.UTC)
 
     def day_for(self, fire: dt.datetime) -> dt.date:
-        return fire.astimezone(dt.UTC).date() - dt.timedelta(days=self.schedule.day_offset)
+        return collection_day(fire, self.schedule.day_offset)
 
     def due_days(self, now: dt.datetime) -> list[dt.date]:
         """Days of the look-back window without a complete succeeded run, oldest first."""

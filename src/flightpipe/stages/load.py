@@ -6,15 +6,16 @@ import contextlib
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, Protocol
 
 from filelock import FileLock, Timeout
 
-from flightpipe.config import Settings
 from flightpipe.core.errors import LockBusy
+from flightpipe.core.paths import DataPaths
 from flightpipe.core.store import ObjectStore
 from flightpipe.stages.process import read_partition
-from flightpipe.warehouse.base import LoadResult, Warehouse
-from flightpipe.warehouse.factory import capabilities
+from flightpipe.warehouse.base import Capabilities, LoadResult, Warehouse
+from flightpipe.warehouse.factory import capabilities as configured_capabilities
 
 #: How long a loader waits for another one to finish before giving up with a clear error.
 LOAD_LOCK_TIMEOUT_S = 600.0
@@ -39,19 +40,41 @@ def acquire(lock: FileLock, what: str) -> None:
         ) from None
 
 
+class _RootSettings(Protocol):
+    """The root ``Settings``, as callers not yet moved to ``DataPaths`` pass it (transitional)."""
+
+    def paths(self) -> DataPaths: ...
+
+
 @contextlib.contextmanager
-def loader_lock(settings: Settings, what: str = "loading the warehouse") -> Iterator[None]:
-    """Hold the single-writer lock the configured warehouse needs around opening it and loading.
+def loader_lock(
+    paths: DataPaths | _RootSettings,
+    what: str = "loading the warehouse",
+    *,
+    capabilities: Capabilities | None = None,
+) -> Iterator[None]:
+    """Hold the single-writer lock the warehouse engine needs around opening it and loading.
 
     An embedded DuckDB file can be open for writing in one process only, so loaders on this machine queue on
-    the file lock (capability ``loader_lock = "file"``). PostgreSQL and Redshift keep loaders apart inside each
-    load's transaction (an advisory lock, LOCK TABLE), which also covers loaders on other machines; they need
-    nothing here.
+    the file lock in ``paths.lock_dir`` (capability ``loader_lock = "file"``). PostgreSQL and Redshift keep
+    loaders apart inside each load's transaction (an advisory lock, LOCK TABLE), which also covers loaders on
+    other machines; they need nothing here.
+
+    ``capabilities``: the configured engine's (``warehouse.factory.capabilities``). Transitional: a caller may
+    still pass the root ``Settings`` alone, and the capabilities are looked up from it.
     """
-    if capabilities(settings).loader_lock != "file":
+    where: DataPaths
+    if isinstance(paths, DataPaths):
+        where = paths
+    else:
+        settings: Any = paths
+        capabilities, where = configured_capabilities(settings), settings.paths()
+    if capabilities is None:
+        raise TypeError("loader_lock needs the warehouse engine's capabilities")
+    if capabilities.loader_lock != "file":
         yield
         return
-    lock = load_lock(settings.lock_dir())
+    lock = load_lock(where.lock_dir)
     acquire(lock, what)
     try:
         yield

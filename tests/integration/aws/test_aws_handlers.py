@@ -12,7 +12,7 @@ import datetime as dt
 import io
 import json
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -54,72 +54,13 @@ from flightpipe.warehouse.duckdb import DuckDBWarehouse
 from flightpipe.warehouse.loadsql import KeepRows
 from flightpipe.warehouse.redshift import RedshiftWarehouse
 from flightpipe.warehouse.settings import RedshiftWarehouseSettings
-from tests.helpers.aws_helpers import REGION, FakeLambdaContext, moto_server
+from tests.helpers.aws_helpers import REGION, FakeLambdaContext
+from tests.integration.aws.conftest import AIRPORTS, drain_events
 
 DAY = dt.date(2026, 6, 8)
 AS_OF = dt.datetime(2026, 6, 20, 6, 0, tzinfo=dt.UTC)
-AIRPORTS = "EDDF,EDDM,EDDH"
 BUSINESS = [c for c in PROCESSED_SCHEMA.names if c not in LINEAGE_COLUMNS]
 CTX = FakeLambdaContext()
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    with moto_server() as url:
-        yield url
-
-
-@pytest.fixture
-def aws(endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Any]:
-    """A fresh bucket with raw/ notifications to a queue, a topic, and the functions' environment."""
-    for name, value in {
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_METRICS_NAMESPACE": "flightpipe",
-        # As the stack sets it: powertools then adds the service dimension to every metric.
-        "POWERTOOLS_SERVICE_NAME": "flightpipe",
-    }.items():
-        monkeypatch.setenv(name, value)
-    bucket = f"flights-{tmp_path.name.lower().replace('_', '-')[-30:]}"
-    s3 = boto3.client("s3", region_name=REGION)
-    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
-    sqs = boto3.client("sqs", region_name=REGION)
-    queue_url = sqs.create_queue(QueueName=bucket)["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    s3.put_bucket_notification_configuration(
-        Bucket=bucket,
-        NotificationConfiguration={
-            "QueueConfigurations": [
-                {
-                    "QueueArn": queue_arn,
-                    "Events": ["s3:ObjectCreated:*"],
-                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "data/raw/"}]}},
-                }
-            ]
-        },
-    )
-    topic = boto3.client("sns", region_name=REGION).create_topic(Name=bucket)["TopicArn"]
-    monkeypatch.setenv("FLIGHTPIPE__DATA_DIR", f"s3://{bucket}/data")
-    monkeypatch.setenv("FLIGHTPIPE__LEDGER_PATH", str(tmp_path / "lambda-tmp" / "ledger.sqlite"))
-    monkeypatch.setenv("FLIGHTPIPE__AIRPORTS", AIRPORTS)
-    monkeypatch.setenv(ENV_TOPIC_ARN, topic)
-    return {"bucket": bucket, "queue_url": queue_url, "topic": topic, "s3": s3, "sqs": sqs}
-
-
-def drain_events(aws: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every S3 event the bucket sent, as the transform Lambda receives it."""
-    events = []
-    while True:
-        answer = aws["sqs"].receive_message(QueueUrl=aws["queue_url"], MaxNumberOfMessages=10)
-        messages = answer.get("Messages", [])
-        if not messages:
-            return events
-        for message in messages:
-            events.append(json.loads(message["Body"]))
-            aws["sqs"].delete_message(QueueUrl=aws["queue_url"], ReceiptHandle=message["ReceiptHandle"])
 
 
 def object_etags(aws: dict[str, Any], prefix: str) -> dict[str, str]:

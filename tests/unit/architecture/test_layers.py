@@ -36,7 +36,6 @@ KNOWN_VIOLATIONS: set[tuple[str, str]] = {
     ("flightpipe.sources.quota", "flightpipe.pipeline.sources"),
     ("flightpipe.sources.registry", "flightpipe.pipeline.sources"),
     ("flightpipe.sources.report", "flightpipe.pipeline.sources"),
-    ("flightpipe.stages.load", "flightpipe.config"),
 }
 
 #: The real sources: none of them may import the simulator (the simulator may import reference data).

@@ -1,0 +1,1 @@
+"""Tests of the day-level pipeline layer both runtimes call."""

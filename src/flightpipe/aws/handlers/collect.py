@@ -11,8 +11,9 @@ from flightpipe.aws.names import DIM_AIRPORT, DIM_BOARD, METRICS_NAMESPACE, RECO
 from flightpipe.aws.runtime import logger, open_store, parse_day, parse_instant, required, settings, tracer
 from flightpipe.core.errors import ConfigError
 from flightpipe.core.layout import Board
+from flightpipe.pipeline.collect import collect_planned
+from flightpipe.pipeline.day import DayPlan
 from flightpipe.sources.registry import make_source
-from flightpipe.stages.collect import collect_board
 
 
 def collect_task(event: dict[str, Any]) -> dict[str, Any]:
@@ -21,15 +22,17 @@ def collect_task(event: dict[str, Any]) -> dict[str, Any]:
     board_name = str(required(event, "board", "collect"))
     if board_name not in {str(b) for b in Board}:
         raise ConfigError(f"board must be one of {', '.join(str(b) for b in Board)}, got {board_name!r}")
-    result = collect_board(
-        open_store(config),
-        make_source(config),  # credentials from the environment or the account's secret_arn (Secrets Manager)
-        icao=icao,
+    # This branch of the Map: the plan's one task it was given.
+    plan = DayPlan(
         day=parse_day(required(event, "day", "collect"), "day"),
-        board=Board(board_name),
         run_id=str(required(event, "run_id", "collect")),
         as_of=parse_instant(required(event, "as_of", "collect"), "as_of"),
+        airports=(icao,),
+        boards=(Board(board_name),),
     )
+    (task,) = plan.tasks
+    # Credentials come from the environment or the account's secret_arn (Secrets Manager).
+    result = collect_planned(open_store(config), make_source(config), plan, task)
     with single_metric(
         name=RECORDS_COLLECTED, unit=MetricUnit.Count, value=result.records, namespace=METRICS_NAMESPACE
     ) as metric:

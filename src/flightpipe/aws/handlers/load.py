@@ -1,17 +1,18 @@
 """load: gate the processed flight dates of a run on quality, then load them into the warehouse (Redshift
 Serverless through the Data API).
 
-The gate is the local runner's (``flightpipe.pipeline.quality.RunQuality``), with the earlier runs' results read
-from the ``quality/`` JSON in the bucket instead of the ledger: the boards of the collection ``day`` are
-checked (every transformed file exists once verify has run), then each processed flight date, and every
-flight date that is not wholly held is loaded; held airports keep the rows the warehouse had. Only then, if
-anything was held, the handler raises ``QualityGateFailed``, which the state machine routes to
-NotifyQualityFailure: one bad airport never blocks the others. ``allow_quality_failures`` in the execution
-input loads everything and records the override.
+The quality step and the gated load are the local runner's (``flightpipe.pipeline.quality``,
+``flightpipe.pipeline.load``), with the earlier runs' results read from the ``quality/`` JSON in the bucket
+instead of the ledger: the boards of the collection ``day`` are checked (every transformed file exists once
+verify has run), then each processed flight date, and every flight date that is not wholly held is loaded;
+held airports keep the rows the warehouse had. Only then, if anything was held, the handler raises
+``QualityGateFailed``, which the state machine routes to NotifyQualityFailure: one bad airport never blocks the
+others. ``allow_quality_failures`` in the execution input loads everything and records the override.
 
-Redshift keeps loaders apart itself (LOCK inside each load's batch), so parallel executions are safe; each
-flight date is one batch, one transaction. ``open_warehouse`` is a module attribute so tests can hand in a
-warehouse whose boto3 client is stubbed.
+Redshift keeps loaders apart itself (LOCK inside each load's batch), so parallel executions are safe (the file
+lock of ``pipeline.warehouse.warehouse_lock`` is taken for an embedded engine only); each flight date is one
+batch, one transaction. ``open_warehouse`` is a module attribute so tests can hand in a warehouse whose boto3
+client is stubbed.
 """
 
 from __future__ import annotations
@@ -32,11 +33,12 @@ from flightpipe.config import Settings
 from flightpipe.core.errors import QualityGateFailed
 from flightpipe.core.layout import QUALITY
 from flightpipe.core.store import ObjectStore
-from flightpipe.pipeline.quality import RunQuality, load_gated
+from flightpipe.pipeline.load import load_flight_dates
+from flightpipe.pipeline.quality import RunQuality, run_board_checks, run_flight_date_checks
+from flightpipe.pipeline.warehouse import connect_warehouse as open_warehouse
 from flightpipe.quality.gate import Hold
 from flightpipe.quality.history import StoredQualityHistory
 from flightpipe.stages.process import read_partition
-from flightpipe.warehouse.factory import open_warehouse
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +90,8 @@ def check_quality(
     results as JSON beside the data (the history the next run reads)."""
     quality = RunQuality(config, store, StoredQualityHistory(store), run_id, allow_failures=allow_failures)
     if day is not None:  # an older state machine passes no day: then only the flight-date rules run
-        quality.check_boards(day)
-    quality.check_stored_flight_dates(flight_dates)
+        run_board_checks(quality, day)
+    run_flight_date_checks(quality, flight_dates)  # processed by the Glue job: counted from the layers
     quality.decide(flight_dates)
     return quality
 
@@ -122,22 +124,13 @@ def load_dates(event: dict[str, Any]) -> GatedLoad:
     day = parse_day(event["day"], "day") if event.get("day") else None
     allow = parse_flag(event.get(ALLOW_QUALITY_FAILURES), ALLOW_QUALITY_FAILURES)
     quality = check_quality(config, store, run_id, dates, day=day, allow_failures=allow)
-    warehouse = open_warehouse(config)
-    loaded: dict[str, int] = {}
+    loaded = load_flight_dates(config, store, quality, dates, run_id=run_id, connect=open_warehouse)
     by_airport: Counter[str] = Counter()
-    try:
-        for flight_date in dates:
-            hold = quality.decision.hold_for(flight_date)
-            if hold is not None and hold.whole:
-                continue  # the warehouse keeps what it had for the whole flight date
-            result = load_gated(store, warehouse, flight_date, hold, run_id=run_id)
-            loaded[flight_date.isoformat()] = result.rows_loaded
-            # Read again for the per-airport counts: a day's partition is a few thousand rows.
-            by_airport.update(rows_by_departure_airport(read_partition(store, flight_date), hold))
-        warehouse.load_quality_results(quality.results_table())  # trends beside the data, on every engine
-    finally:
-        warehouse.close()
-    return GatedLoad(run_id, loaded, quality, dict(by_airport))
+    for each in loaded:
+        # Read again for the per-airport counts: a day's partition is a few thousand rows.
+        by_airport.update(rows_by_departure_airport(read_partition(store, each.flight_date), each.hold))
+    rows = {each.flight_date.isoformat(): each.result.rows_loaded for each in loaded}
+    return GatedLoad(run_id, rows, quality, dict(by_airport))
 
 
 @logger.inject_lambda_context

@@ -35,6 +35,7 @@ from flightpipe.aws.names import (
     RUNS,
 )
 from flightpipe.aws.runtime import logger, metrics, parse_day, parse_instant, required, tracer
+from flightpipe.core.clock import collection_day, utc_now
 from flightpipe.core.errors import ConfigError
 from flightpipe.core.redact import redact
 from flightpipe.monitoring import events as ev
@@ -72,8 +73,7 @@ def _day_of(run: Mapping[str, Any], now: dt.datetime) -> dt.date:
     decide the day as plan does (``date``, else the day before ``time``, else the day before now)."""
     if run.get("day") or run.get("date"):
         return parse_day(run.get("day") or run.get("date"), "run.day")
-    scheduled = parse_instant(run["time"], "time") if run.get("time") else now
-    return scheduled.date() - dt.timedelta(days=1)
+    return collection_day(parse_instant(run["time"], "time") if run.get("time") else now)
 
 
 def _succeeded(
@@ -160,7 +160,7 @@ def notify(payload: dict[str, Any], sns: Any = None, *, now: dt.datetime | None 
     topic = os.environ.get(ENV_TOPIC_ARN)
     if not topic:
         raise ConfigError(f"notify needs the SNS topic ARN in {ENV_TOPIC_ARN}")
-    event = event_for(payload, now or dt.datetime.now(dt.UTC))
+    event = event_for(payload, now or utc_now())
     message = sns_message(event)
     client = sns or boto3.client("sns")
     answer = client.publish(TopicArn=topic, **message)

@@ -2,8 +2,10 @@
 
 S3 delivers at least once and in no particular order, so the handler is a function of the object alone: a
 raw key whose twin exists is skipped (a duplicate event changes nothing), and order cannot matter because
-every raw key is written once and never again. Keys arrive URL-encoded (``+`` for a space, ``%3D`` for ``=``);
-``s3:TestEvent`` (sent when a notification is configured) and keys outside ``raw/`` are acknowledged and ignored.
+every raw key is written once and never again. The file is transformed under the configured record rules, as
+the local runner transforms it (``flightpipe.pipeline.transform``). Keys arrive URL-encoded (``+`` for a space,
+``%3D`` for ``=``); ``s3:TestEvent`` (sent when a notification is configured) and keys outside ``raw/`` are
+acknowledged and ignored.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from flightpipe.aws.names import DIM_AIRPORT, METRICS_NAMESPACE, RECORDS_QUARANT
 from flightpipe.aws.runtime import logger, open_store, settings, tracer
 from flightpipe.core.layout import RAW, RawKey
 from flightpipe.core.store import ObjectStore
-from flightpipe.stages.transform import TransformResult, is_transformed, transform_raw_object
+from flightpipe.pipeline.transform import RawTransform
+from flightpipe.stages.transform import TransformResult, is_transformed
 
 
 def store_keys(event: dict[str, Any], store_url: str) -> tuple[list[str], list[str]]:
@@ -47,14 +50,19 @@ def store_keys(event: dict[str, Any], store_url: str) -> tuple[list[str], list[s
     return keys, ignored
 
 
-def transform_keys(store: ObjectStore, keys: list[str]) -> tuple[list[TransformResult], list[str]]:
+def transform_keys(
+    store: ObjectStore, keys: list[str], transform: RawTransform | None = None
+) -> tuple[list[TransformResult], list[str]]:
+    """Transform the raw ``keys`` that lack their twin; ``transform`` defaults to the configured rules."""
+    if transform is None:
+        transform = RawTransform.configured(settings(), store)
     done, skipped = [], []
     for key in keys:
         RawKey.parse(key)  # a key in raw/ that is not a raw envelope is an error worth a retry and an alarm
         if is_transformed(store, key):
             skipped.append(key)  # a duplicate or late event: the twin is there, nothing to change
             continue
-        result = transform_raw_object(store, key)
+        result = transform(key)
         done.append(result)
         airport = RawKey.parse(key).icao
         for name, value in ((ROWS_TRANSFORMED, result.rows_out), (RECORDS_QUARANTINED, result.quarantined)):
@@ -66,7 +74,8 @@ def transform_keys(store: ObjectStore, keys: list[str]) -> tuple[list[TransformR
 def transform_event(event: dict[str, Any]) -> dict[str, Any]:
     config = settings()
     keys, ignored = store_keys(event, config.data_dir)
-    done, skipped = transform_keys(open_store(config), keys)
+    store = open_store(config)
+    done, skipped = transform_keys(store, keys, RawTransform.configured(config, store))
     return {
         "transformed": [r.raw_key for r in done],
         "rows": sum(r.rows_out for r in done),

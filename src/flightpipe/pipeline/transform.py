@@ -1,0 +1,54 @@
+"""Transform inside a run: a raw key in, its Parquet twin and quarantine out, under the configured record rules.
+
+Transform is a pure function of the raw file *and the rules in force*; every runtime must therefore hand it the
+same rules, built from the same settings. This is the one place that does: the local runner's transform workers,
+verify and replay, and the transform and verify Lambdas all transform through ``RawTransform``.
+Kept light (no warehouse): the transform Lambda imports it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flightpipe.config import Settings
+from flightpipe.core.layout import RawKey
+from flightpipe.core.store import ObjectStore
+from flightpipe.pipeline.tracking import UNTRACKED, StepTracker
+from flightpipe.quality.records import RecordRuleSet
+from flightpipe.stages.transform import TransformResult, transform_raw_object
+
+
+def record_rules(settings: Settings) -> RecordRuleSet:
+    """The record rules transform applies, as configured."""
+    return RecordRuleSet.from_configs(settings.quality.rule_configs())
+
+
+@dataclass(frozen=True, slots=True)
+class RawTransform:
+    """Transforms raw keys of ``store`` under ``rules``, one tracked step per file."""
+
+    store: ObjectStore
+    rules: RecordRuleSet
+    tracker: StepTracker = UNTRACKED
+
+    @classmethod
+    def configured(cls, settings: Settings, store: ObjectStore, tracker: StepTracker = UNTRACKED) -> RawTransform:
+        return cls(store, record_rules(settings), tracker)
+
+    def __call__(self, raw_key: str, stage: str = "transform") -> TransformResult:
+        """Transform ``raw_key`` as a step of ``stage`` (transform, verify or replay); raises what it raises."""
+        key = RawKey.parse(raw_key)
+        with self.tracker.step(stage, f"{key.icao}/{key.board}/{key.run_id}") as counts:
+            result = transform_raw_object(self.store, raw_key, self.rules)
+            counts.update(
+                records_in=result.records_in,
+                records_out=result.rows_out,
+                quarantined=result.quarantined,
+                bytes_=result.bytes_in,
+                raw_key=raw_key,
+            )
+            if result.corrupt_reason:
+                counts["corrupt"] = result.corrupt_reason
+            if result.quarantined_by_rule:
+                counts["quarantined_by_rule"] = result.quarantined_by_rule
+        return result
