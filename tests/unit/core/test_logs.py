@@ -28,14 +28,16 @@ class Terminal(io.StringIO):
 
 @pytest.fixture
 def restore_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
+    # The "flightpipe" logger's level is restored as it was, not reset: the AWS handlers' powertools Logger
+    # (service "flightpipe") set it when imported, and a later test in the same process relies on it.
+    root, ours = logging.getLogger(), logging.getLogger("flightpipe")
+    handlers, level, our_level = list(root.handlers), root.level, ours.level
     yield
     for handler in list(root.handlers):
         if handler not in handlers:
             root.removeHandler(handler)
     root.setLevel(level)
-    logging.getLogger("flightpipe").setLevel(logging.NOTSET)
+    ours.setLevel(our_level)
 
 
 def test_every_line_of_a_run_is_json_with_the_run_id_and_the_steps_name_the_step(
