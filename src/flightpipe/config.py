@@ -28,6 +28,7 @@ from flightpipe.core.redact import register_secret
 from flightpipe.core.settings_base import split_list
 from flightpipe.quality.settings import QualitySettings
 from flightpipe.reference.airports import DEFAULT_AIRPORTS, ICAO_CODE, is_known_icao
+from flightpipe.report.scope import ReportScope
 from flightpipe.sources.settings import (
     API_NAMES,
     SOURCE_TYPES,
@@ -138,6 +139,10 @@ class Settings(BaseSettings):
     def paths(self) -> DataPaths:
         """The data folder and state files, for the packages below the configuration."""
         return DataPaths(self.data_dir, self.ledger_path)
+
+    def report_scope(self) -> ReportScope:
+        """What the report covers: the configured airports and boards, read and written beside the data."""
+        return ReportScope(tuple(self.airports), tuple(str(board) for board in self.boards), self.paths())
 
     def local_data_dir(self) -> Path | None:
         return self.paths().local_data_dir

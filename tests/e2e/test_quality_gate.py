@@ -15,6 +15,7 @@ from flightpipe.core.errors import QualityGateFailed
 from flightpipe.core.layout import Board
 from flightpipe.core.store import ObjectStore
 from flightpipe.pipeline.runner import run_day
+from flightpipe.pipeline.warehouse import connect_warehouse
 from flightpipe.quality.api import Kind, Level, Outcome, Partition, RuleResult, Scope
 from flightpipe.quality.gate import decide, feeds
 from flightpipe.sources.base import FetchedBoard
@@ -22,7 +23,6 @@ from flightpipe.sources.simulated.defects import DefectSettings
 from flightpipe.sources.simulated.model import SimulatedSource
 from flightpipe.stages.process import read_partition
 from flightpipe.state.ledger import Ledger
-from flightpipe.warehouse.factory import open_warehouse
 
 DAY = dt.date(2026, 6, 9)
 AFTER = dt.datetime(2026, 6, 20, 6, 0, tzinfo=dt.UTC)
@@ -118,7 +118,7 @@ def test_on_postgresql_held_rows_keep_what_the_warehouse_had_and_results_reach_q
     settings = load_settings(data_dir=str(tmp_path / "data"), airports="EDDH,EDDL", warehouse=postgres_database)
 
     def rows() -> dict[tuple[str, str], tuple[Any, ...]]:
-        warehouse = open_warehouse(settings, read_only=True)
+        warehouse = connect_warehouse(settings, read_only=True)
         try:
             found = warehouse.query(
                 "SELECT flight_iata, dep_airport_icao, arr_airport_icao, status, run_id FROM fact_flights"

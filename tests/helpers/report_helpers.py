@@ -16,9 +16,8 @@ import pytest
 from flightpipe.config import Settings
 from flightpipe.core.layout import Board
 from flightpipe.core.schema import PROCESSED_SCHEMA
+from flightpipe.pipeline.warehouse import connect_warehouse, warehouse_lock
 from flightpipe.sources.simulated.model import SimulatedSource, expected_processed_rows
-from flightpipe.stages.load import loader_lock
-from flightpipe.warehouse.factory import open_warehouse
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -42,8 +41,8 @@ def truth_rows(airports: Sequence[str], days: Sequence[dt.date]) -> list[dict[st
 def load_truth(settings: Settings, airports: Sequence[str], days: Sequence[dt.date]) -> None:
     """Load the ground truth of ``airports`` on ``days`` into the configured warehouse, as the runner would."""
     rows = truth_rows(airports, days)
-    with loader_lock(settings):
-        warehouse = open_warehouse(settings)
+    with warehouse_lock(settings):
+        warehouse = connect_warehouse(settings)
         try:
             warehouse.init()
             for day in days:

@@ -17,8 +17,8 @@ import pyarrow.compute as pc
 from flightpipe.config import Settings, load_settings
 from flightpipe.core.layout import Board
 from flightpipe.core.schema import PROCESSED_SCHEMA, QUALITY_RESULTS_SCHEMA
+from flightpipe.pipeline.warehouse import warehouse_lock
 from flightpipe.sources.simulated.model import SimulatedSource, expected_processed_rows
-from flightpipe.stages.load import loader_lock
 from flightpipe.warehouse.base import SqlWarehouse
 from flightpipe.warehouse.duckdb import DuckDBWarehouse
 from flightpipe.warehouse.postgres import PostgresWarehouse
@@ -94,7 +94,7 @@ class Engine:
     @contextmanager
     def loader(self, tables: Sequence[TableSpec] = WAREHOUSE_TABLES) -> Iterator[SqlWarehouse]:
         """A loader as the runner makes one: the engine's single-writer lock, then the warehouse."""
-        with loader_lock(self.settings):
+        with warehouse_lock(self.settings):
             warehouse = self.open(tables)
             try:
                 yield warehouse

@@ -33,5 +33,5 @@ def report(
     if not 1 <= days <= MAX_DAYS:
         raise ConfigError(f"--days must be between 1 and {MAX_DAYS}, got {days}")
     with reading_warehouse(settings) as warehouse:
-        where = write_report(settings, warehouse, day, days, out)
+        where = write_report(settings.report_scope(), warehouse, day, days, out)
     console.print(f"report for {day}: {escape(where)}")

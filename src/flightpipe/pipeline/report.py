@@ -29,7 +29,7 @@ def write_run_report(settings: Settings, day: dt.date) -> tuple[str | None, str 
         with warehouse_lock(settings, "writing the report"):
             warehouse = connect_warehouse(settings, read_only=True)
             try:
-                return write_report(settings, warehouse, day), None
+                return write_report(settings.report_scope(), warehouse, day), None
             finally:
                 warehouse.close()
     except Exception as exc:  # noqa: BLE001 - any failure here must leave the loaded run alone (see above)

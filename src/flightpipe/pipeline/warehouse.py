@@ -16,9 +16,9 @@ from flightpipe.warehouse.factory import capabilities, open_warehouse
 
 def connect_warehouse(settings: Settings, *, read_only: bool = False) -> SqlWarehouse:
     """Connect to the configured warehouse. ``read_only``: for queries (DuckDB opens the file shared)."""
-    return open_warehouse(settings, read_only=read_only)
+    return open_warehouse(settings.warehouse, settings.paths(), read_only=read_only)
 
 
 def warehouse_lock(settings: Settings, what: str = "loading the warehouse") -> AbstractContextManager[None]:
     """The single-writer lock the configured engine needs around opening it for writing (see ``loader_lock``)."""
-    return loader_lock(settings.paths(), what, capabilities=capabilities(settings))
+    return loader_lock(settings.paths(), what, capabilities=capabilities(settings.warehouse))

@@ -10,10 +10,9 @@ from typing import Any
 
 from flightpipe.config import Settings
 from flightpipe.core.errors import ConfigError, LoadError
-from flightpipe.stages.load import loader_lock
+from flightpipe.pipeline.warehouse import connect_warehouse, warehouse_lock
 from flightpipe.warehouse.base import SqlWarehouse, WarehouseStatus
 from flightpipe.warehouse.ddl import Dialect
-from flightpipe.warehouse.factory import open_warehouse
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +38,7 @@ def open_for_reading(settings: Settings) -> SqlWarehouse:
             f"no warehouse at {settings.resolved_warehouse_path()} yet; run `flightpipe run` or "
             "`flightpipe warehouse init` first"
         )
-    return open_warehouse(settings, read_only=True)
+    return connect_warehouse(settings, read_only=True)
 
 
 @contextmanager
@@ -66,7 +65,7 @@ def query_warehouse(settings: Settings, sql: str) -> QueryResult:
 
     from flightpipe.warehouse.catalog import open_catalog
 
-    con = open_catalog(settings)
+    con = open_catalog(settings.warehouse, settings.paths())
     try:
         cursor = con.execute(sql)
         return QueryResult([d[0] for d in cursor.description or []], cursor.fetchall())
@@ -79,8 +78,8 @@ def query_warehouse(settings: Settings, sql: str) -> QueryResult:
 def init_warehouse(settings: Settings) -> WarehouseInit:
     """Create the missing tables and views, add the columns the schema gained (never drops any), under the
     loader lock so no load runs meanwhile."""
-    with loader_lock(settings, "initialising the warehouse"):
-        warehouse = open_warehouse(settings)
+    with warehouse_lock(settings, "initialising the warehouse"):
+        warehouse = connect_warehouse(settings)
         try:
             statements = warehouse.init()
         finally:

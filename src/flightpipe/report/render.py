@@ -21,7 +21,7 @@ from flightpipe.core.store import ObjectStore
 from flightpipe.report import charts, model
 from flightpipe.report.palette import NEUTRAL, airport_colours
 from flightpipe.report.queries import ReportRows, read_report_rows
-from flightpipe.report.scope import ComposedSettings, ReportScope, report_scope
+from flightpipe.report.scope import ReportScope
 from flightpipe.report.status import Freshness, Quality, read_freshness, read_quality
 from flightpipe.report.summary import ON_TIME_MINUTES
 from flightpipe.warehouse.base import SqlWarehouse
@@ -377,7 +377,7 @@ def _cancel_chart(rows: ReportRows, colours: dict[str, str], cancellations: dict
 
 
 def render_day(
-    scope: ReportScope | ComposedSettings,
+    scope: ReportScope,
     warehouse: SqlWarehouse,
     day: dt.date,
     days: int = DEFAULT_DAYS,
@@ -387,7 +387,6 @@ def render_day(
     """The HTML report of ``day`` from an open warehouse."""
     if not 1 <= days <= MAX_DAYS:
         raise ConfigError(f"--days must be between 1 and {MAX_DAYS}, got {days}")
-    scope = report_scope(scope)
     airports = scope.airports
     rows = read_report_rows(warehouse, day, airports, days)
     try:
@@ -406,14 +405,13 @@ def render_day(
 
 
 def write_report(
-    scope: ReportScope | ComposedSettings,
+    scope: ReportScope,
     warehouse: SqlWarehouse,
     day: dt.date,
     days: int = DEFAULT_DAYS,
     out: Path | None = None,
 ) -> str:
     """Write the report of ``day``: to ``out``, else beside the data. Returns where it went (a path or URL)."""
-    scope = report_scope(scope)
     html = render_day(scope, warehouse, day, days).encode("utf-8")
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 from flightpipe.core.paths import DataPaths
 
@@ -17,22 +15,3 @@ class ReportScope:
     airports: tuple[str, ...]
     boards: tuple[str, ...]
     paths: DataPaths
-
-
-class ComposedSettings(Protocol):
-    """Transitional: the root settings' shape, for callers that still pass it whole (never imported from
-    config). Remove with the last such caller."""
-
-    @property
-    def airports(self) -> Sequence[str]: ...
-
-    @property
-    def boards(self) -> Sequence[str]: ...
-
-    def paths(self) -> DataPaths: ...
-
-
-def report_scope(source: ReportScope | ComposedSettings) -> ReportScope:
-    if isinstance(source, ReportScope):
-        return source
-    return ReportScope(tuple(source.airports), tuple(str(b) for b in source.boards), source.paths())

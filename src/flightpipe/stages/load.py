@@ -6,7 +6,6 @@ import contextlib
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Protocol
 
 from filelock import FileLock, Timeout
 
@@ -15,7 +14,6 @@ from flightpipe.core.paths import DataPaths
 from flightpipe.core.store import ObjectStore
 from flightpipe.stages.process import read_partition
 from flightpipe.warehouse.base import Capabilities, LoadResult, Warehouse
-from flightpipe.warehouse.factory import capabilities as configured_capabilities
 
 #: How long a loader waits for another one to finish before giving up with a clear error.
 LOAD_LOCK_TIMEOUT_S = 600.0
@@ -40,18 +38,12 @@ def acquire(lock: FileLock, what: str) -> None:
         ) from None
 
 
-class _RootSettings(Protocol):
-    """The root ``Settings``, as callers not yet moved to ``DataPaths`` pass it (transitional)."""
-
-    def paths(self) -> DataPaths: ...
-
-
 @contextlib.contextmanager
 def loader_lock(
-    paths: DataPaths | _RootSettings,
+    paths: DataPaths,
     what: str = "loading the warehouse",
     *,
-    capabilities: Capabilities | None = None,
+    capabilities: Capabilities,
 ) -> Iterator[None]:
     """Hold the single-writer lock the warehouse engine needs around opening it and loading.
 
@@ -60,21 +52,12 @@ def loader_lock(
     loaders apart inside each load's transaction (an advisory lock, LOCK TABLE), which also covers loaders on
     other machines; they need nothing here.
 
-    ``capabilities``: the configured engine's (``warehouse.factory.capabilities``). Transitional: a caller may
-    still pass the root ``Settings`` alone, and the capabilities are looked up from it.
+    ``capabilities``: the configured engine's (``warehouse.factory.capabilities``).
     """
-    where: DataPaths
-    if isinstance(paths, DataPaths):
-        where = paths
-    else:
-        settings: Any = paths
-        capabilities, where = configured_capabilities(settings), settings.paths()
-    if capabilities is None:
-        raise TypeError("loader_lock needs the warehouse engine's capabilities")
     if capabilities.loader_lock != "file":
         yield
         return
-    lock = load_lock(where.lock_dir)
+    lock = load_lock(paths.lock_dir)
     acquire(lock, what)
     try:
         yield

@@ -17,21 +17,13 @@ from flightpipe.core.store import ObjectStore
 from flightpipe.warehouse.connection import WarehouseConnection
 from flightpipe.warehouse.ddl import duckdb_type
 from flightpipe.warehouse.duckdb.settings import DuckDBWarehouseSettings
-from flightpipe.warehouse.factory import ComposedSettings
 
 LAYER_VIEWS = ("transformed", "processed", "quarantine")
 
 
-def open_catalog(
-    warehouse: WarehouseConnection | ComposedSettings, paths: DataPaths | None = None
-) -> duckdb.DuckDBPyConnection:
+def open_catalog(warehouse: WarehouseConnection, paths: DataPaths) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the layer views over ``paths.data_dir``, and the warehouse attached read-only
     when it is an embedded DuckDB file."""
-    if not isinstance(warehouse, WarehouseConnection):  # transitional: the root settings passed whole
-        paths = paths or warehouse.paths()
-        warehouse = warehouse.warehouse
-    if paths is None:
-        raise TypeError("open_catalog(warehouse_settings, paths): the data paths are needed")
     store = ObjectStore(paths.data_dir)
     if not store.is_local:
         raise ConfigError("`flightpipe sql` reads a local data folder; on AWS query Athena or Redshift instead")

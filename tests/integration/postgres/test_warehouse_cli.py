@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from flightpipe.cli.app import app
 from flightpipe.config import load_settings
 from flightpipe.pipeline.runner import run_day
+from flightpipe.pipeline.warehouse import connect_warehouse
 from flightpipe.report.summary import airport_summary
-from flightpipe.warehouse.factory import open_warehouse
 from tests.helpers.warehouse_helpers import AIRPORTS, DAYS, Engine, make_engine, partition
 
 D1, D2 = DAYS
@@ -127,7 +127,7 @@ def test_the_runner_loads_the_postgresql_warehouse_the_config_names(postgres_dat
     settings = load_settings(data_dir=str(tmp_path / "data"), warehouse=postgres_database, airports="EDDH,EDDB")
     summary = run_day(settings, dt.date(2024, 6, 3), clock=lambda: dt.datetime(2024, 6, 6, tzinfo=dt.UTC))
     assert summary.state == "succeeded", summary.failed_steps
-    warehouse = open_warehouse(settings, read_only=True)
+    warehouse = connect_warehouse(settings, read_only=True)
     try:
         loaded = dict(warehouse.query("SELECT flight_date, count(*) FROM fact_flights GROUP BY flight_date"))
         assert sum(loaded.values()) == summary.rows_loaded > 100

@@ -15,7 +15,7 @@ from flightpipe.config import load_settings
 from flightpipe.core.errors import ConfigError
 from flightpipe.core.redact import redact
 from flightpipe.core.secrets import postgres_password, secret_from_secrets_manager
-from flightpipe.stages.load import loader_lock
+from flightpipe.pipeline.warehouse import warehouse_lock
 from flightpipe.warehouse.duckdb import DuckDBWarehouse
 from flightpipe.warehouse.settings import (
     DuckDBWarehouseSettings,
@@ -147,7 +147,7 @@ def test_the_runner_takes_the_file_lock_exactly_when_the_engine_capability_says_
     settings = load_settings(data_dir=str(tmp_path / "data"))  # DuckDB, whose flag is replaced below
     flags = dataclasses.replace(DuckDBWarehouse.capabilities, loader_lock=lock)  # type: ignore[arg-type]
     monkeypatch.setattr(DuckDBWarehouse, "capabilities", flags)
-    with loader_lock(settings):
+    with warehouse_lock(settings):
         other = FileLock(str(settings.lock_dir() / "warehouse-load.lock"), timeout=0)
         try:
             other.acquire()

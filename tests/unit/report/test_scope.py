@@ -8,7 +8,7 @@ from pathlib import Path
 from flightpipe.config import load_settings
 from flightpipe.core.paths import DataPaths
 from flightpipe.report.render import write_report
-from flightpipe.report.scope import ReportScope, report_scope
+from flightpipe.report.scope import ReportScope
 from flightpipe.warehouse.factory import open_warehouse
 from flightpipe.warehouse.settings import DuckDBWarehouseSettings
 
@@ -17,7 +17,7 @@ DAY = dt.date(2026, 6, 8)
 
 def test_the_scope_of_the_composed_settings_holds_their_airports_boards_and_paths(tmp_path: Path) -> None:
     settings = load_settings(data_dir=str(tmp_path / "data"), airports="EDDH,EDDL", boards="arrivals")
-    assert report_scope(settings) == ReportScope(("EDDH", "EDDL"), ("arrivals",), DataPaths(str(tmp_path / "data")))
+    assert settings.report_scope() == ReportScope(("EDDH", "EDDL"), ("arrivals",), DataPaths(str(tmp_path / "data")))
 
 
 def test_a_report_is_written_beside_the_data_of_its_scope(tmp_path: Path) -> None:

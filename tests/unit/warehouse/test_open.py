@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from flightpipe.core.paths import DataPaths
 from flightpipe.warehouse.catalog import open_catalog
 from flightpipe.warehouse.duckdb import DuckDBWarehouse
@@ -20,11 +18,6 @@ def test_the_embedded_warehouse_opens_the_data_folder_s_default_file(tmp_path: P
         assert warehouse.path == tmp_path / "data" / "warehouse.duckdb"
     finally:
         warehouse.close()
-
-
-def test_opening_a_section_without_the_data_paths_is_refused() -> None:
-    with pytest.raises(TypeError, match="the data paths are needed"):
-        open_warehouse(DuckDBWarehouseSettings())
 
 
 def test_the_capabilities_come_from_the_section_s_adapter_without_connecting() -> None:
