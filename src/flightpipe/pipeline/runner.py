@@ -42,10 +42,10 @@ from flightpipe.pipeline.process import process_touched
 from flightpipe.pipeline.quality import RunQuality, run_board_checks, run_flight_date_checks
 from flightpipe.pipeline.replay import retransform_quarantined
 from flightpipe.pipeline.report import write_run_report
+from flightpipe.pipeline.sources import open_source
 from flightpipe.pipeline.transform import RawTransform
 from flightpipe.pipeline.verify import verify_day
 from flightpipe.sources.base import Source
-from flightpipe.sources.registry import make_source
 from flightpipe.stages.collect import CollectResult
 from flightpipe.stages.transform import TransformResult
 from flightpipe.stages.verify import touched_flight_dates
@@ -291,7 +291,7 @@ def _open_source(settings: Settings, steps: _Steps) -> Source:
     """The configured source, its credentials resolved. A failure (a missing or unreadable credential) is recorded
     as a failed ``collect`` step named after the source, so the run's alert names it and says what to set."""
     try:
-        return make_source(settings)
+        return open_source(settings)
     except Exception as exc:
         steps.record_failed("collect", settings.source.type, exc)
         raise

@@ -72,10 +72,6 @@ def source_rows(settings: Settings) -> list[SourceRow]:
             usage.close()
 
 
-#: The entry point's old name (the runner, the collect handler and tests call it).
-make_source = open_source
-
-
 def _boards(settings: Settings) -> list[str]:
     return [str(board) for board in settings.boards]
 

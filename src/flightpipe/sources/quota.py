@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from flightpipe.core.errors import QuotaExceeded
 from flightpipe.sources.account import SourceAccounts, SourceChoice
@@ -97,10 +96,3 @@ def check_budget(plan: QuotaPlan | None) -> QuotaPlan | None:
             f"sources.{plan.source}.monthly_budget if your plan allows more"
         )
     return plan
-
-
-def ensure_quota(settings: Any, days: Sequence[dt.date], **kwargs: Any) -> QuotaPlan | None:
-    """Compatibility for callers not yet moved: use ``flightpipe.pipeline.sources.ensure_quota``."""
-    from flightpipe.pipeline.sources import ensure_quota as ensure_configured_quota
-
-    return ensure_configured_quota(settings, days, **kwargs)

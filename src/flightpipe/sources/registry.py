@@ -8,8 +8,6 @@ formats (``sources.formats``), quota planning (``sources.quota``), the ``flightp
 
 from __future__ import annotations
 
-from typing import Any
-
 from flightpipe.sources import aerodatabox, aviationstack, opensky, simulated
 from flightpipe.sources.account import SourceAccounts, SourceChoice
 from flightpipe.sources.base import Source
@@ -98,10 +96,3 @@ def build_source(
     account = accounts.by_name(spec.name)
     credentials = resolve_credentials(spec.name, account, secrets_client=secrets_client)
     return spec.client(choice, account, credentials, resources)
-
-
-def make_source(settings: Any, **kwargs: Any) -> Source:
-    """Compatibility for callers not yet moved: use ``flightpipe.pipeline.sources.open_source``."""
-    from flightpipe.pipeline.sources import open_source
-
-    return open_source(settings, **kwargs)

@@ -8,7 +8,6 @@ monthly requests). The counts come from the injected usage counter and credits m
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from flightpipe.sources.account import SourceAccounts, SourceChoice
 from flightpipe.sources.credentials import credential_status
@@ -38,13 +37,6 @@ def list_sources(
 ) -> list[SourceRow]:
     """One row per registered source, in registration order."""
     return [_row(spec, choice, accounts, usage, credits) for spec in source_specs()]
-
-
-def source_rows(settings: Any) -> list[SourceRow]:
-    """Compatibility for callers not yet moved: use ``flightpipe.pipeline.sources.source_rows``."""
-    from flightpipe.pipeline.sources import source_rows as configured_source_rows
-
-    return configured_source_rows(settings)
 
 
 def _row(

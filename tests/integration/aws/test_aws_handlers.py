@@ -284,7 +284,7 @@ def test_collect_reads_the_api_key_from_secrets_manager(aws: dict[str, Any], mon
         seen.update(resolve_credentials("aviationstack", settings.sources.aviationstack))
         raise ConfigError("stop here")
 
-    monkeypatch.setattr(collect, "make_source", fake_source)
+    monkeypatch.setattr(collect, "open_source", fake_source)
     with pytest.raises(ConfigError, match="stop here"):
         collect.handler(
             {"airport": "EDDF", "board": "departures", "day": "2026-06-08", "run_id": "r1", "as_of": AS_OF.isoformat()},
@@ -486,7 +486,7 @@ def collect_to_processed(
 ) -> tuple[dict[str, Any], dict[str, Any], ObjectStore]:
     """Plan, collect, transform, verify and process (DuckDB in Glue's place) one day: the load's inputs."""
     if source is not None:
-        monkeypatch.setattr(collect, "make_source", lambda settings: source)
+        monkeypatch.setattr(collect, "open_source", lambda settings: source)
     start = {"date": DAY.isoformat(), "as_of": AS_OF.isoformat(), "allow_quality_failures": allow}
     planned = plan.handler(start, CTX)
     for task in planned["tasks"]:

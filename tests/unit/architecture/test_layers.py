@@ -29,15 +29,6 @@ LAYERS: list[str] = [
     "cli",
 ]
 
-#: (importing module, imported module) pairs still to be fixed. Empty when the restructuring is done.
-KNOWN_VIOLATIONS: set[tuple[str, str]] = {
-    # Compatibility functions (make_source, ensure_quota, source_rows taking the root settings) until the CLI,
-    # the runner and the collect handler import them from flightpipe.pipeline.sources.
-    ("flightpipe.sources.quota", "flightpipe.pipeline.sources"),
-    ("flightpipe.sources.registry", "flightpipe.pipeline.sources"),
-    ("flightpipe.sources.report", "flightpipe.pipeline.sources"),
-}
-
 #: The real sources: none of them may import the simulator (the simulator may import reference data).
 REAL_SOURCE_PACKAGES = ("aviationstack", "aerodatabox", "opensky")
 
@@ -79,16 +70,9 @@ def test_no_module_imports_from_a_layer_above_it() -> None:
     upward = []
     for importer, imported in _all_imports():
         own, target = _layer(importer), _layer(imported)
-        if own is None or target is None or target <= own:
-            continue
-        if (importer, imported) not in KNOWN_VIOLATIONS:
+        if own is not None and target is not None and target > own:
             upward.append(f"{importer} ({LAYERS[own]}) imports {imported} ({LAYERS[target]})")
     assert upward == []
-
-
-def test_the_known_violations_list_holds_only_imports_that_still_exist() -> None:
-    existing = set(_all_imports())
-    assert sorted(KNOWN_VIOLATIONS - existing) == []
 
 
 @pytest.mark.parametrize("api", REAL_SOURCE_PACKAGES)

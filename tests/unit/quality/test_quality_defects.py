@@ -15,10 +15,10 @@ from flightpipe.core.errors import SourceError
 from flightpipe.core.layout import Board, RawKey
 from flightpipe.core.store import ObjectStore
 from flightpipe.pipeline.quality import record_rules
+from flightpipe.pipeline.sources import open_source
 from flightpipe.quality.api import Outcome, RuleResult
 from flightpipe.quality.quarantine import read_entries
 from flightpipe.quality.rules import RECORD_RULES
-from flightpipe.sources.registry import make_source
 from flightpipe.sources.simulated.defects import DefectSettings
 from flightpipe.sources.simulated.model import SimulatedSource
 from flightpipe.stages.check import board_facts, check_board
@@ -127,7 +127,7 @@ def test_defects_are_deterministic_by_seed() -> None:
 def test_no_defects_by_default_and_the_config_reaches_the_source() -> None:
     assert SimulatedSource(seed=1).defects is None
     settings = load_settings(source={"defects": {"bad_code": 0.25}})
-    source = make_source(settings)
+    source = open_source(settings)
     assert isinstance(source, SimulatedSource) and source.defects == DefectSettings(bad_code=0.25)
 
 

@@ -13,7 +13,7 @@ from flightpipe.core.errors import ConfigError
 from flightpipe.core.layout import Board
 from flightpipe.pipeline.collect import collect_planned
 from flightpipe.pipeline.day import DayPlan
-from flightpipe.sources.registry import make_source
+from flightpipe.pipeline.sources import open_source
 
 
 def collect_task(event: dict[str, Any]) -> dict[str, Any]:
@@ -32,7 +32,7 @@ def collect_task(event: dict[str, Any]) -> dict[str, Any]:
     )
     (task,) = plan.tasks
     # Credentials come from the environment or the account's secret_arn (Secrets Manager).
-    result = collect_planned(open_store(config), make_source(config), plan, task)
+    result = collect_planned(open_store(config), open_source(config), plan, task)
     with single_metric(
         name=RECORDS_COLLECTED, unit=MetricUnit.Count, value=result.records, namespace=METRICS_NAMESPACE
     ) as metric:
