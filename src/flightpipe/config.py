@@ -23,7 +23,7 @@ from pydantic_settings import (
 
 from flightpipe.core.errors import ConfigError
 from flightpipe.core.layout import Board
-from flightpipe.core.paths import DataPaths
+from flightpipe.core.paths import DEFAULT_CONFIG_FILE, DataPaths
 from flightpipe.core.redact import register_secret
 from flightpipe.core.settings_base import split_list
 from flightpipe.quality.settings import QualitySettings
@@ -48,7 +48,6 @@ __all__ = ["SimulatedSourceSettings", "SourceSettings", "SourcesSettings", "Sett
 from flightpipe.monitoring.settings import AlertsSettings, ScheduleSettings, reject_secrets_in_file
 
 CONFIG_FILE_ENV = "FLIGHTPIPE_CONFIG"
-DEFAULT_CONFIG_FILE = "flightpipe.toml"
 
 
 class Settings(BaseSettings):

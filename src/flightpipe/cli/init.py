@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from flightpipe.cli.options import DEFAULT_CONFIG_FILE
 from flightpipe.cli.output import console
 from flightpipe.core.errors import ConfigError
+from flightpipe.core.paths import DEFAULT_CONFIG_FILE
 
 
 def init(

@@ -13,14 +13,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from flightpipe.core.clock import collection_day, utc_now
 from flightpipe.core.errors import ConfigError
+from flightpipe.core.paths import DEFAULT_CONFIG_FILE
 
 if TYPE_CHECKING:
     from flightpipe.config import Settings
 
-#: The config file read when --config is not given; the same name as ``flightpipe.config.DEFAULT_CONFIG_FILE``
-#: (a test keeps them equal), repeated so that the help text does not import the settings.
-DEFAULT_CONFIG_FILE = "flightpipe.toml"
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", "-c", help=f"Config file (default: ./{DEFAULT_CONFIG_FILE} if present).")
@@ -78,10 +77,10 @@ def parse_required_date(value: str, option: str) -> dt.date:
 
 def yesterday() -> dt.date:
     """The default collection date: yesterday in UTC."""
-    return dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    return collection_day(utc_now())
 
 
 def check_not_future(day: dt.date, option: str) -> None:
-    today = dt.datetime.now(dt.UTC).date()
+    today = utc_now().date()
     if day > today:
         raise ConfigError(f"{option} {day.isoformat()} is in the future (today is {today.isoformat()} UTC)")

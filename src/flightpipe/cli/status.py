@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,6 +12,7 @@ from rich.table import Table
 from flightpipe.cli import options
 from flightpipe.cli.options import ConfigOption
 from flightpipe.cli.output import console
+from flightpipe.core.clock import utc_now
 
 if TYPE_CHECKING:
     from flightpipe.monitoring.status import StatusReport
@@ -36,7 +36,7 @@ def status(
     """Last run per day, steps, duration trend, next scheduled run, anything late or failing (exit 1 if so)."""
     from flightpipe.monitoring.status import build_status
 
-    report = build_status(options.load(config), dt.datetime.now(dt.UTC), days=days)
+    report = build_status(options.load(config), utc_now(), days=days)
     if as_json:
         sys.stdout.write(report.to_json())
     else:

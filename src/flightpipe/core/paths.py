@@ -12,6 +12,9 @@ from pathlib import Path
 
 from flightpipe.core.errors import ConfigError
 
+#: The config file read when none is named (``--config``, ``FLIGHTPIPE_CONFIG``): in the current folder.
+DEFAULT_CONFIG_FILE = "flightpipe.toml"
+
 
 @dataclass(frozen=True, slots=True)
 class DataPaths:

@@ -7,11 +7,11 @@ notifier's failure is caught, logged (redacted) and recorded; :meth:`AlertDispat
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from flightpipe.core.clock import Clock
 from flightpipe.core.redact import redact
 from flightpipe.monitoring.events import RUN_SUCCEEDED, Event
 from flightpipe.monitoring.notifiers import Notifier
@@ -19,8 +19,6 @@ from flightpipe.monitoring.settings import AlertsSettings
 from flightpipe.state.alerts import SentAlerts
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], dt.datetime]
 
 
 @dataclass

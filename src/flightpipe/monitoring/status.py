@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from croniter import croniter
 
+from flightpipe.core.clock import collection_day
 from flightpipe.core.paths import DataPaths
 from flightpipe.monitoring.detect import deadline_for, slow_steps
 from flightpipe.monitoring.history import usual_durations
@@ -121,7 +122,7 @@ def read_status(
     now = now.astimezone(dt.UTC)
     fire_prev: dt.datetime = croniter(schedule.cron, now + dt.timedelta(microseconds=1)).get_prev(dt.datetime)
     fire_next: dt.datetime = croniter(schedule.cron, now).get_next(dt.datetime)
-    latest_due = fire_prev.date() - dt.timedelta(days=schedule.day_offset)
+    latest_due = collection_day(fire_prev, schedule.day_offset)
     runs = state.runs.recent(limit=1000)
     by_day: dict[str, list[RunRecord]] = {}
     for run in runs:  # newest first
@@ -169,7 +170,7 @@ def read_status(
         trend=trend,
         trend_median_s=statistics.median(p.duration_s for p in trend) if trend else None,
         next_run=fire_next.isoformat(),
-        next_run_day=(fire_next.date() - dt.timedelta(days=schedule.day_offset)).isoformat(),
+        next_run_day=collection_day(fire_next, schedule.day_offset).isoformat(),
         problems=problems,
         recent_alerts=recent_alerts,
     )

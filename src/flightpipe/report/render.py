@@ -15,6 +15,7 @@ from typing import Any
 
 import jinja2
 
+from flightpipe.core.clock import utc_now
 from flightpipe.core.errors import ConfigError
 from flightpipe.core.redact import redact
 from flightpipe.core.store import ObjectStore
@@ -399,7 +400,7 @@ def render_day(
         freshness=read_freshness(ledger_path, day, airports),
         quality=read_quality(warehouse, day, airports),
         boards=scope.boards,
-        generated_at=now or dt.datetime.now(dt.UTC),
+        generated_at=now or utc_now(),
         warehouse_url=redact(warehouse.url),
     )
 

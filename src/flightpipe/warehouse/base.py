@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Literal, Protocol
 
 import pyarrow as pa
 
+from flightpipe.core.clock import Clock, utc_now
 from flightpipe.core.errors import LoadError
 from flightpipe.warehouse.ddl import Dialect, create_table_sql, migration_sql
 from flightpipe.warehouse.loadsql import KeepRows, LoadStatements, LoadTables, load_statements, sql_string
@@ -97,13 +98,6 @@ class Warehouse(Protocol):
     def status(self) -> WarehouseStatus: ...
 
     def close(self) -> None: ...
-
-
-Clock = Any  # Callable[[], dt.datetime]; kept loose so adapters can take a plain function
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class SqlWarehouse(ABC):

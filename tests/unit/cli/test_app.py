@@ -9,9 +9,7 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from flightpipe.cli import options
 from flightpipe.cli.app import app
-from flightpipe.config import DEFAULT_CONFIG_FILE
 
 COMMANDS = ("init", "run", "backfill", "sources", "sql", "summary", "report", "check", "status", "quarantine",
             "metrics", "schedule", "runs", "warehouse")  # fmt: skip
@@ -56,7 +54,3 @@ def test_printing_the_help_loads_no_engine() -> None:
     code += "try:\n    main()\nexcept SystemExit:\n    pass"
 
     assert _engines_loaded_by(code) == []
-
-
-def test_the_help_names_the_config_file_the_settings_read() -> None:
-    assert options.DEFAULT_CONFIG_FILE == DEFAULT_CONFIG_FILE

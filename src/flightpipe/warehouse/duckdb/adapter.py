@@ -17,9 +17,10 @@ from typing import Any, ClassVar
 import duckdb
 import pyarrow as pa
 
+from flightpipe.core.clock import Clock, utc_now
 from flightpipe.core.errors import LoadError
 from flightpipe.core.faults import failpoint
-from flightpipe.warehouse.base import Capabilities, Clock, LoadResult, SqlWarehouse, check_partition, utc_now
+from flightpipe.warehouse.base import Capabilities, LoadResult, SqlWarehouse, check_partition
 from flightpipe.warehouse.dims import dim_airport_rows
 from flightpipe.warehouse.loadsql import STAGE_AIRPORTS, STAGE_FLIGHTS, KeepRows
 from flightpipe.warehouse.tables import WAREHOUSE_TABLES, TableSpec

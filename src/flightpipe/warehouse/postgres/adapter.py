@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import pyarrow as pa
 
+from flightpipe.core.clock import Clock, utc_now
 from flightpipe.core.errors import ConfigError, LoadError, LockBusy
 from flightpipe.core.faults import failpoint
 from flightpipe.core.redact import redact
 from flightpipe.core.schema import DIM_AIRPORT_SCHEMA, PROCESSED_SCHEMA
 from flightpipe.core.secrets import postgres_password
-from flightpipe.warehouse.base import Capabilities, Clock, LoadResult, SqlWarehouse, check_partition, utc_now
+from flightpipe.warehouse.base import Capabilities, LoadResult, SqlWarehouse, check_partition
 from flightpipe.warehouse.ddl import create_table_sql
 from flightpipe.warehouse.dims import dim_airport_rows
 from flightpipe.warehouse.loadsql import STAGE_AIRPORTS, STAGE_FLIGHTS, KeepRows
