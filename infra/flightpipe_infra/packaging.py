@@ -79,7 +79,7 @@ ARROW_PRUNE = [
 
 #: Which layers each function gets (its own code is flightpipe itself). Every one needs pyarrow: plan and
 #: notify read the configuration, whose quality section is built from the rule declarations, and those import
-#: pyarrow (tests/test_infra_stack.py imports each handler with only its layers' packages importable).
+#: pyarrow (tests/integration/infra/test_infra_stack.py imports each handler with only its layers' packages importable).
 FUNCTION_LAYERS = {
     "plan": ["core", "arrow"],
     "collect": ["core", "arrow"],

@@ -5,7 +5,7 @@ source alike; each is a handful of pyarrow.compute calls over whole columns (tra
 benchmarked). Dataset rules get the facts of one partition (:mod:`flightpipe.quality.facts`).
 
 The order of ``RECORD_RULES`` matters: a row breaking several fail-level rules is quarantined under the first.
-docs/quality.md lists these rules; ``tests/test_quality_rules.py`` checks each at its edges.
+docs/quality.md lists these rules; ``tests/unit/quality/test_quality_rules.py`` checks each at its edges.
 """
 
 from __future__ import annotations

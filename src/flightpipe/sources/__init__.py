@@ -1,1 +1,1 @@
-"""Flight-data sources: each fetches native pages of one board; a format module normalises them."""
+"""Flight-data sources: each fetches native pages of one board; each source's ``normalise.py`` maps them to typed rows; ``registry`` lists the sources."""

@@ -1,1 +1,1 @@
-"""The pipeline's stages: plain functions of (settings, store, inputs) returning small results."""
+"""The pipeline's stages: plain functions of (store, inputs) returning small results."""

@@ -1,4 +1,4 @@
-"""The warehouse's tables: each one an Arrow schema from schema.py plus its keys and Redshift layout.
+"""The warehouse's tables: each one an Arrow schema from ``core/schema.py`` plus its keys and Redshift layout.
 
 A star: ``fact_flights`` (one row per physical flight) with the bridge ``flight_codeshares`` and the dimensions
 ``dim_airport`` and ``dim_airline``; ``flightpipe_loads`` records the last load of each flight date;

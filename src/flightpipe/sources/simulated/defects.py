@@ -4,7 +4,7 @@
 probability; board defects hit a whole board (airport, board, day) with that probability. Every draw is a
 stable hash of (seed, kind, airport, day, board, record position), so the same settings give the same defects
 in every process and every run. Which rule catches which defect is listed in docs/quality.md and checked by
-``tests/test_quality_defects.py``.
+``tests/unit/quality/test_quality_defects.py``.
 """
 
 from __future__ import annotations

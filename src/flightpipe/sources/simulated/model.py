@@ -7,7 +7,7 @@ pages, the rows the pipeline's dedup must produce.
 
 The model
 ---------
-* **Network** (``sim_network``): the routes, airlines and daily rotations of Frankfurt, Munich, Berlin,
+* **Network** (``network.py``): the routes, airlines and daily rotations of Frankfurt, Munich, Berlin,
   Dusseldorf and Hamburg. From it and the seed a *season schedule* is drawn once: every rotation gets its flight
   numbers, departure time of day, block time (great-circle distance from airportsdata), aircraft type and
   codeshares. These are identical on every day, as an airline's timetable is.

@@ -1,6 +1,6 @@
 """The static catalogue behind the simulated source: airlines, fleets and the routes of the modelled airports.
 
-Kept apart from the model (``simulated.py``) because it is data, not logic: edit a frequency here to recalibrate
+Kept apart from the model (``model.py``) because it is data, not logic: edit a frequency here to recalibrate
 an airport's volume. Frequencies are daily rotations on the busiest weekday (Friday); a rotation is one flight
 from the modelled airport to the destination and one back. A route between two modelled airports is listed once,
 under the airport that comes first in ``ROUTES``, so its flights count at both ends.
