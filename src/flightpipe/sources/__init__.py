@@ -1,1 +1,4 @@
-"""Flight-data sources: each fetches native pages of one board; each source's ``normalise.py`` maps them to typed rows; ``registry`` lists the sources."""
+"""Flight-data sources: each fetches native pages of one board; its ``normalise.py`` maps them to typed rows.
+
+``registry`` lists the sources: one folder per source, one registration line.
+"""
