@@ -19,7 +19,6 @@ from __future__ import annotations
 from pathlib import Path
 from types import TracebackType
 
-from flightpipe.core.clock import Clock, utc_now
 from flightpipe.state.alerts import SentAlerts
 from flightpipe.state.credits import SourceCredits
 from flightpipe.state.db import Database
@@ -31,11 +30,10 @@ from flightpipe.state.usage import ApiUsage
 class StateStore:
     """Runs, steps, quality results, alerts sent, API usage and credits, over one connection."""
 
-    def __init__(self, db: Database, *, clock: Clock = utc_now) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
-        #: Runs and steps are stamped with ``clock()``; the other tables are told the time by their callers.
-        self.runs = Runs(db, clock=clock)
-        self.steps = Steps(db, clock=clock)
+        self.runs = Runs(db)
+        self.steps = Steps(db)
         #: Implements ``flightpipe.quality.history.QualityHistory`` (what ``RunQuality`` reads and writes).
         self.quality = QualityResults(db)
         self.alerts = SentAlerts(db)
@@ -43,10 +41,10 @@ class StateStore:
         self.credits = SourceCredits(db)
 
     @classmethod
-    def open(cls, path: Path, *, read_only: bool = False, clock: Clock = utc_now) -> StateStore:
+    def open(cls, path: Path, *, read_only: bool = False) -> StateStore:
         """Open (create, migrate) the state file at ``path``; ``read_only`` opens an existing file and changes
         nothing (no migration either: reading an older file works for the tables it has)."""
-        return cls(Database.open(path, read_only=read_only), clock=clock)
+        return cls(Database.open(path, read_only=read_only))
 
     @property
     def path(self) -> Path:

@@ -77,7 +77,9 @@ class BudgetedUsage:
     the month of ``clock()``, refused over the configured ``budgets``. Holds the store's tables, not a connection:
     whoever opened the store closes it."""
 
-    def __init__(self, usage: ApiUsage, budgets: Mapping[str, int | None] | None = None, *, clock: Clock = utc_now):
+    def __init__(
+        self, usage: ApiUsage, budgets: Mapping[str, int | None] | None = None, *, clock: Clock = utc_now
+    ) -> None:
         self._usage = usage
         self._budgets = dict(budgets or {})
         self._clock = clock
