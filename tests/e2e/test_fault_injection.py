@@ -20,7 +20,7 @@ from flightpipe.sources.aviationstack.client import AviationstackSource
 from flightpipe.sources.base import Source
 from flightpipe.sources.credentials import resolve_credentials
 from flightpipe.sources.opensky.client import OpenSkySource
-from flightpipe.state.ledger import SUCCEEDED
+from flightpipe.state.runs import SUCCEEDED
 from tests.conftest import FakeTime
 from tests.helpers.fake_apis import FaultInjector
 from tests.helpers.pipeline_fakes import AS_OF, DAY, settings_for, setup_fake
@@ -80,20 +80,20 @@ def test_the_collect_steps_record_api_requests_and_retries_for_the_metrics(
     api_server: HTTPServer, fake_time: FakeTime, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     from flightpipe.monitoring.metrics import run_metrics
-    from flightpipe.state.ledger import Ledger
+    from flightpipe.state.store import StateStore
 
     setup = setup_fake("aviationstack", api_server, AIRPORTS)
     setup.fake.faults = FaultInjector(rate=0.10, seed=SEED, timeout_sleep_s=0.6)
     settings = settings_for(setup, monkeypatch, str(tmp_path / "data"), AIRPORTS)
     summary = run_day(settings, DAY, clock=lambda: AS_OF, source=_source(settings, fake_time))
     counts = setup.fake.faults.counts
-    ledger = Ledger(settings.resolved_ledger_path())
-    steps = [s for s in ledger.steps(summary.run_id) if s.stage == "collect"]
+    state = StateStore.open(settings.resolved_ledger_path())
+    steps = [s for s in state.steps.of_run(summary.run_id) if s.stage == "collect"]
     requests = sum(s.detail.get("api_requests", 0) for s in steps)
     retries = sum(s.detail.get("api_retries", 0) for s in steps)
     assert requests == len(api_server.log) and retries == counts["500"] + counts["429"] + counts["timeout"] > 0
-    exported = run_metrics(ledger.runs()[0], ledger.steps(summary.run_id))
-    ledger.close()
+    exported = run_metrics(state.runs.recent()[0], state.steps.of_run(summary.run_id))
+    state.close()
     assert (exported.stages["collect"].api_requests, exported.stages["collect"].api_retries) == (requests, retries)
 
 
@@ -101,18 +101,18 @@ def test_failed_collect_steps_record_their_exact_api_requests_and_retries(
     api_server: HTTPServer, fake_time: FakeTime, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     from flightpipe.monitoring.metrics import run_metrics
-    from flightpipe.state.ledger import Ledger
+    from flightpipe.state.store import StateStore
 
     airports = AIRPORTS[:2]
     setup = setup_fake("aviationstack", api_server, airports, timeout_s="0.2", max_attempts="3")
     setup.fake.faults = FaultInjector(rate=1.0, seed=SEED, timeout_sleep_s=0.3)  # every request fails
     settings = settings_for(setup, monkeypatch, str(tmp_path / "data"), airports)
     summary = run_day(settings, DAY, clock=lambda: AS_OF, source=_source(settings, fake_time))
-    ledger = Ledger(settings.resolved_ledger_path())
-    steps = [s for s in ledger.steps(summary.run_id) if s.stage == "collect"]
+    state = StateStore.open(settings.resolved_ledger_path())
+    steps = [s for s in state.steps.of_run(summary.run_id) if s.stage == "collect"]
     # Each board's first request is tried three times and fails: three requests, of which two are retries.
     assert [(s.state, s.detail["api_requests"], s.detail["api_retries"]) for s in steps] == [("failed", 3, 2)] * 4
     assert len(api_server.log) == 4 * 3
-    exported = run_metrics(ledger.runs()[0], ledger.steps(summary.run_id))
-    ledger.close()
+    exported = run_metrics(state.runs.recent()[0], state.steps.of_run(summary.run_id))
+    state.close()
     assert (exported.stages["collect"].api_requests, exported.stages["collect"].api_retries) == (12, 8)

@@ -25,7 +25,7 @@ from flightpipe.pipeline.runner import run_day
 from flightpipe.sources.base import FetchedBoard
 from flightpipe.sources.simulated.model import SimulatedSource, expected_processed_rows
 from flightpipe.stages.process import processed_flight_dates, read_partition
-from flightpipe.state.ledger import Ledger
+from flightpipe.state.store import StateStore
 
 FIRST = dt.date(2026, 6, 8)
 DAYS = [FIRST + dt.timedelta(days=i) for i in range(7)]
@@ -204,8 +204,8 @@ def test_every_output_of_a_simulated_run_says_it_is_simulated(tmp_path: Path) ->
     settings = _settings(tmp_path / "data", "EDDH")
     summary = run_day(settings, DAYS[0], clock=_clock())
     assert summary.simulated and summary.source == "simulated"
-    ledger = Ledger(settings.resolved_ledger_path())
-    run = ledger.runs()[0]
+    state = StateStore.open(settings.resolved_ledger_path())
+    run = state.runs.recent()[0]
     assert (run.simulated, run.source) == (True, "simulated")
     con = duckdb.connect(str(settings.resolved_warehouse_path()), read_only=True)
     assert con.execute("SELECT DISTINCT source FROM fact_flights").fetchall() == [("simulated",)]
@@ -214,8 +214,8 @@ def test_every_output_of_a_simulated_run_says_it_is_simulated(tmp_path: Path) ->
 def test_the_ledger_records_every_step_with_counts(tmp_path: Path) -> None:
     settings = _settings(tmp_path / "data", "EDDH,EDDL")
     summary = run_day(settings, DAYS[0], clock=_clock())
-    ledger = Ledger(settings.resolved_ledger_path())
-    steps = ledger.steps(summary.run_id)
+    state = StateStore.open(settings.resolved_ledger_path())
+    steps = state.steps.of_run(summary.run_id)
     by_stage: dict[str, int] = {}
     for step in steps:
         by_stage[step.stage] = by_stage.get(step.stage, 0) + 1
@@ -272,7 +272,7 @@ def test_killed_during_a_stage_then_run_again_gives_the_clean_run_warehouse(
     again = _cli(data_dir, "run", "--date", DAYS[0].isoformat())
     assert again.returncode == 0, again.stderr
     assert _warehouse_snapshot(load_settings(data_dir=str(data_dir))) == clean_run_snapshot
-    runs = Ledger(data_dir / "ledger.sqlite").runs()
+    runs = StateStore.open(data_dir / "ledger.sqlite").runs.recent()
     assert [r.state for r in runs] == ["succeeded", "abandoned"]
 
 
@@ -300,8 +300,8 @@ def test_one_failing_board_leaves_the_run_partial_and_the_others_loaded(tmp_path
     assert summary.state == "partial"
     assert summary.failed_steps == ["collect EDDL/arrivals: SourceError: EDDL arrivals: HTTP 503 from the source"]
     assert summary.raw_files == 3 and summary.rows_loaded > 0
-    run = Ledger(settings.resolved_ledger_path()).runs()[0]
-    assert run.state == "partial" and not Ledger(settings.resolved_ledger_path()).is_day_complete(
+    run = StateStore.open(settings.resolved_ledger_path()).runs.recent()[0]
+    assert run.state == "partial" and not StateStore.open(settings.resolved_ledger_path()).runs.is_day_complete(
         DAYS[0], settings.airports, ["departures", "arrivals"]
     )
 

@@ -22,7 +22,7 @@ from flightpipe.sources.base import FetchedBoard
 from flightpipe.sources.simulated.defects import DefectSettings
 from flightpipe.sources.simulated.model import SimulatedSource
 from flightpipe.stages.process import read_partition
-from flightpipe.state.ledger import Ledger
+from flightpipe.state.store import StateStore
 
 DAY = dt.date(2026, 6, 9)
 AFTER = dt.datetime(2026, 6, 20, 6, 0, tzinfo=dt.UTC)
@@ -88,12 +88,12 @@ def test_one_bad_airport_is_held_and_the_others_load(tmp_path: Path) -> None:
 def test_a_held_flight_date_is_a_failed_gate_step_with_quality_gate_failed(tmp_path: Path) -> None:
     settings = _settings(tmp_path)
     summary = run_day(settings, DAY, clock=_clock(), source=_Source("EDDL", missing_key=0.3))
-    ledger = Ledger(settings.resolved_ledger_path())
-    gates = [s for s in ledger.steps(summary.run_id) if s.stage == "gate"]
+    state = StateStore.open(settings.resolved_ledger_path())
+    gates = [s for s in state.steps.of_run(summary.run_id) if s.stage == "gate"]
     assert gates and all(s.state == "failed" and (s.error or "").startswith("QualityGateFailed: ") for s in gates)
-    run = ledger.runs()[0]
+    run = state.runs.recent()[0]
     assert run.state == "failed quality" and "QualityGateFailed" in (run.error or "")
-    assert not ledger.is_day_complete(DAY, settings.airports, ["departures", "arrivals"])
+    assert not state.runs.is_day_complete(DAY, settings.airports, ["departures", "arrivals"])
 
 
 def test_held_rows_keep_what_the_warehouse_had(tmp_path: Path) -> None:
@@ -140,9 +140,9 @@ def test_on_postgresql_held_rows_keep_what_the_warehouse_had_and_results_reach_q
     assert held and held == {k: r for k, r in before.items() if k[0] != "quality_results" and _touches(r, "EDDL")}
     fresh = [r for k, r in after.items() if k[0] != "quality_results" and not _touches(r, "EDDL")]
     assert fresh and all(r[4] == second.run_id for r in fresh)
-    ledger = Ledger(settings.resolved_ledger_path())
-    assert after[("quality_results", second.run_id)][1] == len(ledger.quality_results(run_id=second.run_id))
-    assert after[("quality_results", first.run_id)][1] == len(ledger.quality_results(run_id=first.run_id))
+    state = StateStore.open(settings.resolved_ledger_path())
+    assert after[("quality_results", second.run_id)][1] == len(state.quality.stored(run_id=second.run_id))
+    assert after[("quality_results", first.run_id)][1] == len(state.quality.stored(run_id=first.run_id))
 
 
 def test_allow_quality_failures_loads_everything_and_records_the_override(tmp_path: Path) -> None:
@@ -153,10 +153,10 @@ def test_allow_quality_failures_loads_everything_and_records_the_override(tmp_pa
     assert summary.state == "succeeded" and summary.held == [] and summary.quality_overridden
     processed = read_partition(ObjectStore(settings.data_dir), DAY)
     assert len(_warehouse_rows(settings, DAY)) == processed.num_rows
-    ledger = Ledger(settings.resolved_ledger_path())
-    fails = [s for s in ledger.quality_results(run_id=summary.run_id) if s.result.outcome is Outcome.FAIL]
+    state = StateStore.open(settings.resolved_ledger_path())
+    fails = [s for s in state.quality.stored(run_id=summary.run_id) if s.result.outcome is Outcome.FAIL]
     assert fails and all(s.result.overridden and s.overridden_by == summary.run_id for s in fails)
-    override = [s for s in ledger.steps(summary.run_id) if s.stage == "gate"]
+    override = [s for s in state.steps.of_run(summary.run_id) if s.stage == "gate"]
     assert [(s.target, s.state) for s in override] == [("override", "succeeded")]
     assert override[0].detail["overridden"] == summary.quality_overridden
 
@@ -209,8 +209,8 @@ def test_a_failing_flight_date_rule_holds_the_whole_date_and_the_other_dates_loa
 def test_results_are_stored_per_run_and_partition_in_ledger_json_and_warehouse(tmp_path: Path) -> None:
     settings = _settings(tmp_path, "EDDH")
     summary = run_day(settings, DAY, clock=_clock(), source=_Source())
-    ledger = Ledger(settings.resolved_ledger_path())
-    stored = ledger.quality_results(run_id=summary.run_id)
+    state = StateStore.open(settings.resolved_ledger_path())
+    stored = state.quality.stored(run_id=summary.run_id)
     boards = {(s.result.partition.airport_icao, s.result.partition.board) for s in stored if s.result.partition}
     assert {("EDDH", "departures"), ("EDDH", "arrivals"), (None, None)} == boards
     store = ObjectStore(settings.data_dir)

@@ -14,7 +14,7 @@ from flightpipe.config import Settings, load_settings
 from flightpipe.core.layout import QUARANTINE, QUARANTINE_REPLAYED, RAW, TRANSFORMED, RawKey
 from flightpipe.core.store import ObjectStore
 from flightpipe.pipeline.runner import run_day
-from flightpipe.state.ledger import Ledger
+from flightpipe.state.store import StateStore
 
 DAY = dt.date(2026, 6, 9)
 AFTER = dt.datetime(2026, 6, 20, 6, 0, tzinfo=dt.UTC)
@@ -84,10 +84,10 @@ def test_replay_keeps_the_superseded_quarantine_and_records_the_run(tmp_path: Pa
         raw = RawKey.parse(key.replace(QUARANTINE, RAW, 1).replace(".jsonl", ".json"))
         assert store.get(raw.replayed_quarantine_key(replay.run_id)) == content
     assert all(k.startswith(f"{QUARANTINE_REPLAYED}/EDDH/{DAY}/") for k in store.list(f"{QUARANTINE_REPLAYED}/"))
-    ledger = Ledger(broken.resolved_ledger_path())
-    run = ledger.run(replay.run_id)
+    state = StateStore.open(broken.resolved_ledger_path())
+    run = state.runs.find(replay.run_id)
     assert run is not None and run.kind == "replay"
-    steps = [s for s in ledger.steps(replay.run_id) if s.stage == "replay"]
+    steps = [s for s in state.steps.of_run(replay.run_id) if s.stage == "replay"]
     assert len(steps) == len(originals) and sum(s.records_in or 0 for s in steps) > 0
     assert all(s.target.endswith(first.run_id) for s in steps)
     # rows keep the collection's lineage, not the replay's
@@ -109,4 +109,5 @@ def test_replay_without_a_fix_changes_nothing_and_a_second_replay_is_a_no_op(tmp
     settled = _layer_counts(store)
     again = run_day(fixed, DAY, kind="replay", clock=_clock(3))
     assert again.state == "succeeded" and _layer_counts(store) == settled
-    assert [s.stage for s in Ledger(fixed.resolved_ledger_path()).steps(again.run_id)].count("replay") == 0
+    with StateStore.open(fixed.resolved_ledger_path()) as state:
+        assert [s.stage for s in state.steps.of_run(again.run_id)].count("replay") == 0

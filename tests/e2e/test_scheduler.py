@@ -24,7 +24,7 @@ from flightpipe.pipeline.runner import RunSummary, run_day
 from flightpipe.pipeline.scheduler import Scheduler
 from flightpipe.sources.base import FetchedBoard
 from flightpipe.sources.simulated.model import SimulatedSource
-from flightpipe.state.ledger import Ledger
+from flightpipe.state.store import StateStore
 
 
 def at(text: str) -> dt.datetime:
@@ -55,9 +55,9 @@ def settings_for(tmp_path: Path, **schedule: Any) -> Settings:
 
 
 def record_run(settings: Settings, day: dt.date, state: str = "succeeded", kind: str = "run") -> RunSummary:
-    ledger = Ledger(settings.resolved_ledger_path())
-    run_id = f"{day.isoformat()}-{kind}-{len(ledger.runs(limit=1000))}"
-    ledger.start_run(
+    ledger = StateStore.open(settings.resolved_ledger_path())
+    run_id = f"{day.isoformat()}-{kind}-{len(ledger.runs.recent(limit=1000))}"
+    ledger.runs.start(
         run_id,
         kind=kind,
         day=day,
@@ -66,7 +66,7 @@ def record_run(settings: Settings, day: dt.date, state: str = "succeeded", kind:
         source="simulated",
         simulated=True,
     )
-    ledger.finish_run(run_id, state, summary={})
+    ledger.runs.finish(run_id, state, summary={})
     ledger.close()
     return RunSummary(run_id, day, state, "simulated", True, list(settings.airports))
 
@@ -253,7 +253,7 @@ def test_a_second_sigterm_abandons_the_run_in_the_ledger(tmp_path: Path, restore
     scheduler = Scheduler(settings, run=run, clock=lambda: at("2026-06-10 03:00"))
     scheduler.install_signal_handlers()
     scheduler.run_forever()
-    [record] = Ledger(settings.resolved_ledger_path()).runs()
+    [record] = StateStore.open(settings.resolved_ledger_path()).runs.recent()
     assert (record.day, record.state, record.kind) == ("2026-06-09", "abandoned", "schedule")
     assert record.error == "StopNow: second SIGTERM: abandoning the run for 2026-06-09"
 

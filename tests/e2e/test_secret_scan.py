@@ -11,7 +11,8 @@ from pytest_httpserver import HTTPServer
 
 from flightpipe.core.redact import MASK
 from flightpipe.pipeline.runner import run_day
-from flightpipe.state.ledger import PARTIAL, Ledger
+from flightpipe.state.runs import PARTIAL
+from flightpipe.state.store import StateStore
 from tests.helpers.fake_apis import json_response
 from tests.helpers.pipeline_fakes import AS_OF, DAY, settings_for, setup_fake
 
@@ -55,9 +56,9 @@ def test_no_written_file_ledger_row_or_log_line_contains_a_secret(
         content = path.read_bytes()
         for secret in secrets:
             assert secret.encode() not in content, f"{secret!r} found in {path}"
-    ledger = Ledger(settings.resolved_ledger_path())
-    rows = [repr(run) + repr(ledger.steps(run.run_id)) for run in ledger.runs()]
-    ledger.close()
+    state = StateStore.open(settings.resolved_ledger_path())
+    rows = [repr(run) + repr(state.steps.of_run(run.run_id)) for run in state.runs.recent()]
+    state.close()
     logs = caplog.text + "".join(capsys.readouterr())
     for secret in secrets:
         assert all(secret not in row for row in rows)

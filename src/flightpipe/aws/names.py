@@ -51,7 +51,7 @@ QUALITY_FAILED: Final = events.QUALITY_FAILED
 #: it (its execution timeout fails the run and alarms), but anything may invoke notify with it.
 PROCESSING_DELAYED: Final = events.PROCESSING_DELAYED
 NOTIFY_EVENTS: Final = (RUN_SUCCEEDED, RUN_FAILED, QUALITY_FAILED, PROCESSING_DELAYED)
-#: Run states, as the ledger (``flightpipe.state.ledger``) names them: the ``state`` a run.failed notification carries,
+#: Run states, as the ledger (``flightpipe.state.runs``) names them: the ``state`` a run.failed notification carries,
 #: and the outcome of the Runs metric. Spelled out, not imported: the CDK app and every function import this
 #: module, which stays free of the ledger and the pyarrow it pulls in; a test holds them equal.
 RUN_STATE_SUCCEEDED: Final = "succeeded"

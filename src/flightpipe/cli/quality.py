@@ -60,7 +60,7 @@ def quarantine(
 ) -> None:
     """Show what was rejected on a date and why (by airport, board, rule and reason), or replay it."""
     from flightpipe.pipeline.quarantined import ReplayAccount, quarantine_summary
-    from flightpipe.state.ledger import SUCCEEDED
+    from flightpipe.state.runs import SUCCEEDED
 
     settings = options.load(config, airports, None, data_dir)
     day = options.parse_required_date(date, "--date")

@@ -27,7 +27,7 @@ def run(
 ) -> None:
     """Run the pipeline for one day: collect, transform, check quality, process, load."""
     from flightpipe.pipeline.sources import ensure_quota
-    from flightpipe.state.ledger import SUCCEEDED
+    from flightpipe.state.runs import SUCCEEDED
 
     settings = options.load(config, airports, source, data_dir)
     day = options.parse_date(date, "--date") or options.yesterday()

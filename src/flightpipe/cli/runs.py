@@ -17,7 +17,7 @@ from flightpipe.core.errors import ConfigError
 
 if TYPE_CHECKING:
     from flightpipe.pipeline.run_history import StageTally
-    from flightpipe.state.ledger import RunRecord
+    from flightpipe.state.runs import RunRecord
 
 runs_app = typer.Typer(help="Past runs: each step's state, row counts and duration.", invoke_without_command=True)
 

@@ -1,6 +1,6 @@
 """``flightpipe backfill``: run a range of collection days in order, skipping the days already complete.
 
-A day is complete when a succeeded run of it covered every configured airport and board (the ledger says so);
+A day is complete when a succeeded run of it covered every configured airport and board (``pipeline.completeness``);
 ``force`` runs complete days again. The quota check covers exactly the days that will run and comes before the
 first of them starts, so a backfill that would go over the source's monthly budget never half-runs.
 """
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from flightpipe.config import Settings
+from flightpipe.pipeline.completeness import is_day_complete
 from flightpipe.pipeline.sources import ensure_quota
 from flightpipe.state.runs import SUCCEEDED
 from flightpipe.state.store import StateStore
@@ -49,12 +50,11 @@ def run_backfill(
 ) -> BackfillResult:
     """Run ``days`` in order with ``run``, skipping (and telling ``on_skip``) each day already complete unless
     ``force``. Raises ``QuotaExceeded`` before any run when the days to run would go over the budget."""
-    airports, boards = settings.airports, [str(board) for board in settings.boards]
     result = BackfillResult()
     with StateStore.open(settings.paths().ledger) as state:
 
         def complete(day: dt.date) -> bool:
-            return not force and state.runs.is_day_complete(day, airports, boards)
+            return not force and is_day_complete(state, settings, day)
 
         ensure_quota(settings, [day for day in days if not complete(day)])
         for day in days:

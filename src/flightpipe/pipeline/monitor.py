@@ -1,11 +1,11 @@
 """The one hook the runner calls: :meth:`RunMonitor.start` when a run begins, :meth:`RunMonitor.finish` when its
-ledger record is final.
+run record in the state store is final.
 
 start: binds the run id to every log line of the run, logs the start, and arms the deadline watchdog (a thread
 that raises ``processing.delayed`` if the run is still going at its deadline; only for a run that started
 before its deadline: a backfill of an old day is not "late").
 
-finish: writes the run's metrics files, decides the run's events from the ledger (``detect``), sends them
+finish: writes the run's metrics files, decides the run's events from the state store (``detect``), sends them
 (``alerts``), logs the end. Nothing in here can fail the run: every error is logged and swallowed.
 """
 
@@ -14,9 +14,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from flightpipe.config import Settings
+from flightpipe.core.clock import Clock
 from flightpipe.core.logs import bind_log_context, log_context
 from flightpipe.core.store import ObjectStore
 from flightpipe.monitoring import events as ev
@@ -29,8 +30,6 @@ from flightpipe.monitoring.notifiers import build_notifiers
 from flightpipe.state.store import StateStore
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], dt.datetime]
 
 
 def dispatch_events(settings: Settings, events: Sequence[Event], *, clock: Clock) -> list[Dispatched]:

@@ -1,6 +1,6 @@
 """Quality inside a run: check the boards, check the flight dates, decide the gate, store the results.
 
-Both runtimes run the quality step through here: the local runner between its stages (with the ledger as the
+Both runtimes run the quality step through here: the local runner between its stages (with the state store as the
 history of earlier runs), the load Lambda before it loads (with the quality/ JSON in the bucket as history). Each
 returns plain data; ``flightpipe.pipeline.load`` acts on the decision.
 """
@@ -32,8 +32,9 @@ class RunQuality:
 
     settings: Settings
     store: ObjectStore
-    #: Earlier runs' results: the Ledger on one machine, StoredQualityHistory (the quality/ JSON) on AWS.
-    ledger: QualityHistory
+    #: Earlier runs' results, where this run's are stored too: the state store's quality table on one machine
+    #: (``StateStore.quality``), StoredQualityHistory (the quality/ JSON) on AWS.
+    history: QualityHistory
     run_id: str
     allow_failures: bool = False
     board_results: list[RuleResult] = field(default_factory=list)
@@ -52,7 +53,7 @@ class RunQuality:
             self.settings.airports,
             self.settings.boards,
             day,
-            history=self.ledger,
+            history=self.history,
         )
         return self.board_results
 
@@ -76,7 +77,7 @@ class RunQuality:
         """Gate every flight date about to be loaded; then store this run's results (with any override)."""
         mine = {r.partition for r in self.board_results}
         stored = [
-            r for r in self.ledger.latest_board_results(board_dates_feeding(flight_dates)) if r.partition not in mine
+            r for r in self.history.latest_board_results(board_dates_feeding(flight_dates)) if r.partition not in mine
         ]
         self.decision = decide(
             flight_dates, stored + self.board_results, self.flight_date_results, allow_failures=self.allow_failures
@@ -86,13 +87,13 @@ class RunQuality:
             self.board_results = [_overridden(r, overridden) for r in self.board_results]
             self.flight_date_results = [_overridden(r, overridden) for r in self.flight_date_results]
             # Fails of earlier runs this run loaded anyway: recorded on their rows too.
-            self.ledger.mark_overridden([r for r in self.decision.overridden if r.partition not in mine], self.run_id)
+            self.history.mark_overridden([r for r in self.decision.overridden if r.partition not in mine], self.run_id)
         self._store()
         return self.decision
 
     def _store(self) -> None:
         checked_at = utc_now()
-        self.ledger.record_quality(self.run_id, self.results, checked_at)
+        self.history.record_quality(self.run_id, self.results, checked_at)
         overridden = [_line(o) for o in self.decision.overridden]
         gate: dict[str, dict[str, object]] = {}
         for r in self.flight_date_results:

@@ -8,7 +8,7 @@ collect (thread pool, one task per airport and board)
 
 What each step does is in ``flightpipe.pipeline`` (day, collect, transform, verify, process, quality, load,
 report), which the Lambda handlers call too; this module adds what only one machine needs: threads and the
-"object landed" queue, the ledger's run and step records, progress for the observer, and the per-day lock (a
+"object landed" queue, the run and step records in the state store, progress for the observer, and the per-day lock (a
 second run of the same day waits for or refuses it).
 """
 
@@ -49,7 +49,8 @@ from flightpipe.sources.base import Source
 from flightpipe.stages.collect import CollectResult
 from flightpipe.stages.transform import TransformResult
 from flightpipe.stages.verify import touched_flight_dates
-from flightpipe.state.ledger import ABANDONED, FAILED, FAILED_QUALITY, PARTIAL, SUCCEEDED, Ledger
+from flightpipe.state.runs import ABANDONED, FAILED, FAILED_QUALITY, PARTIAL, SUCCEEDED, Steps
+from flightpipe.state.store import StateStore
 
 log = logging.getLogger(__name__)
 
@@ -103,10 +104,11 @@ class RunSummary:
 
 
 class _Steps:
-    """The local ``StepTracker``: records steps in the ledger and tells the observer; thread-safe (the ledger is)."""
+    """The local ``StepTracker``: records steps in the state store's steps table and tells the observer;
+    thread-safe (the store's connection is)."""
 
-    def __init__(self, ledger: Ledger, run_id: str, observer: RunObserver) -> None:
-        self.ledger = ledger
+    def __init__(self, records: Steps, run_id: str, observer: RunObserver) -> None:
+        self.records = records
         self.run_id = run_id
         self.observer = observer
         self.failed: list[str] = []
@@ -118,7 +120,7 @@ class _Steps:
     @contextmanager
     def step(self, stage: str, target: str) -> Iterator[dict[str, Any]]:
         """Yields a dict the body fills with counts; an exception marks the step failed and propagates."""
-        step_id = self.ledger.start_step(self.run_id, stage, target)
+        step_id = self.records.start(self.run_id, stage, target)
         started = time.perf_counter()
         counts: dict[str, Any] = {}
         # Worker threads do not inherit the run's log context: every step binds both, for its own lines.
@@ -130,14 +132,14 @@ class _Steps:
             context.reset()
             raise
         duration = time.perf_counter() - started
-        self.ledger.finish_step(step_id, SUCCEEDED, duration_s=duration, **_step_counts(counts))
+        self.records.finish(step_id, SUCCEEDED, duration_s=duration, **_step_counts(counts))
         log.info("step succeeded", extra={"data": {"duration_s": round(duration, 3), **_loggable(counts)}})
         context.reset()
         self.observer.step_done(stage, target, True)
 
     def record_failed(self, stage: str, target: str, exc: BaseException) -> None:
         """Records a step that failed before it could start its work (``step`` wraps work that runs)."""
-        step_id = self.ledger.start_step(self.run_id, stage, target)
+        step_id = self.records.start(self.run_id, stage, target)
         context = bind_log_context(run_id=self.run_id, step=f"{stage} {target}")
         self._finish_failed(step_id, stage, target, exc, 0.0, {})
         context.reset()
@@ -145,7 +147,7 @@ class _Steps:
     def _finish_failed(
         self, step_id: int, stage: str, target: str, exc: BaseException, duration: float, counts: dict[str, Any]
     ) -> None:
-        self.ledger.finish_step(
+        self.records.finish(
             step_id, FAILED, duration_s=duration, error=f"{type(exc).__name__}: {exc}", **_step_counts(counts)
         )
         with self._lock:
@@ -177,7 +179,7 @@ def run_day(
     source: Source | None = None,
     allow_quality_failures: bool = False,
 ) -> RunSummary:
-    """Run the whole pipeline for collection date ``day``; returns what happened (also in the ledger).
+    """Run the whole pipeline for collection date ``day``; returns what happened (also in the state store).
 
     ``kind="replay"`` collects nothing: it transforms again every raw file of ``day`` that has quarantined
     records (after a fix), then processes, checks and loads as a run does (docs/quality.md).
@@ -219,79 +221,99 @@ def _run_locked(
     # cannot start must still be recorded and alerted like any other failed run.
     source_name = source.name if source is not None else settings.source.type
     store = ObjectStore(settings.data_dir)
-    ledger = Ledger(settings.resolved_ledger_path())
-    ledger.mark_abandoned()
-    ledger.start_run(
-        run_id,
-        kind=kind,
-        day=day,
-        airports=list(plan.airports),
-        boards=[str(b) for b in plan.boards],
-        source=source_name,
-        simulated=settings.is_simulated,
-    )
-    summary = RunSummary(
-        run_id=run_id,
-        day=day,
-        state=FAILED,
-        source=source_name,
-        simulated=settings.is_simulated,
-        airports=list(plan.airports),
-    )
-    steps = _Steps(ledger, run_id, observer)
-    quality = RunQuality(settings, store, ledger, run_id, allow_failures=allow)
-    transform = RawTransform.configured(settings, store, steps)
-    monitor = RunMonitor.start(settings, run_id=run_id, day=day, clock=clock)
+    monitor: RunMonitor | None = None
     try:
-        collected: list[CollectResult] = []
-        if kind == "replay":
-            transformed = retransform_quarantined(
-                store, day, plan.airports, run_id, lambda key: transform(key, stage="replay")
+        with StateStore.open(settings.paths().ledger) as state:
+            state.runs.mark_abandoned()
+            state.runs.start(
+                run_id,
+                kind=kind,
+                day=day,
+                airports=list(plan.airports),
+                boards=[str(b) for b in plan.boards],
+                source=source_name,
+                simulated=settings.is_simulated,
             )
-        else:
-            source = source or _open_source(settings, steps)
-            collected, transformed = _collect_and_transform(settings, store, source, steps, plan, transform)
-        transformed += verify_day(store, plan.airports, day, transform, keep_going=True).repaired
-        run_board_checks(quality, day, steps)
-        summary.raw_files = len(collected)
-        summary.records_collected = sum(c.records for c in collected)
-        summary.rows_transformed = sum(t.rows_out for t in transformed)
-        summary.records_quarantined = sum(t.quarantined for t in transformed)
-        summary.corrupt_files = [t.raw_key for t in transformed if t.corrupt_reason]
-        processed = process_touched(store, touched_flight_dates(store, transformed), steps)
-        summary.flight_dates = [p.flight_date for p in processed]
-        summary.flights_processed = sum(p.flights_out for p in processed if p.flight_date == day)
-        run_flight_date_checks(quality, summary.flight_dates, steps, processed=processed)
-        quality.decide(summary.flight_dates)
-        loads = load_flight_dates(settings, store, quality, summary.flight_dates, run_id=run_id, tracker=steps)
-        summary.rows_loaded = sum(loaded.result.rows_loaded for loaded in loads)
-        summary.report_path, summary.report_error = write_run_report(settings, day)
-        summary.failed_steps = list(steps.failed)
-        summary.quality_failures, summary.held, summary.quality_overridden = quality.summary_lines()
-        summary.state = FAILED_QUALITY if summary.held else PARTIAL if steps.failed else SUCCEEDED
-    except BaseException as exc:
-        summary.failed_steps = list(steps.failed)
-        # An interrupt (Ctrl-C, the scheduler's second SIGTERM) abandons the run; it did not fail.
-        summary.state = ABANDONED if isinstance(exc, KeyboardInterrupt | SystemExit) else FAILED
-        summary.duration_s = time.perf_counter() - started
-        ledger.finish_run(run_id, summary.state, summary=summary.as_dict(), error=f"{type(exc).__name__}: {exc}")
-        ledger.close()
-        monitor.finish()
-        raise
-    summary.duration_s = time.perf_counter() - started
-    ledger.finish_run(
-        run_id, summary.state, summary=summary.as_dict(), error="; ".join(steps.failed) if steps.failed else None
-    )
-    ledger.close()
-    monitor.finish()
+            summary = RunSummary(
+                run_id=run_id,
+                day=day,
+                state=FAILED,
+                source=source_name,
+                simulated=settings.is_simulated,
+                airports=list(plan.airports),
+            )
+            steps = _Steps(state.steps, run_id, observer)
+            monitor = RunMonitor.start(settings, run_id=run_id, day=day, clock=clock)
+            try:
+                _run_stages(settings, store, state, plan, summary, steps, kind=kind, source=source, allow=allow)
+            except BaseException as exc:
+                summary.failed_steps = list(steps.failed)
+                # An interrupt (Ctrl-C, the scheduler's second SIGTERM) abandons the run; it did not fail.
+                summary.state = ABANDONED if isinstance(exc, KeyboardInterrupt | SystemExit) else FAILED
+                summary.duration_s = time.perf_counter() - started
+                failure = f"{type(exc).__name__}: {exc}"
+                state.runs.finish(run_id, summary.state, summary=summary.as_dict(), error=failure)
+                raise
+            summary.duration_s = time.perf_counter() - started
+            failed_steps = "; ".join(steps.failed) if steps.failed else None
+            state.runs.finish(run_id, summary.state, summary=summary.as_dict(), error=failed_steps)
+    finally:
+        # Once the run's record is final: the monitor reads it back to decide the run's alerts.
+        if monitor is not None:
+            monitor.finish()
     return summary
 
 
-def _open_source(settings: Settings, steps: _Steps) -> Source:
-    """The configured source, its credentials resolved. A failure (a missing or unreadable credential) is recorded
-    as a failed ``collect`` step named after the source, so the run's alert names it and says what to set."""
+def _run_stages(
+    settings: Settings,
+    store: ObjectStore,
+    state: StateStore,
+    plan: DayPlan,
+    summary: RunSummary,
+    steps: _Steps,
+    *,
+    kind: str,
+    source: Source | None,
+    allow: bool,
+) -> None:
+    """The day's stages, filling in ``summary``; the quality results go to (and earlier ones come from) ``state``."""
+    day, run_id = plan.day, plan.run_id
+    quality = RunQuality(settings, store, state.quality, run_id, allow_failures=allow)
+    transform = RawTransform.configured(settings, store, steps)
+    collected: list[CollectResult] = []
+    if kind == "replay":
+        transformed = retransform_quarantined(
+            store, day, plan.airports, run_id, lambda key: transform(key, stage="replay")
+        )
+    else:
+        source = source or _open_source(settings, state, steps)
+        collected, transformed = _collect_and_transform(settings, store, source, steps, plan, transform)
+    transformed += verify_day(store, plan.airports, day, transform, keep_going=True).repaired
+    run_board_checks(quality, day, steps)
+    summary.raw_files = len(collected)
+    summary.records_collected = sum(c.records for c in collected)
+    summary.rows_transformed = sum(t.rows_out for t in transformed)
+    summary.records_quarantined = sum(t.quarantined for t in transformed)
+    summary.corrupt_files = [t.raw_key for t in transformed if t.corrupt_reason]
+    processed = process_touched(store, touched_flight_dates(store, transformed), steps)
+    summary.flight_dates = [p.flight_date for p in processed]
+    summary.flights_processed = sum(p.flights_out for p in processed if p.flight_date == day)
+    run_flight_date_checks(quality, summary.flight_dates, steps, processed=processed)
+    quality.decide(summary.flight_dates)
+    loads = load_flight_dates(settings, store, quality, summary.flight_dates, run_id=run_id, tracker=steps)
+    summary.rows_loaded = sum(loaded.result.rows_loaded for loaded in loads)
+    summary.report_path, summary.report_error = write_run_report(settings, day)
+    summary.failed_steps = list(steps.failed)
+    summary.quality_failures, summary.held, summary.quality_overridden = quality.summary_lines()
+    summary.state = FAILED_QUALITY if summary.held else PARTIAL if steps.failed else SUCCEEDED
+
+
+def _open_source(settings: Settings, state: StateStore, steps: _Steps) -> Source:
+    """The configured source, its credentials resolved, counting its requests and noting its credits in the run's
+    ``state``. A failure (a missing or unreadable credential) is recorded as a failed ``collect`` step named after
+    the source, so the run's alert names it and says what to set."""
     try:
-        return open_source(settings)
+        return open_source(settings, state=state)
     except Exception as exc:
         steps.record_failed("collect", settings.source.type, exc)
         raise

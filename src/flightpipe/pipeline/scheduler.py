@@ -4,7 +4,7 @@
   date (default: 02:30 UTC, for yesterday).
 * **Catch-up**: at start and at every fire it also runs, oldest first, each day of the look-back window
   (``schedule.catch_up_days`` before the scheduled day) that has no succeeded run covering every configured
-  airport and board in the ledger: days missed while the machine was down, and days whose run failed.
+  airport and board in the state store: days missed while the machine was down, and days whose run failed.
 * **One instance** per data folder: a file lock; a second ``flightpipe schedule`` refuses to start (exit 3).
 * **SIGTERM/SIGINT**: while idle it stops at once; during a run it lets the run finish, then stops; a second
   signal abandons the run (recorded ``abandoned``; the next start catches the day up).
@@ -32,8 +32,8 @@ from filelock import FileLock, Timeout
 from flightpipe.config import Settings
 from flightpipe.core.clock import Clock, collection_day, utc_now
 from flightpipe.core.errors import FlightpipeError, LockBusy
+from flightpipe.pipeline.completeness import incomplete_days
 from flightpipe.pipeline.runner import RunSummary, run_day
-from flightpipe.state.ledger import Ledger
 
 log = logging.getLogger(__name__)
 
@@ -96,12 +96,7 @@ class Scheduler:
         """Days of the look-back window without a complete succeeded run, oldest first."""
         latest = self.day_for(self.last_fire(now))
         window = [latest - dt.timedelta(days=n) for n in range(self.schedule.catch_up_days, -1, -1)]
-        ledger = Ledger(self.settings.resolved_ledger_path())
-        try:
-            boards = [str(b) for b in self.settings.boards]
-            return [day for day in window if not ledger.is_day_complete(day, self.settings.airports, boards)]
-        finally:
-            ledger.close()
+        return incomplete_days(self.settings, window)
 
     # Life cycle ----------------------------------------------------------------------------------------------
 
@@ -218,7 +213,7 @@ class Scheduler:
             log.warning("skipped %s: %s", day.isoformat(), exc)
             return "busy"
         except FlightpipeError as exc:
-            # Recorded in the ledger and alerted by the run itself (also a run that could not open its source, a
+            # Recorded in the state store and alerted by the run itself (also a run that could not open its source, a
             # missing credential); the daemon carries on with the next day.
             log.error("the %s run for %s failed: %s: %s", kind, day.isoformat(), type(exc).__name__, exc)
             return "failed"

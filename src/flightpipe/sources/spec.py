@@ -24,7 +24,7 @@ AccountT = TypeVar("AccountT", bound=ApiSettings)
 
 
 class UsageCounter(Protocol):
-    """Requests per source and month, and the pages a board needed last time (``state.usage.UsageLedger``)."""
+    """Requests per source and month, and the pages a board needed last time (``state.usage.BudgetedUsage``)."""
 
     def reserve_request(self, source: str) -> None:
         """Count one request about to be sent, or raise ``QuotaExceeded`` when the monthly budget is used up."""
@@ -38,7 +38,7 @@ class UsageCounter(Protocol):
 
 
 class CreditsMemory(Protocol):
-    """The last credits count a credit-limited source reported (``state.credits.CreditsMemory``)."""
+    """The last credits count a credit-limited source reported (``state.credits.NotedCredits``)."""
 
     def note_credits(self, source: str, remaining: int) -> None: ...
 

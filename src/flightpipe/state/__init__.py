@@ -2,5 +2,5 @@
 
 ``db`` owns the SQLite connection (set-up, lock, transactions) and ``schema`` the schema versions; one module per
 table group (``runs``, ``quality``, ``alerts``, ``usage``, ``credits``); ``store.StateStore`` is the one entry
-point. ``ledger.Ledger`` is the run history as the runner has used it, over the store.
+point (``with StateStore.open(paths.ledger) as state: state.runs...``).
 """

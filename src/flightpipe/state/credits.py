@@ -7,9 +7,8 @@ OpenSky limits credits per day, not requests per month, and says how many are le
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from pathlib import Path
 
+from flightpipe.core.clock import Clock, utc_now
 from flightpipe.state.db import Database
 
 
@@ -27,37 +26,25 @@ class SourceCredits:
         )
 
     def last(self, source: str) -> tuple[int, dt.datetime] | None:
-        """The last count and when it was seen; None when none was noted."""
+        """The last count and when it was seen; None when none was noted (also in a file of an older flightpipe,
+        opened read-only, that has no such table: no source reported to it)."""
+        if not self.db.has_table("source_credits"):
+            return None
         row = self.db.read_one("SELECT remaining, seen_at FROM source_credits WHERE source = ?", (source,))
         return None if row is None else (int(row["remaining"]), dt.datetime.fromisoformat(row["seen_at"]))
 
 
-class CreditsMemory:
-    """The credits memory a source client holds (``note_credits``) and the sources report reads
-    (``last_credits``), by the state file's path.
+class NotedCredits:
+    """The credits memory a source client holds (``flightpipe.sources.spec.CreditsMemory``: ``note_credits``) and
+    the sources report reads (``last_credits``), over the store's table, seen at ``clock()``. The store's
+    connection is shared by threads, so a collect thread may note credits while others record steps."""
 
-    A connection per call: a board notes its credits once, and short connections need no closing by the
-    source's owner (the source factory creates this, nobody else holds it)."""
-
-    def __init__(self, path: Path, *, clock: Callable[[], dt.datetime] | None = None) -> None:
-        self.path = path
-        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
+    def __init__(self, credits: SourceCredits, *, clock: Clock = utc_now) -> None:
+        self._credits = credits
+        self._clock = clock
 
     def note_credits(self, source: str, remaining: int) -> None:
-        db = Database.open(self.path)
-        try:
-            SourceCredits(db).note(source, remaining, seen_at=self._clock())
-        finally:
-            db.close()
+        self._credits.note(source, remaining, seen_at=self._clock())
 
     def last_credits(self, source: str) -> tuple[int, dt.datetime] | None:
-        """The last count and when it was seen; None when none was ever noted (reading creates nothing)."""
-        if not self.path.exists():
-            return None
-        db = Database.open(self.path, read_only=True)
-        try:
-            if not db.has_table("source_credits"):  # a file of an older flightpipe no source reported to
-                return None
-            return SourceCredits(db).last(source)
-        finally:
-            db.close()
+        return self._credits.last(source)

@@ -14,6 +14,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
+from flightpipe.core.clock import Clock, utc_now
 from flightpipe.core.redact import redact, redact_obj
 from flightpipe.state.db import Database
 
@@ -80,15 +81,12 @@ class CollectedBoard:
     finished_at: dt.datetime
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
-
-
 class Runs:
-    """The ``runs`` table."""
+    """The ``runs`` table; start and end times are ``clock()``'s."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, clock: Clock = utc_now) -> None:
         self.db = db
+        self._clock = clock
 
     def start(
         self,
@@ -115,7 +113,7 @@ class Runs:
                     source,
                     int(simulated),
                     RUNNING,
-                    _now(),
+                    _stamp(self._clock()),
                     os.getpid(),
                     socket.gethostname(),
                 ),
@@ -126,7 +124,13 @@ class Runs:
         with self.db.transaction() as con:
             con.execute(
                 "UPDATE runs SET state = ?, finished_at = ?, summary = ?, error = ? WHERE run_id = ?",
-                (state, _now(), json.dumps(redact_obj(summary), default=str), redact(error) if error else None, run_id),
+                (
+                    state,
+                    _stamp(self._clock()),
+                    json.dumps(redact_obj(summary), default=str),
+                    redact(error) if error else None,
+                    run_id,
+                ),
             )
 
     def recent(self, limit: int = 50, day: dt.date | None = None) -> list[RunRecord]:
@@ -173,7 +177,7 @@ class Runs:
                         "UPDATE runs SET state = ?, finished_at = ?, error = ? WHERE run_id = ? AND state = ?",
                         (
                             ABANDONED,
-                            _now(),
+                            _stamp(self._clock()),
                             "the process ended without finishing the run (crash or kill)",
                             run_id,
                             RUNNING,
@@ -187,17 +191,19 @@ class Runs:
 
 
 class Steps:
-    """The ``steps`` table: one row per unit of work of a run (a board collected, a date loaded, ...)."""
+    """The ``steps`` table: one row per unit of work of a run (a board collected, a date loaded, ...); start and
+    end times are ``clock()``'s."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, clock: Clock = utc_now) -> None:
         self.db = db
+        self._clock = clock
 
     def start(self, run_id: str, stage: str, target: str) -> int:
         """Record a step starting now; returns its id."""
         with self.db.transaction() as con:
             cursor = con.execute(
                 "INSERT INTO steps (run_id, stage, target, state, started_at) VALUES (?, ?, ?, ?, ?)",
-                (run_id, stage, target, RUNNING, _now()),
+                (run_id, stage, target, RUNNING, _stamp(self._clock())),
             )
             return int(cursor.lastrowid or 0)
 
@@ -221,7 +227,7 @@ class Steps:
                 " quarantined = ?, bytes = ?, detail = ?, error = ? WHERE step_id = ?",
                 (
                     state,
-                    _now(),
+                    _stamp(self._clock()),
                     duration_s,
                     records_in,
                     records_out,
@@ -257,6 +263,11 @@ class Steps:
                 )
             )
         return found
+
+
+def _stamp(when: dt.datetime) -> str:
+    """How the tables store a time: UTC, ISO 8601, to the millisecond (so the text sorts as the time does)."""
+    return when.astimezone(dt.UTC).isoformat(timespec="milliseconds")
 
 
 def _run(row: sqlite3.Row) -> RunRecord:

@@ -9,26 +9,20 @@ Two small tables of the state file (``ledger.sqlite``), next to runs and steps:
 * ``board_pages(source, icao, board, pages)``: the pages a board needed the last time, so quota planning for
   paginated sources (aviationstack) estimates from experience instead of a guess.
 
-:class:`ApiUsage` is the tables; :class:`UsageLedger` binds the configured budgets and a clock to them, and is
-what the HTTP layer and quota planning hold.
+:class:`ApiUsage` is the tables; :class:`BudgetedUsage` binds the configured budgets and a clock to them, and is
+what the HTTP layer and quota planning hold (``flightpipe.pipeline.sources`` builds it over the run's store).
+The month a request counts in is ``flightpipe.sources.quota.month_of``, the one rule quota planning uses too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
-from pathlib import Path
+from collections.abc import Mapping
 
+from flightpipe.core.clock import Clock, utc_now
 from flightpipe.core.errors import QuotaExceeded
+from flightpipe.sources.quota import month_of
 from flightpipe.state.db import Database
-
-
-def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def month_of(when: dt.datetime) -> str:
-    return f"{when.astimezone(dt.UTC):%Y-%m}"
 
 
 class ApiUsage:
@@ -78,31 +72,17 @@ class ApiUsage:
         return int(row["pages"]) if row else None
 
 
-class UsageLedger:
-    """Request counts and budgets per source, counted against the month of ``clock()``; thread-safe, and
-    safe to share the file with the other state (its own connection, set up by :class:`Database`)."""
+class BudgetedUsage:
+    """The usage tables as a source counts against them (``flightpipe.sources.spec.UsageCounter``): requests in
+    the month of ``clock()``, refused over the configured ``budgets``. Holds the store's tables, not a connection:
+    whoever opened the store closes it."""
 
     def __init__(
-        self,
-        path: Path,
-        budgets: Mapping[str, int | None] | None = None,
-        *,
-        clock: Callable[[], dt.datetime] = _utc_now,
+        self, usage: ApiUsage, budgets: Mapping[str, int | None] | None = None, *, clock: Clock = utc_now
     ) -> None:
-        self.path = path
+        self._usage = usage
         self._budgets = dict(budgets or {})
         self._clock = clock
-        self.db = Database.open(path)
-        self._usage = ApiUsage(self.db)
-
-    def close(self) -> None:
-        self.db.close()
-
-    def __enter__(self) -> UsageLedger:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def used(self, source: str, month: str | None = None) -> int:
         return self._usage.used(source, month or month_of(self._clock()))

@@ -366,11 +366,11 @@ def test_the_runs_metric_counts_finished_runs_by_their_state_and_a_late_run_not_
 
 def test_the_run_states_notify_names_are_the_ledgers() -> None:
     from flightpipe.aws import names
-    from flightpipe.state import ledger
+    from flightpipe.state import runs
 
     assert (names.RUN_STATE_SUCCEEDED, names.RUN_STATE_PARTIAL, names.RUN_STATE_FAILED,
-            names.RUN_STATE_FAILED_QUALITY) == (ledger.SUCCEEDED, ledger.PARTIAL, ledger.FAILED,
-                                                ledger.FAILED_QUALITY)  # fmt: skip
+            names.RUN_STATE_FAILED_QUALITY) == (runs.SUCCEEDED, runs.PARTIAL, runs.FAILED,
+                                                runs.FAILED_QUALITY)  # fmt: skip
 
 
 def test_a_partial_run_is_published_as_run_failed_with_the_boards_that_did_not_land() -> None:

@@ -25,7 +25,7 @@ from flightpipe.report.palette import FIXED, airport_colours
 from flightpipe.report.queries import read_report_rows
 from flightpipe.report.render import minutes, number, pct, render_day, signed, write_report
 from flightpipe.report.scope import ReportScope
-from flightpipe.state.ledger import Ledger
+from flightpipe.state.store import StateStore
 from flightpipe.warehouse.base import SqlWarehouse
 from flightpipe.warehouse.factory import open_warehouse
 from tests.helpers.report_helpers import launched_chromium, load_truth, open_report
@@ -366,7 +366,7 @@ def test_each_run_writes_the_report_beside_the_data_and_records_its_path(tmp_pat
     expected = (tmp_path / "data" / "reports" / "2026-06-08.html").resolve()
     assert summary.state == "succeeded" and summary.report_error is None
     assert summary.report_path == str(expected) and expected.exists()
-    assert Ledger(settings.resolved_ledger_path()).runs()[0].summary["report_path"] == str(expected)
+    assert StateStore.open(settings.resolved_ledger_path()).runs.recent()[0].summary["report_path"] == str(expected)
     html = expected.read_text()
     status = html[html.index('id="table-status"') :]
     assert '<span class="pill ok" data-col="freshness">ok</span>' in status

@@ -15,7 +15,8 @@ from flightpipe.core.errors import QuotaExceeded, SourceAuthError, SourceRespons
 from flightpipe.core.redact import MASK, register_secret
 from flightpipe.sources.http import Answer, ApiClient, RequestLog
 from flightpipe.sources.settings import ApiSettings
-from flightpipe.state.usage import UsageLedger
+from flightpipe.state.store import StateStore
+from flightpipe.state.usage import BudgetedUsage
 from tests.conftest import FakeTime
 from tests.helpers.fake_apis import (
     FakeApi,
@@ -45,7 +46,7 @@ def echo(api_server: HTTPServer) -> Echo:
     return fake
 
 
-def _client(server: HTTPServer, fake_time: FakeTime, usage: UsageLedger | None = None, **limits: object) -> ApiClient:
+def _client(server: HTTPServer, fake_time: FakeTime, usage: BudgetedUsage | None = None, **limits: object) -> ApiClient:
     settings = ApiSettings(
         base_url=server.url_for("/"),
         **{"backoff_initial_s": 1.0, "backoff_max_s": 8.0, "requests_per_second": 100.0, **limits},  # type: ignore[arg-type]
@@ -200,7 +201,7 @@ def test_no_more_requests_are_in_flight_than_the_concurrency_limit(api_server: H
 def test_the_monthly_budget_refuses_the_request_that_would_exceed_it(
     api_server: HTTPServer, echo: Echo, fake_time: FakeTime, tmp_path: Path
 ) -> None:
-    usage = UsageLedger(tmp_path / "ledger.sqlite", {"testapi": 2})
+    usage = BudgetedUsage(StateStore.open(tmp_path / "ledger.sqlite").usage, {"testapi": 2})
     client = _client(api_server, fake_time, usage=usage)
     _get(client, api_server)
     _get(client, api_server)
@@ -212,7 +213,7 @@ def test_the_monthly_budget_refuses_the_request_that_would_exceed_it(
 def test_retries_count_against_the_budget(
     api_server: HTTPServer, echo: Echo, fake_time: FakeTime, tmp_path: Path
 ) -> None:
-    usage = UsageLedger(tmp_path / "ledger.sqlite")
+    usage = BudgetedUsage(StateStore.open(tmp_path / "ledger.sqlite").usage)
     echo.script.push(json_response({}, 500))
     _get(_client(api_server, fake_time, usage=usage), api_server)
     assert usage.used("testapi") == 2

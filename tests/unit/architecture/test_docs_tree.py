@@ -15,9 +15,6 @@ REPO = Path(__file__).resolve().parents[3]
 SRC = REPO / "src" / "flightpipe"
 ARCHITECTURE = REPO / "docs" / "architecture.md"
 
-#: Modules on their way out, left out of the table until they are deleted. Empty when the restructuring is done.
-TRANSITIONAL: set[str] = {"state/ledger.py"}
-
 _MODULE_IN_CELL = re.compile(r"`([\w/]+\.py)`")
 
 
@@ -55,16 +52,10 @@ def _modules_to_document() -> set[str]:
 def test_the_module_table_names_every_module_and_only_modules_that_exist() -> None:
     named = set(_names_in_table())
     on_disk = {path.relative_to(SRC).as_posix() for path in SRC.rglob("*.py")}
-    assert sorted(_modules_to_document() - named - TRANSITIONAL) == []
+    assert sorted(_modules_to_document() - named) == []
     assert sorted(named - on_disk) == []
 
 
 def test_the_module_table_names_each_module_once() -> None:
     names = _names_in_table()
     assert sorted({name for name in names if names.count(name) > 1}) == []
-
-
-def test_transitional_modules_still_exist_and_stay_out_of_the_table() -> None:
-    # An entry left here after its module was deleted would hide nothing; one in the table is no longer transitional.
-    assert sorted(name for name in TRANSITIONAL if not (SRC / name).is_file()) == []
-    assert sorted(TRANSITIONAL & set(_names_in_table())) == []

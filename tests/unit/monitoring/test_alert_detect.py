@@ -13,7 +13,7 @@ from flightpipe.monitoring import events as ev
 from flightpipe.monitoring.detect import deadline_for, detect
 from flightpipe.monitoring.history import Usual, step_family
 from flightpipe.monitoring.settings import AlertsSettings
-from flightpipe.state.ledger import RunRecord, StepRecord
+from flightpipe.state.runs import RunRecord, StepRecord
 
 DAY = dt.date(2026, 6, 8)
 STARTED = dt.datetime(2026, 6, 9, 2, 30, tzinfo=dt.UTC)

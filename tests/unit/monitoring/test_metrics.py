@@ -15,35 +15,35 @@ from prometheus_client.parser import text_string_to_metric_families
 from flightpipe.config import load_settings
 from flightpipe.monitoring.metrics import run_metrics, to_json, to_prometheus
 from flightpipe.pipeline.runner import run_day
-from flightpipe.state.ledger import Ledger
+from flightpipe.state.store import StateStore
 from tests.helpers.alert_services import ScriptedSource
 
 DAY = dt.date(2026, 6, 8)
 LATER = dt.datetime(2026, 6, 20, 6, 0, tzinfo=dt.UTC)
 
 
-def ledger_with_one_run(tmp_path: Path) -> Ledger:
-    ledger = Ledger(tmp_path / "ledger.sqlite")
-    ledger.start_run(
+def state_with_one_run(tmp_path: Path) -> StateStore:
+    state = StateStore.open(tmp_path / "ledger.sqlite")
+    state.runs.start(
         "r1", kind="run", day=DAY, airports=["EDDF"], boards=["departures"], source="aviationstack", simulated=False
     )
-    collect = ledger.start_step("r1", "collect", "EDDF/departures")
-    ledger.finish_step(
+    collect = state.steps.start("r1", "collect", "EDDF/departures")
+    state.steps.finish(
         collect, "succeeded", duration_s=1.5, records_out=250, bytes_=9000, detail={"api_requests": 3, "api_retries": 1}
     )
-    transform = ledger.start_step("r1", "transform", 'EDDF/departures/r1 "quoted"\\')
-    ledger.finish_step(transform, "succeeded", duration_s=0.25, records_in=250, records_out=245, quarantined=5)
-    load = ledger.start_step("r1", "load", "2026-06-08")
-    ledger.finish_step(load, "failed", duration_s=0.1, error="LoadError: disk full")
-    ledger.finish_run("r1", "failed", summary={}, error="LoadError: disk full")
-    return ledger
+    transform = state.steps.start("r1", "transform", 'EDDF/departures/r1 "quoted"\\')
+    state.steps.finish(transform, "succeeded", duration_s=0.25, records_in=250, records_out=245, quarantined=5)
+    load = state.steps.start("r1", "load", "2026-06-08")
+    state.steps.finish(load, "failed", duration_s=0.1, error="LoadError: disk full")
+    state.runs.finish("r1", "failed", summary={}, error="LoadError: disk full")
+    return state
 
 
 def test_each_step_carries_duration_records_quarantined_bytes_and_api_calls(tmp_path: Path) -> None:
-    ledger = ledger_with_one_run(tmp_path)
-    record = ledger.run("r1")
+    state = state_with_one_run(tmp_path)
+    record = state.runs.find("r1")
     assert record is not None
-    measured = run_metrics(record, ledger.steps("r1"))
+    measured = run_metrics(record, state.steps.of_run("r1"))
     collect, transform, load = measured.steps
     assert (collect.duration_s, collect.records_out, collect.bytes, collect.api_requests, collect.api_retries) == (
         1.5,
@@ -64,20 +64,20 @@ def test_each_step_carries_duration_records_quarantined_bytes_and_api_calls(tmp_
 
 
 def test_the_json_export_round_trips_every_step(tmp_path: Path) -> None:
-    ledger = ledger_with_one_run(tmp_path)
-    record = ledger.run("r1")
+    state = state_with_one_run(tmp_path)
+    record = state.runs.find("r1")
     assert record is not None
-    exported = json.loads(to_json(run_metrics(record, ledger.steps("r1"))))
+    exported = json.loads(to_json(run_metrics(record, state.steps.of_run("r1"))))
     assert (exported["run_id"], exported["state"], len(exported["steps"])) == ("r1", "failed", 3)
     assert exported["steps"][0]["api_retries"] == 1 and exported["stages"]["transform"]["quarantined"] == 5
 
 
 def test_the_prometheus_export_parses_with_prometheus_own_parser(tmp_path: Path) -> None:
-    ledger = ledger_with_one_run(tmp_path)
-    record = ledger.run("r1")
+    state = state_with_one_run(tmp_path)
+    record = state.runs.find("r1")
     assert record is not None
     families = {
-        f.name: f for f in text_string_to_metric_families(to_prometheus(run_metrics(record, ledger.steps("r1"))))
+        f.name: f for f in text_string_to_metric_families(to_prometheus(run_metrics(record, state.steps.of_run("r1"))))
     }
     [success] = families["flightpipe_run_success"].samples
     assert (success.labels, success.value) == ({"run_id": "r1", "day": "2026-06-08"}, 0.0)
@@ -96,10 +96,10 @@ def test_the_prometheus_export_parses_with_prometheus_own_parser(tmp_path: Path)
 def test_a_real_run_exports_every_stage_and_the_counts_of_the_summary(tmp_path: Path) -> None:
     settings = load_settings(data_dir=str(tmp_path / "data"), airports="EDDH")
     summary = run_day(settings, DAY, clock=lambda: LATER, source=ScriptedSource(broken={("EDDH", "arrivals"): 3}))
-    ledger = Ledger(settings.resolved_ledger_path())
-    record = ledger.run(summary.run_id)
+    with StateStore.open(settings.resolved_ledger_path()) as state:
+        record = state.runs.find(summary.run_id)
+        steps = state.steps.of_run(summary.run_id)
     assert record is not None
-    steps = ledger.steps(summary.run_id)
     measured = run_metrics(record, steps)
     assert list(measured.stages) == ["collect", "transform", "quality", "process", "load"]
     assert measured.stages["collect"].records_out == summary.records_collected

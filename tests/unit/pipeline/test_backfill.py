@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +11,8 @@ import pytest
 from flightpipe.config import Settings, load_settings
 from flightpipe.core.errors import QuotaExceeded
 from flightpipe.pipeline.backfill import BackfillResult, collection_days, run_backfill
-from flightpipe.state.ledger import FAILED, SUCCEEDED, Ledger
+from flightpipe.state.runs import FAILED, SUCCEEDED
+from flightpipe.state.store import StateStore
 
 D1, D2, D3, D4 = (dt.date(2026, 6, day) for day in (1, 2, 3, 4))
 BOTH_BOARDS = ["departures", "arrivals"]
@@ -40,12 +40,12 @@ def settings(tmp_path: Path) -> Settings:
 
 
 def _record(settings: Settings, day: dt.date, state: str, airports: list[str], boards: list[str]) -> None:
-    with closing(Ledger(settings.resolved_ledger_path())) as ledger:
+    with StateStore.open(settings.resolved_ledger_path()) as ledger:
         run_id = f"run-{day}-{state}-{len(airports)}-{len(boards)}"
-        ledger.start_run(
+        ledger.runs.start(
             run_id, kind="run", day=day, airports=airports, boards=boards, source="simulated", simulated=True
         )
-        ledger.finish_run(run_id, state, summary={})
+        ledger.runs.finish(run_id, state, summary={})
 
 
 @pytest.fixture

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import closing
 from pathlib import Path
 
 from flightpipe.pipeline.run_history import StageTally, find_run, recent_runs, stage_tallies
-from flightpipe.state.ledger import FAILED, SUCCEEDED, Ledger, StepRecord
+from flightpipe.state.runs import FAILED, SUCCEEDED, StepRecord
+from flightpipe.state.store import StateStore
 
 
 def _step(stage: str, state: str) -> StepRecord:
@@ -16,15 +16,15 @@ def _step(stage: str, state: str) -> StepRecord:
 
 def _ledger_with_runs(path: Path) -> None:
     """Two runs of June 1st and 2nd (the second started last), with steps of two stages each."""
-    with closing(Ledger(path)) as ledger:
+    with StateStore.open(path) as ledger:
         for run_id, day, collected in (("r1", dt.date(2026, 6, 1), SUCCEEDED), ("r2", dt.date(2026, 6, 2), FAILED)):
-            ledger.start_run(
+            ledger.runs.start(
                 run_id, kind="run", day=day, airports=["EDDH"], boards=["departures"], source="simulated",
                 simulated=True,
             )  # fmt: skip
             for stage, state in (("collect", SUCCEEDED), ("collect", collected), ("load", SUCCEEDED)):
-                ledger.finish_step(ledger.start_step(run_id, stage, "EDDH"), state, duration_s=1.0)
-            ledger.finish_run(run_id, SUCCEEDED, summary={})
+                ledger.steps.finish(ledger.steps.start(run_id, stage, "EDDH"), state, duration_s=1.0)
+            ledger.runs.finish(run_id, SUCCEEDED, summary={})
 
 
 def test_stage_tallies_count_succeeded_steps_per_stage_in_the_order_the_run_reached_them() -> None:

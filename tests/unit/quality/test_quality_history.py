@@ -15,7 +15,7 @@ from flightpipe.quality.api import Kind, Level, Outcome, Partition, RuleResult, 
 from flightpipe.quality.gate import decide
 from flightpipe.quality.history import QualityHistory, StoredQualityHistory
 from flightpipe.quality.results import write_json
-from flightpipe.state.ledger import Ledger
+from flightpipe.state.store import StateStore
 
 DAY = dt.date(2026, 6, 9)
 CHECKED = dt.datetime(2026, 6, 10, 6, 0, tzinfo=dt.UTC)
@@ -36,12 +36,12 @@ def result(rule: str, partition: Partition, outcome: Outcome = Outcome.PASS, **c
 def record(request: pytest.FixtureRequest, tmp_path: Path) -> Recorder:
     """Each behaviour below holds for the ledger and for the JSON store alike."""
     store = ObjectStore(str(tmp_path / "data"))
-    ledger = Ledger(tmp_path / "ledger.sqlite")
-    request.addfinalizer(ledger.close)
+    state = StateStore.open(tmp_path / "ledger.sqlite")
+    request.addfinalizer(state.close)
 
     def to_ledger(run_id: str, results: list[RuleResult]) -> QualityHistory:
-        ledger.record_quality(run_id, results, CHECKED)
-        return ledger
+        state.quality.record_quality(run_id, results, CHECKED)
+        return state.quality
 
     def to_json(run_id: str, results: list[RuleResult]) -> QualityHistory:
         write_json(store, run_id, CHECKED, results, {})

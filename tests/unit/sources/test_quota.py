@@ -11,7 +11,8 @@ from flightpipe.config import Settings, load_settings
 from flightpipe.core.errors import QuotaExceeded
 from flightpipe.pipeline.sources import ensure_quota
 from flightpipe.sources.quota import QuotaPlan, check_budget, plan_requests
-from flightpipe.state.usage import UsageLedger
+from flightpipe.state.store import StateStore
+from flightpipe.state.usage import BudgetedUsage
 from tests.e2e.test_cli import flightpipe
 
 NOW = dt.datetime(2024, 6, 15, 12, 0, tzinfo=dt.UTC)
@@ -30,14 +31,14 @@ def _settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str, budg
     return load_settings(data_dir=str(tmp_path / "data"))
 
 
-def _usage(settings: Settings) -> UsageLedger:
+def _usage(settings: Settings) -> BudgetedUsage:
     budgets = {
         name: settings.sources.by_name(name).monthly_budget for name in ("aviationstack", "aerodatabox", "opensky")
     }
-    return UsageLedger(settings.resolved_ledger_path(), budgets, clock=_Clock())
+    return BudgetedUsage(StateStore.open(settings.resolved_ledger_path()).usage, budgets, clock=_Clock())
 
 
-def _plan(settings: Settings, usage: UsageLedger, days: list[dt.date] = DAYS) -> QuotaPlan | None:
+def _plan(settings: Settings, usage: BudgetedUsage, days: list[dt.date] = DAYS) -> QuotaPlan | None:
     boards = [str(board) for board in settings.boards]
     return plan_requests(settings.source, settings.sources, settings.airports, boards, days, usage=usage, now=NOW)
 
@@ -110,10 +111,10 @@ def test_the_configured_check_reads_this_months_usage_from_the_state_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = _settings(tmp_path, monkeypatch, "opensky", budget=25)
-    usage = UsageLedger(settings.resolved_ledger_path())
-    for _ in range(10):
-        usage.reserve_request("opensky")
-    usage.close()
+    with StateStore.open(settings.resolved_ledger_path()) as state:
+        usage = BudgetedUsage(state.usage)
+        for _ in range(10):
+            usage.reserve_request("opensky")
     with pytest.raises(QuotaExceeded, match="opensky: needs 20 requests .* 15 of the monthly budget of 25 are left"):
         ensure_quota(settings, DAYS)
     assert ensure_quota(settings, DAYS[:1]) is not None
@@ -121,7 +122,7 @@ def test_the_configured_check_reads_this_months_usage_from_the_state_file(
 
 def test_usage_is_counted_per_calendar_month(tmp_path: Path) -> None:
     clock = {"now": dt.datetime(2024, 5, 31, 23, 59, tzinfo=dt.UTC)}
-    usage = UsageLedger(tmp_path / "ledger.sqlite", {"opensky": 1}, clock=lambda: clock["now"])
+    usage = BudgetedUsage(StateStore.open(tmp_path / "ledger.sqlite").usage, {"opensky": 1}, clock=lambda: clock["now"])
     usage.reserve_request("opensky")
     with pytest.raises(QuotaExceeded, match="monthly budget of 1 requests for 2024-05 is used up"):
         usage.reserve_request("opensky")

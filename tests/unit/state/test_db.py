@@ -9,12 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from flightpipe.state.credits import CreditsMemory
+from flightpipe.state.credits import NotedCredits
 from flightpipe.state.db import Database, StateError
-from flightpipe.state.ledger import Ledger
 from flightpipe.state.schema import LATEST_VERSION, MIGRATIONS
 from flightpipe.state.store import StateStore
-from flightpipe.state.usage import UsageLedger
 from tests.unit.state.pre_versions import write_pre_version_file
 
 TABLES = ["alerts_sent", "board_pages", "quality_results", "runs", "source_credits", "source_requests", "steps"]
@@ -137,21 +135,15 @@ def test_opening_the_same_old_file_from_many_threads_at_once_migrates_it_once(tm
 
 def test_every_way_in_sets_the_connection_up_identically(tmp_path: Path) -> None:
     path = tmp_path / "ledger.sqlite"
-    with StateStore.open(path) as state:
-        assert state.db.pragmas() == SET_UP
-    ledger = Ledger(path)
-    usage = UsageLedger(path, {"aviationstack": 100})
-    try:
-        assert ledger.state.db.pragmas() == SET_UP
-        assert usage.db.pragmas() == SET_UP
-    finally:
-        ledger.close()
-        usage.close()
+    for read_only in (False, True):
+        with StateStore.open(path, read_only=read_only) as state:
+            assert state.db.pragmas() == SET_UP
 
 
 def test_the_credits_memory_alone_writes_a_complete_state_file(tmp_path: Path) -> None:
     path = tmp_path / "data" / "ledger.sqlite"
-    CreditsMemory(path).note_credits("opensky", 399)
+    with StateStore.open(path) as state:
+        NotedCredits(state.credits).note_credits("opensky", 399)
     assert (tables(path), version(path)) == (TABLES, LATEST_VERSION)
     with StateStore.open(path) as state:
         assert state.db.pragmas() == SET_UP

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from flightpipe.core.errors import QuotaExceeded
+from flightpipe.sources.quota import month_of
 from flightpipe.state.store import StateStore
-from flightpipe.state.usage import ApiUsage, UsageLedger, month_of
+from flightpipe.state.usage import ApiUsage, BudgetedUsage
 
 JUNE = dt.datetime(2026, 6, 30, 23, 0, tzinfo=dt.UTC)
 
@@ -52,8 +53,9 @@ def test_the_month_is_the_utc_month() -> None:
     assert month_of(dt.datetime(2026, 7, 1, 1, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))) == "2026-06"
 
 
-def test_the_usage_ledger_counts_against_its_budgets_in_the_month_of_its_clock(tmp_path: Path) -> None:
-    with UsageLedger(tmp_path / "ledger.sqlite", {"aviationstack": 1}, clock=lambda: JUNE) as usage:
+def test_the_budgeted_usage_counts_against_its_budgets_in_the_month_of_its_clock(tmp_path: Path) -> None:
+    with StateStore.open(tmp_path / "ledger.sqlite") as state:
+        usage = BudgetedUsage(state.usage, {"aviationstack": 1}, clock=lambda: JUNE)
         usage.reserve_request("aviationstack")
         with pytest.raises(QuotaExceeded):
             usage.reserve_request("aviationstack")
