@@ -20,6 +20,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from flightpipe.core.clock import utc_now
 from flightpipe.core.errors import QuotaExceeded
 from flightpipe.sources.account import SourceAccounts, SourceChoice
 from flightpipe.sources.registry import source_spec
@@ -77,7 +78,7 @@ def plan_requests(
     account = accounts.by_name(spec.name)
     pairs = [(icao, str(board)) for icao in airports for board in boards]
     per_day = sum(spec.requests_per_board(account, usage.pages(spec.name, icao, board)) for icao, board in pairs)
-    month = month_of(now or dt.datetime.now(dt.UTC))
+    month = month_of(now or utc_now())
     return QuotaPlan(
         source=spec.name,
         requests=per_day * len(days),
