@@ -36,7 +36,8 @@ def status(
     """Last run per day, steps, duration trend, next scheduled run, anything late or failing (exit 1 if so)."""
     from flightpipe.monitoring.status import build_status
 
-    report = build_status(options.load(config), utc_now(), days=days)
+    settings = options.load(config)
+    report = build_status(settings.paths(), settings.alerts, settings.schedule, utc_now(), days=days)
     if as_json:
         sys.stdout.write(report.to_json())
     else:

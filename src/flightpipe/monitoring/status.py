@@ -15,7 +15,7 @@ import datetime as dt
 import json
 import statistics
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from croniter import croniter
 
@@ -96,23 +96,12 @@ class StatusReport:
         return "".join(_SPARK[min(len(_SPARK) - 1, int((v - low) / span * (len(_SPARK) - 1)))] for v in values)
 
 
-class StatusSettings(Protocol):
-    """What the status needs of the configuration (``flightpipe.config.Settings`` has it): the alerts and
-    schedule sections, and where the state file is."""
-
-    @property
-    def alerts(self) -> AlertsSettings: ...
-
-    @property
-    def schedule(self) -> ScheduleSettings: ...
-
-    def paths(self) -> DataPaths: ...
-
-
-def build_status(settings: StatusSettings, now: dt.datetime, *, days: int = 7) -> StatusReport:
-    """The status of the ``days`` days up to the latest one due at ``now``, from the configured state file."""
-    with StateStore.open(settings.paths().ledger) as state:
-        return read_status(state, settings.alerts, settings.schedule, now, days=days)
+def build_status(
+    paths: DataPaths, alerts: AlertsSettings, schedule: ScheduleSettings, now: dt.datetime, *, days: int = 7
+) -> StatusReport:
+    """The status of the ``days`` days up to the latest one due at ``now``, from the state file in ``paths``."""
+    with StateStore.open(paths.ledger) as state:
+        return read_status(state, alerts, schedule, now, days=days)
 
 
 def read_status(

@@ -65,7 +65,7 @@ def seven_good_days(settings: Settings, *, without: str | None = None) -> None:
 def test_a_week_of_succeeded_runs_is_healthy_and_names_the_next_run(tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
     seven_good_days(settings)
-    report = build_status(settings, NOW)
+    report = build_status(settings.paths(), settings.alerts, settings.schedule, NOW)
     assert report.healthy and report.problems == []
     assert [(row.day, row.state) for row in report.days][:2] == [
         ("2026-06-09", "succeeded"),
@@ -79,7 +79,7 @@ def test_a_failed_day_and_a_missing_day_are_reported_as_problems(tmp_path: Path)
     settings = settings_for(tmp_path)
     seven_good_days(settings, without="2026-06-07")
     add_run(settings, "2026-06-08", "failed", run_id="r0608b")
-    report = build_status(settings, NOW)
+    report = build_status(settings.paths(), settings.alerts, settings.schedule, NOW)
     rows = {row.day: row for row in report.days}
     assert (rows["2026-06-08"].state, rows["2026-06-08"].runs, rows["2026-06-08"].late) == ("failed", 2, False)
     assert (rows["2026-06-07"].state, rows["2026-06-07"].late) == ("missing", True)
@@ -92,8 +92,12 @@ def test_a_failed_day_and_a_missing_day_are_reported_as_problems(tmp_path: Path)
 def test_a_day_is_late_only_once_its_deadline_has_passed(tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
     seven_good_days(settings, without="2026-06-09")
-    before = build_status(settings, dt.datetime(2026, 6, 10, 5, 0, tzinfo=dt.UTC))
-    after = build_status(settings, dt.datetime(2026, 6, 10, 6, 1, tzinfo=dt.UTC))
+    before = build_status(
+        settings.paths(), settings.alerts, settings.schedule, dt.datetime(2026, 6, 10, 5, 0, tzinfo=dt.UTC)
+    )
+    after = build_status(
+        settings.paths(), settings.alerts, settings.schedule, dt.datetime(2026, 6, 10, 6, 1, tzinfo=dt.UTC)
+    )
     assert (before.days[0].state, before.days[0].late, before.healthy) == ("missing", False, True)
     assert (after.days[0].late, after.healthy) == (True, False)
 
@@ -102,7 +106,7 @@ def test_a_run_still_going_past_its_deadline_is_late(tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
     seven_good_days(settings, without="2026-06-09")
     add_run(settings, "2026-06-09", run_id="r-running", finish=False)
-    report = build_status(settings, NOW)
+    report = build_status(settings.paths(), settings.alerts, settings.schedule, NOW)
     assert (report.days[0].state, report.days[0].late) == ("running", True)
     assert report.problems == ["2026-06-09: late, no succeeded run and the deadline has passed"]
 
@@ -113,7 +117,7 @@ def test_a_latest_run_with_a_step_far_slower_than_usual_is_a_problem(tmp_path: P
         day = d("2026-06-09") - dt.timedelta(days=n)
         add_run(settings, day.isoformat(), run_id=f"r{day:%m%d}", collect_s=5.0)
     add_run(settings, "2026-06-09", run_id="r0609", collect_s=40.0)
-    report = build_status(settings, NOW)
+    report = build_status(settings.paths(), settings.alerts, settings.schedule, NOW)
     assert report.problems == [
         "2026-06-09: step collect EDDH/arrivals of the run for 2026-06-09 took 40.0 s, 8.0x its usual 5.0 s",
         "2026-06-09: step collect EDDH/departures of the run for 2026-06-09 took 40.0 s, 8.0x its usual 5.0 s",
@@ -123,7 +127,7 @@ def test_a_latest_run_with_a_step_far_slower_than_usual_is_a_problem(tmp_path: P
 def test_the_duration_trend_lists_succeeded_runs_oldest_first(tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
     seven_good_days(settings)
-    report = build_status(settings, NOW)
+    report = build_status(settings.paths(), settings.alerts, settings.schedule, NOW)
     assert [p.run_id for p in report.trend] == [f"r06{n:02d}" for n in range(3, 10)]
     assert len(report.sparkline()) == 7 and report.trend_median_s is not None
 
