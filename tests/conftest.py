@@ -12,6 +12,7 @@ from pytest_httpserver import HTTPServer
 
 from flightpipe.config import Settings, load_settings
 from flightpipe.core.store import ObjectStore
+from tests.helpers.simulated_store import SimulatedStores
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE_SAMPLE_PAGE = REPO / "tests" / "fixtures" / "aviationstack-flights-2023-07-19-page1.json"
@@ -43,10 +44,8 @@ def settings(data_dir: Path) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def simulated_stores(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """Simulated data folders built once per session; ``simulated_stores.copy(dest, airports, days)`` per test."""
-    from tests.helpers.simulated_store import SimulatedStores
-
+def simulated_stores(tmp_path_factory: pytest.TempPathFactory) -> SimulatedStores:
+    """Simulated data folders built once per session; ``simulated_stores.copy(dest, airports, runs)`` per test."""
     return SimulatedStores(tmp_path_factory.mktemp("simulated-stores"))
 
 
