@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-
 from flightpipe.config import Settings, load_settings
 from flightpipe.monitoring.status import build_status
 from flightpipe.state.store import StateStore
