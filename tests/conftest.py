@@ -46,7 +46,12 @@ def settings(data_dir: Path) -> Settings:
 @pytest.fixture(scope="session")
 def simulated_stores(tmp_path_factory: pytest.TempPathFactory) -> SimulatedStores:
     """Simulated data folders built once per session; ``simulated_stores.copy(dest, airports, runs)`` per test."""
-    return SimulatedStores(tmp_path_factory.mktemp("simulated-stores"))
+    base = tmp_path_factory.getbasetemp()
+    # Under xdist each worker's base is a folder of the session's base: templates there serve every worker.
+    session = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    root = session / "simulated-stores"
+    root.mkdir(exist_ok=True)
+    return SimulatedStores(root)
 
 
 @pytest.fixture

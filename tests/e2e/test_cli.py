@@ -54,6 +54,7 @@ def test_runs_lists_how_many_steps_of_each_stage_succeeded(project: Path) -> Non
     assert len(stages) == 5 and loaded == total and int(total) >= 1
 
 
+@pytest.mark.slow
 def test_backfill_skips_complete_days_unless_forced(project: Path) -> None:
     skipped = flightpipe("backfill", "--start", DAY1, "--end", DAY2, cwd=project)
     assert skipped.returncode == 0
@@ -99,6 +100,7 @@ def test_summary_prints_each_airport_and_labels_simulated_data(project: Path) ->
     assert "SIMULATED DATA" in result.stdout and "EDDH" in result.stdout and "on-time" in result.stdout
 
 
+@pytest.mark.slow
 def test_run_defaults_to_yesterday_utc_and_takes_its_airports_and_source_from_the_flags(tmp_path: Path) -> None:
     before = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
     result = flightpipe("run", "--airports", "EDDH", "--source", "simulated", cwd=tmp_path)

@@ -178,6 +178,7 @@ def test_many_quarantined_records_send_quality_failed_with_the_rule_and_airport(
     assert event["failures"][0]["message"].startswith("40 of ")
 
 
+@pytest.mark.slow
 def test_a_succeeded_run_sends_its_one_line_summary_only_when_enabled(tmp_path: Path, webhook: HTTPServer) -> None:
     run_day(hook_settings(tmp_path / "off", webhook), DAY, clock=clock())
     assert received(webhook) == []
@@ -269,6 +270,7 @@ def test_sns_alert_of_a_failed_run_reaches_a_subscribed_queue(tmp_path: Path, aw
     assert events["flightpipe.run.failed"]["detail"]["day"] == "2026-06-08"
 
 
+@pytest.mark.slow
 def test_dead_notifiers_leave_the_run_green_and_record_what_failed(
     tmp_path: Path, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -83,6 +83,7 @@ def test_the_quarantine_view_has_a_rule_column_before_anything_is_quarantined(tm
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow
 def test_quarantine_replay_after_the_fix_recovers_everything_and_loads(project: Path, bad_run: None) -> None:
     result = flightpipe("quarantine", "--date", BAD_DAY, "--replay", cwd=project, env=FIX)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -92,6 +93,7 @@ def test_quarantine_replay_after_the_fix_recovers_everything_and_loads(project: 
     assert "nothing quarantined" in after.stdout
 
 
+@pytest.mark.slow
 def test_allow_quality_failures_loads_and_says_so(tmp_path: Path) -> None:
     (tmp_path / "flightpipe.toml").write_text('airports = ["EDDH"]\ndata_dir = "data"\n')
     result = flightpipe("run", "--date", BAD_DAY, "--allow-quality-failures", cwd=tmp_path, env=DEFECTS)
