@@ -208,6 +208,7 @@ def test_a_step_made_slow_sends_processing_delayed_and_a_normal_run_does_not(
     assert event["duration_s"] >= 4.0 and event["ratio"] > 3
 
 
+@pytest.mark.slow
 def test_a_run_still_going_at_its_deadline_sends_processing_delayed_while_it_runs(
     tmp_path: Path, webhook: HTTPServer
 ) -> None:
@@ -298,6 +299,7 @@ def test_dead_notifiers_leave_the_run_green_and_record_what_failed(
         assert state.alerts.recent() == []
 
 
+@pytest.mark.slow
 def test_an_error_inside_the_monitor_itself_leaves_the_run_green(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
