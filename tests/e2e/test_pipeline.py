@@ -263,7 +263,6 @@ def clean_run_snapshot(tmp_path_factory: pytest.TempPathFactory) -> dict[str, li
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("crash-recovery")  # on one xdist worker: one clean run serves every failpoint
 @pytest.mark.parametrize("failpoint", FAILPOINTS)
 def test_killed_during_a_stage_then_run_again_gives_the_clean_run_warehouse(
     tmp_path: Path, failpoint: str, clean_run_snapshot: dict[str, list[tuple[Any, ...]]]

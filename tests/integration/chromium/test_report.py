@@ -31,9 +31,6 @@ from flightpipe.warehouse.factory import open_warehouse
 from tests.helpers.report_helpers import launched_chromium, load_truth, open_report
 from tests.helpers.warehouse_helpers import quality_rows
 
-# On one xdist worker: one Chromium and one set of loaded warehouses (the module's) serve every report test.
-pytestmark = pytest.mark.xdist_group("chromium")
-
 REPO = Path(__file__).resolve().parents[3]
 ARTIFACTS = REPO / "test-artifacts"
 AIRPORTS = ("EDDB", "EDDM", "EDDH", "EDDL", "EDDF")

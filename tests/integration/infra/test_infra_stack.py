@@ -40,9 +40,6 @@ from flightpipe_infra.packaging import (  # noqa: E402
 )
 from flightpipe_infra.settings import ContextError, StackSettings  # noqa: E402
 
-# On one xdist worker: one synthesised app (the module's, ~15 s through Node) serves every template test.
-pytestmark = pytest.mark.xdist_group("cdk-synth")
-
 CONTEXT = {"flightpipe:alert_email": "ops@example.com", "flightpipe:schedule_cron": "30 3 * * ? *"}
 
 

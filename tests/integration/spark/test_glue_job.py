@@ -35,9 +35,6 @@ from flightpipe.stages.process import process_flight_dates, read_partition
 from tests.helpers.aws_helpers import REGION
 from tests.helpers.simulated_store import SimulatedRun, SimulatedStores
 
-# On one xdist worker: one local Spark session (the module's) serves every Spark test.
-pytestmark = pytest.mark.xdist_group("spark")
-
 D1 = dt.date(2026, 6, 8)
 D2 = D1 + dt.timedelta(days=1)
 FIRST_SEEN = dt.datetime(2026, 6, 10, 6, 0, tzinfo=dt.UTC)
