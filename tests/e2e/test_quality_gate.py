@@ -232,6 +232,7 @@ def test_results_are_stored_per_run_and_partition_in_ledger_json_and_warehouse(t
     assert count == (len(stored),)
 
 
+@pytest.mark.slow
 def test_volume_band_judges_against_earlier_runs_of_the_same_weekday(tmp_path: Path) -> None:
     settings = _settings(tmp_path, "EDDH")
     for weeks in (3, 2, 1):
