@@ -13,7 +13,8 @@ DEMO_QUERY := SELECT dep_airport_icao AS origin, arr_airport_icao AS destination
 
 help:
 	@echo "make demo   - create .venv, install, run the last 7 days on the simulated source, show the result"
-	@echo "make test   - install test dependencies, start the services the tests use, run every test"
+	@echo "make test   - install test dependencies, start the services the tests use, run every test (in parallel)"
+	@echo "make test-fast - the same without the tests marked slow (over ~5 s each)"
 	@echo "make bench  - benchmark transform/process/load against the baselines; writes docs/benchmarks.md"
 	@echo "make lint   - ruff and mypy"
 	@echo "make synth  - package the Lambda layers and Glue wheel (no Docker), synthesise the AWS stack, cdk-nag, cfn-lint"

@@ -12,9 +12,40 @@ from pytest_httpserver import HTTPServer
 
 from flightpipe.config import Settings, load_settings
 from flightpipe.core.store import ObjectStore
+from tests.helpers.simulated_store import SimulatedStores
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE_SAMPLE_PAGE = REPO / "tests" / "fixtures" / "aviationstack-flights-2023-07-19-page1.json"
+
+
+# Spreading tests over xdist workers (`make test` runs `pytest -n auto`) -----------------------------------
+
+#: Tests that share a costly module-scoped fixture, kept together on one worker so it is set up once: a local
+#: Spark session, a CDK synth through Node, Chromium with its loaded warehouses, one clean run to compare crashes with.
+ONE_WORKER = (
+    "tests/integration/spark/test_glue_job.py::",
+    "tests/integration/infra/test_infra_stack.py::",
+    "tests/integration/chromium/test_report.py::",
+    "tests/e2e/test_pipeline.py::test_killed_during_a_stage",
+)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist load`` (the default with -n), except that each ONE_WORKER prefix is one unit of work.
+
+    Not ``--dist loadgroup`` with xdist_group marks: pytest-xdist 3.8 groups by rewriting ``item._nodeid``, which
+    pytest 9 no longer reads, so the marks are silently ignored. Units are handed out largest first (the groups),
+    then the single tests in collection order, each to whichever worker is free.
+    """
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class OneWorkerGroups(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return next((prefix for prefix in ONE_WORKER if nodeid.startswith(prefix)), nodeid)
+
+    return OneWorkerGroups(config, log)
 
 
 @pytest.fixture(autouse=True)
@@ -43,11 +74,14 @@ def settings(data_dir: Path) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def simulated_stores(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """Simulated data folders built once per session; ``simulated_stores.copy(dest, airports, days)`` per test."""
-    from tests.helpers.simulated_store import SimulatedStores
-
-    return SimulatedStores(tmp_path_factory.mktemp("simulated-stores"))
+def simulated_stores(tmp_path_factory: pytest.TempPathFactory) -> SimulatedStores:
+    """Simulated data folders built once per session; ``simulated_stores.copy(dest, airports, runs)`` per test."""
+    base = tmp_path_factory.getbasetemp()
+    # Under xdist each worker's base is a folder of the session's base: templates there serve every worker.
+    session = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    root = session / "simulated-stores"
+    root.mkdir(exist_ok=True)
+    return SimulatedStores(root)
 
 
 @pytest.fixture

@@ -4,41 +4,29 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
+from importlib import resources
 from pathlib import Path
 
 import pytest
 
+from tests.helpers.cli_process import flightpipe
+from tests.helpers.simulated_store import SimulatedRun, SimulatedStores
+
 DAY1, DAY2 = "2026-06-08", "2026-06-09"
 
 
-def flightpipe(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("FLIGHTPIPE")}
-    base.update(COLUMNS="200", **(env or {}))
-    return subprocess.run(
-        [sys.executable, "-m", "flightpipe.cli", *args],
-        cwd=cwd,
-        env=base,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
-@pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture
+def project(tmp_path: Path, simulated_stores: SimulatedStores) -> Path:
     """A folder with a config for one small airport and two days already backfilled."""
-    folder = tmp_path_factory.mktemp("project")
-    assert flightpipe("init", cwd=folder).returncode == 0
-    config = folder / "flightpipe.toml"
-    config.write_text(
-        config.read_text().replace('airports = ["EDDB", "EDDM", "EDDH", "EDDL", "EDDF"]', 'airports = ["EDDH"]')
+    folder = tmp_path / "project"
+    folder.mkdir()
+    starter = resources.files("flightpipe").joinpath("starter.toml").read_text()  # what `flightpipe init` writes
+    (folder / "flightpipe.toml").write_text(
+        starter.replace('airports = ["EDDB", "EDDM", "EDDH", "EDDL", "EDDF"]', 'airports = ["EDDH"]')
     )
-    result = flightpipe("backfill", "--start", DAY1, "--end", DAY2, cwd=folder)
-    assert result.returncode == 0, result.stderr
+    # As `flightpipe backfill --start DAY1 --end DAY2` leaves the configured data folder.
+    backfilled = [SimulatedRun(dt.date.fromisoformat(day), kind="backfill") for day in (DAY1, DAY2)]
+    simulated_stores.copy(folder / "flightpipe-data", ("EDDH",), backfilled)
     return folder
 
 
@@ -66,6 +54,7 @@ def test_runs_lists_how_many_steps_of_each_stage_succeeded(project: Path) -> Non
     assert len(stages) == 5 and loaded == total and int(total) >= 1
 
 
+@pytest.mark.slow
 def test_backfill_skips_complete_days_unless_forced(project: Path) -> None:
     skipped = flightpipe("backfill", "--start", DAY1, "--end", DAY2, cwd=project)
     assert skipped.returncode == 0
@@ -111,6 +100,7 @@ def test_summary_prints_each_airport_and_labels_simulated_data(project: Path) ->
     assert "SIMULATED DATA" in result.stdout and "EDDH" in result.stdout and "on-time" in result.stdout
 
 
+@pytest.mark.slow
 def test_run_defaults_to_yesterday_utc_and_takes_its_airports_and_source_from_the_flags(tmp_path: Path) -> None:
     before = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
     result = flightpipe("run", "--airports", "EDDH", "--source", "simulated", cwd=tmp_path)

@@ -51,6 +51,7 @@ def _processed(data_dir: Path) -> pa.Table:
 
 
 @pytest.mark.parametrize("source", ["aviationstack", "aerodatabox", "opensky"])
+@pytest.mark.slow
 def test_a_run_with_ten_percent_faults_lands_the_same_records_as_a_clean_run(
     source: str, api_server: HTTPServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fake_time: FakeTime
 ) -> None:

@@ -178,6 +178,7 @@ def test_many_quarantined_records_send_quality_failed_with_the_rule_and_airport(
     assert event["failures"][0]["message"].startswith("40 of ")
 
 
+@pytest.mark.slow
 def test_a_succeeded_run_sends_its_one_line_summary_only_when_enabled(tmp_path: Path, webhook: HTTPServer) -> None:
     run_day(hook_settings(tmp_path / "off", webhook), DAY, clock=clock())
     assert received(webhook) == []
@@ -207,6 +208,7 @@ def test_a_step_made_slow_sends_processing_delayed_and_a_normal_run_does_not(
     assert event["duration_s"] >= 4.0 and event["ratio"] > 3
 
 
+@pytest.mark.slow
 def test_a_run_still_going_at_its_deadline_sends_processing_delayed_while_it_runs(
     tmp_path: Path, webhook: HTTPServer
 ) -> None:
@@ -269,6 +271,7 @@ def test_sns_alert_of_a_failed_run_reaches_a_subscribed_queue(tmp_path: Path, aw
     assert events["flightpipe.run.failed"]["detail"]["day"] == "2026-06-08"
 
 
+@pytest.mark.slow
 def test_dead_notifiers_leave_the_run_green_and_record_what_failed(
     tmp_path: Path, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -296,6 +299,7 @@ def test_dead_notifiers_leave_the_run_green_and_record_what_failed(
         assert state.alerts.recent() == []
 
 
+@pytest.mark.slow
 def test_an_error_inside_the_monitor_itself_leaves_the_run_green(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

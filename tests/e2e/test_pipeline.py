@@ -181,6 +181,7 @@ def test_a_second_run_of_the_same_day_refuses_the_lock_with_a_clear_message(tmp_
     assert "--wait" in str(exc.value)
 
 
+@pytest.mark.slow
 def test_recollecting_a_day_updates_statuses(tmp_path: Path) -> None:
     settings = _settings(tmp_path / "data", "EDDH")
     midday = dt.datetime.combine(DAYS[0], dt.time(11, 0), tzinfo=dt.UTC)
@@ -276,6 +277,7 @@ def test_killed_during_a_stage_then_run_again_gives_the_clean_run_warehouse(
     assert [r.state for r in runs] == ["succeeded", "abandoned"]
 
 
+@pytest.mark.slow
 def test_one_failing_board_leaves_the_run_partial_and_the_others_loaded(tmp_path: Path) -> None:
     from flightpipe.core.errors import SourceError
 
@@ -306,6 +308,7 @@ def test_one_failing_board_leaves_the_run_partial_and_the_others_loaded(tmp_path
     )
 
 
+@pytest.mark.slow
 def test_progress_reaches_the_total_of_every_stage(tmp_path: Path) -> None:
     settings = _settings(tmp_path / "data", "EDDH,EDDL")
 

@@ -66,6 +66,7 @@ def _touches(row: tuple[Any, ...], airport: str) -> bool:
     return bool(row[1] == airport or row[2] == airport)
 
 
+@pytest.mark.slow
 def test_one_bad_airport_is_held_and_the_others_load(tmp_path: Path) -> None:
     settings = _settings(tmp_path)
     summary = run_day(settings, DAY, clock=_clock(), source=_Source("EDDL", missing_key=0.3))
@@ -85,6 +86,7 @@ def test_one_bad_airport_is_held_and_the_others_load(tmp_path: Path) -> None:
     assert (gate["held_departures_of"], gate["held_arrivals_at"], gate["whole_date"]) == (["EDDL"], ["EDDL"], False)
 
 
+@pytest.mark.slow
 def test_a_held_flight_date_is_a_failed_gate_step_with_quality_gate_failed(tmp_path: Path) -> None:
     settings = _settings(tmp_path)
     summary = run_day(settings, DAY, clock=_clock(), source=_Source("EDDL", missing_key=0.3))
@@ -96,6 +98,7 @@ def test_a_held_flight_date_is_a_failed_gate_step_with_quality_gate_failed(tmp_p
     assert not state.runs.is_day_complete(DAY, settings.airports, ["departures", "arrivals"])
 
 
+@pytest.mark.slow
 def test_held_rows_keep_what_the_warehouse_had(tmp_path: Path) -> None:
     settings = _settings(tmp_path)
     first = run_day(settings, DAY, clock=_clock(), source=_Source())
@@ -112,6 +115,7 @@ def test_held_rows_keep_what_the_warehouse_had(tmp_path: Path) -> None:
     assert fresh and all(r[4] == second.run_id for r in fresh)
 
 
+@pytest.mark.slow
 def test_on_postgresql_held_rows_keep_what_the_warehouse_had_and_results_reach_quality_results(
     tmp_path: Path, postgres_database: str
 ) -> None:
@@ -145,6 +149,7 @@ def test_on_postgresql_held_rows_keep_what_the_warehouse_had_and_results_reach_q
     assert after[("quality_results", first.run_id)][1] == len(state.quality.stored(run_id=first.run_id))
 
 
+@pytest.mark.slow
 def test_allow_quality_failures_loads_everything_and_records_the_override(tmp_path: Path) -> None:
     settings = _settings(tmp_path)
     summary = run_day(
@@ -161,6 +166,7 @@ def test_allow_quality_failures_loads_everything_and_records_the_override(tmp_pa
     assert override[0].detail["overridden"] == summary.quality_overridden
 
 
+@pytest.mark.slow
 def test_an_override_is_for_the_failures_it_saw_not_for_later_ones(tmp_path: Path) -> None:
     settings = _settings(tmp_path)
     run_day(settings, DAY, clock=_clock(), source=_Source("EDDL", missing_key=0.3), allow_quality_failures=True)
@@ -172,6 +178,7 @@ def test_an_override_is_for_the_failures_it_saw_not_for_later_ones(tmp_path: Pat
     assert again.state == "failed quality"
 
 
+@pytest.mark.slow
 def test_a_clean_recollection_lifts_the_hold(tmp_path: Path) -> None:
     settings = _settings(tmp_path)
     run_day(settings, DAY, clock=_clock(), source=_Source("EDDL", missing_key=0.3))
@@ -225,6 +232,7 @@ def test_results_are_stored_per_run_and_partition_in_ledger_json_and_warehouse(t
     assert count == (len(stored),)
 
 
+@pytest.mark.slow
 def test_volume_band_judges_against_earlier_runs_of_the_same_weekday(tmp_path: Path) -> None:
     settings = _settings(tmp_path, "EDDH")
     for weeks in (3, 2, 1):

@@ -9,6 +9,7 @@ from typing import Any
 
 import duckdb
 import pyarrow.parquet as pq
+import pytest
 
 from flightpipe.config import Settings, load_settings
 from flightpipe.core.layout import QUARANTINE, QUARANTINE_REPLAYED, RAW, TRANSFORMED, RawKey
@@ -51,6 +52,7 @@ def _fact_count(settings: Settings) -> int:
     return int(row[0]) if row else 0
 
 
+@pytest.mark.slow
 def test_replay_after_a_fix_recovers_the_records_and_counts_each_once(tmp_path: Path) -> None:
     broken = _settings(tmp_path)
     first = run_day(broken, DAY, clock=_clock())
@@ -74,6 +76,7 @@ def test_replay_after_a_fix_recovers_the_records_and_counts_each_once(tmp_path: 
     assert _fact_count(fixed) > facts_before
 
 
+@pytest.mark.slow
 def test_replay_keeps_the_superseded_quarantine_and_records_the_run(tmp_path: Path) -> None:
     broken = _settings(tmp_path)
     first = run_day(broken, DAY, clock=_clock())
@@ -95,6 +98,7 @@ def test_replay_keeps_the_superseded_quarantine_and_records_the_run(tmp_path: Pa
     assert {r["run_id"] for r in rows} == {first.run_id}
 
 
+@pytest.mark.slow
 def test_replay_without_a_fix_changes_nothing_and_a_second_replay_is_a_no_op(tmp_path: Path) -> None:
     broken = _settings(tmp_path)
     run_day(broken, DAY, clock=_clock())

@@ -35,7 +35,6 @@ from flightpipe.aws.names import (
     RUN_SUCCEEDED,
 )
 from flightpipe.aws.state_machine import Targets, definition
-from flightpipe.config import load_settings
 from flightpipe.core.errors import ConfigError, QualityGateFailed
 from flightpipe.core.layout import Board, processed_file, quality_board_key, quality_flight_date_key
 from flightpipe.core.schema import LINEAGE_COLUMNS, PROCESSED_SCHEMA
@@ -44,17 +43,17 @@ from flightpipe.monitoring.events import EVENT_NAMES
 from flightpipe.monitoring.notifiers import SnsNotifier
 from flightpipe.monitoring.render import sns_message
 from flightpipe.monitoring.settings import SnsSettings
-from flightpipe.pipeline.runner import run_day
 from flightpipe.quality.gate import Hold
 from flightpipe.sources.base import FetchedBoard
 from flightpipe.sources.simulated.defects import DefectSettings
 from flightpipe.sources.simulated.model import SimulatedSource
-from flightpipe.stages.process import process_flight_dates, read_partition
+from flightpipe.stages.process import process_flight_dates, processed_flight_dates, read_partition
 from flightpipe.warehouse.duckdb import DuckDBWarehouse
 from flightpipe.warehouse.loadsql import KeepRows
 from flightpipe.warehouse.redshift import RedshiftWarehouse
 from flightpipe.warehouse.settings import RedshiftWarehouseSettings
 from tests.helpers.aws_helpers import REGION, FakeLambdaContext
+from tests.helpers.simulated_store import SimulatedRun, SimulatedStores
 from tests.integration.aws.conftest import AIRPORTS, drain_events
 
 DAY = dt.date(2026, 6, 8)
@@ -133,8 +132,9 @@ def load_input(planned: dict[str, Any], verified: dict[str, Any]) -> dict[str, A
     }
 
 
+@pytest.mark.slow
 def test_a_whole_day_through_the_handlers_lands_the_local_runners_rows(
-    aws: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    aws: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, simulated_stores: SimulatedStores
 ) -> None:
     planned = plan.handler({"date": DAY.isoformat(), "as_of": AS_OF.isoformat()}, CTX)
     assert len(planned["tasks"]) == 3 * 2
@@ -160,9 +160,8 @@ def test_a_whole_day_through_the_handlers_lands_the_local_runners_rows(
     notified = notify.handler({"event": RUN_SUCCEEDED, "run": planned}, CTX)
     assert notified["message_id"]
 
-    local = load_settings(data_dir=str(tmp_path / "local"), airports=AIRPORTS)
-    summary = run_day(local, DAY, clock=lambda: AS_OF)
-    assert summary.state == "succeeded"
+    # The local runner's succeeded run of the same day at the same time.
+    local = simulated_stores.copy(tmp_path / "local", AIRPORTS.split(","), [SimulatedRun(DAY, at=AS_OF)])
     local_store = ObjectStore(local.data_dir)
     for flight_date in verified["flight_dates"]:
         key = processed_file(dt.date.fromisoformat(flight_date))
@@ -170,7 +169,7 @@ def test_a_whole_day_through_the_handlers_lands_the_local_runners_rows(
         here = pq.read_table(io.BytesIO(local_store.get(key)))
         assert business_rows(on_aws) == business_rows(here)
         assert loaded["rows_loaded"][flight_date] == here.num_rows
-    assert summary.flight_dates == [dt.date.fromisoformat(d) for d in verified["flight_dates"]]
+    assert sorted(processed_flight_dates(local_store)) == [dt.date.fromisoformat(d) for d in verified["flight_dates"]]
     assert [b[2] for b in redshift.batches] == [
         f"COPY stage_flights FROM 's3://{aws['bucket']}/data/processed/all_data/flight-date={d}/'"
         " IAM_ROLE 'arn:aws:iam::1:role/c' FORMAT AS PARQUET SERIALIZETOJSON"
@@ -181,6 +180,7 @@ def test_a_whole_day_through_the_handlers_lands_the_local_runners_rows(
     assert all(s.startswith("INSERT INTO quality_results (") for s in quality_batch[1:])
 
 
+@pytest.mark.slow
 def test_duplicate_s3_events_change_nothing(aws: dict[str, Any]) -> None:
     planned = plan.handler({"date": DAY.isoformat(), "as_of": AS_OF.isoformat()}, CTX)
     for task in planned["tasks"][:2]:
@@ -530,6 +530,7 @@ def metric_values(captured: str, name: str) -> list[Any]:
     return [d[name] for d in documents if name in d]
 
 
+@pytest.mark.slow
 def test_a_clean_day_passes_the_gate_and_its_results_are_stored_as_json(
     aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch, duckdb_path: Path
 ) -> None:
@@ -549,6 +550,7 @@ def test_a_clean_day_passes_the_gate_and_its_results_are_stored_as_json(
         assert warehouse_keys(duckdb_path, flight_date) == processed_keys(store, flight_date)
 
 
+@pytest.mark.slow
 def test_one_bad_airport_fails_the_load_naming_rule_and_airport_after_the_others_loaded(
     aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch, duckdb_path: Path
 ) -> None:
@@ -567,6 +569,7 @@ def test_one_bad_airport_fails_the_load_naming_rule_and_airport_after_the_others
     assert warehouse_keys(duckdb_path, today) and any(BAD in k[1:] for k in processed_keys(store, today))
 
 
+@pytest.mark.slow
 def test_a_gate_failure_emits_the_quality_failures_metric(
     aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch, duckdb_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -578,6 +581,7 @@ def test_a_gate_failure_emits_the_quality_failures_metric(
     assert metric_values(capsys.readouterr().out, QUALITY_FAILURES) == [[2.0]]
 
 
+@pytest.mark.slow
 def test_allow_quality_failures_loads_everything_and_records_the_override(
     aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch, duckdb_path: Path
 ) -> None:
@@ -597,6 +601,7 @@ def test_allow_quality_failures_loads_everything_and_records_the_override(
     assert gate["held"] is None and len(gate["overridden_by_this_run"]) == 2
 
 
+@pytest.mark.slow
 def test_without_a_day_the_load_checks_only_the_flight_dates(
     aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch, duckdb_path: Path
 ) -> None:
@@ -614,6 +619,7 @@ def test_plan_passes_the_override_flag_on_and_refuses_a_non_boolean(aws: dict[st
         plan.handler({"date": DAY.isoformat(), "allow_quality_failures": "yes"}, CTX)
 
 
+@pytest.mark.slow
 def test_the_load_emits_rows_loaded_per_departure_airport(
     aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch, duckdb_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

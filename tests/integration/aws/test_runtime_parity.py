@@ -43,6 +43,7 @@ def _bytes_or_none(store: ObjectStore, key: str) -> bytes | None:
     return store.get(key) if store.exists(key) else None
 
 
+@pytest.mark.slow
 def test_a_raw_file_transforms_alike_locally_and_in_the_transform_and_verify_lambdas(
     bad_codes_only_warned: dict[str, Any], tmp_path: Path
 ) -> None:

@@ -165,6 +165,7 @@ def execute(machine: dict[str, Any], payload: dict[str, Any]) -> tuple[dict[str,
     return described, entered
 
 
+@pytest.mark.slow
 def test_a_good_day_runs_every_step_in_order_under_moto(machine: dict[str, Any]) -> None:
     described, entered = execute(as_moto_can_run(machine), {"time": "2026-06-09T04:00:00Z"})
     assert described["status"] == "SUCCEEDED"

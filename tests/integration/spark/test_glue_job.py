@@ -27,18 +27,18 @@ from flightpipe.aws.glue_catalog import (
     register_partitions,
 )
 from flightpipe.aws.glue_job import parse_args, parse_dates, process, process_counted
-from flightpipe.config import load_settings
 from flightpipe.core.errors import ConfigError
 from flightpipe.core.layout import processed_partition
 from flightpipe.core.schema import PROCESSED_SCHEMA
 from flightpipe.core.store import ObjectStore
-from flightpipe.pipeline.runner import run_day
 from flightpipe.stages.process import process_flight_dates, read_partition
 from tests.helpers.aws_helpers import REGION
+from tests.helpers.simulated_store import SimulatedRun, SimulatedStores
 
 D1 = dt.date(2026, 6, 8)
 D2 = D1 + dt.timedelta(days=1)
 FIRST_SEEN = dt.datetime(2026, 6, 10, 6, 0, tzinfo=dt.UTC)
+RECOLLECTED = FIRST_SEEN + dt.timedelta(hours=30)
 
 
 @pytest.fixture(scope="module")
@@ -65,13 +65,12 @@ def spark() -> Iterator[Any]:
     session.stop()
 
 
-@pytest.fixture(scope="module")
-def collected(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture
+def collected(tmp_path: Path, simulated_stores: SimulatedStores) -> Path:
     """Two collection days of three airports, the first collected again later: late dates, codeshares, re-collection."""
-    data = tmp_path_factory.mktemp("glue") / "data"
-    settings = load_settings(data_dir=str(data), airports="EDDF,EDDM,EDDH")
-    for day, when in ((D1, FIRST_SEEN), (D2, FIRST_SEEN), (D1, FIRST_SEEN + dt.timedelta(hours=30))):
-        assert run_day(settings, day, clock=lambda when=when: when).state == "succeeded"
+    runs = [SimulatedRun(day, at=at) for day, at in ((D1, FIRST_SEEN), (D2, FIRST_SEEN), (D1, RECOLLECTED))]
+    data = tmp_path / "collected" / "data"
+    simulated_stores.copy(data, ("EDDF", "EDDM", "EDDH"), runs)
     return data
 
 

@@ -2,41 +2,52 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_cli import flightpipe
+from tests.helpers.cli_process import flightpipe
+from tests.helpers.simulated_store import SimulatedRun, SimulatedStores
 
 BAD_DAY, GOOD_DAY = "2026-06-09", "2026-06-02"
 #: 10% of the records carry a delay contradicting their times: quarantined (fail), over the 5% share.
 DEFECTS = {"FLIGHTPIPE__SOURCE__DEFECTS__INCONSISTENT_DELAY": "0.1"}
 FIX = {"FLIGHTPIPE__QUALITY__DELAY_CONSISTENT__LEVEL": "warn"}
+DEFECT_RATES = {"inconsistent_delay": 0.1}  # DEFECTS, as [source.defects] rates
+GOOD_RUNS = (dt.date.fromisoformat(GOOD_DAY),)
 
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("quality-project")
+@pytest.fixture
+def project(tmp_path: Path, simulated_stores: SimulatedStores) -> Path:
+    """A folder with a config for one small airport and a clean day already run."""
+    folder = tmp_path / "quality-project"
+    folder.mkdir()
     (folder / "flightpipe.toml").write_text('airports = ["EDDH"]\ndata_dir = "data"\n')
-    assert flightpipe("run", "--date", GOOD_DAY, cwd=folder).returncode == 0
+    simulated_stores.copy(folder / "data", ("EDDH",), GOOD_RUNS)
     return folder
 
 
-@pytest.fixture(scope="module")
-def bad_run(project: Path) -> str:
+@pytest.fixture
+def bad_run(project: Path, simulated_stores: SimulatedStores) -> None:
+    """``project`` as `flightpipe run --date BAD_DAY` with the defects leaves it: stopped by the quality gate."""
+    stopped = SimulatedRun.with_defects(dt.date.fromisoformat(BAD_DAY), DEFECT_RATES, state="failed quality")
+    shutil.rmtree(project / "data")
+    simulated_stores.copy(project / "data", ("EDDH",), (*GOOD_RUNS, stopped))
+
+
+def test_a_run_stopped_by_the_gate_says_failed_quality_and_why(project: Path) -> None:
     result = flightpipe("run", "--date", BAD_DAY, cwd=project, env=DEFECTS)
     assert result.returncode == 1, result.stderr
-    return result.stdout
-
-
-def test_a_run_stopped_by_the_gate_says_failed_quality_and_why(bad_run: str) -> None:
+    bad_run = result.stdout
     assert bad_run.startswith("failed quality run")
     assert "QualityGateFailed: flight date 2026-06-09: held flights departing EDDH" in bad_run
     assert "quarantine_share" in bad_run and f"flightpipe check --date {BAD_DAY}" in bad_run
 
 
-def test_check_prints_the_results_and_exits_1_on_failures(project: Path, bad_run: str) -> None:
+def test_check_prints_the_results_and_exits_1_on_failures(project: Path, bad_run: None) -> None:
     result = flightpipe("check", "--date", BAD_DAY, cwd=project)
     assert result.returncode == 1
     for text in ("quality 2026-06-09", "EDDH departures 2026-06-09", "quarantine_share", "delay_consistent",
@@ -51,14 +62,14 @@ def test_check_of_a_clean_day_exits_0(project: Path) -> None:
     assert "fail" not in tally and "pass" in tally and "fail-level results" not in result.stdout
 
 
-def test_quarantine_shows_what_was_rejected_and_why(project: Path, bad_run: str) -> None:
+def test_quarantine_shows_what_was_rejected_and_why(project: Path, bad_run: None) -> None:
     result = flightpipe("quarantine", "--date", BAD_DAY, cwd=project)
     assert result.returncode == 0
     assert "delay_consistent" in result.stdout and "departure delay 120 min, but actual" in result.stdout
     assert "records quarantined" in result.stdout
 
 
-def test_sql_sees_the_rule_in_the_quarantine_view_and_the_quality_results_table(project: Path, bad_run: str) -> None:
+def test_sql_sees_the_rule_in_the_quarantine_view_and_the_quality_results_table(project: Path, bad_run: None) -> None:
     quarantine = flightpipe("sql", "SELECT rule, count(*) AS n FROM quarantine GROUP BY 1", "--format", "json",
                             cwd=project)  # fmt: skip
     assert [row["rule"] for row in json.loads(quarantine.stdout)] == ["delay_consistent"]
@@ -72,7 +83,8 @@ def test_the_quarantine_view_has_a_rule_column_before_anything_is_quarantined(tm
     assert result.returncode == 0, result.stderr
 
 
-def test_quarantine_replay_after_the_fix_recovers_everything_and_loads(project: Path, bad_run: str) -> None:
+@pytest.mark.slow
+def test_quarantine_replay_after_the_fix_recovers_everything_and_loads(project: Path, bad_run: None) -> None:
     result = flightpipe("quarantine", "--date", BAD_DAY, "--replay", cwd=project, env=FIX)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "succeeded run" in result.stdout and "0 still quarantined" in result.stdout
@@ -81,6 +93,7 @@ def test_quarantine_replay_after_the_fix_recovers_everything_and_loads(project: 
     assert "nothing quarantined" in after.stdout
 
 
+@pytest.mark.slow
 def test_allow_quality_failures_loads_and_says_so(tmp_path: Path) -> None:
     (tmp_path / "flightpipe.toml").write_text('airports = ["EDDH"]\ndata_dir = "data"\n')
     result = flightpipe("run", "--date", BAD_DAY, "--allow-quality-failures", cwd=tmp_path, env=DEFECTS)

@@ -13,7 +13,7 @@ from flightpipe.pipeline.sources import ensure_quota
 from flightpipe.sources.quota import QuotaPlan, check_budget, plan_requests
 from flightpipe.state.store import StateStore
 from flightpipe.state.usage import BudgetedUsage
-from tests.e2e.test_cli import flightpipe
+from tests.helpers.cli_process import flightpipe
 
 NOW = dt.datetime(2024, 6, 15, 12, 0, tzinfo=dt.UTC)
 DAYS = [dt.date(2024, 6, 13), dt.date(2024, 6, 14)]

@@ -5,6 +5,7 @@ import random
 from typing import Any
 
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -325,6 +326,7 @@ def _table(rows: list[dict[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=TRANSFORMED_SCHEMA)
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(observations())
 def test_dedup_matches_the_reference_rules(rows: list[dict[str, Any]]) -> None:
@@ -336,6 +338,7 @@ def test_dedup_matches_the_reference_rules(rows: list[dict[str, Any]]) -> None:
         assert {k: row[k] for k in want} == want
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(observations(), st.randoms(use_true_random=False))
 def test_dedup_is_independent_of_input_order(rows: list[dict[str, Any]], rnd: random.Random) -> None:
@@ -344,6 +347,7 @@ def test_dedup_is_independent_of_input_order(rows: list[dict[str, Any]], rnd: ra
     assert dedupe(_table(rows)).equals(dedupe(_table(shuffled)))
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None)
 @given(observations())
 def test_dedup_is_idempotent_and_conserves_physical_flights(rows: list[dict[str, Any]]) -> None:
