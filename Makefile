@@ -77,7 +77,9 @@ test-fast: venv postgres chromium java node
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-infra/build/sizes.json: venv $(wildcard src/flightpipe/*.py src/flightpipe/*/*.py)
+# Every file of the package at any depth (sources/<api>/, warehouse/<engine>/, aws/handlers/, data files):
+# a change anywhere rebuilds the layers and the Glue wheel.
+infra/build/sizes.json: venv $(shell find src/flightpipe -type f -not -path "*/__pycache__/*")
 	cd infra && ../$(PY) -m flightpipe_infra.packaging
 
 package: infra/build/sizes.json
