@@ -129,7 +129,7 @@ def load(job: dict[str, Any]) -> Callable[[], Counts]:
     from flightpipe.core.layout import processed_partition
     from flightpipe.core.store import ObjectStore
     from flightpipe.stages.load import load_flight_date
-    from flightpipe.warehouse.duckdb import DuckDBWarehouse
+    from flightpipe.warehouse.duckdb.adapter import DuckDBWarehouse
 
     store = ObjectStore(job["store"])
     dates = [dt.date.fromisoformat(d) for d in job["dates"]]

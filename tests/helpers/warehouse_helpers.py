@@ -20,8 +20,8 @@ from flightpipe.core.schema import PROCESSED_SCHEMA, QUALITY_RESULTS_SCHEMA
 from flightpipe.pipeline.warehouse import warehouse_lock
 from flightpipe.sources.simulated.model import SimulatedSource, expected_processed_rows
 from flightpipe.warehouse.base import SqlWarehouse
-from flightpipe.warehouse.duckdb import DuckDBWarehouse
-from flightpipe.warehouse.postgres import PostgresWarehouse
+from flightpipe.warehouse.duckdb.adapter import DuckDBWarehouse
+from flightpipe.warehouse.postgres.adapter import PostgresWarehouse
 from flightpipe.warehouse.settings import PostgresWarehouseSettings
 from flightpipe.warehouse.tables import WAREHOUSE_TABLES, TableSpec
 

@@ -17,7 +17,6 @@ from flightpipe.config import Settings
 from flightpipe.core.clock import utc_now
 from flightpipe.core.store import ObjectStore
 from flightpipe.pipeline.tracking import UNTRACKED, StepTracker
-from flightpipe.pipeline.transform import record_rules as record_rules  # where callers found it first
 from flightpipe.quality.api import Partition, RuleResult
 from flightpipe.quality.gate import GateDecision, board_dates_feeding, decide
 from flightpipe.quality.history import QualityHistory

@@ -48,9 +48,9 @@ from flightpipe.sources.base import FetchedBoard
 from flightpipe.sources.simulated.defects import DefectSettings
 from flightpipe.sources.simulated.model import SimulatedSource
 from flightpipe.stages.process import process_flight_dates, processed_flight_dates, read_partition
-from flightpipe.warehouse.duckdb import DuckDBWarehouse
+from flightpipe.warehouse.duckdb.adapter import DuckDBWarehouse
 from flightpipe.warehouse.loadsql import KeepRows
-from flightpipe.warehouse.redshift import RedshiftWarehouse
+from flightpipe.warehouse.redshift.adapter import RedshiftWarehouse
 from flightpipe.warehouse.settings import RedshiftWarehouseSettings
 from tests.helpers.aws_helpers import REGION, FakeLambdaContext
 from tests.helpers.simulated_store import SimulatedRun, SimulatedStores

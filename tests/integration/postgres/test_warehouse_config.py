@@ -16,7 +16,7 @@ from flightpipe.core.errors import ConfigError
 from flightpipe.core.redact import redact
 from flightpipe.core.secrets import postgres_password, secret_from_secrets_manager
 from flightpipe.pipeline.warehouse import warehouse_lock
-from flightpipe.warehouse.duckdb import DuckDBWarehouse
+from flightpipe.warehouse.duckdb.adapter import DuckDBWarehouse
 from flightpipe.warehouse.settings import (
     DuckDBWarehouseSettings,
     PostgresWarehouseSettings,
@@ -130,7 +130,7 @@ def test_a_secrets_manager_password_is_read_and_redacted() -> None:
 
 def test_a_connection_failure_names_the_server_but_never_the_password(monkeypatch: pytest.MonkeyPatch) -> None:
     from flightpipe.core.errors import LoadError
-    from flightpipe.warehouse.postgres import PostgresWarehouse
+    from flightpipe.warehouse.postgres.adapter import PostgresWarehouse
 
     monkeypatch.setenv("PGPASSWORD", "pg-never-shown-42")
     settings = PostgresWarehouseSettings(host="127.0.0.1", port=1, user="loader", dbname="flights", connect_timeout_s=2)

@@ -20,7 +20,7 @@ from flightpipe.core.errors import ConfigError, LoadError
 from flightpipe.warehouse.ddl import create_table_sql
 from flightpipe.warehouse.loadsql import KeepRows, insert_values_sql, load_statements
 from flightpipe.warehouse.qualitysql import quality_results_statements
-from flightpipe.warehouse.redshift import RedshiftWarehouse
+from flightpipe.warehouse.redshift.adapter import RedshiftWarehouse
 from flightpipe.warehouse.settings import RedshiftWarehouseSettings
 from flightpipe.warehouse.tables import (
     DIM_AIRPORT,

@@ -14,8 +14,8 @@ from flightpipe.config import load_settings
 from flightpipe.core.errors import SourceError
 from flightpipe.core.layout import Board, RawKey
 from flightpipe.core.store import ObjectStore
-from flightpipe.pipeline.quality import record_rules
 from flightpipe.pipeline.sources import open_source
+from flightpipe.pipeline.transform import record_rules
 from flightpipe.quality.api import Outcome, RuleResult
 from flightpipe.quality.quarantine import read_entries
 from flightpipe.quality.rules import RECORD_RULES

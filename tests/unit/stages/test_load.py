@@ -10,7 +10,7 @@ from filelock import FileLock, Timeout
 
 from flightpipe.core.paths import DataPaths
 from flightpipe.stages.load import loader_lock
-from flightpipe.warehouse.duckdb import DuckDBWarehouse
+from flightpipe.warehouse.duckdb.adapter import DuckDBWarehouse
 
 
 def _held(lock_file: Path) -> bool:

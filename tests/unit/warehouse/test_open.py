@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flightpipe.core.paths import DataPaths
 from flightpipe.warehouse.catalog import open_catalog
-from flightpipe.warehouse.duckdb import DuckDBWarehouse
+from flightpipe.warehouse.duckdb.adapter import DuckDBWarehouse
 from flightpipe.warehouse.factory import capabilities, open_warehouse
 from flightpipe.warehouse.settings import DuckDBWarehouseSettings, PostgresWarehouseSettings
 
