@@ -1,5 +1,5 @@
 """The command line: ``flightpipe run | backfill | runs | sql | summary | report | check | quarantine | status |
-metrics | schedule | init | sources | warehouse``.
+metrics | schedule | ui | init | sources | warehouse``.
 
 This module is the whole command surface at a glance: the typer app, the global logging options, each command
 registered from its group's module, and the mapping of errors to exit codes. The group modules import only typer,
@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from flightpipe.cli import init, quality, query, report, run, runs, sources, status, warehouse
+from flightpipe.cli import init, quality, query, report, run, runs, sources, status, ui, warehouse
 from flightpipe.cli.output import err
 from flightpipe.core.errors import ConfigError, FlightpipeError, LockBusy
 from flightpipe.core.logs import LOG_FORMATS, configure_logging
@@ -42,6 +42,7 @@ app.command()(status.status)
 app.command()(quality.quarantine)
 app.command()(runs.metrics)
 app.command()(run.schedule)
+app.command()(ui.ui)
 app.add_typer(runs.runs_app, name="runs")
 app.add_typer(warehouse.warehouse_app, name="warehouse")
 
