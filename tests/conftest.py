@@ -26,6 +26,7 @@ ONE_WORKER = (
     "tests/integration/spark/test_glue_job.py::",
     "tests/integration/infra/test_infra_stack.py::",
     "tests/integration/chromium/test_report.py::",
+    "tests/integration/chromium/test_ui.py::",
     "tests/e2e/test_pipeline.py::test_killed_during_a_stage",
 )
 
