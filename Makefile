@@ -27,7 +27,7 @@ $(VENV)/.core: pyproject.toml
 	@touch $@
 
 $(VENV)/.installed: $(VENV)/.core
-	$(PY) -m pip install --quiet -e '.[dev,bench,postgres,aws,spark,infra]'
+	$(PY) -m pip install --quiet -e '.[dev,bench,postgres,aws,spark,infra,ui]'
 	@touch $@
 
 venv: $(VENV)/.installed

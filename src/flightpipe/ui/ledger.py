@@ -18,8 +18,9 @@ from flightpipe.state.store import StateStore
 
 #: A cell of a day that no run covered.
 NEVER_RUN = "never run"
-#: Outcomes from worst to best: a rule's cell of a day shows the worst of its partitions.
-OUTCOME_ORDER = ("fail", "quarantined", "warn", "skip", "pass")
+#: Outcomes from worst to best (a skip, "could not judge", only when nothing else was said): a rule's cell of a
+#: day shows the worst of its partitions.
+OUTCOME_ORDER = ("fail", "quarantined", "warn", "pass", "skip")
 
 
 @dataclass(frozen=True, slots=True)

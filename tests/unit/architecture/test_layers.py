@@ -26,6 +26,7 @@ LAYERS: list[str] = [
     "config",
     "pipeline",
     "aws",
+    "ui",
     "cli",
 ]
 
