@@ -25,16 +25,22 @@ class Actions:
 
     async def page(self, request: Request, error: str | None = None) -> Response:
         self._allowed()
-        return self.pages.render(request, "actions.html", jobs=self.jobs.all(), error=error,
-                                 status_code=400 if error else 200)  # fmt: skip
+        return self.pages.render(
+            request, "actions.html", jobs=self.jobs.all(), error=error, status_code=400 if error else 200
+        )
 
     async def run(self, request: Request) -> Response:
-        return await self._start(request, lambda f: self.jobs.run_day(
-            _date(f, "day"), allow_quality_failures=f.get("allow_quality_failures") == "on"))  # fmt: skip
+        return await self._start(
+            request,
+            lambda f: self.jobs.run_day(
+                _date(f, "day"), allow_quality_failures=f.get("allow_quality_failures") == "on"
+            ),
+        )
 
     async def backfill(self, request: Request) -> Response:
-        return await self._start(request, lambda f: self.jobs.backfill(
-            _date(f, "start"), _date(f, "end"), force=f.get("force") == "on"))  # fmt: skip
+        return await self._start(
+            request, lambda f: self.jobs.backfill(_date(f, "start"), _date(f, "end"), force=f.get("force") == "on")
+        )
 
     async def replay(self, request: Request) -> Response:
         return await self._start(request, lambda f: self.jobs.replay(_date(f, "day")))

@@ -34,8 +34,9 @@ DEFAULT_DAYS = 14
 
 
 class Pages:
-    def __init__(self, settings: Settings, templates: Jinja2Templates, *, allow_actions: bool,
-                 now: Callable[[], dt.datetime]) -> None:  # fmt: skip
+    def __init__(
+        self, settings: Settings, templates: Jinja2Templates, *, allow_actions: bool, now: Callable[[], dt.datetime]
+    ) -> None:
         self.settings = settings
         self.templates = templates
         self.allow_actions = allow_actions
@@ -61,23 +62,44 @@ class Pages:
         airports, boards = self.settings.airports, [str(b) for b in self.settings.boards]
         with self.ledger() as state:
             if state is None:
-                return self.render(request, "home.html", status=None, grid={}, days=[], airports=airports,
-                                   boards=boards, reports=set(), states=CELL_STATES)  # fmt: skip
+                return self.render(
+                    request,
+                    "home.html",
+                    status=None,
+                    grid={},
+                    days=[],
+                    airports=airports,
+                    boards=boards,
+                    reports=set(),
+                    states=CELL_STATES,
+                )
             status = read_status(state, self.settings.alerts, self.settings.schedule, self.now(), days=days)
             day_list = [row.day for row in status.days]
             cells = ledger.grid(state, day_list, airports, boards)
         stored = {r.day for r in reports.stored_reports(ObjectStore(self.settings.data_dir))}
-        return self.render(request, "home.html", status=status, grid=cells, days=day_list, airports=airports,
-                           boards=boards, reports=stored, states=CELL_STATES)  # fmt: skip
+        return self.render(
+            request,
+            "home.html",
+            status=status,
+            grid=cells,
+            days=day_list,
+            airports=airports,
+            boards=boards,
+            reports=stored,
+            states=CELL_STATES,
+        )
 
     # Runs ---------------------------------------------------------------------------------------------------
 
     async def runs(self, request: Request) -> Response:
         q = request.query_params
         where = ledger.RunFilter(
-            day=_day_text(q.get("day")), state=q.get("state") or None, source=q.get("source") or None,
-            kind=q.get("kind") or None, limit=_int(q.get("limit"), 100, 1, 1000),
-        )  # fmt: skip
+            day=_day_text(q.get("day")),
+            state=q.get("state") or None,
+            source=q.get("source") or None,
+            kind=q.get("kind") or None,
+            limit=_int(q.get("limit"), 100, 1, 1000),
+        )
         with self.ledger() as state:
             found = ledger.runs(state, where) if state else []
             choices = {c: ledger.distinct(state, c) for c in ("state", "source", "kind")} if state else {}
@@ -104,8 +126,14 @@ class Pages:
             }
             for s in steps
         ]
-        return self.render(request, "run.html", run=run, timeline=timeline, span_s=span,
-                           quality_failures=[r for r in results if r.result.outcome == "fail"])  # fmt: skip
+        return self.render(
+            request,
+            "run.html",
+            run=run,
+            timeline=timeline,
+            span_s=span,
+            quality_failures=[r for r in results if r.result.outcome == "fail"],
+        )
 
     # Quality ------------------------------------------------------------------------------------------------
 
@@ -125,17 +153,32 @@ class Pages:
         remedy = ""
         if failures and day:
             event = quality_failed(
-                run_id=failures[-1].run_id, day=dt.date.fromisoformat(day), time=self.now(),
-                failures=[QualityFailure(f.result.rule, f.result.partition.airport_icao if f.result.partition
-                                         else None, f.result.message) for f in failures],
-            )  # fmt: skip
+                run_id=failures[-1].run_id,
+                day=dt.date.fromisoformat(day),
+                time=self.now(),
+                failures=[
+                    QualityFailure(
+                        f.result.rule, f.result.partition.airport_icao if f.result.partition else None, f.result.message
+                    )
+                    for f in failures
+                ],
+            )
             remedy = event.remedy
         quarantine = quarantine_summary(self.settings, dt.date.fromisoformat(day)) if day else []
         by_rule: dict[str, list[QuarantineRow]] = {}
         for row in quarantine:
             by_rule.setdefault(row.rule, []).append(row)
-        return self.render(request, "quality.html", day=day, matrix=matrix, failures=failures, remedy=remedy,
-                           rules=RULES, quarantine=by_rule, quarantined=sum(r.count for r in quarantine))  # fmt: skip
+        return self.render(
+            request,
+            "quality.html",
+            day=day,
+            matrix=matrix,
+            failures=failures,
+            remedy=remedy,
+            rules=RULES,
+            quarantine=by_rule,
+            quarantined=sum(r.count for r in quarantine),
+        )
 
     # Reports ------------------------------------------------------------------------------------------------
 
@@ -156,9 +199,13 @@ class Pages:
         route = (q.get("route") or "").upper().replace(" ", "")
         dep, _, arr = route.partition("-")
         search = flights.FlightSearch(
-            number=code(q.get("number")), airline=code(q.get("airline")), airport=code(q.get("airport")),
-            dep=code(dep), arr=code(arr), date=_day(q["date"]) if q.get("date") else None,
-        )  # fmt: skip
+            number=code(q.get("number")),
+            airline=code(q.get("airline")),
+            airport=code(q.get("airport")),
+            dep=code(dep),
+            arr=code(arr),
+            date=_day(q["date"]) if q.get("date") else None,
+        )
         error, found = None, []
         try:
             with reading(self.settings) as warehouse:
@@ -189,8 +236,9 @@ class Pages:
                 answer = sandbox.run_query(self.settings, sql)
             except FlightpipeError as exc:
                 error = str(exc)
-        return self.render(request, "query.html", sql=sql, answer=answer, error=error,
-                           status_code=400 if error else 200)  # fmt: skip
+        return self.render(
+            request, "query.html", sql=sql, answer=answer, error=error, status_code=400 if error else 200
+        )
 
     async def query_csv(self, request: Request) -> Response:
         sql = str(request.query_params.get("sql") or "").strip()
@@ -202,8 +250,9 @@ class Pages:
         writer = csv.writer(out)
         writer.writerow(answer.columns)
         writer.writerows(answer.rows)
-        return Response(out.getvalue(), media_type="text/csv",
-                        headers={"Content-Disposition": 'attachment; filename="query.csv"'})  # fmt: skip
+        return Response(
+            out.getvalue(), media_type="text/csv", headers={"Content-Disposition": 'attachment; filename="query.csv"'}
+        )
 
 
 def _int(value: str | None, default: int, low: int, high: int) -> int:

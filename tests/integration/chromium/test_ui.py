@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 import socket
 import sqlite3
 import threading
@@ -215,9 +214,13 @@ def _quarantined_by_rule(console: Console) -> dict[str, int]:
 
 def test_quality_shows_rules_by_day_and_the_failures_with_what_to_do(console: Console) -> None:
     page = console.open("/quality")
-    failed_rules = {r[0] for r in console.ledger(
-        "SELECT DISTINCT rule FROM quality_results WHERE partition_date = ? AND outcome = 'fail'", BAD_DAY.isoformat()
-    )}  # fmt: skip
+    failed_rules = {
+        r[0]
+        for r in console.ledger(
+            "SELECT DISTINCT rule FROM quality_results WHERE partition_date = ? AND outcome = 'fail'",
+            BAD_DAY.isoformat(),
+        )
+    }
     assert failed_rules == {"quarantine_share"}
     cell = page.locator(f"#quality-matrix tr[data-rule=quarantine_share] td[data-day='{BAD_DAY}']")
     assert cell.get_attribute("data-outcome") == "fail"
