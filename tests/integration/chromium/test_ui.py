@@ -153,6 +153,9 @@ def test_home_colours_each_day_airport_and_board_by_its_latest_run_and_quality(c
     ]
     assert found == expected
     assert {s for *_, s in found} == {"succeeded", "failed quality", "never run"}
+    # The README's picture (docs/images/console.png) is this page.
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "console.png"))
 
 
 def test_home_shows_the_status_facts_the_cli_shows(console: Console) -> None:
@@ -383,5 +386,3 @@ def test_running_a_day_from_the_actions_page_shows_its_progress_and_records_the_
     assert "collect" in stages and "load" in stages
     page = console.open("/?days=3")
     assert {s for (s,) in _cells(page, f"#grid tr[data-day='{day}'] td.cell", "state")} == {"succeeded"}
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "console.png"), full_page=False)
