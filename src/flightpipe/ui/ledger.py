@@ -93,14 +93,17 @@ def grid(
             (*run_ids, FAILED),
         ):
             failed_collects.add((row["run_id"], "/".join(str(row["target"]).split("/")[:2])))
+        # One row per board and run: its outcomes, and whether a fail held it (not let through by an override).
         for row in state.db.read(
-            "SELECT run_id, partition_date, airport_icao, board, outcome, overridden FROM quality_results"
-            f" WHERE scope = 'board' AND partition_date BETWEEN ? AND ? AND run_id IN ({marks})",
+            "SELECT run_id, partition_date, airport_icao, board, group_concat(DISTINCT outcome) AS outcomes,"
+            " max(outcome = 'fail' AND overridden = 0) AS held FROM quality_results"
+            f" WHERE scope = 'board' AND partition_date BETWEEN ? AND ? AND run_id IN ({marks})"
+            " GROUP BY run_id, partition_date, airport_icao, board",
             (first, last, *run_ids),
         ):
             key = (row["run_id"], row["partition_date"], row["airport_icao"], row["board"])
-            board_outcomes.setdefault(key, []).append(row["outcome"])
-            if row["outcome"] == "fail" and not row["overridden"]:
+            board_outcomes[key] = str(row["outcomes"]).split(",")
+            if row["held"]:
                 held.add(key)
     cells: dict[tuple[str, str, str], GridCell] = {}
     for day in days:
@@ -148,19 +151,19 @@ def quality_matrix(state: StateStore, days: Sequence[str]) -> QualityMatrix:
     """Every rule's worst outcome per partition date over ``days``, from each partition's latest run."""
     if not days:
         return QualityMatrix([], [])
+    # The latest run of each partition (the run of its newest result), then that run's results: one pass.
     rows = state.db.read(
-        """SELECT q.partition_date, q.rule, q.outcome FROM quality_results AS q
-           JOIN (SELECT scope, partition_date, coalesce(airport_icao, '') AS airport, coalesce(board, '') AS board,
-                        max(result_id) AS newest FROM quality_results WHERE partition_date BETWEEN ? AND ?
-                 GROUP BY 1, 2, 3, 4) AS l
-             ON q.scope = l.scope AND q.partition_date = l.partition_date
-            AND coalesce(q.airport_icao, '') = l.airport AND coalesce(q.board, '') = l.board
-            AND q.run_id = (SELECT run_id FROM quality_results WHERE result_id = l.newest)""",
+        """SELECT partition_date, rule, group_concat(DISTINCT outcome) AS outcomes FROM (
+               SELECT partition_date, rule, outcome, run_id,
+                      first_value(run_id) OVER (PARTITION BY scope, partition_date, airport_icao, board
+                                                ORDER BY result_id DESC) AS latest_run
+               FROM quality_results WHERE partition_date BETWEEN ? AND ?)
+           WHERE run_id = latest_run GROUP BY partition_date, rule""",
         (min(days), max(days)),
     )
     outcomes: dict[tuple[str, str], list[str]] = {}
     for row in rows:
-        outcomes.setdefault((row["rule"], row["partition_date"]), []).append(row["outcome"])
+        outcomes[(row["rule"], row["partition_date"])] = str(row["outcomes"]).split(",")
     rules = sorted({rule for rule, _ in outcomes})
     return QualityMatrix(list(days), rules, {key: worst(found) for key, found in outcomes.items()})
 
