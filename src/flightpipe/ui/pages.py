@@ -219,8 +219,11 @@ class Pages:
         day, dep, number = _day(p["day"]), code(p["dep"]), code(p["number"])
         if dep is None or number is None:
             raise HTTPException(404, "no such flight")
-        with reading(self.settings) as warehouse:
-            detail = flights.flight(warehouse, self.settings.paths(), day, dep, number)
+        try:
+            with reading(self.settings) as warehouse:
+                detail = flights.flight(warehouse, self.settings.paths(), day, dep, number)
+        except FlightpipeError as exc:  # no warehouse yet, or it cannot be read
+            raise HTTPException(503, str(exc)) from None
         if detail is None:
             raise HTTPException(404, f"no flight {number} from {dep} on {day}")
         return self.render(request, "flight.html", detail=detail, f=detail.flight)

@@ -86,3 +86,10 @@ def test_a_wrong_token_is_refused_and_a_bearer_token_accepted(tmp_path: Path) ->
     client = _client(tmp_path, token="s3cret", loopback_only=False)
     assert client.get("/runs?token=guess").status_code == 401
     assert client.get("/runs", headers={"authorization": "Bearer s3cret"}).status_code == 200
+
+
+def test_pages_over_a_folder_without_a_warehouse_say_so(tmp_path: Path) -> None:
+    client = _client(tmp_path)
+    assert "no warehouse at" in client.get("/flights?number=LH1").text
+    answer = client.get("/flights/2026-06-01/EDDF/LH1")
+    assert answer.status_code == 503 and "no warehouse at" in answer.text
