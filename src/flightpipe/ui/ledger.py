@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flightpipe.quality.api import Partition
+from flightpipe.state.quality import StoredResult
 from flightpipe.state.runs import FAILED, FAILED_QUALITY, RunRecord
 from flightpipe.state.store import StateStore
 
@@ -192,3 +194,12 @@ def open_ledger(path: Path) -> StateStore | None:
         state.close()
         raise
     return state
+
+
+def latest_checks(stored: Sequence[StoredResult]) -> list[StoredResult]:
+    """Of results in the order they were stored, those of each partition's latest check (the run that stored its
+    last result): what a rerun or replay said replaces what the run before it said."""
+    latest_run: dict[Partition | None, str] = {}
+    for found in stored:
+        latest_run[found.result.partition] = found.run_id
+    return [found for found in stored if latest_run[found.result.partition] == found.run_id]

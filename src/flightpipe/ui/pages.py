@@ -149,7 +149,7 @@ class Pages:
             last = dt.date.fromisoformat(newest) if newest else self.now().date()
             matrix = ledger.quality_matrix(state, ledger.day_range(last, days)) if state else None
             stored = state.quality.stored(day=dt.date.fromisoformat(day)) if state and day else []
-        failures = [s for s in stored if s.result.outcome == "fail"]
+        failures = [s for s in ledger.latest_checks(stored) if s.result.outcome == "fail"]
         remedy = ""
         if failures and day:
             event = quality_failed(

@@ -10,7 +10,7 @@ import pytest
 
 from flightpipe.quality.api import Kind, Level, Outcome, Partition, RuleResult, Scope
 from flightpipe.state.store import StateStore
-from flightpipe.ui.ledger import NEVER_RUN, RunFilter, day_range, grid, quality_matrix, runs
+from flightpipe.ui.ledger import NEVER_RUN, RunFilter, day_range, grid, latest_checks, quality_matrix, runs
 
 D1, D2, D3 = dt.date(2026, 6, 7), dt.date(2026, 6, 8), dt.date(2026, 6, 9)
 AIRPORTS, BOARDS = ["EDDH", "EDDM"], ["departures", "arrivals"]
@@ -117,3 +117,21 @@ def test_rules_by_day_show_the_worst_outcome_of_each_partitions_latest_check(sta
     matrix = quality_matrix(state, day_range(D3, 3))
     assert matrix.days == [D3.isoformat(), D2.isoformat(), D1.isoformat()]
     assert matrix.cells == {("volume_band", D2.isoformat()): "warn", ("null_share", D3.isoformat()): "skip"}
+
+
+def test_a_days_failures_are_those_of_each_partitions_latest_check(state: StateStore) -> None:
+    at = dt.datetime(2026, 6, 10, tzinfo=dt.UTC)
+    state.quality.record_quality(
+        "r1",
+        [
+            _board_result("volume_band", Outcome.FAIL, D2, "EDDH", "departures"),
+            _board_result("volume_band", Outcome.FAIL, D2, "EDDM", "departures"),
+        ],
+        at,
+    )
+    state.quality.record_quality("r2", [_board_result("volume_band", Outcome.PASS, D2, "EDDH", "departures")], at)
+    latest = latest_checks(state.quality.stored(day=D2))
+    assert [(s.run_id, s.result.partition.airport_icao if s.result.partition else None) for s in latest] == [
+        ("r1", "EDDM"),
+        ("r2", "EDDH"),
+    ]
