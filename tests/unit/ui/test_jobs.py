@@ -66,3 +66,18 @@ def test_a_future_day_or_a_reversed_range_is_refused(tmp_path: Path) -> None:
         jobs.run_day(dt.date.today() + dt.timedelta(days=2))
     with pytest.raises(ConfigError, match=r"the range ends \(2026-06-01\) before it starts \(2026-06-09\)"):
         jobs.backfill(DAY, dt.date(2026, 6, 1))
+
+
+def test_a_backfill_runs_each_day_in_order_and_says_what_it_did(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fake_run_day(settings: Any, day: dt.date, *, kind: str, **_: Any) -> RunSummary:
+        return RunSummary(f"r-{day}", day, "failed" if day == DAY else "succeeded", "simulated", True, ["EDDH"])
+
+    monkeypatch.setattr(jobs_module, "run_day", fake_run_day)
+    job = Jobs(load_settings(data_dir=str(tmp_path / "data"))).backfill(DAY - dt.timedelta(days=1), DAY)
+    _wait(job)
+    found = job.as_dict()
+    assert [(r["day"], r["state"]) for r in found["runs"]] == [("2026-06-08", "succeeded"), ("2026-06-09", "failed")]
+    assert found["messages"] == ["ran 2 day(s), 1 not succeeded, 0 skipped"]
+    assert found["state"] == "failed"
