@@ -153,7 +153,7 @@ def test_home_colours_each_day_airport_and_board_by_its_latest_run_and_quality(c
     ]
     assert found == expected
     assert {s for *_, s in found} == {"succeeded", "failed quality", "never run"}
-    # The README's picture (docs/images/console.png) is this page.
+    # The README's picture (docs/img/console.png) is this page.
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "console.png"))
 
