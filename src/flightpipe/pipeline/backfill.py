@@ -2,8 +2,9 @@
 
 A day is complete when a succeeded run of it covered every configured airport and board (``pipeline.completeness``);
 ``force`` runs complete days again. A day another process holds (``LockBusy``) is left to that process and
-the backfill goes on with the next day; the caller reports the busy days at the end. The quota check covers exactly the days that will run and comes before the
-first of them starts, so a backfill that would go over the source's monthly budget never half-runs.
+the backfill goes on with the next day; the caller reports the busy days at the end. The quota check covers
+exactly the days that will run and comes before the first of them starts, so a backfill that would go over the
+source's monthly budget never half-runs.
 """
 
 from __future__ import annotations
