@@ -16,6 +16,7 @@ from flightpipe.core.schema import PROCESSED_SCHEMA, TRANSFORMED_SCHEMA
 from flightpipe.core.store import ObjectStore
 from flightpipe.warehouse.connection import WarehouseConnection
 from flightpipe.warehouse.ddl import duckdb_type
+from flightpipe.warehouse.duckdb.adapter import open_error_hint
 from flightpipe.warehouse.duckdb.settings import DuckDBWarehouseSettings
 
 LAYER_VIEWS = ("transformed", "processed", "quarantine")
@@ -50,7 +51,7 @@ def open_catalog(warehouse: WarehouseConnection, paths: DataPaths) -> duckdb.Duc
         try:
             con.execute(f"ATTACH '{file}' AS warehouse (READ_ONLY)")
         except duckdb.Error as exc:
-            raise LoadError(f"cannot open the warehouse {file} (is a load running?): {exc}") from exc
+            raise LoadError(f"cannot open the warehouse {file} ({open_error_hint(exc)}): {exc}") from exc
         con.execute("SET search_path = 'warehouse.main,memory.main'")
     return con
 

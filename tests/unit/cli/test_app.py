@@ -42,7 +42,7 @@ def test_the_command_groups_list_their_subcommands(group: str) -> None:
     result = CliRunner().invoke(app, [group, "--help"], env={"COLUMNS": "200"})
 
     assert result.exit_code == 0
-    assert _command_column(result.output) == (["show"] if group == "runs" else ["init", "status"])
+    assert _command_column(result.output) == (["show"] if group == "runs" else ["init", "status", "rebuild"])
 
 
 def test_importing_the_command_line_loads_no_engine() -> None:
