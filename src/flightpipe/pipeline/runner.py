@@ -225,6 +225,7 @@ def _run_locked(
     try:
         with StateStore.open(settings.paths().ledger) as state:
             state.runs.mark_abandoned()
+            store.remove_leftover_temp_files()  # what a kill or a full disk left mid-write, an hour ago or more
             state.runs.start(
                 run_id,
                 kind=kind,
