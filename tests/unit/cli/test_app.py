@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from flightpipe.cli.app import app
 
 COMMANDS = ("init", "run", "backfill", "sources", "sql", "summary", "report", "check", "status", "quarantine",
-            "metrics", "schedule", "runs", "warehouse")  # fmt: skip
+            "metrics", "schedule", "doctor", "runs", "warehouse")  # fmt: skip
 #: What a command may load when it runs, never to print help.
 ENGINES = ("duckdb", "pyarrow", "matplotlib", "boto3")
 
