@@ -31,7 +31,8 @@ def init(config: ConfigOption = None) -> None:
     damage = warehouse_damage(settings)  # init reads the catalog only: a truncated file can pass it
     if damage is not None:
         raise LoadError(f"{damage}; the warehouse is damaged: run `flightpipe warehouse rebuild`")
-    console.print(f"warehouse [bold]{prepared.url}[/] ({prepared.dialect}) is ready:")
+    where = f", file {settings.resolved_warehouse_path().absolute()}" if settings.warehouse.type == "duckdb" else ""
+    console.print(f"warehouse [bold]{prepared.url}[/] ({prepared.dialect}{where}) is ready:")
     for change in prepared.changes:
         console.print(f"  {change}")
 
