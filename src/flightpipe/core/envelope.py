@@ -24,6 +24,7 @@ import pyarrow.json as pa_json
 
 from flightpipe.core.errors import CorruptRawFile
 from flightpipe.core.layout import Board
+from flightpipe.core.redact import mask_registered
 
 ENVELOPE_VERSION = 1
 _FORMAT_SNIFF = re.compile(rb'"format"\s*:\s*"([a-z0-9_]+)"')
@@ -54,7 +55,9 @@ class Envelope:
             "requests": self.requests,
             "pages": self.pages,
         }
-        return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        # The raw layer keeps the responses untouched, except for a configured secret an API echoed back
+        # (aviationstack quoting the access_key in an error body): that is masked here, like everywhere else.
+        return mask_registered(json.dumps(body, separators=(",", ":"), ensure_ascii=False)).encode("utf-8")
 
 
 @dataclass(frozen=True, slots=True)

@@ -307,6 +307,8 @@ def _run_stages(
     summary.failed_steps = list(steps.failed)
     summary.quality_failures, summary.held, summary.quality_overridden = quality.summary_lines()
     summary.state = FAILED_QUALITY if summary.held else PARTIAL if steps.failed else SUCCEEDED
+    if kind != "replay" and plan.tasks and not collected:
+        summary.state = FAILED  # not one board collected (a refused key, say): nothing of the day was done
 
 
 def _open_source(settings: Settings, state: StateStore, steps: _Steps) -> Source:
