@@ -40,7 +40,8 @@ def open_for_reading(settings: Settings) -> SqlWarehouse:
     if settings.warehouse.type == "duckdb" and not settings.resolved_warehouse_path().exists():
         raise ConfigError(
             f"no warehouse at {settings.resolved_warehouse_path()} yet; run `flightpipe run` or "
-            "`flightpipe warehouse init` first"
+            "`flightpipe warehouse init` first (or, if it was deleted, `flightpipe warehouse rebuild`: it loads "
+            "processed/ again)"
         )
     return connect_warehouse(settings, read_only=True)
 
