@@ -48,7 +48,9 @@ def test_a_damaged_ledger_and_a_truncated_warehouse_come_back_with_doctor_fix(pr
     assert "problem ledger" in check.stdout and "problem warehouse" in check.stdout
     fix = flightpipe("doctor", "--fix", cwd=project)
     assert fix.returncode == 0, fix.stdout + fix.stderr
-    assert "2 run(s) recovered from the layers" in fix.stdout and "rebuilt from processed/: 3 flight date(s)" in fix.stdout
+    assert (
+        "2 run(s) recovered from the layers" in fix.stdout and "rebuilt from processed/: 3 flight date(s)" in fix.stdout
+    )
 
     backfill = flightpipe("backfill", "--start", "2026-06-08", "--end", "2026-06-09", cwd=project)
     assert backfill.returncode == 0
