@@ -112,6 +112,19 @@ def raw_keys(keys: Iterable[str]) -> list[str]:
     return found
 
 
+def quarantine_keys(keys: Iterable[str]) -> list[str]:
+    """The quarantine files among ``keys`` (those named for a raw key); anything else is skipped with a warning,
+    as :func:`raw_keys` does in raw/."""
+    found: list[str] = []
+    for key in keys:
+        guess = f"{RAW}/{key.removeprefix(QUARANTINE + '/').removesuffix('.jsonl')}.json"
+        if key.startswith(QUARANTINE + "/") and key.endswith(".jsonl") and RawKey.parse_or_none(guess) is not None:
+            found.append(key)
+        elif is_visible(key):
+            _log.warning("ignoring %s: not a quarantine file of flightpipe", key)
+    return found
+
+
 def raw_prefix(icao: str, collection_date: dt.date) -> str:
     return f"{RAW}/{icao}/{collection_date.isoformat()}/"
 
