@@ -30,6 +30,7 @@ def test_raw_keys_keeps_flightpipe_keys_and_warns_about_the_rest(caplog: pytest.
     assert "ignoring raw/EDDH/2026-06-08/README.json: not a raw file of flightpipe" in caplog.records[0].message
 
 
+@pytest.mark.slow
 def test_stray_files_in_the_raw_and_quarantine_folders_do_not_stop_run_check_quarantine_or_sql(
     tmp_path: Path, simulated_stores: SimulatedStores
 ) -> None:
