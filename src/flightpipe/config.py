@@ -98,6 +98,28 @@ class Settings(BaseSettings):
         reject_secrets_in_file(_config_file_in_use())
         return value
 
+    @field_validator("data_dir")
+    @classmethod
+    def _data_dir_can_be_a_folder(cls, value: str) -> str:
+        if "://" not in value:
+            _folder_possible(Path(value), "the data folder")
+        return value
+
+    @field_validator("ledger_path")
+    @classmethod
+    def _ledger_path_can_be_a_file(cls, value: str | None) -> str | None:
+        if value is not None and "://" not in value:
+            _file_possible(Path(value), "the ledger (a SQLite file, e.g. flightpipe-data/ledger.sqlite)")
+        return value
+
+    @field_validator("warehouse")
+    @classmethod
+    def _warehouse_file_can_be_a_file(cls, value: WarehouseSettings) -> WarehouseSettings:
+        path = getattr(value, "path", None)
+        if value.type == "duckdb" and path:
+            _file_possible(Path(path), "the warehouse (a DuckDB file)")
+        return value
+
     @field_validator("airports")
     @classmethod
     def _known_icao(cls, codes: list[str]) -> list[str]:
@@ -238,6 +260,28 @@ def _reject_unknown_environment_keys() -> None:
                     f"invalid configuration: environment variable {name} names no setting; "
                     f"allowed: {', '.join('FLIGHTPIPE__' + k.upper() for k in sorted(known))}"
                 )
+
+
+def _folder_possible(path: Path, what: str) -> None:
+    """``path`` is a folder or can become one: neither it nor a folder above it is a file (caught here, not by
+    a traceback once collect, transform and process have run)."""
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{path} is a file; {what} must be a folder (or not exist yet)")
+    _no_file_above(path, what)
+
+
+def _file_possible(path: Path, what: str) -> None:
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder; {what} needs a file path in it, e.g. {path / 'name'}")
+    _no_file_above(path, what)
+
+
+def _no_file_above(path: Path, what: str) -> None:
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ValueError(f"{parent} is a file, so {path} cannot be created under it for {what}")
+            return
 
 
 def format_validation_error(exc: ValidationError, toml_file: Path | None) -> str:

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from flightpipe.cli import init, quality, query, report, run, runs, sources, status, ui, warehouse
+from flightpipe.cli import doctor, init, quality, query, report, run, runs, sources, status, ui, warehouse
 from flightpipe.cli.output import err
 from flightpipe.core.errors import ConfigError, FlightpipeError, LockBusy
 from flightpipe.core.logs import LOG_FORMATS, configure_logging
@@ -42,6 +42,7 @@ app.command()(status.status)
 app.command()(quality.quarantine)
 app.command()(runs.metrics)
 app.command()(run.schedule)
+app.command()(doctor.doctor)
 app.command()(ui.ui)
 app.add_typer(runs.runs_app, name="runs")
 app.add_typer(warehouse.warehouse_app, name="warehouse")

@@ -64,9 +64,18 @@ def parse_date(value: str | None, option: str) -> dt.date | None:
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise ConfigError(f"{option} must be an ISO date (YYYY-MM-DD), got {value!r}") from None
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        # Far dates overflow the date arithmetic of the collection window (a day's boards span four days).
+        raise ConfigError(f"{option} must lie between {EARLIEST_DATE} and {LATEST_DATE}, got {value}")
+    return day
+
+
+#: The dates a command accepts: no flight-data API reaches back further, and the window arithmetic stays safe.
+EARLIEST_DATE = dt.date(1970, 1, 1)
+LATEST_DATE = dt.date(9000, 12, 31)
 
 
 def parse_required_date(value: str, option: str) -> dt.date:

@@ -68,8 +68,12 @@ def backfill(
         console.print(f"[dim]skip {day}: already complete (use --force to run it again)[/]")
 
     result = run_backfill(settings, collection_days(first, last), force=force, run=run_one, on_skip=skipped)
+    for day, why in result.busy:
+        console.print(f"[yellow]busy {day}:[/] {why}; run the backfill again when that run is done")
     if result.failed:
         raise typer.Exit(1)
+    if result.busy:
+        raise typer.Exit(3)  # as a busy `run` does
 
 
 def schedule(config: ConfigOption = None) -> None:

@@ -25,7 +25,7 @@ runs_app = typer.Typer(help="Past runs: each step's state, row counts and durati
 @runs_app.callback()
 def runs_list(
     ctx: typer.Context,
-    limit: Annotated[int, typer.Option("--limit", "-n", help="How many runs to show.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many runs to show.")] = 20,
     date: Annotated[str | None, typer.Option("--date", help="Only runs of this collection date.")] = None,
     config: ConfigOption = None,
 ) -> None:

@@ -37,7 +37,14 @@ def status(
     from flightpipe.monitoring.status import build_status
 
     settings = options.load(config)
-    report = build_status(settings.paths(), settings.alerts, settings.schedule, utc_now(), days=days)
+    report = build_status(
+        settings.paths(),
+        settings.alerts,
+        settings.schedule,
+        utc_now(),
+        days=days,
+        coverage=(list(settings.airports), [str(board) for board in settings.boards]),
+    )
     if as_json:
         sys.stdout.write(report.to_json())
     else:
@@ -58,7 +65,7 @@ def render_status(report: StatusReport, console: Console) -> None:
     for row in report.days:
         days.add_row(
             row.day,
-            _state(row.state),
+            _state(row.state) + (" (day complete)" if row.complete and row.state != "succeeded" else ""),
             row.run_id or "",
             row.kind or "",
             str(row.runs or ""),

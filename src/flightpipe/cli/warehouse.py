@@ -1,6 +1,9 @@
-"""``flightpipe warehouse init | status``: create or migrate the configured warehouse, show what it holds."""
+"""``flightpipe warehouse init | status | rebuild``: create or migrate the configured warehouse, show what it
+holds, load it again from processed/."""
 
 from __future__ import annotations
+
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -10,7 +13,8 @@ from flightpipe.cli.options import ConfigOption
 from flightpipe.cli.output import console
 
 warehouse_app = typer.Typer(
-    help="The warehouse named by warehouse.type / the warehouse URL: create or migrate it, show what it holds.",
+    help="The warehouse named by warehouse.type / the warehouse URL: create or migrate it, show what it holds, "
+    "rebuild it from processed/.",
     no_args_is_help=True,
 )
 
@@ -18,10 +22,17 @@ warehouse_app = typer.Typer(
 @warehouse_app.command("init")
 def init(config: ConfigOption = None) -> None:
     """Create the tables and views that are missing, and add columns the schema gained (never drops any)."""
+    from flightpipe.core.errors import LoadError
+    from flightpipe.pipeline.rebuild import warehouse_damage
     from flightpipe.pipeline.warehouse_access import init_warehouse
 
-    prepared = init_warehouse(options.load(config))
-    console.print(f"warehouse [bold]{prepared.url}[/] ({prepared.dialect}) is ready:")
+    settings = options.load(config)
+    prepared = init_warehouse(settings)
+    damage = warehouse_damage(settings)  # init reads the catalog only: a truncated file can pass it
+    if damage is not None:
+        raise LoadError(f"{damage}; the warehouse is damaged: run `flightpipe warehouse rebuild`")
+    where = f", file {settings.resolved_warehouse_path().absolute()}" if settings.warehouse.type == "duckdb" else ""
+    console.print(f"warehouse [bold]{prepared.url}[/] ({prepared.dialect}{where}) is ready:")
     for change in prepared.changes:
         console.print(f"  {change}")
 
@@ -60,3 +71,33 @@ def status(config: ConfigOption = None) -> None:
         )
     else:
         console.print("last load: none yet")
+
+
+@warehouse_app.command("rebuild")
+def rebuild(
+    start: Annotated[str | None, typer.Option("--start", help="First flight date to load, YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Last flight date to load, YYYY-MM-DD.")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Load the warehouse again from processed/ (no API calls): after it was deleted, truncated or damaged.
+
+    A DuckDB file that cannot be read is moved aside (<file>.damaged-<time>) and created anew."""
+    from flightpipe.core.errors import ConfigError
+    from flightpipe.pipeline.rebuild import rebuild_warehouse
+    from flightpipe.warehouse.base import LoadResult
+
+    first, last = options.parse_date(start, "--start"), options.parse_date(end, "--end")
+    if first is not None and last is not None and last < first:
+        raise ConfigError(f"--end {last} is before --start {first}")
+
+    def loaded(result: LoadResult) -> None:
+        console.print(f"  loaded flight date {result.flight_date}: {result.rows_loaded} rows")
+
+    rebuilt = rebuild_warehouse(options.load(config), start=first, end=last, on_loaded=loaded)
+    if rebuilt.moved_aside is not None:
+        console.print(f"[yellow]the warehouse file could not be read; moved aside to {rebuilt.moved_aside}[/]")
+    rows = sum(result.rows_loaded for result in rebuilt.loaded)
+    console.print(
+        f"warehouse [bold]{rebuilt.url}[/] rebuilt from processed/: {len(rebuilt.loaded)} flight dates, "
+        f"{rows} rows (run {rebuilt.run_id})"
+    )

@@ -24,6 +24,7 @@ import pyarrow.json as pa_json
 
 from flightpipe.core.errors import CorruptRawFile
 from flightpipe.core.layout import Board
+from flightpipe.core.redact import mask_registered
 
 ENVELOPE_VERSION = 1
 _FORMAT_SNIFF = re.compile(rb'"format"\s*:\s*"([a-z0-9_]+)"')
@@ -54,7 +55,9 @@ class Envelope:
             "requests": self.requests,
             "pages": self.pages,
         }
-        return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        # The raw layer keeps the responses untouched, except for a configured secret an API echoed back
+        # (aviationstack quoting the access_key in an error body): that is masked here, like everywhere else.
+        return mask_registered(json.dumps(body, separators=(",", ":"), ensure_ascii=False)).encode("utf-8")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,10 +111,7 @@ def sniff_format(data: bytes) -> str:
     match = _FORMAT_SNIFF.search(data[:4096])
     if match:
         return match.group(1).decode()
-    try:
-        body = json.loads(data)
-    except ValueError as exc:
-        raise CorruptRawFile(f"raw file is not valid JSON: {exc}") from None
+    body = _loads(data)
     fmt = body.get("format") if isinstance(body, dict) else None
     if not isinstance(fmt, str):
         raise CorruptRawFile("raw file has no 'format' field: not a flightpipe envelope")
@@ -169,10 +169,7 @@ def _read_fast(data: bytes, record_type: pa.StructType, records_key: str | None)
 
 
 def _read_slow(data: bytes, record_type: pa.StructType, records_key: str | None) -> ParsedEnvelope:
-    try:
-        body = json.loads(data)
-    except ValueError as exc:
-        raise CorruptRawFile(f"raw file is not valid JSON: {exc}") from None
+    body = _loads(data)
     if not isinstance(body, dict):
         raise CorruptRawFile("raw file is not a JSON object: not a flightpipe envelope")
     pages = body.get("pages")
@@ -203,12 +200,22 @@ def _read_slow(data: bytes, record_type: pa.StructType, records_key: str | None)
     return ParsedEnvelope(meta=meta, records=array, positions=positions, rejected=rejected, page_lengths=page_lengths)
 
 
+def _loads(data: bytes) -> Any:
+    """JSON of a raw file; every way the parser can fail on a file (not JSON, nested deeper than Python's
+    recursion limit) is a corrupt file."""
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        what = "nested too deeply" if isinstance(exc, RecursionError) else f"not valid JSON: {exc}"
+        raise CorruptRawFile(f"raw file is {what}") from None
+
+
 def _shape_error(record: Any, record_type: pa.StructType) -> str | None:
     if not isinstance(record, dict):
         return f"record is a {type(record).__name__}, not an object"
     try:
         pa.array([record], type=record_type)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError) as exc:
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError, RecursionError) as exc:
         return f"record does not match the format: {exc}"
     return None
 

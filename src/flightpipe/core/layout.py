@@ -19,9 +19,13 @@ Hive do).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+
+_log = logging.getLogger(__name__)
 
 
 class Board(StrEnum):
@@ -73,15 +77,52 @@ class RawKey:
     @classmethod
     def parse(cls, key: str) -> RawKey:
         """Parse a raw key; raises ValueError naming the expected shape."""
+        parsed = cls.parse_or_none(key)
+        if parsed is None:
+            raise ValueError(f"not a raw object key: {key!r} (expected raw/<ICAO>/<YYYY-MM-DD>/<board>-<run_id>.json)")
+        return parsed
+
+    @classmethod
+    def parse_or_none(cls, key: str) -> RawKey | None:
+        """The parts of ``key``, or None when it is not a raw key (a stray file someone put in raw/)."""
         match = _RAW_KEY.match(key)
         if match is None:
-            raise ValueError(f"not a raw object key: {key!r} (expected raw/<ICAO>/<YYYY-MM-DD>/<board>-<run_id>.json)")
+            return None
+        try:
+            collection_date = dt.date.fromisoformat(match["date"])
+        except ValueError:  # 2026-13-45: the shape of a date, not a date
+            return None
         return cls(
-            icao=match["icao"],
-            collection_date=dt.date.fromisoformat(match["date"]),
-            board=Board(match["board"]),
-            run_id=match["run_id"],
+            icao=match["icao"], collection_date=collection_date, board=Board(match["board"]), run_id=match["run_id"]
         )
+
+
+def raw_keys(keys: Iterable[str]) -> list[str]:
+    """The raw keys among ``keys`` (a listing of a raw folder); anything else there is not flightpipe's file
+    (``README.json``, ``departures-copy (1).json``): skipped with a warning, never fatal, never deleted."""
+    found: list[str] = []
+    for key in keys:
+        if RawKey.parse_or_none(key) is not None:
+            found.append(key)
+        elif is_visible(key):
+            _log.warning(
+                "ignoring %s: not a raw file of flightpipe (expected raw/<ICAO>/<YYYY-MM-DD>/<board>-<run_id>.json)",
+                key,
+            )
+    return found
+
+
+def quarantine_keys(keys: Iterable[str]) -> list[str]:
+    """The quarantine files among ``keys`` (those named for a raw key); anything else is skipped with a warning,
+    as :func:`raw_keys` does in raw/."""
+    found: list[str] = []
+    for key in keys:
+        guess = f"{RAW}/{key.removeprefix(QUARANTINE + '/').removesuffix('.jsonl')}.json"
+        if key.startswith(QUARANTINE + "/") and key.endswith(".jsonl") and RawKey.parse_or_none(guess) is not None:
+            found.append(key)
+        elif is_visible(key):
+            _log.warning("ignoring %s: not a quarantine file of flightpipe", key)
+    return found
 
 
 def raw_prefix(icao: str, collection_date: dt.date) -> str:

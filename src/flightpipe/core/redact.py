@@ -47,6 +47,21 @@ def register_secret(value: str | None) -> None:
             _registered.add(value)
 
 
+#: The shortest registered secret masked inside data (``mask_registered``): a shorter one could equal a real
+#: value (a gate, a flight number) and corrupt the record it masks.
+MIN_MASKED_IN_DATA = 8
+
+
+def mask_registered(text: str) -> str:
+    """Only the registered secret values (of at least ``MIN_MASKED_IN_DATA`` characters) masked: for data that
+    is kept as it came (the raw layer), where the patterns of :func:`redact` could change a real value."""
+    with _lock:
+        values = sorted((v for v in _registered if len(v) >= MIN_MASKED_IN_DATA), key=len, reverse=True)
+    for value in values:
+        text = text.replace(value, MASK)
+    return text
+
+
 def redact(text: str) -> str:
     with _lock:
         values = sorted(_registered, key=len, reverse=True)

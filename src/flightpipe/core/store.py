@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,9 @@ from flightpipe.core.errors import StoreError
 from flightpipe.core.layout import is_visible
 
 ObjectLanded = Callable[[str], None]
+
+#: Names of the hidden siblings ``put`` writes before the rename; one left over is a write a kill interrupted.
+TEMP_PREFIX = "_tmp-"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,11 +85,16 @@ class ObjectStore:
             if self._is_local:
                 parent, name = path.rsplit("/", 1)
                 self._fs.makedirs(parent, exist_ok=True)
-                tmp = f"{parent}/_tmp-{uuid.uuid4().hex}-{name}"
-                with open(tmp, "wb") as handle:
-                    handle.write(data)
-                # os.replace under the hood: atomic within one filesystem.
-                Path(tmp).replace(path)
+                tmp = f"{parent}/{TEMP_PREFIX}{uuid.uuid4().hex}-{name}"
+                try:
+                    with open(tmp, "wb") as handle:
+                        handle.write(data)
+                    # os.replace under the hood: atomic within one filesystem.
+                    Path(tmp).replace(path)
+                except BaseException:
+                    # A full disk (or a kill) must not leave a partial or 0-byte file behind.
+                    Path(tmp).unlink(missing_ok=True)
+                    raise
             else:
                 self._fs.pipe_file(path, data)
         except OSError as exc:
@@ -102,6 +111,27 @@ class ObjectStore:
             raise
         except OSError as exc:
             raise StoreError(f"could not read {key}: {exc}") from exc
+
+    def leftover_temp_files(self, older_than_s: float = 3600.0) -> builtins.list[str]:
+        """Paths (relative to the root) of ``put``'s temporary files older than ``older_than_s``: left by a
+        process killed mid-write. Younger ones may belong to a write in progress. Local stores only (an S3
+        PUT leaves nothing)."""
+        if not self._is_local:
+            return []
+        cutoff = time.time() - older_than_s
+        root = Path(self._root)
+        return sorted(
+            str(path.relative_to(root))
+            for path in root.rglob(f"{TEMP_PREFIX}*")
+            if path.is_file() and path.stat().st_mtime < cutoff
+        )
+
+    def remove_leftover_temp_files(self, older_than_s: float = 3600.0) -> builtins.list[str]:
+        """Delete ``leftover_temp_files``; returns what was deleted."""
+        found = self.leftover_temp_files(older_than_s)
+        for relative in found:
+            (Path(self._root) / relative).unlink(missing_ok=True)
+        return found
 
     def exists(self, key: str) -> bool:
         return bool(self._fs.exists(self._path(key)))

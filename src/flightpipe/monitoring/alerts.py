@@ -17,6 +17,7 @@ from flightpipe.monitoring.events import RUN_SUCCEEDED, Event
 from flightpipe.monitoring.notifiers import Notifier
 from flightpipe.monitoring.settings import AlertsSettings
 from flightpipe.state.alerts import SentAlerts
+from flightpipe.state.db import StateError
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +63,15 @@ class AlertDispatcher:
             outcome.suppressed = "no notifier"
             return outcome
         now = self.clock()
-        claimed = self.alert_log.claim(
-            event.dedup_key, event=event.name, day=event.day, run_id=event.run_id, summary=event.summary, now=now
-        )
+        try:
+            claimed = self.alert_log.claim(
+                event.dedup_key, event=event.name, day=event.day, run_id=event.run_id, summary=event.summary, now=now
+            )
+            logged = True
+        except StateError as exc:
+            # The alert log cannot be written (a full disk): better the same alert twice than none at all.
+            log.warning("the alert log cannot be written (%s); sending %s without it", exc, event.name)
+            claimed, logged = True, False
         if not claimed:
             outcome.suppressed = "duplicate"
             log.info(
@@ -88,8 +95,10 @@ class AlertDispatcher:
                 )
             else:
                 outcome.delivered_to.append(notifier.name)
+        outcome.sent = bool(outcome.delivered_to)
+        if not logged:
+            return outcome
         if outcome.delivered_to:
-            outcome.sent = True
             self.alert_log.record(event.dedup_key, now=now, delivered_to=outcome.delivered_to, failed=outcome.failed)
         else:
             # Nobody heard it: let the next attempt (a retry, the next run) try again.

@@ -12,7 +12,7 @@ import datetime as dt
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from croniter import croniter
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -156,9 +156,18 @@ def _register_secrets(alerts: AlertsSettings) -> None:
         url = alerts.webhook.url.get_secret_value()
         register_secret(url)
         # Slack's token is the path; an error message may quote the path without the host.
-        path = urlsplit(url).path
-        if len(path) > 8:
-            register_secret(path)
+        parts = urlsplit(url)
+        if len(parts.path) > 8:
+            register_secret(parts.path)
+        # ... or the bare token alone (a webhook echoing what it rejected): every long path segment and query
+        # value. Tokens are long and random; the fixed words of such paths (services, webhooks) are short.
+        for piece in [*parts.path.split("/"), *(v for _, v in parse_qsl(parts.query))]:
+            if len(piece) >= WEBHOOK_TOKEN_MIN_LENGTH:
+                register_secret(piece)
+
+
+#: The shortest piece of a webhook URL taken for its token (Slack's is 24 characters, Discord's 68).
+WEBHOOK_TOKEN_MIN_LENGTH = 16
 
 
 def reject_secrets_in_file(toml_file: Path | None) -> None:

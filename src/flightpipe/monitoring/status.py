@@ -45,6 +45,9 @@ class DayStatus:
     rows_loaded: int | None = None
     duration_s: float | None = None
     late: bool = False
+    #: An earlier succeeded run covered the day (the rule backfill and the scheduler skip days by), so a later
+    #: run that failed or was interrupted is not a problem of the day's data.
+    complete: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,15 +100,28 @@ class StatusReport:
 
 
 def build_status(
-    paths: DataPaths, alerts: AlertsSettings, schedule: ScheduleSettings, now: dt.datetime, *, days: int = 7
+    paths: DataPaths,
+    alerts: AlertsSettings,
+    schedule: ScheduleSettings,
+    now: dt.datetime,
+    *,
+    days: int = 7,
+    coverage: tuple[list[str], list[str]] | None = None,
 ) -> StatusReport:
-    """The status of the ``days`` days up to the latest one due at ``now``, from the state file in ``paths``."""
+    """The status of the ``days`` days up to the latest one due at ``now``, from the state file in ``paths``.
+    ``coverage``: the configured (airports, boards) a complete day needs (default: those of its last run)."""
     with StateStore.open(paths.ledger) as state:
-        return read_status(state, alerts, schedule, now, days=days)
+        return read_status(state, alerts, schedule, now, days=days, coverage=coverage)
 
 
 def read_status(
-    state: StateStore, alerts: AlertsSettings, schedule: ScheduleSettings, now: dt.datetime, *, days: int = 7
+    state: StateStore,
+    alerts: AlertsSettings,
+    schedule: ScheduleSettings,
+    now: dt.datetime,
+    *,
+    days: int = 7,
+    coverage: tuple[list[str], list[str]] | None = None,
 ) -> StatusReport:
     """The status of the ``days`` days up to the latest one due at ``now``, from an open state store."""
     now = now.astimezone(dt.UTC)
@@ -121,9 +137,9 @@ def read_status(
     newest_day = max([latest_due, *(dt.date.fromisoformat(d) for d in by_day)])
     for offset in range(days):
         day = newest_day - dt.timedelta(days=offset)
-        row = _day_status(state, day, by_day.get(day.isoformat(), []), alerts, now, latest_due)
+        row = _day_status(state, day, by_day.get(day.isoformat(), []), alerts, now, latest_due, coverage)
         day_rows.append(row)
-        if row.state not in (SUCCEEDED, RUNNING, "missing", "pending"):
+        if row.state not in (SUCCEEDED, RUNNING, "missing", "pending") and not row.complete:
             problems.append(f"{row.day}: the last run {row.state} (run {row.run_id})")
         if row.late:
             problems.append(f"{row.day}: late, no succeeded run and the deadline has passed")
@@ -172,6 +188,7 @@ def _day_status(
     alerts: AlertsSettings,
     now: dt.datetime,
     latest_due: dt.date,
+    coverage: tuple[list[str], list[str]] | None = None,
 ) -> DayStatus:
     deadline = deadline_for(day, alerts.deadline_utc)
     past_deadline = deadline is not None and now > deadline
@@ -181,6 +198,7 @@ def _day_status(
         return DayStatus(day.isoformat(), "missing" if day <= latest_due else "pending", late=late)
     last = runs[0]
     steps = state.steps.of_run(last.run_id)
+    airports, boards = coverage or (last.airports, last.boards)
     return DayStatus(
         day=day.isoformat(),
         state=last.state,
@@ -193,4 +211,5 @@ def _day_status(
         rows_loaded=last.summary.get("rows_loaded"),
         duration_s=last.duration_s,
         late=not succeeded and past_deadline,
+        complete=state.runs.is_day_complete(day, airports, boards),
     )

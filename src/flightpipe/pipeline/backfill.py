@@ -1,8 +1,10 @@
 """``flightpipe backfill``: run a range of collection days in order, skipping the days already complete.
 
 A day is complete when a succeeded run of it covered every configured airport and board (``pipeline.completeness``);
-``force`` runs complete days again. The quota check covers exactly the days that will run and comes before the
-first of them starts, so a backfill that would go over the source's monthly budget never half-runs.
+``force`` runs complete days again. A day another process holds (``LockBusy``) is left to that process and
+the backfill goes on with the next day; the caller reports the busy days at the end. The quota check covers
+exactly the days that will run and comes before the first of them starts, so a backfill that would go over the
+source's monthly budget never half-runs.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from flightpipe.config import Settings
+from flightpipe.core.errors import LockBusy
 from flightpipe.pipeline.completeness import is_day_complete
 from flightpipe.pipeline.sources import ensure_quota
 from flightpipe.state.runs import SUCCEEDED
@@ -28,11 +31,13 @@ class RunOutcome(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class BackfillResult:
-    """Which days ran, which of those did not succeed, and which were skipped as complete (each in order)."""
+    """Which days ran, which of those did not succeed, which were skipped as complete, and which another
+    process held (``busy``: day and the lock's message), each in order."""
 
     ran: list[dt.date] = field(default_factory=list)
     failed: list[dt.date] = field(default_factory=list)
     skipped: list[dt.date] = field(default_factory=list)
+    busy: list[tuple[dt.date, str]] = field(default_factory=list)
 
 
 def collection_days(first: dt.date, last: dt.date) -> list[dt.date]:
@@ -63,7 +68,11 @@ def run_backfill(
                 result.skipped.append(day)
                 on_skip(day)
                 continue
-            outcome = run(day)
+            try:
+                outcome = run(day)
+            except LockBusy as exc:  # another run holds the day: its business; the later days still run
+                result.busy.append((day, str(exc)))
+                continue
             result.ran.append(day)
             if outcome.state != SUCCEEDED:
                 result.failed.append(day)

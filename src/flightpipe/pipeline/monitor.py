@@ -11,6 +11,7 @@ finish: writes the run's metrics files, decides the run's events from the state 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import threading
@@ -27,6 +28,7 @@ from flightpipe.monitoring.events import Event
 from flightpipe.monitoring.history import usual_durations
 from flightpipe.monitoring.metrics import run_metrics, write_run_metrics
 from flightpipe.monitoring.notifiers import build_notifiers
+from flightpipe.state.runs import FAILED, RUNNING
 from flightpipe.state.store import StateStore
 
 log = logging.getLogger(__name__)
@@ -119,6 +121,9 @@ class RunMonitor:
                 return
             steps = state.steps.of_run(self.run_id)
             usual = usual_durations(state, runs=self.settings.alerts.slow_step_history, exclude_run_id=self.run_id)
+        if run.state == RUNNING:
+            # The run is over, but the ledger could not record how (a full disk): alert it as failed.
+            run = dataclasses.replace(run, state=FAILED, error="the ledger could not record the end of the run")
         metrics = run_metrics(run, steps)
         try:
             keys = write_run_metrics(ObjectStore(self.settings.data_dir), metrics)

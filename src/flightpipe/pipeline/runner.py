@@ -225,6 +225,7 @@ def _run_locked(
     try:
         with StateStore.open(settings.paths().ledger) as state:
             state.runs.mark_abandoned()
+            store.remove_leftover_temp_files()  # what a kill or a full disk left mid-write, an hour ago or more
             state.runs.start(
                 run_id,
                 kind=kind,
@@ -306,6 +307,8 @@ def _run_stages(
     summary.failed_steps = list(steps.failed)
     summary.quality_failures, summary.held, summary.quality_overridden = quality.summary_lines()
     summary.state = FAILED_QUALITY if summary.held else PARTIAL if steps.failed else SUCCEEDED
+    if kind != "replay" and plan.tasks and not collected:
+        summary.state = FAILED  # not one board collected (a refused key, say): nothing of the day was done
 
 
 def _open_source(settings: Settings, state: StateStore, steps: _Steps) -> Source:

@@ -3,15 +3,19 @@ creating or migrating it (``warehouse init``) and what it holds (``warehouse sta
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from flightpipe.config import Settings
 from flightpipe.core.errors import ConfigError, LoadError
 from flightpipe.pipeline.warehouse import connect_warehouse, warehouse_lock
 from flightpipe.warehouse.base import SqlWarehouse, WarehouseStatus
+from flightpipe.warehouse.connection import WarehouseConnection
 from flightpipe.warehouse.ddl import Dialect
 
 
@@ -36,7 +40,8 @@ def open_for_reading(settings: Settings) -> SqlWarehouse:
     if settings.warehouse.type == "duckdb" and not settings.resolved_warehouse_path().exists():
         raise ConfigError(
             f"no warehouse at {settings.resolved_warehouse_path()} yet; run `flightpipe run` or "
-            "`flightpipe warehouse init` first"
+            "`flightpipe warehouse init` first (or, if it was deleted, `flightpipe warehouse rebuild`: it loads "
+            "processed/ again)"
         )
     return connect_warehouse(settings, read_only=True)
 
@@ -65,14 +70,34 @@ def query_warehouse(settings: Settings, sql: str) -> QueryResult:
 
     from flightpipe.warehouse.catalog import open_catalog
 
-    con = open_catalog(settings.warehouse, settings.paths())
-    try:
-        cursor = con.execute(sql)
-        return QueryResult([d[0] for d in cursor.description or []], cursor.fetchall())
-    except duckdb.Error as exc:
-        raise ConfigError(f"query failed: {exc}") from None
-    finally:
-        con.close()
+    with warehouse_snapshot(settings) as snapshot:
+        con = open_catalog(snapshot, settings.paths())
+        try:
+            cursor = con.execute(sql)
+            return QueryResult([d[0] for d in cursor.description or []], cursor.fetchall())
+        except duckdb.Error as exc:
+            raise ConfigError(f"query failed: {exc}") from None
+        finally:
+            con.close()
+
+
+@contextmanager
+def warehouse_snapshot(settings: Settings) -> Iterator[WarehouseConnection]:
+    """The DuckDB warehouse as a copy of its file taken under the loader lock, for one query: a query that runs
+    for an hour then holds the copy, never the file a load needs (DuckDB lets no writer in while a reader has
+    the file open). The copy is deleted afterwards; it costs a read of the file per query."""
+    source = settings.resolved_warehouse_path()
+    if not source.exists():
+        yield settings.warehouse
+        return
+    with tempfile.TemporaryDirectory(prefix="flightpipe-sql-") as folder:
+        copy = Path(folder) / source.name
+        with warehouse_lock(settings, "taking a snapshot of the warehouse for a query"):
+            shutil.copyfile(source, copy)
+            wal = source.with_name(source.name + ".wal")
+            if wal.exists():
+                shutil.copyfile(wal, copy.with_name(copy.name + ".wal"))
+        yield settings.warehouse.model_copy(update={"path": str(copy)})
 
 
 def init_warehouse(settings: Settings) -> WarehouseInit:

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from flightpipe.core.layout import QUARANTINE, RawKey, quarantine_prefix
+from flightpipe.core.layout import QUARANTINE, RawKey, quarantine_keys, quarantine_prefix
 from flightpipe.core.store import ObjectStore
 from flightpipe.quality.api import PARSE_RULE
 
@@ -56,7 +56,8 @@ def read_entries(store: ObjectStore, key: str) -> list[QuarantineEntry]:
 def quarantine_files(store: ObjectStore, day: dt.date, airports: list[str] | None = None) -> list[str]:
     """Quarantine files of collection date ``day`` (every airport found, or only ``airports``)."""
     codes = airports if airports is not None else store.list_dirs(QUARANTINE)
-    return [key for icao in codes for key in store.list(quarantine_prefix(icao, day)) if key.endswith(".jsonl")]
+    # A stray .jsonl someone put there belongs to no raw file: it is skipped like a stray raw file.
+    return quarantine_keys(key for icao in codes for key in store.list(quarantine_prefix(icao, day)))
 
 
 def raw_key_of(quarantine_key: str) -> str:

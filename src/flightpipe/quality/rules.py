@@ -131,6 +131,67 @@ _TIMESTAMP_COLUMNS = tuple(
 )
 
 
+#: How far any time of a record may lie from its collection day, in years. Only a guard against overflow: later
+#: stages compute with these values (differences in microseconds as float64, local dates), which a year 1 or
+#: 9999 overflows; ``timestamps_parse`` checks the times against the flight date closely.
+DATE_WINDOW_TIME_YEARS = 100
+
+#: The collection date, as the raw key names it (raw/<ICAO>/<YYYY-MM-DD>/...).
+_COLLECTION_DATE_IN_KEY = r"^raw/[^/]+/(?P<day>\d{4}-\d{2}-\d{2})/"
+
+
+@record_rule(
+    "dates_in_window",
+    level=Level.FAIL,
+    threshold=Threshold(
+        default=3.0,
+        minimum=2.0,
+        maximum=366.0,
+        meaning="days the flight date may lie before or after the collection day of its board (a board holds "
+        "flights of the day before to two days after its own day)",
+    ),
+    summary="the flight date lies within the threshold (days) of the board's collection day, and every time "
+    f"within {DATE_WINDOW_TIME_YEARS} years of it (a record dated 2020 on a 2026 board, or 0001/9999, is not "
+    "that board's flight); checked before the other record rules",
+    fires="the record is in quarantine: `flight date 2020-01-01 is more than 3 days from the collection day "
+    "2026-06-08`, `a time lies more than 100 years from the collection day 2026-06-08`",
+    fixed_because="a date far from its board's day would load into the wrong flight date, and years such as "
+    "0001 or 9999 overflow later stages",
+)
+def dates_in_window(rows: pa.Table, config: RuleConfig) -> RecordCheck:
+    days = int(config.threshold or 0)
+    n = rows.num_rows
+    if n == 0:
+        return RecordCheck(_none(0), "")
+    day_text = pc.struct_field(pc.extract_regex(rows["raw_key"], _COLLECTION_DATE_IN_KEY), "day")
+    collection_day = pc.cast(day_text, pa.date32())
+    day_number = pc.cast(collection_day, pa.int32())
+    flight_offset = pc.subtract(pc.cast(rows["flight_date"], pa.int32()), day_number)
+    # Every time as whole days since the epoch: an integer division, which overflows for no timestamp.
+    day_start = pc.multiply(pc.cast(day_number, pa.int64()), _US_PER_DAY)
+    time_margin = DATE_WINDOW_TIME_YEARS * 366 * _US_PER_DAY
+    times_out = [
+        pc.or_(
+            pc.less(pc.cast(rows[c], pa.int64()), pc.subtract(day_start, time_margin)),
+            pc.greater(pc.cast(rows[c], pa.int64()), pc.add(day_start, time_margin + _US_PER_DAY)),
+        )
+        for c in _TIMESTAMP_COLUMNS
+    ]
+    flight_reason = pc.binary_join_element_wise(
+        "flight date ",
+        pc.cast(rows["flight_date"], _S),
+        f" is more than {days} days from the collection day ",
+        day_text,
+        "",
+    )
+    time_reason = pc.binary_join_element_wise(
+        f"a time lies more than {DATE_WINDOW_TIME_YEARS} years from the collection day ", day_text, ""
+    )
+    return _first_of(
+        [(pc.greater(pc.abs(flight_offset), days), flight_reason), *((out, time_reason) for out in times_out)], n
+    )
+
+
 @record_rule(
     "timestamps_parse",
     level=Level.FAIL,
@@ -250,6 +311,7 @@ def status_known(rows: pa.Table, config: RuleConfig) -> RecordCheck:
 #: In order: a row that breaks several fail-level rules is quarantined under the first.
 RECORD_RULES: tuple[Rule, ...] = (
     PARSE,
+    dates_in_window,
     required_keys,
     timestamps_parse,
     codes_well_formed,

@@ -243,7 +243,11 @@ class ApiClient:
     ) -> Answer:
         with self._stop_lock:
             if self._stopped is not None:
-                raise type(self._stopped)(str(self._stopped))
+                # Not sent: say so for this request, and quote the refusal as the earlier request's.
+                raise type(self._stopped)(
+                    f"{self.name}: {method} {shown} not sent: an earlier request of this run was refused "
+                    f"({self._stopped})"
+                )
         entry: dict[str, Any] = {"method": method, "url": shown}
         with self._slots:
             self._limiter.wait()
@@ -262,13 +266,17 @@ class ApiClient:
         remaining = answer.headers.get("x-rate-limit-remaining")
         if remaining is not None:
             entry["rate_limit_remaining"] = remaining
-        log_to.add(entry)
         log.debug("%s %s -> HTTP %s", method, shown, answer.status)
         try:
             classify(answer)
             _classify_generic(answer, empty_statuses)
         except (SourceError, Retryable) as exc:
+            # A failed attempt says so in the log, whatever its status: an HTTP 200 with an error body, an HTML
+            # page or cut-off JSON failed as much as a 500 did, and the next attempt is its retry.
+            entry["error"] = redact(str(exc))[:300]
+            log_to.add(entry)
             raise _with_context(exc, self.name, method, shown) from None
+        log_to.add(entry)
         return answer
 
     # Waiting ----------------------------------------------------------------------------------------------

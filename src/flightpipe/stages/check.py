@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from flightpipe.core.layout import Board, RawKey, processed_partition, raw_prefix
+from flightpipe.core.layout import Board, RawKey, processed_partition, raw_keys, raw_prefix
 from flightpipe.core.schema import PROCESSED_SCHEMA, TRANSFORMED_SCHEMA
 from flightpipe.core.store import ObjectStore
 from flightpipe.quality.api import Kind, Level, Outcome, Partition, RuleConfig, RuleResult, Scope
@@ -89,8 +89,7 @@ def check_flight_date(
 
 def latest_raw_key(store: ObjectStore, icao: str, board: Board, day: dt.date) -> str | None:
     """The newest collection of the board (run ids start with the collection time, so they sort by it)."""
-    keys = [k for k in store.list(raw_prefix(icao, day)) if k.endswith(".json")]
-    mine = [RawKey.parse(k) for k in keys]
+    mine = [RawKey.parse(k) for k in raw_keys(store.list(raw_prefix(icao, day)))]
     mine = [k for k in mine if k.board is board]
     return max(mine, key=lambda k: k.run_id).key if mine else None
 

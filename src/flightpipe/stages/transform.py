@@ -31,8 +31,8 @@ from flightpipe.core.layout import RawKey
 from flightpipe.core.schema import TRANSFORMED_SCHEMA
 from flightpipe.core.store import ObjectStore
 from flightpipe.quality.api import Level
-from flightpipe.quality.records import RecordRuleSet, check_records
-from flightpipe.quality.rules import PARSE
+from flightpipe.quality.records import RecordRuleSet, RecordVerdict, check_records
+from flightpipe.quality.rules import PARSE, dates_in_window
 from flightpipe.sources.formats import record_format
 from flightpipe.sources.normalising import BoardContext, Normalised
 
@@ -61,10 +61,11 @@ def transform_raw_object(store: ObjectStore, raw_key: str, rules: RecordRuleSet 
     failing = (rules or _DEFAULT_RULES).at_level(Level.FAIL)
     data = store.get(raw_key)
     try:
-        fmt = record_format(sniff_format(data))
-        parsed = read_envelope(data, fmt.record_type, fmt.records_key(str(key.board)))
-    except (CorruptRawFile, KeyError) as exc:
-        reason = exc.args[0] if exc.args else str(exc)
+        text = _valid_utf8(data)
+        fmt = record_format(sniff_format(text))
+        parsed = read_envelope(text, fmt.record_type, fmt.records_key(str(key.board)))
+    except Exception as exc:  # noqa: BLE001 - whatever a parser raises on a file (RecursionError too) means corrupt
+        reason = exc.args[0] if isinstance(exc, CorruptRawFile | KeyError) and exc.args else _describe(exc)
         _write_quarantine(store, key, [_entry(raw_key, None, None, PARSE.name, f"corrupt raw file: {reason}", None)])
         store.delete(key.transformed_key)
         return TransformResult(
@@ -86,7 +87,7 @@ def transform_raw_object(store: ObjectStore, raw_key: str, rules: RecordRuleSet 
         TRANSFORMED_SCHEMA.field("raw_record_index"), pa.array(parsed.ordinals()[kept_mask], pa.int32())
     )
     quarantine = _quarantine_entries(raw_key, parsed, normalised)
-    verdict = check_records(rows, failing)
+    verdict = _check_guarded(rows, failing)
     if verdict.count:
         # Positions of the typed rows among the parsed records: the normaliser kept them in order.
         kept = _kept_positions(len(parsed.records), normalised.rejected_index)
@@ -126,6 +127,48 @@ def transform_raw_object(store: ObjectStore, raw_key: str, rules: RecordRuleSet 
 
 
 _DEFAULT_RULES = RecordRuleSet.defaults()
+
+
+def _valid_utf8(data: bytes) -> bytes:
+    """``data`` as valid UTF-8: a byte sequence that is not UTF-8 becomes U+FFFD, so no invalid text reaches
+    Parquet (the views and the warehouse load reject it). The raw file itself stays as it is."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("utf-8", errors="replace").encode("utf-8")
+    return data
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:500] if str(exc) else type(exc).__name__
+
+
+def _check_guarded(rows: pa.Table, failing: RecordRuleSet) -> RecordVerdict:
+    """``check_records``, but the date-window guard first: the other rules compute with the times (differences
+    in microseconds), which overflow for a year 1 or 9999, so they only see the rows the guard let through."""
+    guards = RecordRuleSet(tuple((r, c) for r, c in failing.rules if r.name == dates_in_window.name))
+    others = RecordRuleSet(tuple((r, c) for r, c in failing.rules if r.name != dates_in_window.name))
+    guarded = check_records(rows, guards)
+    if not guarded.count:
+        return check_records(rows, others)
+    passed = _flat(pc.invert(guarded.failed))
+    rest = check_records(rows.filter(passed), others)
+    if not rest.count:
+        return guarded
+
+    def merged(guard: pa.Array, other: pa.Array) -> pa.Array:
+        return pc.replace_with_mask(_flat(guard), passed, _flat(other))
+
+    return RecordVerdict(
+        failed=merged(guarded.failed, rest.failed),
+        rule=merged(guarded.rule, rest.rule),
+        reason=merged(guarded.reason, rest.reason),
+        count=guarded.count + rest.count,
+    )
+
+
+def _flat(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
 
 def _kept_positions(n: int, rejected_index: pa.Array) -> pa.Array:

@@ -14,14 +14,14 @@ from collections.abc import Iterable, Sequence
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from flightpipe.core.layout import RawKey, raw_prefix
+from flightpipe.core.layout import RawKey, raw_keys, raw_prefix
 from flightpipe.core.store import ObjectStore
 from flightpipe.stages.transform import TransformResult, is_transformed
 
 
 def raw_keys_of_day(store: ObjectStore, airports: Sequence[str], day: dt.date) -> list[str]:
     """Every raw file of collection date ``day`` at ``airports`` (any run's), airport by airport."""
-    return [key for icao in airports for key in store.list(raw_prefix(icao, day)) if key.endswith(".json")]
+    return [key for icao in airports for key in raw_keys(store.list(raw_prefix(icao, day)))]
 
 
 def lacking_twin(store: ObjectStore, raw_keys: Iterable[str]) -> list[str]:

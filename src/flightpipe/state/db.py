@@ -17,6 +17,7 @@ Opening migrates the file to the latest schema version (:mod:`flightpipe.state.s
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -34,6 +35,31 @@ Params = Sequence[Any]
 
 class StateError(FlightpipeError):
     """The state file cannot be used by this version of flightpipe."""
+
+
+class LedgerDamaged(StateError):
+    """The state file is not a readable SQLite database (``database disk image is malformed``)."""
+
+
+class LedgerFull(StateError):
+    """The state file cannot be written: the disk is full (or failing)."""
+
+
+def ledger_error(path: Path, exc: sqlite3.Error) -> sqlite3.Error | StateError:
+    """The typed error for what SQLite said about ``path``: a damaged file and a full disk get their own (each
+    saying what to do); anything else (a constraint, a locked file) stays SQLite's."""
+    text = str(exc).lower()
+    if "malformed" in text or "not a database" in text or "file is encrypted" in text:
+        return LedgerDamaged(
+            f"the ledger {path} is damaged ({exc}): `flightpipe doctor --fix` moves it aside and recovers the "
+            "run history from the data folder"
+        )
+    if "disk is full" in text or "disk i/o error" in text:
+        return LedgerFull(
+            f"the ledger {path} cannot be written ({exc}): free space on its disk; the next run records this one "
+            "as abandoned"
+        )
+    return exc
 
 
 class Database:
@@ -68,6 +94,9 @@ class Database:
             else:
                 con.execute("PRAGMA journal_mode = WAL")
                 _migrate(con, path)
+        except sqlite3.Error as exc:
+            con.close()
+            raise ledger_error(path, exc) from exc
         except BaseException:
             con.close()
             raise
@@ -80,31 +109,42 @@ class Database:
     # Reading and writing ----------------------------------------------------------------------------------
 
     def read(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        with self._lock:
+        with self._lock, self._typed_errors():
             return self._con.execute(sql, params).fetchall()
 
     def read_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        with self._lock:
+        with self._lock, self._typed_errors():
             row: sqlite3.Row | None = self._con.execute(sql, params).fetchone()
             return row
 
     def write(self, sql: str, params: Params = ()) -> int:
         """One statement, committed on its own; returns how many rows it changed."""
-        with self._lock:
+        with self._lock, self._typed_errors():
             return self._con.execute(sql, params).rowcount
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """The connection inside one write transaction (taken at once, so a read-then-write is atomic against
         other processes), committed when the block ends, rolled back when it raises."""
-        with self._lock:
+        with self._lock, self._typed_errors():
             self._con.execute("BEGIN IMMEDIATE")
             try:
                 yield self._con
             except BaseException:
-                self._con.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.Error):  # a full disk can fail the rollback too
+                    self._con.execute("ROLLBACK")
                 raise
             self._con.execute("COMMIT")
+
+    @contextmanager
+    def _typed_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as exc:
+            typed = ledger_error(self.path, exc)
+            if typed is exc:
+                raise
+            raise typed from exc
 
     # Set-up, as the connection sees it ---------------------------------------------------------------------
 

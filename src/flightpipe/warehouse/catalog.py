@@ -10,12 +10,13 @@ from __future__ import annotations
 import duckdb
 
 from flightpipe.core.errors import ConfigError, LoadError
-from flightpipe.core.layout import PROCESSED, QUARANTINE, TRANSFORMED
+from flightpipe.core.layout import PROCESSED, QUARANTINE, TRANSFORMED, quarantine_keys
 from flightpipe.core.paths import DataPaths
 from flightpipe.core.schema import PROCESSED_SCHEMA, TRANSFORMED_SCHEMA
 from flightpipe.core.store import ObjectStore
 from flightpipe.warehouse.connection import WarehouseConnection
 from flightpipe.warehouse.ddl import duckdb_type
+from flightpipe.warehouse.duckdb.adapter import open_error_hint
 from flightpipe.warehouse.duckdb.settings import DuckDBWarehouseSettings
 
 LAYER_VIEWS = ("transformed", "processed", "quarantine")
@@ -33,9 +34,12 @@ def open_catalog(warehouse: WarehouseConnection, paths: DataPaths) -> duckdb.Duc
         con, "transformed", f"{root}/{TRANSFORMED}/*/*/[!_.]*.parquet", TRANSFORMED_SCHEMA, store.list(TRANSFORMED)
     )
     _layer_view(con, "processed", f"{root}/{PROCESSED}/*/[!_.]*.parquet", PROCESSED_SCHEMA, store.list(PROCESSED))
-    if store.list(QUARANTINE):
+    # The files by name, not a glob: a stray .jsonl someone put in quarantine/ would break the whole view.
+    quarantined = quarantine_keys(store.list(QUARANTINE + "/"))
+    if quarantined:
+        files = ", ".join(f"'{root}/{key}'" for key in quarantined)
         con.execute(
-            f"CREATE VIEW quarantine AS SELECT * FROM read_json('{root}/{QUARANTINE}/*/*/[!_.]*.jsonl',"
+            f"CREATE VIEW quarantine AS SELECT * FROM read_json([{files}],"
             " format='newline_delimited', filename=true, union_by_name=true)"
         )
     else:
@@ -50,7 +54,7 @@ def open_catalog(warehouse: WarehouseConnection, paths: DataPaths) -> duckdb.Duc
         try:
             con.execute(f"ATTACH '{file}' AS warehouse (READ_ONLY)")
         except duckdb.Error as exc:
-            raise LoadError(f"cannot open the warehouse {file} (is a load running?): {exc}") from exc
+            raise LoadError(f"cannot open the warehouse {file} ({open_error_hint(exc)}): {exc}") from exc
         con.execute("SET search_path = 'warehouse.main,memory.main'")
     return con
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from flightpipe.cli.app import app
 
 COMMANDS = ("init", "run", "backfill", "sources", "sql", "summary", "report", "check", "status", "quarantine",
-            "metrics", "schedule", "ui", "runs", "warehouse")  # fmt: skip
+            "metrics", "schedule", "doctor", "ui", "runs", "warehouse")  # fmt: skip
 #: What a command may load when it runs, never to print help.
 ENGINES = ("duckdb", "pyarrow", "matplotlib", "boto3")
 
@@ -42,7 +42,7 @@ def test_the_command_groups_list_their_subcommands(group: str) -> None:
     result = CliRunner().invoke(app, [group, "--help"], env={"COLUMNS": "200"})
 
     assert result.exit_code == 0
-    assert _command_column(result.output) == (["show"] if group == "runs" else ["init", "status"])
+    assert _command_column(result.output) == (["show"] if group == "runs" else ["init", "status", "rebuild"])
 
 
 def test_importing_the_command_line_loads_no_engine() -> None:

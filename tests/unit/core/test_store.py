@@ -50,3 +50,46 @@ def test_list_dirs_gives_immediate_children(store: ObjectStore) -> None:
 def test_missing_key_raises_file_not_found(store: ObjectStore) -> None:
     with pytest.raises(FileNotFoundError):
         store.get("nope")
+
+
+def test_a_write_that_fails_on_a_full_disk_leaves_no_file_behind(
+    store: ObjectStore, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import builtins
+    import contextlib
+    import errno
+    from collections.abc import Iterator
+    from typing import Any
+
+    # A full disk, injected: the temporary file is created, then writing to it fails with ENOSPC.
+    class Full:
+        def write(self, data: bytes) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    @contextlib.contextmanager
+    def full_open(path: str, mode: str) -> Iterator[Any]:
+        with builtins.open(path, mode):
+            yield Full()
+
+    store.put("processed/all_data/flight-date=2026-06-08/part-00000.parquet", b"old")
+    monkeypatch.setattr("flightpipe.core.store.open", full_open, raising=False)
+    with pytest.raises(StoreError, match="No space left on device"):
+        store.put("processed/all_data/flight-date=2026-06-08/part-00000.parquet", b"new")
+    monkeypatch.undo()
+    partition = data_dir / "processed/all_data/flight-date=2026-06-08"
+    assert sorted(p.name for p in partition.iterdir()) == ["part-00000.parquet"]
+    assert store.get("processed/all_data/flight-date=2026-06-08/part-00000.parquet") == b"old"
+
+
+def test_temporary_files_a_killed_write_left_are_found_and_removed_once_old(store: ObjectStore, data_dir: Path) -> None:
+    import os
+    import time
+
+    store.put("a/b.txt", b"x")
+    old, young = data_dir / "a" / "_tmp-1-b.txt", data_dir / "a" / "_tmp-2-b.txt"
+    old.write_bytes(b"")
+    young.write_bytes(b"")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    assert store.leftover_temp_files() == ["a/_tmp-1-b.txt"]
+    assert store.remove_leftover_temp_files() == ["a/_tmp-1-b.txt"]
+    assert sorted(p.name for p in (data_dir / "a").iterdir()) == ["_tmp-2-b.txt", "b.txt"]

@@ -78,14 +78,31 @@ def test_a_failed_day_and_a_missing_day_are_reported_as_problems(tmp_path: Path)
     settings = settings_for(tmp_path)
     seven_good_days(settings, without="2026-06-07")
     add_run(settings, "2026-06-08", "failed", run_id="r0608b")
+    add_run(settings, "2026-06-06", "failed", run_id="r0606b")
+    with StateStore.open(settings.resolved_ledger_path()) as ledger:  # 06-06 never succeeded
+        ledger.db.write("DELETE FROM runs WHERE run_id = 'r0606'")
     report = build_status(settings.paths(), settings.alerts, settings.schedule, NOW)
     rows = {row.day: row for row in report.days}
-    assert (rows["2026-06-08"].state, rows["2026-06-08"].runs, rows["2026-06-08"].late) == ("failed", 2, False)
+    assert (rows["2026-06-06"].state, rows["2026-06-06"].complete) == ("failed", False)
     assert (rows["2026-06-07"].state, rows["2026-06-07"].late) == ("missing", True)
     assert report.problems == [
-        "2026-06-08: the last run failed (run r0608b)",
         "2026-06-07: late, no succeeded run and the deadline has passed",
+        "2026-06-06: the last run failed (run r0606b)",
+        "2026-06-06: late, no succeeded run and the deadline has passed",
     ]
+
+
+def test_a_failed_rerun_of_a_complete_day_is_no_problem_as_backfill_skips_the_day_too(tmp_path: Path) -> None:
+    from flightpipe.pipeline.completeness import incomplete_days
+
+    settings = settings_for(tmp_path)
+    seven_good_days(settings)
+    add_run(settings, "2026-06-08", "abandoned", run_id="r0608b")  # an interrupted rerun
+    report = build_status(settings.paths(), settings.alerts, settings.schedule, NOW)
+    rows = {row.day: row for row in report.days}
+    assert (rows["2026-06-08"].state, rows["2026-06-08"].runs, rows["2026-06-08"].complete) == ("abandoned", 2, True)
+    assert report.problems == [] and report.healthy
+    assert incomplete_days(settings, [d("2026-06-08")]) == []
 
 
 def test_a_day_is_late_only_once_its_deadline_has_passed(tmp_path: Path) -> None:

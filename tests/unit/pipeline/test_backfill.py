@@ -119,3 +119,19 @@ def test_the_quota_counts_only_the_days_that_will_run(settings: Settings, monkey
     run_backfill(settings, [D1, D2], force=False, run=lambda day: Ran(SUCCEEDED))
 
     assert checked == [[D2]]
+
+
+def test_a_day_another_run_holds_is_reported_busy_and_the_later_days_still_run(settings: Settings) -> None:
+    from flightpipe.core.errors import LockBusy
+
+    ran: list[dt.date] = []
+
+    def run(day: dt.date) -> Ran:
+        if day == D2:
+            raise LockBusy("a run of 2026-06-02 is in progress")
+        ran.append(day)
+        return Ran(SUCCEEDED)
+
+    result = run_backfill(settings, [D1, D2, D3], force=False, run=run)
+    assert ran == [D1, D3]
+    assert (result.ran, result.failed, result.busy) == ([D1, D3], [], [(D2, "a run of 2026-06-02 is in progress")])

@@ -156,3 +156,35 @@ def test_a_transaction_that_raises_leaves_nothing_behind(tmp_path: Path) -> None
         raise RuntimeError("halfway")
     assert db.read("SELECT * FROM source_requests") == []
     db.close()
+
+
+def _damage(path: Path) -> None:
+    """Overwrite the file's pages after the header, as a disk error or a bad copy does."""
+    data = bytearray(path.read_bytes())
+    data[100:] = b"\xff" * (len(data) - 100)
+    path.write_bytes(bytes(data))
+
+
+def test_a_damaged_ledger_is_a_ledger_damaged_error_naming_the_repair(tmp_path: Path) -> None:
+    from flightpipe.state.db import LedgerDamaged
+
+    path = tmp_path / "ledger.sqlite"
+    StateStore.open(path).close()
+    _damage(path)
+    with pytest.raises(LedgerDamaged, match=r"is damaged .*`flightpipe doctor --fix` moves it aside"):
+        StateStore.open(path)
+
+
+def test_a_full_disk_under_the_ledger_is_a_ledger_full_error(tmp_path: Path) -> None:
+    from flightpipe.state.db import LedgerFull
+
+    # SQLite's page limit fails a write exactly as a full disk does (SQLITE_FULL), without filling one.
+    with StateStore.open(tmp_path / "ledger.sqlite") as state:
+        pages = state.db.read_one("PRAGMA page_count")[0]  # type: ignore[index]
+        state.db.read("PRAGMA max_page_count = " + str(pages))
+        with pytest.raises(LedgerFull, match="cannot be written .*disk is full.*free space"):
+            for n in range(200):
+                state.runs.start(
+                    f"r{n}", kind="run", day=dt.date(2026, 6, 8), airports=["EDDH"] * 50, boards=["departures"],
+                    source="simulated", simulated=True,
+                )  # fmt: skip

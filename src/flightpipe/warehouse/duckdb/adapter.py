@@ -45,7 +45,7 @@ class DuckDBWarehouse(SqlWarehouse):
         try:
             self._con = duckdb.connect(str(path), read_only=read_only)
         except duckdb.Error as exc:
-            raise LoadError(f"cannot open the warehouse {path} (is a load running?): {exc}") from exc
+            raise LoadError(f"cannot open the warehouse {path} ({open_error_hint(exc)}): {exc}") from exc
 
     @property
     def connection(self) -> duckdb.DuckDBPyConnection:
@@ -104,6 +104,16 @@ class DuckDBWarehouse(SqlWarehouse):
             con.unregister(STAGE_FLIGHTS)
             con.unregister(STAGE_AIRPORTS)
         return LoadResult(flight_date, rows_loaded=loaded, rows_replaced=replaced, codeshares_loaded=codeshares)
+
+
+def open_error_hint(exc: duckdb.Error) -> str:
+    """What a failure to open the warehouse file most likely means, for the error message."""
+    text = str(exc)
+    if "Conflicting lock" in text or "Could not set lock" in text:
+        return "another process has it open"
+    if "not a valid DuckDB database" in text or "Could not read enough bytes" in text or "Corrupt" in text:
+        return "the file is damaged: `flightpipe warehouse rebuild` moves it aside and loads processed/ again"
+    return "see the error"
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:

@@ -21,6 +21,13 @@ class DuckDBWarehouseSettings(WarehouseConnection):
 
     type: Literal["duckdb"] = "duckdb"
     path: str | None = Field(default=None, description="Database file; default <data_dir>/warehouse.duckdb.")
+    lock_timeout_s: float = Field(
+        default=60.0,
+        ge=0,
+        le=86_400,
+        description="How long a load waits for another process (a `flightpipe sql` query, a DuckDB shell) to "
+        "let go of the database file before it fails naming that process.",
+    )
 
     url_schemes = ("duckdb",)
     url_example = "duckdb:///path/to/file.duckdb"
