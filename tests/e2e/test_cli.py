@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.cli_process import flightpipe
+from tests.helpers.cli_process import flightpipe, flightpipe_on_a_terminal
 from tests.helpers.simulated_store import SimulatedRun, SimulatedStores
 
 DAY1, DAY2 = "2026-06-08", "2026-06-09"
@@ -139,3 +139,18 @@ def test_help_lists_every_command(tmp_path: Path) -> None:
     result = flightpipe("--help", cwd=tmp_path)
     for command in ("init", "run", "backfill", "runs", "sql", "summary"):
         assert command in result.stdout
+
+
+def test_backfill_ends_with_a_table_of_the_days_and_takes_global_options_after_the_command(project: Path) -> None:
+    result = flightpipe("backfill", "--start", DAY1, "--end", DAY2, "--log-level", "WARNING", cwd=project)
+    assert result.returncode == 0 and result.stderr == ""
+    table = result.stdout.split(f"backfill {DAY1} to {DAY2}", 1)[1]
+    assert table.count("skipped") == 3 and "2 days: 0 succeeded, 0 failed, 2 skipped" in table
+
+
+@pytest.mark.slow
+def test_backfill_on_a_terminal_shows_one_live_display_and_no_info_logs(project: Path) -> None:
+    output = flightpipe_on_a_terminal("backfill", "--start", DAY1, "--end", DAY2, "--force", cwd=project)
+    assert "day 2 of 2 (2026-06-09)" in output and "collect" in output
+    assert "step succeeded" not in output and "INFO" not in output
+    assert "2 days: 2 succeeded, 0 failed, 0 skipped" in output

@@ -9,8 +9,8 @@ import typer
 
 from flightpipe.cli import options
 from flightpipe.cli.options import AirportsOption, AllowQualityOption, ConfigOption, DataDirOption, SourceOption
-from flightpipe.cli.output import console, print_run
-from flightpipe.cli.progress import run_with_progress
+from flightpipe.cli.output import console, print_attention, print_days, print_run
+from flightpipe.cli.progress import days_progress, run_with_progress
 from flightpipe.core.errors import ConfigError
 
 
@@ -59,15 +59,30 @@ def backfill(
         raise ConfigError(f"--end {last} is before --start {first}")
     options.check_not_future(last, "--end")
 
-    def run_one(day: dt.date) -> RunSummary:
-        summary = run_with_progress(settings, day, kind="backfill", allow_quality_failures=allow_quality_failures)
-        print_run(summary)
-        return summary
+    days = collection_days(first, last)
+    ran: list[RunSummary] = []
+    # On a terminal the live display and the final table tell the story; piped, every day's line is kept.
+    every_day = not console.is_terminal
+    with days_progress(len(days)) as display:
 
-    def skipped(day: dt.date) -> None:
-        console.print(f"[dim]skip {day}: already complete (use --force to run it again)[/]")
+        def run_one(day: dt.date) -> RunSummary:
+            summary = run_with_progress(
+                settings, day, kind="backfill", allow_quality_failures=allow_quality_failures, display=display
+            )
+            ran.append(summary)
+            if every_day:
+                print_run(summary)
+            else:
+                print_attention(summary, report=False)
+            return summary
 
-    result = run_backfill(settings, collection_days(first, last), force=force, run=run_one, on_skip=skipped)
+        def skipped(day: dt.date) -> None:
+            display.finish_day()
+            if every_day:
+                console.print(f"[dim]skip {day}: already complete (use --force to run it again)[/]")
+
+        result = run_backfill(settings, days, force=force, run=run_one, on_skip=skipped)
+    print_days(ran, result.skipped, title=f"backfill {first} to {last}")
     if result.failed:
         raise typer.Exit(1)
 
