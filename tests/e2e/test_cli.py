@@ -154,3 +154,21 @@ def test_backfill_on_a_terminal_shows_one_live_display_and_no_info_logs(project:
     assert "day 2 of 2 (2026-06-09)" in output and "collect" in output
     assert "step succeeded" not in output and "INFO" not in output
     assert "2 days: 2 succeeded, 0 failed, 0 skipped" in output
+
+
+def test_sql_shows_at_most_100_rows_in_a_table_and_says_how_to_see_more(project: Path) -> None:
+    capped = flightpipe("sql", "SELECT flight_iata FROM fact_flights", cwd=project)
+    assert capped.returncode == 0, capped.stderr
+    assert capped.stdout.count("\n│ ") == 100
+    assert "showing the first 100 rows; there are more (--limit N for more, --all for every row)" in capped.stderr
+    limited = flightpipe("sql", "SELECT flight_iata FROM fact_flights;", "--limit", "5", cwd=project)
+    assert limited.stdout.count("\n│ ") == 5 and "showing the first 5 rows" in limited.stderr
+    every = flightpipe("sql", "SELECT count(*) AS n FROM fact_flights", "--format", "json", cwd=project)
+    unbounded = flightpipe("sql", "SELECT flight_iata FROM fact_flights", "--all", cwd=project)
+    assert unbounded.stdout.count("\n│ ") == json.loads(every.stdout)[0]["n"] and unbounded.stderr == ""
+
+
+def test_sql_with_an_empty_query_exits_2_without_a_traceback(tmp_path: Path) -> None:
+    result = flightpipe("sql", "  ", cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "error: the query is empty" in result.stderr
