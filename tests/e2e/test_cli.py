@@ -172,3 +172,46 @@ def test_sql_with_an_empty_query_exits_2_without_a_traceback(tmp_path: Path) -> 
     result = flightpipe("sql", "  ", cwd=tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "error: the query is empty" in result.stderr
+
+
+def _run_ids(project: Path) -> list[str]:
+    listing = flightpipe("runs", cwd=project).stdout
+    return [word.strip() for line in listing.splitlines() for word in line.split("│") if "Z-" in word]
+
+
+@pytest.mark.parametrize("command", [("runs",), ("sources",), ("check", "--date", DAY2), ("summary", "--start", DAY1)])
+def test_the_tables_fit_80_columns(project: Path, command: tuple[str, ...]) -> None:
+    result = flightpipe(*command, cwd=project, env={"COLUMNS": "80"})
+    assert result.returncode == 0, result.stderr
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+
+
+def test_runs_at_80_columns_shows_every_run_id_whole(project: Path) -> None:
+    wide = _run_ids(project)
+    narrow = flightpipe("runs", cwd=project, env={"COLUMNS": "80"}).stdout
+    assert len(wide) == 2 and all(run_id in narrow for run_id in wide)
+
+
+def test_runs_show_prints_the_summary_as_a_table_not_json(project: Path) -> None:
+    shown = flightpipe("runs", "show", _run_ids(project)[0], cwd=project, env={"COLUMNS": "80"}).stdout
+    assert "{" not in shown and '"records_collected"' not in shown
+    summary_lines = [line.split() for line in shown.splitlines() if line.strip().startswith(("records", "rows"))]
+    assert [words[:2] for words in summary_lines] == [
+        ["records", "collected"], ["rows", "transformed"], ["records", "quarantined"], ["rows", "loaded"]
+    ]  # fmt: skip
+
+
+def test_runs_show_refuses_an_ambiguous_prefix_and_lists_the_runs_it_matches(project: Path) -> None:
+    newest, oldest = _run_ids(project)
+    result = flightpipe("runs", "show", "2026", cwd=project)
+    assert result.returncode == 2
+    assert f"'2026' is the start of more than one run: {newest}, {oldest}; give more of the id" in " ".join(
+        result.stderr.split()
+    )
+    assert flightpipe("runs", "show", oldest[:-1], cwd=project).stdout.startswith(f"run {oldest} ")
+
+
+@pytest.mark.parametrize("command", [("runs",), ("runs", "show", "2026"), ("metrics",), ("sources",)])
+def test_reading_commands_create_nothing_in_an_empty_folder(tmp_path: Path, command: tuple[str, ...]) -> None:
+    flightpipe(*command, cwd=tmp_path)
+    assert list(tmp_path.iterdir()) == []

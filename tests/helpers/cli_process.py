@@ -11,7 +11,7 @@ from pathlib import Path
 
 def flightpipe(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("FLIGHTPIPE")}
-    base.update(COLUMNS="200", **(env or {}))
+    base.update({"COLUMNS": "200", **(env or {})})
     return subprocess.run(
         [sys.executable, "-m", "flightpipe.cli", *args],
         cwd=cwd,

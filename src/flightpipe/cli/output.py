@@ -1,24 +1,33 @@
 """Where the command line prints (stdout for results, stderr for logs, progress and errors), and how a run looks.
 
-Output that is not a terminal is 160 columns wide, so tables piped to a file or a test stay readable.
+Output that is not a terminal is $COLUMNS wide, else 160, so tables piped to a file or a test stay readable.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 if TYPE_CHECKING:
     import datetime as dt
 
     from flightpipe.pipeline.runner import RunSummary
 
-console = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+
+def _width(stream: TextIO) -> int | None:
+    # None: rich asks the terminal, or takes $COLUMNS when set (so `COLUMNS=80 flightpipe runs | less` is 80 wide).
+    return None if stream.isatty() or os.environ.get("COLUMNS", "").isdigit() else 160
+
+
+console = Console(width=_width(sys.stdout))
+err = Console(stderr=True, width=_width(sys.stderr))
 
 _STATE_COLOURS = {"succeeded": "green", "partial": "yellow", "running": "cyan"}
 
@@ -58,15 +67,41 @@ def print_attention(summary: RunSummary, *, report: bool = True) -> None:
     for corrupt in summary.corrupt_files:
         console.print(f"  [yellow]quarantined corrupt raw file[/] {escape(corrupt)}")
     for failed in summary.failed_steps:
-        console.print(f"  [red]failed[/] {escape(failed)}")
+        if not failed.startswith(_GATE_STEP):  # the holds below say it readably
+            console.print(f"  [red]failed[/] {escape(failed)}")
+    print_holds(summary.held)
     for line in summary.quality_overridden:
         console.print(f"  [yellow]quality failure loaded anyway (--allow-quality-failures)[/] {escape(line)}")
     if summary.held:
-        console.print(f"  see `flightpipe check --date {summary.day}` for every quality result")
+        console.print(
+            "  fix the cause and run again, or rerun with --allow-quality-failures to load anyway; "
+            f"`flightpipe check --date {summary.day} --failed` lists every failure"
+        )
     if summary.report_path and report:
         console.print(f"  report: {escape(summary.report_path)}")
     if summary.report_error:
         console.print(f"  [yellow]report not written[/] {escape(summary.report_error)} (try `flightpipe report`)")
+
+
+#: A held flight date is a failed ``gate`` step (pipeline.load); its message is the hold's description.
+_GATE_STEP = "gate "
+#: ``Hold.describe()``: "flight date D: held WHAT (REASON; REASON)".
+_HOLD = re.compile(r"^flight date (?P<date>\S+): held (?P<what>.*?) \((?P<reasons>.*)\)$")
+
+
+def print_holds(held: list[str]) -> None:
+    """What the quality gate held back: a line per flight date, a line per reason under it."""
+    if not held:
+        return
+    console.print("  [bold red]held by the quality gate[/] (not loaded):")
+    for line in held:
+        match = _HOLD.match(line)
+        if match is None:
+            console.print(Text(f"    {line}"))
+            continue
+        console.print(Text(f"    flight date {match['date']}: {match['what']}"))
+        for reason in match["reasons"].split("; "):
+            console.print(Text(f"      - {reason}"))
 
 
 def print_days(ran: list[RunSummary], skipped: list[dt.date], *, title: str) -> None:

@@ -53,7 +53,7 @@ def sql(
         raise ConfigError(f"--format must be table, csv or json, got {output!r}")
     statement = query.strip().rstrip(";").strip()
     if not statement:
-        raise ConfigError("the query is empty; e.g. flightpipe sql \"SELECT count(*) FROM fact_flights\"")
+        raise ConfigError('the query is empty; e.g. flightpipe sql "SELECT count(*) FROM fact_flights"')
     cap = None if every_row else limit or (DEFAULT_TABLE_ROWS if output == "table" else None)
     result = query_warehouse(options.load(config), _capped(statement, cap))
     columns, rows = result.columns, result.rows
@@ -74,8 +74,10 @@ def sql(
         console.print(table)
         if left_out:
             err.print(
-                Text(f"{len(left_out)} more columns not shown ({', '.join(left_out)}); "
-                     "use --expanded, select fewer columns, or --format csv")  # fmt: skip
+                Text(
+                    f"{len(left_out)} more columns not shown ({', '.join(left_out)}); "
+                    "use --expanded, select fewer columns, or --format csv"
+                )
             )
     if more:
         err.print(f"showing the first {cap} rows; there are more (--limit N for more, --all for every row)")
