@@ -97,7 +97,11 @@ def test_sql_cannot_change_the_warehouse(project: Path) -> None:
 def test_summary_prints_each_airport_and_labels_simulated_data(project: Path) -> None:
     result = flightpipe("summary", "--start", DAY1, "--end", DAY2, cwd=project)
     assert result.returncode == 0, result.stderr
-    assert "SIMULATED DATA" in result.stdout and "EDDH" in result.stdout and "on-time" in result.stdout
+    assert "SIMULATED DATA" in result.stdout and "EDDH" in result.stdout
+    header = next(line for line in result.stdout.splitlines() if "airport" in line)
+    assert [cell.strip() for cell in header.split("┃")[1:-1]] == [
+        "airport", "movements", "dep", "arr", "cancelled", "on time", "median delay"
+    ]  # fmt: skip  # the report's words
 
 
 @pytest.mark.slow
@@ -215,3 +219,34 @@ def test_runs_show_refuses_an_ambiguous_prefix_and_lists_the_runs_it_matches(pro
 def test_reading_commands_create_nothing_in_an_empty_folder(tmp_path: Path, command: tuple[str, ...]) -> None:
     flightpipe(*command, cwd=tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_summary_with_end_before_start_is_refused(project: Path) -> None:
+    result = flightpipe("summary", "--start", DAY2, "--end", DAY1, cwd=project)
+    assert result.returncode == 2 and f"--end {DAY1} is before --start {DAY2}" in result.stderr
+
+
+def test_init_creates_the_folders_of_its_path_and_says_how_to_use_it(tmp_path: Path) -> None:
+    result = flightpipe("init", "--path", "sub/dir/x.toml", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "sub" / "dir" / "x.toml").read_text().startswith("# flightpipe configuration")
+    assert "run `flightpipe run --config sub/dir/x.toml`" in " ".join(result.stdout.split())
+
+
+@pytest.mark.parametrize("source", ["aviationstack", "aerodatabox", "opensky"])
+def test_the_starter_config_with_an_api_source_stops_at_its_credentials_before_any_run(
+    tmp_path: Path, source: str
+) -> None:
+    assert flightpipe("init", cwd=tmp_path).returncode == 0
+    result = flightpipe("run", "--date", DAY1, "--source", source, cwd=tmp_path)
+    assert result.returncode == 2 and f"error: {source} needs credentials: set FLIGHTPIPE__SOURCES__" in result.stderr
+    assert "unknown key" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["flightpipe.toml"]  # no run recorded, no alert
+
+
+def test_warehouse_init_says_when_there_is_nothing_to_change(tmp_path: Path) -> None:
+    first = flightpipe("warehouse", "init", cwd=tmp_path)
+    again = flightpipe("warehouse", "init", cwd=tmp_path)
+    assert first.returncode == again.returncode == 0
+    assert "is ready; created or changed:" in first.stdout and "CREATE TABLE" in first.stdout
+    assert "is ready; nothing to change (every table, column and view is there)" in " ".join(again.stdout.split())

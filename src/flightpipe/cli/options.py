@@ -54,9 +54,23 @@ def load(
         base = load_settings(config)
         # Keep the configured source's options only when --source names the same type (a union member each).
         overrides["source"] = (
-            {**base.source.model_dump(), "type": source} if base.source.type == source else {"type": source}
+            {**base.source.model_dump(), "type": source} if base.source.type == source else _source_alone(source)
         )
     return load_settings(config, **overrides)
+
+
+def _source_alone(source: str) -> Any:
+    """Settings of source type ``source`` with its defaults, as an object: the settings merge a dict with the
+    file's ``[source]`` table key by key, so the simulated source's ``seed`` would reach aviationstack as an
+    unknown key. An unknown type stays a dict, for the settings to name the types there are."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from flightpipe.config import SourceSettings
+
+    try:
+        return TypeAdapter(SourceSettings).validate_python({"type": source})
+    except ValidationError:
+        return {"type": source}
 
 
 def parse_date(value: str | None, option: str) -> dt.date | None:

@@ -110,29 +110,24 @@ def summary(
     end: Annotated[str | None, typer.Option("--end", help="Last day (default: --start).")] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Per airport: flights, cancellations, on-time share, median departure delay, from the warehouse."""
+    """Per airport: movements (departures and arrivals), cancellations, on-time share, median departure delay,
+    from the warehouse; the same figures, in the same words, as the report's scorecards."""
     from flightpipe.pipeline.warehouse_access import reading_warehouse
     from flightpipe.report.summary import ON_TIME_MINUTES, airport_summary
 
     settings = options.load(config)
     first = options.parse_date(start, "--start") or options.yesterday()
     last = options.parse_date(end, "--end") or first
+    if last < first:
+        raise ConfigError(f"--end {last} is before --start {first}")
     with reading_warehouse(settings) as warehouse:
         rows = airport_summary(warehouse, first, last, settings.airports)
     sources = sorted({s for r in rows for s in r.sources.split(",") if s})
-    title = f"flights {first}" + (f" to {last}" if last != first else "")
+    title = f"movements {first}" + (f" to {last}" if last != first else "")
     if "simulated" in sources:
         title += " - SIMULATED DATA (source: simulated)"
     table = Table(title=title)
-    for column in (
-        "airport",
-        "flights",
-        "departures",
-        "arrivals",
-        "cancelled",
-        f"on-time (dep <= {ON_TIME_MINUTES} min)",
-        "median dep delay",
-    ):
+    for column in ("airport", "movements", "dep", "arr", "cancelled", "on time", "median delay"):
         table.add_column(column, justify="left" if column == "airport" else "right")
     for row in rows:
         table.add_row(
@@ -145,3 +140,7 @@ def summary(
             f"{row.median_dep_delay_min:.0f} min" if row.median_dep_delay_min is not None else "-",
         )
     console.print(table)
+    console.print(
+        "[dim]Movements and cancellations count departures (dep) and arrivals (arr); "
+        f"on time (at most {ON_TIME_MINUTES} minutes late) and median delay are the departures'.[/]"
+    )

@@ -21,7 +21,13 @@ def init(config: ConfigOption = None) -> None:
     from flightpipe.pipeline.warehouse_access import init_warehouse
 
     prepared = init_warehouse(options.load(config))
-    console.print(f"warehouse [bold]{prepared.url}[/] ({prepared.dialect}) is ready:")
+    if not prepared.changes:
+        console.print(
+            f"warehouse [bold]{prepared.url}[/] ({prepared.dialect}) is ready; nothing to change "
+            "(every table, column and view is there)"
+        )
+        return
+    console.print(f"warehouse [bold]{prepared.url}[/] ({prepared.dialect}) is ready; created or changed:")
     for change in prepared.changes:
         console.print(f"  {change}")
 
