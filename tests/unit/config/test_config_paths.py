@@ -22,7 +22,9 @@ def elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_relative_data_dir_ledger_and_warehouse_paths_are_beside_the_config_file(elsewhere: Path) -> None:
     config = elsewhere / "flightpipe.toml"
-    config.write_text('data_dir = "data"\nledger_path = "state/ledger.sqlite"\n[warehouse]\ntype = "duckdb"\npath = "wh.duckdb"\n')
+    config.write_text(
+        'data_dir = "data"\nledger_path = "state/ledger.sqlite"\n[warehouse]\ntype = "duckdb"\npath = "wh.duckdb"\n'
+    )
 
     settings = load_settings(Path("../project/flightpipe.toml"))
 
