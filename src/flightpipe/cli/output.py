@@ -131,9 +131,10 @@ def print_days(ran: list[RunSummary], skipped: list[dt.date], *, title: str) -> 
     console.print(table)
     failed = sum(1 for s in ran if s.state != "succeeded")
     simulated = " [bold magenta](SIMULATED DATA)[/]" if any(s.simulated for s in ran) else ""
+    why_skipped = " (already complete; --force runs them again)" if skipped else ""
     console.print(
         f"{len(ran) + len(skipped)} days: {len(ran) - failed} succeeded, {failed} failed, "
-        f"{len(skipped)} skipped (already complete; --force runs them again){simulated}"
+        f"{len(skipped)} skipped{why_skipped}{simulated}"
     )
     reports = [s.report_path for s in ran if s.report_path]
     if reports:
