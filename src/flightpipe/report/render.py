@@ -199,9 +199,7 @@ def _status_rows(
         latest = rows.latest_dates.get(card.airport_icao)
         if not card.has_data:
             state = empty_state(fresh, quality[card.airport_icao], boards)
-            detail = _EMPTY_DETAIL[state].format(day=rows.day) + (
-                f"; newest day with data: {latest}" if latest else ""
-            )
+            detail = _EMPTY_DETAIL[state].format(day=rows.day) + (f"; newest day with data: {latest}" if latest else "")
         elif fresh.note:
             state, detail = "unknown", fresh.note
         elif not set(boards) <= collected:
