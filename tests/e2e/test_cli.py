@@ -215,7 +215,11 @@ def test_runs_show_refuses_an_ambiguous_prefix_and_lists_the_runs_it_matches(pro
     assert flightpipe("runs", "show", oldest[:-1], cwd=project).stdout.startswith(f"run {oldest} ")
 
 
-@pytest.mark.parametrize("command", [("runs",), ("runs", "show", "2026"), ("metrics",), ("sources",)])
+@pytest.mark.parametrize(
+    "command",
+    [("runs",), ("runs", "show", "2026"), ("metrics",), ("sources",), ("check", "--date", DAY1),
+     ("quarantine", "--date", DAY1)],
+)  # fmt: skip
 def test_reading_commands_create_nothing_in_an_empty_folder(tmp_path: Path, command: tuple[str, ...]) -> None:
     flightpipe(*command, cwd=tmp_path)
     assert list(tmp_path.iterdir()) == []

@@ -73,6 +73,12 @@ def _source_alone(source: str) -> Any:
         return {"type": source}
 
 
+def missing_data_folder(settings: Settings) -> Path | None:
+    """The configured local data folder when it does not exist yet (a reading command must not create it)."""
+    folder = settings.local_data_dir()
+    return folder if folder is not None and not folder.exists() else None
+
+
 def parse_date(value: str | None, option: str) -> dt.date | None:
     """``value`` as a date, None when not given; ``option`` names the flag in the error."""
     if value is None:

@@ -15,6 +15,7 @@ from flightpipe.cli import options
 from flightpipe.cli.options import AirportsOption, AllowQualityOption, ConfigOption, DataDirOption
 from flightpipe.cli.output import console, print_run
 from flightpipe.cli.progress import run_with_progress
+from flightpipe.core.errors import ConfigError
 
 if TYPE_CHECKING:
     from flightpipe.pipeline.quarantined import QuarantineRow
@@ -42,6 +43,8 @@ def check(
 
     settings = options.load(config, airports, None, data_dir)
     day = options.parse_required_date(date, "--date")
+    if (missing := options.missing_data_folder(settings)) is not None:
+        raise ConfigError(f"no data folder {missing} yet: nothing was collected; run `flightpipe run --date {day}`")
     results = check_date(settings, day)
     print_results(console, results, title=f"quality {day}", only_problems=failed)
     if any(r.failed for r in results):
@@ -69,6 +72,9 @@ def quarantine(
 
     settings = options.load(config, airports, None, data_dir)
     day = options.parse_required_date(date, "--date")
+    if not replay and (missing := options.missing_data_folder(settings)) is not None:
+        console.print(f"quarantine {day}: nothing quarantined (no data folder {missing} yet)")
+        return
     before = quarantine_summary(settings, day)
     print_quarantine(console, before, title=f"quarantine {day}")
     if not replay:
