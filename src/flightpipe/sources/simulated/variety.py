@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from functools import cache
 
 #: Share of airport-days with bad weather, by month (winter storms and snow, summer thunderstorms).
 _BAD_WEATHER_SHARE = {12: 0.12, 1: 0.12, 2: 0.10, 6: 0.08, 7: 0.09, 8: 0.08}
@@ -33,12 +34,14 @@ def _unit(*parts: object) -> float:
     return int.from_bytes(digest, "big") / 2**64
 
 
+@cache  # asked for every flight of the day: a few hundred airport-days, each hashed once
 def bad_weather(seed: int, icao: str, day: dt.date) -> bool:
     """Whether ``icao`` has a bad-weather day on local date ``day`` (low visibility, storms, snow)."""
     share = _BAD_WEATHER_SHARE.get(day.month, _BAD_WEATHER_SHARE_OTHERWISE)
     return _unit(seed, "weather", icao, day.isoformat()) < share
 
 
+@cache
 def airline_shift(seed: int, airline_iata: str, leisure: bool) -> float:
     """How much later (positive) or earlier than the mean this airline runs, the same on every day."""
     return (_unit(seed, "airline", airline_iata) - 0.5) * 2 * _AIRLINE_SPREAD + (_LEISURE_SHIFT if leisure else 0.0)
