@@ -170,6 +170,23 @@ def print_quarantine(console: Console, rows: list[QuarantineRow], *, title: str)
     if not rows:
         console.print(f"{title}: nothing quarantined")
         return
+    if console.width < WIDE_RESULTS:
+        # One block per airport, board and rule: the reasons and examples keep the width to be read.
+        console.print(Text(title, style="bold"))
+        for row in rows:
+            block = Table(
+                title=f"{row.airport_icao} {row.board} · {row.rule} · {row.count} records",
+                title_justify="left",
+                show_header=False,
+                box=box.SIMPLE,
+            )
+            block.add_column("what", style="dim", no_wrap=True)
+            block.add_column("value", overflow="fold")
+            for what, value in (("reason", row.reason), ("run", row.run_id), ("examples", "\n".join(row.examples))):
+                block.add_row(what, Text(value))
+            console.print(block)
+        console.print(f"{sum(r.count for r in rows)} records quarantined")
+        return
     table = Table(title=title)
     for column in ("airport", "board", "run", "rule", "reason", "records", "examples"):
         table.add_column(column, overflow="fold", justify="right" if column == "records" else "left")

@@ -89,6 +89,16 @@ def test_quarantine_shows_what_was_rejected_and_why(project: Path, bad_run: None
     assert "records quarantined" in result.stdout
 
 
+def test_quarantine_at_80_columns_is_a_block_per_airport_board_and_rule(project: Path, bad_run: None) -> None:
+    result = flightpipe("quarantine", "--date", BAD_DAY, cwd=project, env={"COLUMNS": "80"})
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert [line.strip() for line in lines if line.startswith("EDDH")] == [
+        "EDDH arrivals · delay_consistent · 23 records", "EDDH departures · delay_consistent · 20 records"
+    ]  # fmt: skip
+    assert "departure delay 120 min, but actual - scheduled is 5 min" in result.stdout
+
+
 def test_sql_sees_the_rule_in_the_quarantine_view_and_the_quality_results_table(project: Path, bad_run: None) -> None:
     quarantine = flightpipe("sql", "SELECT rule, count(*) AS n FROM quarantine GROUP BY 1", "--format", "json",
                             cwd=project)  # fmt: skip
