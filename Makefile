@@ -40,6 +40,7 @@ demo: $(VENV)/.core
 	@echo "Data (raw/, transformed/, processed/, quarantine/): $(abspath $(DEMO_DIR))"
 	@echo "Warehouse (DuckDB):                                $(abspath $(DEMO_DIR))/warehouse.duckdb"
 	@echo "Run history (SQLite):                              $(abspath $(DEMO_DIR))/ledger.sqlite"
+	@echo "To type flightpipe without the path: source $(VENV)/bin/activate (or add $(abspath $(VENV))/bin to PATH)"
 	@echo "Past runs:   $(FP) runs"
 	@echo "Try a query:"
 	@echo "  $(FP) sql \"$(DEMO_QUERY)\""

@@ -219,8 +219,31 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         raise ConfigError(format_validation_error(exc, toml_file)) from None
     finally:
         _config_file_override = previous
+    if toml_file is not None:
+        settings = _paths_beside_config_file(settings, parsed, toml_file)
     _register_secrets(settings)
     return settings
+
+
+def _beside(value: str, folder: Path) -> str:
+    return value if "://" in value or Path(value).is_absolute() else str(folder / value)
+
+
+def _paths_beside_config_file(settings: Settings, parsed: dict[str, Any], toml_file: Path) -> Settings:
+    """A relative path written in the config file is relative to the file's folder, not to where the command
+    runs (a path from the environment or a flag stays relative to the current folder)."""
+    folder = toml_file.parent
+    update: dict[str, Any] = {}
+    for key in ("data_dir", "ledger_path"):
+        written = parsed.get(key)
+        if isinstance(written, str) and getattr(settings, key) == written:
+            update[key] = _beside(written, folder)
+    section = parsed.get("warehouse")
+    written = section.get("path") if isinstance(section, dict) else None
+    warehouse = settings.warehouse
+    if isinstance(written, str) and isinstance(warehouse, DuckDBWarehouseSettings) and warehouse.path == written:
+        update["warehouse"] = warehouse.model_copy(update={"path": _beside(written, folder)})
+    return settings.model_copy(update=update) if update else settings
 
 
 def _reject_secrets_in_file(parsed: dict[str, Any], toml_file: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.cli_process import flightpipe
+from tests.helpers.cli_process import flightpipe, flightpipe_on_a_terminal
 from tests.helpers.simulated_store import SimulatedRun, SimulatedStores
 
 DAY1, DAY2 = "2026-06-08", "2026-06-09"
@@ -97,7 +97,11 @@ def test_sql_cannot_change_the_warehouse(project: Path) -> None:
 def test_summary_prints_each_airport_and_labels_simulated_data(project: Path) -> None:
     result = flightpipe("summary", "--start", DAY1, "--end", DAY2, cwd=project)
     assert result.returncode == 0, result.stderr
-    assert "SIMULATED DATA" in result.stdout and "EDDH" in result.stdout and "on-time" in result.stdout
+    assert "SIMULATED DATA" in result.stdout and "EDDH" in result.stdout
+    header = next(line for line in result.stdout.splitlines() if "airport" in line)
+    assert [cell.strip() for cell in header.split("┃")[1:-1]] == [
+        "airport", "movements", "dep", "arr", "cancelled", "on time", "median delay"
+    ]  # fmt: skip  # the report's words
 
 
 @pytest.mark.slow
@@ -139,3 +143,114 @@ def test_help_lists_every_command(tmp_path: Path) -> None:
     result = flightpipe("--help", cwd=tmp_path)
     for command in ("init", "run", "backfill", "runs", "sql", "summary"):
         assert command in result.stdout
+
+
+def test_backfill_ends_with_a_table_of_the_days_and_takes_global_options_after_the_command(project: Path) -> None:
+    result = flightpipe("backfill", "--start", DAY1, "--end", DAY2, "--log-level", "WARNING", cwd=project)
+    assert result.returncode == 0 and result.stderr == ""
+    table = result.stdout.split(f"backfill {DAY1} to {DAY2}", 1)[1]
+    assert table.count("skipped") == 3 and "2 days: 0 succeeded, 0 failed, 2 skipped" in table
+
+
+@pytest.mark.slow
+def test_backfill_on_a_terminal_shows_one_live_display_and_no_info_logs(project: Path) -> None:
+    output = flightpipe_on_a_terminal("backfill", "--start", DAY1, "--end", DAY2, "--force", cwd=project)
+    assert "day 2 of 2 (2026-06-09)" in output and "collect" in output
+    assert "step succeeded" not in output and "INFO" not in output
+    assert "2 days: 2 succeeded, 0 failed, 0 skipped" in output
+
+
+def test_sql_shows_at_most_100_rows_in_a_table_and_says_how_to_see_more(project: Path) -> None:
+    capped = flightpipe("sql", "SELECT flight_iata FROM fact_flights", cwd=project)
+    assert capped.returncode == 0, capped.stderr
+    assert capped.stdout.count("\n│ ") == 100
+    assert "showing the first 100 rows; there are more (--limit N for more, --all for every row)" in capped.stderr
+    limited = flightpipe("sql", "SELECT flight_iata FROM fact_flights;", "--limit", "5", cwd=project)
+    assert limited.stdout.count("\n│ ") == 5 and "showing the first 5 rows" in limited.stderr
+    every = flightpipe("sql", "SELECT count(*) AS n FROM fact_flights", "--format", "json", cwd=project)
+    unbounded = flightpipe("sql", "SELECT flight_iata FROM fact_flights", "--all", cwd=project)
+    assert unbounded.stdout.count("\n│ ") == json.loads(every.stdout)[0]["n"] and unbounded.stderr == ""
+
+
+def test_sql_with_an_empty_query_exits_2_without_a_traceback(tmp_path: Path) -> None:
+    result = flightpipe("sql", "  ", cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "error: the query is empty" in result.stderr
+
+
+def _run_ids(project: Path) -> list[str]:
+    listing = flightpipe("runs", cwd=project).stdout
+    return [word.strip() for line in listing.splitlines() for word in line.split("│") if "Z-" in word]
+
+
+@pytest.mark.parametrize("command", [("runs",), ("sources",), ("check", "--date", DAY2), ("summary", "--start", DAY1)])
+def test_the_tables_fit_80_columns(project: Path, command: tuple[str, ...]) -> None:
+    result = flightpipe(*command, cwd=project, env={"COLUMNS": "80"})
+    assert result.returncode == 0, result.stderr
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+
+
+def test_runs_at_80_columns_shows_every_run_id_whole(project: Path) -> None:
+    wide = _run_ids(project)
+    narrow = flightpipe("runs", cwd=project, env={"COLUMNS": "80"}).stdout
+    assert len(wide) == 2 and all(run_id in narrow for run_id in wide)
+
+
+def test_runs_show_prints_the_summary_as_a_table_not_json(project: Path) -> None:
+    shown = flightpipe("runs", "show", _run_ids(project)[0], cwd=project, env={"COLUMNS": "80"}).stdout
+    assert "{" not in shown and '"records_collected"' not in shown
+    summary_lines = [line.split() for line in shown.splitlines() if line.strip().startswith(("records", "rows"))]
+    assert [words[:2] for words in summary_lines] == [
+        ["records", "collected"], ["rows", "transformed"], ["records", "quarantined"], ["rows", "loaded"]
+    ]  # fmt: skip
+
+
+def test_runs_show_refuses_an_ambiguous_prefix_and_lists_the_runs_it_matches(project: Path) -> None:
+    newest, oldest = _run_ids(project)
+    result = flightpipe("runs", "show", "2026", cwd=project)
+    assert result.returncode == 2
+    assert f"'2026' is the start of more than one run: {newest}, {oldest}; give more of the id" in " ".join(
+        result.stderr.split()
+    )
+    assert flightpipe("runs", "show", oldest[:-1], cwd=project).stdout.startswith(f"run {oldest} ")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("runs",), ("runs", "show", "2026"), ("metrics",), ("sources",), ("check", "--date", DAY1),
+     ("quarantine", "--date", DAY1)],
+)  # fmt: skip
+def test_reading_commands_create_nothing_in_an_empty_folder(tmp_path: Path, command: tuple[str, ...]) -> None:
+    flightpipe(*command, cwd=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_summary_with_end_before_start_is_refused(project: Path) -> None:
+    result = flightpipe("summary", "--start", DAY2, "--end", DAY1, cwd=project)
+    assert result.returncode == 2 and f"--end {DAY1} is before --start {DAY2}" in result.stderr
+
+
+def test_init_creates_the_folders_of_its_path_and_says_how_to_use_it(tmp_path: Path) -> None:
+    result = flightpipe("init", "--path", "sub/dir/x.toml", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "sub" / "dir" / "x.toml").read_text().startswith("# flightpipe configuration")
+    assert "run `flightpipe run --config sub/dir/x.toml`" in " ".join(result.stdout.split())
+
+
+@pytest.mark.parametrize("source", ["aviationstack", "aerodatabox", "opensky"])
+def test_the_starter_config_with_an_api_source_stops_at_its_credentials_before_any_run(
+    tmp_path: Path, source: str
+) -> None:
+    assert flightpipe("init", cwd=tmp_path).returncode == 0
+    result = flightpipe("run", "--date", DAY1, "--source", source, cwd=tmp_path)
+    assert result.returncode == 2 and f"error: {source} needs credentials: set FLIGHTPIPE__SOURCES__" in result.stderr
+    assert "unknown key" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["flightpipe.toml"]  # no run recorded, no alert
+
+
+def test_warehouse_init_says_when_there_is_nothing_to_change(tmp_path: Path) -> None:
+    first = flightpipe("warehouse", "init", cwd=tmp_path)
+    again = flightpipe("warehouse", "init", cwd=tmp_path)
+    assert first.returncode == again.returncode == 0
+    assert "is ready; created or changed:" in first.stdout and "CREATE TABLE" in first.stdout
+    assert "is ready; nothing to change (every table, column and view is there)" in " ".join(again.stdout.split())

@@ -86,9 +86,10 @@ def launched_chromium() -> Iterator[Any]:
 
 
 @contextmanager
-def open_report(browser: Any, path: Path) -> Iterator[OpenedPage]:
-    """Open ``path`` offline: every request other than the file itself is counted and refused."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, offline=True)
+def open_report(browser: Any, path: Path, *, width: int = 1280) -> Iterator[OpenedPage]:
+    """Open ``path`` offline in a window ``width`` CSS pixels wide: every request other than the file itself is
+    counted and refused."""
+    context = browser.new_context(viewport={"width": width, "height": 900}, offline=True)
     page = context.new_page()
     opened = OpenedPage(page, path.resolve().as_uri())
 

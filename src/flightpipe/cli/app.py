@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from flightpipe.cli import doctor, init, quality, query, report, run, runs, sources, status, ui, warehouse
+from flightpipe.cli import doctor, init, options, quality, query, report, run, runs, sources, status, ui, warehouse
 from flightpipe.cli.output import err
 from flightpipe.core.errors import ConfigError, FlightpipeError, LockBusy
 from flightpipe.core.logs import LOG_FORMATS, configure_logging
@@ -48,30 +48,52 @@ app.add_typer(runs.runs_app, name="runs")
 app.add_typer(warehouse.warehouse_app, name="warehouse")
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"flightpipe {version('flightpipe')}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _logging(
     log_level: Annotated[
-        str, typer.Option("--log-level", envvar="FLIGHTPIPE_LOG_LEVEL", help="DEBUG, INFO, WARNING or ERROR.")
-    ] = "INFO",
+        str | None,
+        typer.Option(
+            "--log-level",
+            envvar="FLIGHTPIPE_LOG_LEVEL",
+            help="DEBUG, INFO, WARNING or ERROR (default: WARNING on a terminal, INFO for JSON lines).",
+        ),
+    ] = None,
     log_format: Annotated[
         str,
         typer.Option(
             "--log-format", envvar="FLIGHTPIPE_LOG_FORMAT", help="auto (JSON unless stderr is a terminal), json, text."
         ),
     ] = "auto",
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, help="Log INFO on a terminal too (-vv: DEBUG).")
+    ] = 0,
+    version: Annotated[
+        bool,
+        typer.Option("--version", is_eager=True, callback=_print_version, help="Print the version and exit."),
+    ] = False,
 ) -> None:
-    """Logs go to stderr: JSON lines, or rich text on a terminal; every line names the run and the step."""
-    if log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+    """Logs go to stderr: JSON lines, or rich text on a terminal; every line names the run and the step.
+    The options here may also come after the command (`flightpipe run -v`)."""
+    if log_level is not None and log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError(f"--log-level must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
     if log_format not in LOG_FORMATS:
         raise ConfigError(f"--log-format must be one of {', '.join(LOG_FORMATS)}, got {log_format!r}")
-    configure_logging(log_level, log_format, console=err)  # type: ignore[arg-type]  # checked just above
+    level = options.log_level(log_level, verbose, terminal=err.is_terminal, json_logs=log_format == "json")
+    configure_logging(level, log_format, console=err)  # type: ignore[arg-type]  # checked just above
 
 
 def main() -> None:
     """Run the command line; a typed error exits with its code: 3 busy (a lock), 2 bad input, 1 anything else."""
     try:
-        app()
+        app(args=options.hoist_global_options(sys.argv[1:]))
     except LockBusy as exc:
         err.print(f"[yellow]busy:[/] {escape(redact(str(exc)))}")
         sys.exit(3)

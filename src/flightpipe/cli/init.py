@@ -22,7 +22,11 @@ def init(
     """Write a commented starter flightpipe.toml (simulated source, local folder, DuckDB)."""
     if path.exists() and not force:
         raise ConfigError(f"{path} already exists; pass --force to overwrite it")
+    if path.is_dir():
+        raise ConfigError(f"{path} is a folder; give the config file's name, e.g. {path / DEFAULT_CONFIG_FILE}")
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         resources.files("flightpipe").joinpath("starter.toml").read_text(encoding="utf-8"), encoding="utf-8"
     )
-    console.print(f"wrote {path}; run `flightpipe run` to collect yesterday on the simulated source")
+    use = "" if path == Path(DEFAULT_CONFIG_FILE) else f" --config {path}"
+    console.print(f"wrote {path}; run `flightpipe run{use}` to collect yesterday on the simulated source")

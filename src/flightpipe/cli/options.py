@@ -54,9 +54,29 @@ def load(
         base = load_settings(config)
         # Keep the configured source's options only when --source names the same type (a union member each).
         overrides["source"] = (
-            {**base.source.model_dump(), "type": source} if base.source.type == source else {"type": source}
+            {**base.source.model_dump(), "type": source} if base.source.type == source else _source_alone(source)
         )
     return load_settings(config, **overrides)
+
+
+def _source_alone(source: str) -> Any:
+    """Settings of source type ``source`` with its defaults, as an object: the settings merge a dict with the
+    file's ``[source]`` table key by key, so the simulated source's ``seed`` would reach aviationstack as an
+    unknown key. An unknown type stays a dict, for the settings to name the types there are."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from flightpipe.config import SourceSettings
+
+    try:
+        return TypeAdapter(SourceSettings).validate_python({"type": source})
+    except ValidationError:
+        return {"type": source}
+
+
+def missing_data_folder(settings: Settings) -> Path | None:
+    """The configured local data folder when it does not exist yet (a reading command must not create it)."""
+    folder = settings.local_data_dir()
+    return folder if folder is not None and not folder.exists() else None
 
 
 def parse_date(value: str | None, option: str) -> dt.date | None:
@@ -93,3 +113,54 @@ def check_not_future(day: dt.date, option: str) -> None:
     today = utc_now().date()
     if day > today:
         raise ConfigError(f"{option} {day.isoformat()} is in the future (today is {today.isoformat()} UTC)")
+
+
+#: The app's own options (``flightpipe --log-level X run``), also accepted after the subcommand: those that take a
+#: value, and the flags.
+GLOBAL_VALUE_OPTIONS = ("--log-level", "--log-format")
+GLOBAL_FLAGS = ("-v", "-vv", "--verbose", "--version")
+
+
+def hoist_global_options(argv: list[str]) -> list[str]:
+    """``argv`` with the global options moved before the subcommand, so ``run --log-level WARNING`` works as
+    ``--log-level WARNING run`` (click only takes a group's options before its subcommand). Nothing after
+    ``--`` moves, and a value that merely looks like an option (the query of ``sql``) is one argument, not split."""
+    hoisted: list[str] = []
+    rest: list[str] = []
+    index = 0
+    while index < len(argv):
+        arg = argv[index]
+        if arg == "--":
+            rest.extend(argv[index:])
+            break
+        if arg in GLOBAL_FLAGS or arg.split("=", 1)[0] in GLOBAL_VALUE_OPTIONS and "=" in arg:
+            hoisted.append(arg)
+        elif arg in GLOBAL_VALUE_OPTIONS and index + 1 < len(argv):
+            hoisted.extend(argv[index : index + 2])
+            index += 1
+        else:
+            rest.append(arg)
+        index += 1
+    return hoisted + rest
+
+
+def log_level(explicit: str | None, verbose: int, *, terminal: bool, json_logs: bool) -> str:
+    """The level flightpipe logs at: ``--log-level`` (or its variable) when given; else ``-v`` INFO, ``-vv`` DEBUG;
+    else WARNING for text on a terminal (the progress display tells the rest) and INFO for JSON lines, which a
+    log collector reads."""
+    if explicit is not None:
+        return explicit.upper()
+    if verbose:
+        return "INFO" if verbose == 1 else "DEBUG"
+    return "WARNING" if terminal and not json_logs else "INFO"
+
+
+def _flags_without_a_type(self: Any, ctx: Any) -> str | None:
+    # typer's help puts a type after every option, flags too (`--force <bool>`); a flag takes no value.
+    if getattr(self, "is_flag", False):
+        return None
+    return _typed_option(self, ctx)
+
+
+_typed_option = typer.core.TyperOption.display_type_rich
+typer.core.TyperOption.display_type_rich = _flags_without_a_type  # type: ignore[method-assign]

@@ -1,21 +1,33 @@
 """Where the command line prints (stdout for results, stderr for logs, progress and errors), and how a run looks.
 
-Output that is not a terminal is 160 columns wide, so tables piped to a file or a test stay readable.
+Output that is not a terminal is $COLUMNS wide, else 160, so tables piped to a file or a test stay readable.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from flightpipe.pipeline.runner import RunSummary
 
-console = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+
+def _width(stream: TextIO) -> int | None:
+    # None: rich asks the terminal, or takes $COLUMNS when set (so `COLUMNS=80 flightpipe runs | less` is 80 wide).
+    return None if stream.isatty() or os.environ.get("COLUMNS", "").isdigit() else 160
+
+
+console = Console(width=_width(sys.stdout))
+err = Console(stderr=True, width=_width(sys.stderr))
 
 _STATE_COLOURS = {"succeeded": "green", "partial": "yellow", "running": "cyan"}
 
@@ -31,6 +43,12 @@ def count(value: int | None) -> str:
 
 def print_run(summary: RunSummary) -> None:
     """One run as it finished: its counts, then whatever needs the user's attention."""
+    print_run_line(summary)
+    print_attention(summary)
+
+
+def print_run_line(summary: RunSummary) -> None:
+    """One run's counts on one line (wrapped to the terminal)."""
     colour = {"succeeded": "green", "partial": "yellow"}.get(summary.state, "red")
     simulated = " [bold magenta](SIMULATED DATA)[/]" if summary.simulated else ""
     console.print(
@@ -41,15 +59,83 @@ def print_run(summary: RunSummary) -> None:
         f"{summary.rows_loaded} rows loaded for flight dates "
         f"{', '.join(d.isoformat() for d in summary.flight_dates) or '-'} ({summary.duration_s:.1f} s)"
     )
+
+
+def print_attention(summary: RunSummary, *, report: bool = True) -> None:
+    """Whatever of one run needs the user's attention: corrupt files, failed steps, quality, the report
+    (``report=False``: not the report's path, which a range prints once)."""
     for corrupt in summary.corrupt_files:
         console.print(f"  [yellow]quarantined corrupt raw file[/] {escape(corrupt)}")
     for failed in summary.failed_steps:
-        console.print(f"  [red]failed[/] {escape(failed)}")
+        if not failed.startswith(_GATE_STEP):  # the holds below say it readably
+            console.print(f"  [red]failed[/] {escape(failed)}")
+    print_holds(summary.held)
     for line in summary.quality_overridden:
         console.print(f"  [yellow]quality failure loaded anyway (--allow-quality-failures)[/] {escape(line)}")
     if summary.held:
-        console.print(f"  see `flightpipe check --date {summary.day}` for every quality result")
-    if summary.report_path:
+        console.print(
+            "  fix the cause and run again, or rerun with --allow-quality-failures to load anyway; "
+            f"`flightpipe check --date {summary.day} --failed` lists every failure"
+        )
+    if summary.report_path and report:
         console.print(f"  report: {escape(summary.report_path)}")
     if summary.report_error:
         console.print(f"  [yellow]report not written[/] {escape(summary.report_error)} (try `flightpipe report`)")
+
+
+#: A held flight date is a failed ``gate`` step (pipeline.load); its message is the hold's description.
+_GATE_STEP = "gate "
+#: ``Hold.describe()``: "flight date D: held WHAT (REASON; REASON)".
+_HOLD = re.compile(r"^flight date (?P<date>\S+): held (?P<what>.*?) \((?P<reasons>.*)\)$")
+
+
+def print_holds(held: list[str]) -> None:
+    """What the quality gate held back: a line per flight date, a line per reason under it."""
+    if not held:
+        return
+    console.print("  [bold red]held by the quality gate[/] (not loaded):")
+    for line in held:
+        match = _HOLD.match(line)
+        if match is None:
+            console.print(Text(f"    {line}"))
+            continue
+        console.print(Text(f"    flight date {match['date']}: {match['what']}"))
+        for reason in match["reasons"].split("; "):
+            console.print(Text(f"      - {reason}"))
+
+
+def print_days(ran: list[RunSummary], skipped: list[dt.date], *, title: str) -> None:
+    """A range of days as it finished: one row per day (ran or skipped, oldest first), then the tally.
+
+    Narrow on purpose (about 75 columns): it is what stays on screen after a backfill."""
+    table = Table(title=title, title_justify="left")
+    for column in ("day", "state", "records", "flights", "loaded", "quar.", "time"):
+        table.add_column(column, justify="left" if column in {"day", "state"} else "right")
+    rows: list[tuple[str, tuple[str, ...]]] = [
+        (
+            s.day.isoformat(),
+            (
+                state(s.state),
+                str(s.records_collected),
+                str(s.flights_processed),
+                str(s.rows_loaded),
+                str(s.records_quarantined),
+                f"{s.duration_s:.1f} s",
+            ),
+        )
+        for s in ran
+    ]
+    rows += [(day.isoformat(), ("[dim]skipped[/]", "", "", "", "", "")) for day in skipped]
+    for day, cells in sorted(rows):
+        table.add_row(day, *cells)
+    console.print(table)
+    failed = sum(1 for s in ran if s.state != "succeeded")
+    simulated = " [bold magenta](SIMULATED DATA)[/]" if any(s.simulated for s in ran) else ""
+    why_skipped = " (already complete; --force runs them again)" if skipped else ""
+    console.print(
+        f"{len(ran) + len(skipped)} days: {len(ran) - failed} succeeded, {failed} failed, "
+        f"{len(skipped)} skipped{why_skipped}{simulated}"
+    )
+    reports = [s.report_path for s in ran if s.report_path]
+    if reports:
+        console.print(f"report of the last day: {escape(reports[-1])}")

@@ -1,11 +1,26 @@
-"""Running one day with a progress bar per stage on stderr (shown only on a terminal)."""
+"""Running days with one live progress display on stderr (shown only on a terminal).
+
+The display has one line for the whole range (``day 3 of 7`` with the time left, when there is more than one day)
+and one line per stage of the day running now; a stage with nothing to do gets no line. Each new day replaces the
+previous day's stage lines, so a 30-day backfill keeps the same few lines on screen instead of scrolling.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from flightpipe.cli.output import err
 
@@ -14,48 +29,110 @@ if TYPE_CHECKING:
     from flightpipe.pipeline.runner import RunSummary
 
 
-class RichObserver:
-    """Progress bars, one per stage (the runner's ``RunObserver``)."""
+class StageBars:
+    """The current day's stage lines (the runner's ``RunObserver``)."""
 
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
         self.tasks: dict[str, TaskID] = {}
 
     def stage_total(self, stage: str, total: int) -> None:
+        if total <= 0:
+            # Nothing to do (e.g. no corrupt file to verify): no line that would stand at 0/0 as if it were working.
+            if stage in self.tasks:
+                self.progress.remove_task(self.tasks.pop(stage))
+            return
         if stage in self.tasks:
             self.progress.update(self.tasks[stage], total=total)
         else:
-            self.tasks[stage] = self.progress.add_task(stage, total=total)
+            self.tasks[stage] = self.progress.add_task(f"  {stage}", total=total)
 
     def step_done(self, stage: str, target: str, ok: bool) -> None:
         if stage in self.tasks:
             self.progress.advance(self.tasks[stage])
 
+    def clear(self) -> None:
+        for task in self.tasks.values():
+            self.progress.remove_task(task)
+        self.tasks = {}
+
+
+class DaysProgress:
+    """The live display of a run over ``days`` collection days: the range's line and the current day's stages."""
+
+    def __init__(self, days: int, progress: Progress) -> None:
+        self.progress = progress
+        self.days = days
+        self.stages = StageBars(progress)
+        self.done = 0
+        # One day needs no "day 1 of 1" line: its stages are the whole story.
+        self.overall: TaskID | None = progress.add_task("days", total=days) if days > 1 else None
+
+    def start_day(self, day: dt.date) -> StageBars:
+        """The observer for ``day``'s run; the previous day's stage lines go."""
+        self.stages.clear()
+        if self.overall is not None:
+            self.progress.update(self.overall, description=f"day {self.done + 1} of {self.days} ({day.isoformat()})")
+        return self.stages
+
+    def finish_day(self) -> None:
+        """A day ran or was skipped: the range's line moves on (its time left is estimated from the days so far)."""
+        self.done += 1
+        if self.overall is not None:
+            self.progress.update(self.overall, completed=self.done)
+
 
 def _progress() -> Progress:
     return Progress(
-        TextColumn("[bold]{task.description:<9}"),
-        BarColumn(),
+        TextColumn("[bold]{task.description:<11}"),
+        BarColumn(bar_width=24),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        TimeRemainingColumn(),
         console=err,
-        transient=False,
+        # The display goes when it ends: what stays on screen is the result (a run's line, a backfill's table).
+        transient=True,
         disable=not err.is_terminal,
     )
 
 
+@contextmanager
+def days_progress(days: int) -> Iterator[DaysProgress]:
+    """One live display for a run of ``days`` days (nothing is drawn when stderr is not a terminal)."""
+    with _progress() as progress:
+        yield DaysProgress(days, progress)
+
+
 def run_with_progress(
-    settings: Settings, day: dt.date, *, kind: str, wait: bool = False, allow_quality_failures: bool = False
+    settings: Settings,
+    day: dt.date,
+    *,
+    kind: str,
+    wait: bool = False,
+    allow_quality_failures: bool = False,
+    display: DaysProgress | None = None,
 ) -> RunSummary:
-    """``run_day`` for collection date ``day``, showing its progress."""
+    """``run_day`` for collection date ``day``, showing its progress (in ``display`` when a range runs)."""
     from flightpipe.pipeline.runner import run_day
 
-    with _progress() as progress:
-        return run_day(
-            settings,
-            day,
-            kind=kind,
-            observer=RichObserver(progress),
-            wait_for_lock=wait,
-            allow_quality_failures=allow_quality_failures,
-        )
+    with _own_display(display) as shown:
+        try:
+            return run_day(
+                settings,
+                day,
+                kind=kind,
+                observer=shown.start_day(day),
+                wait_for_lock=wait,
+                allow_quality_failures=allow_quality_failures,
+            )
+        finally:
+            shown.finish_day()
+
+
+@contextmanager
+def _own_display(display: DaysProgress | None) -> Iterator[DaysProgress]:
+    if display is not None:
+        yield display
+        return
+    with days_progress(1) as own:
+        yield own

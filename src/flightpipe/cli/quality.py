@@ -6,13 +6,16 @@ from collections import Counter
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from flightpipe.cli import options
 from flightpipe.cli.options import AirportsOption, AllowQualityOption, ConfigOption, DataDirOption
 from flightpipe.cli.output import console, print_run
 from flightpipe.cli.progress import run_with_progress
+from flightpipe.core.errors import ConfigError
 
 if TYPE_CHECKING:
     from flightpipe.pipeline.quarantined import QuarantineRow
@@ -24,6 +27,9 @@ _COLOURS = {"pass": "green", "warn": "yellow", "fail": "bold red", "quarantined"
 
 def check(
     date: Annotated[str, typer.Option("--date", help="Collection date of the boards and flight date, YYYY-MM-DD.")],
+    failed: Annotated[
+        bool, typer.Option("--failed", help="Show only what did not pass: fail, quarantined and warn results.")
+    ] = False,
     airports: AirportsOption = None,
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
@@ -37,8 +43,10 @@ def check(
 
     settings = options.load(config, airports, None, data_dir)
     day = options.parse_required_date(date, "--date")
+    if (missing := options.missing_data_folder(settings)) is not None:
+        raise ConfigError(f"no data folder {missing} yet: nothing was collected; run `flightpipe run --date {day}`")
     results = check_date(settings, day)
-    print_results(console, results, title=f"quality {day}")
+    print_results(console, results, title=f"quality {day}", only_problems=failed)
     if any(r.failed for r in results):
         raise typer.Exit(1)
 
@@ -64,6 +72,9 @@ def quarantine(
 
     settings = options.load(config, airports, None, data_dir)
     day = options.parse_required_date(date, "--date")
+    if not replay and (missing := options.missing_data_folder(settings)) is not None:
+        console.print(f"quarantine {day}: nothing quarantined (no data folder {missing} yet)")
+        return
     before = quarantine_summary(settings, day)
     print_quarantine(console, before, title=f"quarantine {day}")
     if not replay:
@@ -77,25 +88,26 @@ def quarantine(
         raise typer.Exit(1)
 
 
-def print_results(console: Console, results: list[RuleResult], *, title: str) -> None:
-    from flightpipe.quality.api import Outcome
-    from flightpipe.quality.rules import RULES
+#: Below this many columns the results are grouped by partition, so the messages keep room to be read.
+WIDE_RESULTS = 120
 
-    table = Table(title=title)
-    for column in ("partition", "rule", "kind", "level", "outcome", "message", "examples"):
-        table.add_column(column, overflow="fold")
-    for r in results:
-        colour = _COLOURS[r.outcome]
-        table.add_row(
-            r.partition.label if r.partition else "",
-            r.rule,
-            str(r.kind),
-            "report" if r.rule in RULES and RULES[r.rule].report_only else str(r.level),
-            f"[{colour}]{r.outcome}[/]",
-            r.message,
-            "\n".join(r.examples[:3]) if r.outcome is not Outcome.PASS else "",
-        )
-    console.print(table)
+
+def print_results(console: Console, results: list[RuleResult], *, title: str, only_problems: bool = False) -> None:
+    """Every result as a table (``only_problems``: only those that did not pass), then the tally of all."""
+    from flightpipe.quality.api import Outcome
+
+    shown = [r for r in results if r.outcome not in {Outcome.PASS, Outcome.SKIP}] if only_problems else results
+    if not shown:
+        console.print(f"{title}: every result passed" if only_problems else f"{title}: no results")
+    elif console.width >= WIDE_RESULTS:
+        console.print(_results_table(shown, title=title))
+    else:
+        console.print(Text(title, style="bold"))
+        groups: dict[str, list[RuleResult]] = {}
+        for r in shown:
+            groups.setdefault(r.partition.label if r.partition else "", []).append(r)
+        for partition, group in groups.items():
+            console.print(_partition_table(group, title=partition or "(no partition)"))
     tally = Counter(str(r.outcome) for r in results)
     console.print(", ".join(f"{count} {outcome}" for outcome, count in sorted(tally.items())))
     failed = [r for r in results if r.failed]
@@ -106,9 +118,74 @@ def print_results(console: Console, results: list[RuleResult], *, title: str) ->
         )
 
 
+def _level(result: RuleResult) -> str:
+    from flightpipe.quality.rules import RULES
+
+    return "report" if result.rule in RULES and RULES[result.rule].report_only else str(result.level)
+
+
+def _examples(result: RuleResult) -> str:
+    from flightpipe.quality.api import Outcome
+
+    return "\n".join(result.examples[:3]) if result.outcome is not Outcome.PASS else ""
+
+
+def _results_table(results: list[RuleResult], *, title: str) -> Table:
+    table = Table(title=title)
+    for column in ("partition", "rule", "kind", "level", "outcome", "message", "examples"):
+        table.add_column(column, overflow="fold")
+    for r in results:
+        table.add_row(
+            r.partition.label if r.partition else "",
+            r.rule,
+            str(r.kind),
+            _level(r),
+            f"[{_COLOURS[r.outcome]}]{r.outcome}[/]",
+            Text(r.message),
+            Text(_examples(r)),
+        )
+    return table
+
+
+def _partition_table(results: list[RuleResult], *, title: str) -> Table:
+    """One partition's results on a narrow terminal: rule, outcome (and level), message with its examples."""
+    from flightpipe.quality.api import Outcome
+
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1))
+    table.add_column("rule", no_wrap=True)
+    table.add_column("outcome", no_wrap=True)
+    table.add_column("message", overflow="fold")
+    for r in results:
+        message = Text(r.message)
+        if examples := _examples(r):
+            message.append("\n" + examples, style="dim")
+        outcome = f"[{_COLOURS[r.outcome]}]{r.outcome}[/]"
+        if r.outcome not in {Outcome.PASS, Outcome.SKIP} and _level(r) != str(r.outcome):
+            outcome += f"\n[dim]{_level(r)} level[/]"
+        table.add_row(r.rule, outcome, message)
+    return table
+
+
 def print_quarantine(console: Console, rows: list[QuarantineRow], *, title: str) -> None:
     if not rows:
         console.print(f"{title}: nothing quarantined")
+        return
+    if console.width < WIDE_RESULTS:
+        # One block per airport, board and rule: the reasons and examples keep the width to be read.
+        console.print(Text(title, style="bold"))
+        for row in rows:
+            block = Table(
+                title=f"{row.airport_icao} {row.board} · {row.rule} · {row.count} records",
+                title_justify="left",
+                show_header=False,
+                box=box.SIMPLE,
+            )
+            block.add_column("what", style="dim", no_wrap=True)
+            block.add_column("value", overflow="fold")
+            for what, value in (("reason", row.reason), ("run", row.run_id), ("examples", "\n".join(row.examples))):
+                block.add_row(what, Text(value))
+            console.print(block)
+        console.print(f"{sum(r.count for r in rows)} records quarantined")
         return
     table = Table(title=title)
     for column in ("airport", "board", "run", "rule", "reason", "records", "examples"):

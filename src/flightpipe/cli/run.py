@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from flightpipe.cli import options
 from flightpipe.cli.options import AirportsOption, AllowQualityOption, ConfigOption, DataDirOption, SourceOption
-from flightpipe.cli.output import console, print_run
-from flightpipe.cli.progress import run_with_progress
+from flightpipe.cli.output import console, print_attention, print_days, print_run
+from flightpipe.cli.progress import days_progress, run_with_progress
 from flightpipe.core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from flightpipe.config import Settings
 
 
 def run(
@@ -32,6 +35,7 @@ def run(
     settings = options.load(config, airports, source, data_dir)
     day = options.parse_date(date, "--date") or options.yesterday()
     options.check_not_future(day, "--date")
+    check_credentials(settings)
     ensure_quota(settings, [day])
     summary = run_with_progress(settings, day, kind="run", wait=wait, allow_quality_failures=allow_quality_failures)
     print_run(summary)
@@ -59,21 +63,48 @@ def backfill(
         raise ConfigError(f"--end {last} is before --start {first}")
     options.check_not_future(last, "--end")
 
-    def run_one(day: dt.date) -> RunSummary:
-        summary = run_with_progress(settings, day, kind="backfill", allow_quality_failures=allow_quality_failures)
-        print_run(summary)
-        return summary
+    check_credentials(settings)
+    days = collection_days(first, last)
+    ran: list[RunSummary] = []
+    # On a terminal the live display and the final table tell the story; piped, every day's line is kept.
+    every_day = not console.is_terminal
+    with days_progress(len(days)) as display:
 
-    def skipped(day: dt.date) -> None:
-        console.print(f"[dim]skip {day}: already complete (use --force to run it again)[/]")
+        def run_one(day: dt.date) -> RunSummary:
+            summary = run_with_progress(
+                settings, day, kind="backfill", allow_quality_failures=allow_quality_failures, display=display
+            )
+            ran.append(summary)
+            if every_day:
+                print_run(summary)
+            else:
+                print_attention(summary, report=False)
+            return summary
 
-    result = run_backfill(settings, collection_days(first, last), force=force, run=run_one, on_skip=skipped)
+        def skipped(day: dt.date) -> None:
+            display.finish_day()
+            if every_day:
+                console.print(f"[dim]skip {day}: already complete (use --force to run it again)[/]")
+
+        result = run_backfill(settings, days, force=force, run=run_one, on_skip=skipped)
+    print_days(ran, result.skipped, title=f"backfill {first} to {last}")
     for day, why in result.busy:
         console.print(f"[yellow]busy {day}:[/] {why}; run the backfill again when that run is done")
     if result.failed:
         raise typer.Exit(1)
     if result.busy:
         raise typer.Exit(3)  # as a busy `run` does
+
+
+def check_credentials(settings: Settings) -> None:
+    """A ``ConfigError`` (exit 2) when the configured API's credentials are missing, before anything runs: a
+    run started without them would fail at collect, stay in the history as failed and raise an alert."""
+    from flightpipe.sources.credentials import resolve_credentials
+    from flightpipe.sources.registry import source_spec
+
+    spec = source_spec(settings.source.type)
+    if spec.account is not None:
+        resolve_credentials(spec.name, settings.sources.by_name(spec.name))
 
 
 def schedule(config: ConfigOption = None) -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from typing import TYPE_CHECKING, Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich import box
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from flightpipe.cli import options
 from flightpipe.cli.options import ConfigOption
@@ -20,6 +22,12 @@ if TYPE_CHECKING:
     from flightpipe.state.runs import RunRecord
 
 runs_app = typer.Typer(help="Past runs: each step's state, row counts and duration.", invoke_without_command=True)
+
+
+#: Below this many columns the run list stacks two values per cell, so it stays readable at 80 columns.
+WIDE_LIST = 120
+#: How many ids an ambiguous prefix lists.
+_AMBIGUOUS_SHOWN = 10
 
 
 @runs_app.callback()
@@ -35,26 +43,46 @@ def runs_list(
     from flightpipe.pipeline.run_history import recent_runs
 
     settings = options.load(config)
-    overviews = recent_runs(settings.resolved_ledger_path(), limit=limit, day=options.parse_date(date, "--date"))
+    ledger = settings.resolved_ledger_path()
+    if not ledger.exists():  # listing must not create the data folder
+        console.print(f"no runs yet ({ledger} does not exist); run `flightpipe run` first")
+        return
+    overviews = recent_runs(ledger, limit=limit, day=options.parse_date(date, "--date"))
+    wide = console.width >= WIDE_LIST
     table = Table(title="flightpipe runs")
-    for column in ("run id", "kind", "day", "source", "state", "steps", "records", "loaded", "duration"):
-        table.add_column(column, justify="right" if column in {"records", "loaded", "duration"} else "left")
+    headers: tuple[str, ...]
+    if wide:
+        headers = ("run id", "kind", "day", "source", "state", "steps", "records", "loaded", "duration")
+    else:
+        headers = ("run id\nkind", "day\nsource", "state\nduration", "steps", "records\nloaded")
+    for column in headers:
+        table.add_column(
+            column,
+            justify="right" if column.split("\n")[0] in {"records", "loaded", "duration"} else "left",
+            # The id is what `runs show` takes: never cut or wrapped.
+            no_wrap=column.startswith("run id"),
+            min_width=23 if column.startswith("run id") else None,
+        )
     for overview in overviews:
         record = overview.record
         source = record.source
         if record.simulated and source != "simulated":
             source += " (simulated)"
-        table.add_row(
-            record.run_id,
-            record.kind,
-            record.day,
-            source,
-            state(record.state),
-            "\n".join(_stage_cell(tally) for tally in overview.stages),
-            str(record.summary.get("records_collected", "")),
-            str(record.summary.get("rows_loaded", "")),
-            f"{record.duration_s:.1f} s" if record.duration_s is not None else "",
-        )
+        steps = "\n".join(_stage_cell(tally) for tally in overview.stages)
+        records = str(record.summary.get("records_collected", ""))
+        loaded = str(record.summary.get("rows_loaded", ""))
+        duration = f"{record.duration_s:.1f} s" if record.duration_s is not None else ""
+        if wide:
+            cells = (record.run_id, record.kind, record.day, source, state(record.state), steps, records, loaded)
+            table.add_row(*cells, duration)
+        else:
+            table.add_row(
+                f"{record.run_id}\n[dim]{record.kind}[/]",
+                f"{record.day}\n{escape(source)}",
+                f"{state(record.state)}\n{duration}",
+                steps,
+                f"{records}\n{loaded}",
+            )
     console.print(table)
 
 
@@ -64,34 +92,58 @@ def _stage_cell(tally: StageTally) -> str:
     return text if tally.all_succeeded else f"[red]{text}[/]"
 
 
+def resolve_run_id(ledger: Path, run_id: str) -> str:
+    """The one run id ``run_id`` is or starts with; an unknown id or an ambiguous prefix is a ``ConfigError``
+    (an ambiguous one lists the runs it matches, newest first, instead of picking one)."""
+    from flightpipe.pipeline.run_history import run_ids_starting_with
+
+    if not ledger.exists():
+        raise ConfigError(f"no runs yet ({ledger} does not exist); run `flightpipe run` first")
+    matches = run_ids_starting_with(ledger, run_id, limit=_AMBIGUOUS_SHOWN + 1)
+    if not matches:
+        raise ConfigError(f"no run {run_id!r} in {ledger} (see `flightpipe runs`)")
+    if len(matches) > 1:
+        shown = matches[:_AMBIGUOUS_SHOWN]
+        more = ", ..." if len(matches) > _AMBIGUOUS_SHOWN else ""
+        raise ConfigError(
+            f"{run_id!r} is the start of more than one run: {', '.join(shown)}{more}; give more of the id"
+        )
+    return matches[0]
+
+
 @runs_app.command("show")
 def runs_show(
     run_id: Annotated[str, typer.Argument(help="Run id (or a unique prefix).")],
     config: ConfigOption = None,
 ) -> None:
-    """Show one run: every step with its state, counts and duration."""
+    """Show one run: what it did, then every step with its state, counts and duration."""
     from flightpipe.pipeline.run_history import find_run
 
     settings = options.load(config)
-    found = find_run(settings.resolved_ledger_path(), run_id)
+    ledger = settings.resolved_ledger_path()
+    found = find_run(ledger, resolve_run_id(ledger, run_id))
     if found is None:
-        raise ConfigError(f"no run {run_id!r} in {settings.resolved_ledger_path()} (see `flightpipe runs`)")
+        raise ConfigError(f"no run {run_id!r} in {ledger} (see `flightpipe runs`)")
     _print_run_record(found.record)
-    table = Table(title=f"steps of {found.record.run_id}")
-    for column in ("stage", "target", "state", "in", "out", "quarantined", "duration", "error"):
-        table.add_column(column)
+    table = Table(title=f"steps of {found.record.run_id}", title_justify="left")
+    for column in ("stage", "target", "state", "in", "out", "quar.", "time"):
+        table.add_column(column, justify="right" if column in {"in", "out", "quar.", "time"} else "left")
+    errors: list[str] = []
     for step in found.steps:
         table.add_row(
             step.stage,
-            step.target,
-            state(step.state),
+            Text(step.target, overflow="fold"),
+            state(step.state) + (f" [{len(errors) + 1}]" if step.error else ""),
             count(step.records_in),
             count(step.records_out),
             count(step.quarantined),
             f"{step.duration_s:.2f} s" if step.duration_s is not None else "",
-            escape(step.error or ""),
         )
+        if step.error:
+            errors.append(f"[{len(errors) + 1}] {step.stage} {step.target}: {step.error}")
     console.print(table)
+    for error in errors:  # below the table, where a long message can wrap without squeezing the columns
+        console.print(Text(error, style="red"))
 
 
 def _print_run_record(record: RunRecord) -> None:
@@ -104,7 +156,29 @@ def _print_run_record(record: RunRecord) -> None:
     if record.error:
         console.print(f"  [red]error[/] {escape(record.error)}")
     if record.summary:
-        console.print("  summary " + escape(json.dumps(record.summary, default=str)))
+        console.print(summary_table(record.summary))
+
+
+def summary_table(summary: dict[str, Any]) -> Table:
+    """A run's summary (as the ledger keeps it) as two columns: what, and its value (lists one item a line)."""
+    table = Table(show_header=False, box=box.SIMPLE, padding=(0, 1))
+    table.add_column("what", style="bold", no_wrap=True)
+    table.add_column("value", overflow="fold")
+    for key, value in summary.items():
+        if key in _NOT_SHOWN or value in (None, [], ""):
+            continue
+        if isinstance(value, list):
+            text = "\n".join(str(item) for item in value)
+        elif isinstance(value, float):
+            text = f"{value:.1f}"
+        else:
+            text = str(value)
+        table.add_row(key.replace("_", " "), Text(text))
+    return table
+
+
+#: Summary entries the lines above the table already give.
+_NOT_SHOWN = frozenset({"run_id", "day", "state", "source", "simulated", "airports"})
 
 
 def metrics(
@@ -119,7 +193,10 @@ def metrics(
     if output not in {"json", "prometheus"}:
         raise ConfigError(f"--format must be json or prometheus, got {output!r}")
     settings = options.load(config)
-    found = find_run(settings.resolved_ledger_path(), run_id)
+    ledger = settings.resolved_ledger_path()
+    if not ledger.exists():  # reading must not create the data folder
+        raise ConfigError(f"no run yet ({ledger} does not exist); run `flightpipe run` first")
+    found = find_run(ledger, resolve_run_id(ledger, run_id) if run_id else None)
     if found is None:
         raise ConfigError(
             f"no run {run_id!r} in {settings.resolved_ledger_path()} (see `flightpipe runs`)"

@@ -32,7 +32,13 @@ def init(config: ConfigOption = None) -> None:
     if damage is not None:
         raise LoadError(f"{damage}; the warehouse is damaged: run `flightpipe warehouse rebuild`")
     where = f", file {settings.resolved_warehouse_path().absolute()}" if settings.warehouse.type == "duckdb" else ""
-    console.print(f"warehouse [bold]{prepared.url}[/] ({prepared.dialect}{where}) is ready:")
+    if not prepared.changes:
+        console.print(
+            f"warehouse [bold]{prepared.url}[/] ({prepared.dialect}{where}) is ready; nothing to change "
+            "(every table, column and view is there)"
+        )
+        return
+    console.print(f"warehouse [bold]{prepared.url}[/] ({prepared.dialect}{where}) is ready; created or changed:")
     for change in prepared.changes:
         console.print(f"  {change}")
 

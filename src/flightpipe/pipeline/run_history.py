@@ -64,3 +64,9 @@ def find_run(ledger_path: Path, run_id: str | None) -> RunDetail | None:
     with StateStore.open(ledger_path) as state:
         record = state.runs.find(run_id) if run_id else next(iter(state.runs.recent(limit=1)), None)
         return None if record is None else RunDetail(record, state.steps.of_run(record.run_id))
+
+
+def run_ids_starting_with(ledger_path: Path, prefix: str, *, limit: int) -> list[str]:
+    """Up to ``limit`` run ids starting with ``prefix``, newest first: more than one means the prefix is ambiguous."""
+    with StateStore.open(ledger_path) as state:
+        return state.runs.ids_starting_with(prefix, limit)

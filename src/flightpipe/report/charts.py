@@ -46,6 +46,12 @@ STYLE: Any = {
 }
 
 
+#: The smallest share of its drawn size a chart is shown at: 10 pt text stays at least 9 CSS px.
+READABLE = 0.7
+#: The width of a line chart's plot area in points, about, and of one character of its tick labels.
+_PLOT_WIDTH_PT, _CHAR_PT = 700, 6.5
+
+
 @dataclass(frozen=True, slots=True)
 class Chart:
     """An inline SVG, or None with the note the page shows instead."""
@@ -81,9 +87,12 @@ def to_svg(fig: Figure, chart_id: str, title: str, alt: str) -> Markup:
     size = re.search(r'<svg[^>]*? width="([\d.]+)pt"', text)
     max_px = round(float(size.group(1)) * 4 / 3) if size else 900
     text = re.sub(r'<svg([^>]*?) width="[^"]+" height="[^"]+"', r"<svg\1", text, count=1)
+    # and never narrower than READABLE of it: below that its text would be too small to read, and the chart
+    # scrolls sideways in its box instead (a phone).
     head = (
         f'<svg role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" class="chart"'
-        f' style="max-width: {max_px}px" preserveAspectRatio="xMidYMid meet"'
+        f' style="max-width: {max_px}px; min-width: {round(max_px * READABLE)}px"'
+        ' preserveAspectRatio="xMidYMid meet"'
     )
     text = head + text[len("<svg") :]
     close = text.index(">") + 1
@@ -93,6 +102,15 @@ def to_svg(fig: Figure, chart_id: str, title: str, alt: str) -> Markup:
 
 def no_data(chart_id: str, title: str, note: str) -> Chart:
     return Chart(chart_id, title, note, None, note)
+
+
+def label_step(labels: Sequence[str], width_pt: float) -> int:
+    """Show every n-th of ``labels`` so that they fit ``width_pt`` without touching (1: all of them)."""
+    if not labels:
+        return 1
+    per_label = _CHAR_PT * max(len(label) for label in labels) + 18  # the text and a gap
+    fitting = max(1, int(width_pt // per_label))
+    return max(1, -(-len(labels) // fitting))
 
 
 def line_chart(
@@ -115,10 +133,10 @@ def line_chart(
         for name, values in series.items():
             ys = [float("nan") if v is None else (v * 100 if percent else v) for v in values]
             ax.plot(positions, ys, marker="o", markersize=3.5, linewidth=2, color=colours[name], label=name)
-        ax.set_xticks(positions, list(x_labels))
-        if len(x_labels) > 12:
-            for i, label in enumerate(ax.get_xticklabels()):
-                label.set_visible(i % 2 == 0)
+        # Every step-th label, the last one always: as many as fit side by side, however many days.
+        step = label_step(x_labels, _PLOT_WIDTH_PT * size[0] / 11.5)
+        shown = [i for i in positions if (len(positions) - 1 - i) % step == 0]
+        ax.set_xticks(shown, [x_labels[i] for i in shown])
         ax.set_ylabel(y_label)
         ax.set_xlabel(x_label)
         if percent:

@@ -77,8 +77,31 @@ class StatusRow:
     freshness: Freshness
     quality: Quality
     latest_date: dt.date | None
-    state: str  # ok | incomplete | no data | unknown
+    state: str  # ok | incomplete | unknown, or without data: held by quality | not run | no flights | no data
     detail: str
+
+
+#: Why an airport has no flights in the report, in the words the page (and `flightpipe summary`) uses.
+HELD, NOT_RUN, NO_FLIGHTS, NO_DATA = "held by quality", "not run", "no flights", "no data"
+
+
+def empty_state(fresh: Freshness, quality: Quality, boards: tuple[str, ...]) -> str:
+    """Why an airport has no flights on the day: the quality gate held its data back (a fail-level result of
+    the day), the day was never collected for it, its boards were collected and list no flight, or (without a
+    run history to tell) simply no data."""
+    if quality.level == "fail":
+        return HELD
+    if fresh.note:
+        return NO_DATA
+    if not fresh.boards_collected:
+        return NOT_RUN
+    return NO_FLIGHTS if set(boards) <= set(fresh.boards_collected) else NO_DATA
+
+
+def _day_state(states: dict[str, str]) -> str:
+    """The page's one word for a day without any flight: the airports' shared reason, else "no data"."""
+    reasons = set(states.values())
+    return reasons.pop() if len(reasons) == 1 else NO_DATA
 
 
 def _environment() -> jinja2.Environment:
@@ -116,6 +139,7 @@ def build_report(
     airlines_volume, airlines_delay = model.top_airlines_by_volume(rows), model.top_airlines_by_delay(rows)
     cancellations = model.cancellations_by_airport(rows)
     status = _status_rows(rows, cards, freshness, quality, boards)
+    empty = {s.airport_icao: s.state for s in status if s.airport_icao in missing}
     day = rows.day.isoformat()
     context = {
         "day": rows.day,
@@ -126,6 +150,9 @@ def build_report(
         "cards": cards,
         "missing": missing,
         "empty_day": len(missing) == len(rows.airports),
+        "empty": empty,
+        "empty_notes": {a: _CARD_NOTE[why].format(airport=a, day=day) for a, why in empty.items()},
+        "day_state": _day_state(empty),
         "dates": dates,
         "trend": trend,
         "delays": delays,
@@ -153,7 +180,7 @@ def build_report(
         "charts": _charts(rows, days, colours, dates, trend, delays, hourly, day),
         "top_charts": _top_charts(rows, colours, routes_volume, routes_delay, airlines_volume, airlines_delay),
         "worst_chart": _worst_chart(rows, colours),
-        "cancel_chart": _cancel_chart(rows, colours, cancellations),
+        "cancel_chart": _cancel_chart(rows, colours, cancellations, empty),
     }
     return _environment().get_template("report.html.j2").render(context)
 
@@ -171,10 +198,8 @@ def _status_rows(
         collected = set(fresh.boards_collected)
         latest = rows.latest_dates.get(card.airport_icao)
         if not card.has_data:
-            state = "no data"
-            detail = f"no flights in the warehouse for {rows.day}" + (
-                f"; newest day with data: {latest}" if latest else ""
-            )
+            state = empty_state(fresh, quality[card.airport_icao], boards)
+            detail = _EMPTY_DETAIL[state].format(day=rows.day) + (f"; newest day with data: {latest}" if latest else "")
         elif fresh.note:
             state, detail = "unknown", fresh.note
         elif not set(boards) <= collected:
@@ -186,6 +211,23 @@ def _status_rows(
             StatusRow(card.airport_icao, card.movements, fresh, quality[card.airport_icao], latest, state, detail)
         )
     return out
+
+
+_EMPTY_DETAIL = {
+    HELD: "the quality gate held {day} back (see `flightpipe check --date {day} --failed`)",
+    NOT_RUN: "{day} has not been run for this airport (`flightpipe run --date {day}`)",
+    NO_FLIGHTS: "the boards of {day} were collected and list no flight",
+    NO_DATA: "no flights in the warehouse for {day}",
+}
+
+
+#: A scorecard without flights says why (the words of the status table's pills).
+_CARD_NOTE = {
+    HELD: "Held by quality: the quality gate held {airport}'s flights of {day} back.",
+    NOT_RUN: "Not run: {day} has not been collected for {airport}.",
+    NO_FLIGHTS: "No flights: {airport}'s boards of {day} list none.",
+    NO_DATA: "No data for {airport} on {day}.",
+}
 
 
 def _charts(
@@ -349,12 +391,21 @@ def _worst_chart(rows: ReportRows, colours: dict[str, str]) -> charts.Chart:
     return charts.Chart("chart-worst", title, alt, svg)
 
 
-def _cancel_chart(rows: ReportRows, colours: dict[str, str], cancellations: dict[str, dict[str, int]]) -> charts.Chart:
+def _cancel_chart(
+    rows: ReportRows, colours: dict[str, str], cancellations: dict[str, dict[str, int]], empty: dict[str, str]
+) -> charts.Chart:
     day = rows.day.isoformat()
     title = f"Cancellations per airport, {day} (departures and arrivals)"
     totals = {a: sum(b.values()) for a, b in cancellations.items()}
     if not any(totals.values()):
-        return charts.no_data("chart-cancellations", title, f"No cancellations on {day}.")
+        # Zero cancellations is a fact only about airports with flights; the others say why they have none.
+        with_flights = [a for a in totals if a not in empty]
+        notes = []
+        if with_flights:
+            notes.append(f"No cancellations on {day}" + (f" at {', '.join(with_flights)}." if empty else "."))
+        if empty:
+            notes.append("No flights to count at " + "; ".join(f"{a} ({why})" for a, why in empty.items()) + ".")
+        return charts.no_data("chart-cancellations", title, " ".join(notes))
     ordered = sorted(totals, key=lambda a: (-totals[a], a))
     alt = (
         "Horizontal bar chart of cancelled movements per airport: "

@@ -153,6 +153,15 @@ class Runs:
         )
         return _run(row) if row else None
 
+    def ids_starting_with(self, prefix: str, limit: int) -> list[str]:
+        """Up to ``limit`` run ids that start with ``prefix``, newest first (``%`` and ``_`` match themselves)."""
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self.db.read(
+            "SELECT run_id FROM runs WHERE run_id LIKE ? ESCAPE '\\' ORDER BY started_at DESC, run_id DESC LIMIT ?",
+            (pattern, limit),
+        )
+        return [str(row["run_id"]) for row in rows]
+
     def is_day_complete(self, day: dt.date, airports: list[str], boards: list[str]) -> bool:
         """True when a succeeded run of ``day`` covered every one of ``airports`` and ``boards``."""
         rows = self.db.read(

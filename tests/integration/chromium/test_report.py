@@ -312,6 +312,45 @@ def test_the_report_is_self_contained(five_airports: Settings, tmp_path: Path) -
     assert not re.search(r"url\((?!#)", html)  # only references to ids inside the page
 
 
+# --- any screen: a phone's 360 px to a desktop's 1400 px --------------------------------------------------------
+
+#: How far the page scrolls sideways, the boxes (not scroll boxes) whose content is wider than they are, and the
+#: smallest text of a chart in CSS pixels.
+FIT_JS = """() => {
+    const scrolls = e => ['auto', 'scroll'].includes(getComputedStyle(e).overflowX);
+    const wider = [...document.querySelectorAll('header, nav, main, section, figure, .card, .grid2 > *')]
+        .filter(e => !scrolls(e) && e.scrollWidth > e.clientWidth + 1).map(e => e.id || e.className);
+    const text = [...document.querySelectorAll('svg.chart text')].map(t => t.getBoundingClientRect().height)
+        .filter(h => h > 0);
+    return [document.documentElement.scrollWidth - window.innerWidth, wider, Math.min(...text)];
+}"""
+
+
+@pytest.mark.parametrize("width", [360, 1400])
+def test_the_report_fits_the_screen_and_its_charts_stay_readable(
+    five_airports: Settings, browser: Any, tmp_path: Path, width: int
+) -> None:
+    path = _write(five_airports, DAY, tmp_path / "report.html")
+    with open_report(browser, path, width=width) as opened:
+        page = opened.page
+        overflow, wider, smallest_text = page.evaluate(FIT_JS)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"report-{width}px.png"), full_page=True)
+        assert overflow <= 0 and wider == []
+        assert smallest_text >= 8  # 10 pt chart text, shown at 70 % of its size or more
+        # Every section's tables are in boxes of their own that scroll, so none of them widens the page.
+        assert page.locator("table").count() == page.locator(".scroll > table").count()
+
+
+def test_the_trend_labels_of_a_long_range_do_not_overlap() -> None:
+    from flightpipe.report.charts import label_step, line_chart
+
+    labels = [(DAY - dt.timedelta(days=29 - i)).strftime("%a %d %b") for i in range(30)]
+    svg = line_chart("c", "t", "a", labels, {"EDDH": [0.5] * 30}, {"EDDH": "#000000"}, y_label="y", x_label="x")
+    shown = [label for label in labels if f">{label}<" in svg]
+    assert shown[-1] == labels[-1] and len(shown) == -(-30 // label_step(labels, 700)) and len(shown) <= 10
+
+
 # --- an empty day, a missing airport ------------------------------------------------------------------------
 
 
@@ -354,6 +393,42 @@ def test_a_day_with_a_missing_airport_renders_and_names_it(two_airports: Path, b
         assert page.locator("svg[role=img]").count() == len(CHARTS)
         status = page.locator("#table-status tr[data-airport=EDDB] [data-col=freshness]")
         assert status.inner_text() == "no data"
+
+
+@pytest.mark.slow
+def test_a_day_held_by_quality_says_so_instead_of_no_data_and_counts_no_cancellations(
+    browser: Any, tmp_path: Path
+) -> None:
+    settings = load_settings(
+        data_dir=str(tmp_path / "data"),
+        airports="EDDH",
+        source={"type": "simulated", "defects": {"inconsistent_delay": 0.1}},
+    )
+    held = dt.date(2026, 6, 9)
+    summary = run_day(settings, held, clock=lambda: dt.datetime(2026, 6, 20, 6, 0, tzinfo=dt.UTC))
+    assert summary.state == "failed quality" and summary.report_path
+    with open_report(browser, Path(summary.report_path), width=360) as opened:
+        page = opened.page
+        assert page.locator("#empty-day").get_attribute("data-state") == "held by quality"
+        assert page.locator("#empty-day strong").inner_text() == f"{held} is held by quality."
+        assert page.locator("#card-EDDH .nodata").inner_text().startswith("Held by quality:")
+        assert page.locator("#table-status [data-col=freshness]").all_inner_texts() == ["held by quality"]
+        row = page.locator("#table-cancellations tr[data-airport=EDDH]")
+        assert row.inner_text().split("\t")[1:] == ["held by quality: no flights to count"]
+        assert "No flights to count at EDDH (held by quality)." in page.locator("section#cancellations").inner_text()
+        assert page.evaluate(FIT_JS)[0] <= 0
+
+
+def test_a_day_never_run_is_not_run_and_one_without_flights_says_no_flights() -> None:
+    from flightpipe.report.render import NO_DATA, NO_FLIGHTS, NOT_RUN, empty_state
+    from flightpipe.report.status import Freshness, Quality
+
+    both = ("arrivals", "departures")
+    checked, unchecked = Quality("EDDH", "pass"), Quality("EDDH", "not checked")
+    assert empty_state(Freshness("EDDH", (), None, DAY), unchecked, both) == NOT_RUN
+    assert empty_state(Freshness("EDDH", both, None, DAY), checked, both) == NO_FLIGHTS
+    assert empty_state(Freshness("EDDH", ("arrivals",), None, DAY), checked, both) == NO_DATA
+    assert empty_state(Freshness("EDDH", (), None, None, "no run history"), unchecked, both) == NO_DATA
 
 
 # --- the run writes the report; freshness and quality -------------------------------------------------------

@@ -43,8 +43,10 @@ def test_a_run_stopped_by_the_gate_says_failed_quality_and_why(project: Path) ->
     assert result.returncode == 1, result.stderr
     bad_run = result.stdout
     assert bad_run.startswith("failed quality run")
-    assert "QualityGateFailed: flight date 2026-06-09: held flights departing EDDH" in bad_run
-    assert "quarantine_share" in bad_run and f"flightpipe check --date {BAD_DAY}" in bad_run
+    held = bad_run.split("held by the quality gate (not loaded):\n", 1)[1].splitlines()
+    assert held[2] == "    flight date 2026-06-09: flights departing EDDH, flights arriving at EDDH"
+    assert held[3].startswith("      - EDDH departures 2026-06-09 quarantine_share: ")
+    assert "QualityGateFailed" not in bad_run and f"flightpipe check --date {BAD_DAY} --failed" in bad_run
 
 
 def test_check_prints_the_results_and_exits_1_on_failures(project: Path, bad_run: None) -> None:
@@ -53,6 +55,24 @@ def test_check_prints_the_results_and_exits_1_on_failures(project: Path, bad_run
     for text in ("quality 2026-06-09", "EDDH departures 2026-06-09", "quarantine_share", "delay_consistent",
                  "quarantined", "fail-level results"):  # fmt: skip
         assert text in result.stdout, text
+
+
+def test_check_failed_shows_only_what_did_not_pass_and_still_tallies_everything(project: Path, bad_run: None) -> None:
+    result = flightpipe("check", "--date", BAD_DAY, "--failed", cwd=project)
+    assert result.returncode == 1
+    cells = [line.split("│") for line in result.stdout.splitlines() if line.startswith("│")]
+    rows = [(row[2].strip(), row[5].strip()) for row in cells if row[2].strip()]  # (rule, outcome), not wrapped lines
+    assert sorted(rows) == [("delay_consistent", "quarantined")] * 2 + [("quarantine_share", "fail")] * 2
+    assert " pass" in result.stdout.splitlines()[-2]  # the tally counts every result
+
+
+def test_check_at_80_columns_groups_the_results_by_partition(project: Path, bad_run: None) -> None:
+    result = flightpipe("check", "--date", BAD_DAY, "--failed", cwd=project, env={"COLUMNS": "80"})
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert [line.strip() for line in lines if line.startswith("EDDH")] == [
+        "EDDH departures 2026-06-09", "EDDH arrivals 2026-06-09"
+    ]  # fmt: skip
 
 
 def test_check_of_a_clean_day_exits_0(project: Path) -> None:
@@ -67,6 +87,16 @@ def test_quarantine_shows_what_was_rejected_and_why(project: Path, bad_run: None
     assert result.returncode == 0
     assert "delay_consistent" in result.stdout and "departure delay 120 min, but actual" in result.stdout
     assert "records quarantined" in result.stdout
+
+
+def test_quarantine_at_80_columns_is_a_block_per_airport_board_and_rule(project: Path, bad_run: None) -> None:
+    result = flightpipe("quarantine", "--date", BAD_DAY, cwd=project, env={"COLUMNS": "80"})
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert [line.strip() for line in lines if line.startswith("EDDH")] == [
+        "EDDH arrivals · delay_consistent · 23 records", "EDDH departures · delay_consistent · 20 records"
+    ]  # fmt: skip
+    assert "departure delay 120 min, but actual - scheduled is 5 min" in result.stdout
 
 
 def test_sql_sees_the_rule_in_the_quarantine_view_and_the_quality_results_table(project: Path, bad_run: None) -> None:

@@ -27,6 +27,7 @@ from flightpipe.sources.simulated.model import (
     expected_processed_rows,
 )
 from flightpipe.sources.simulated.network import AIRLINES, MODELLED_AIRPORTS, route_specs
+from flightpipe.sources.simulated.variety import bad_weather
 
 UTC = dt.UTC
 DAY = dt.date(2026, 11, 20)  # a Friday
@@ -304,12 +305,18 @@ def test_each_board_knows_its_own_side_and_projects_the_other(source: SimulatedS
         assert a["departure"]["gate"] is None and a["departure"]["terminal"] is None
 
 
+def _fair_weather(source: SimulatedSource, f: SimFlight) -> bool:
+    return not (
+        bad_weather(source.seed, f.dep_icao, f.flight_date) or bad_weather(source.seed, f.arr_icao, f.flight_date)
+    )
+
+
 def test_about_two_percent_of_flights_are_cancelled_and_diversions_are_rare(source: SimulatedSource) -> None:
     flights = [
         f
         for day in (DAY, DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=2))
         for f in source.flights(day)
-        if f.flight_date == day
+        if f.flight_date == day and _fair_weather(source, f)  # bad-weather days cancel more (tested below)
     ]
     statuses = Counter(f.status.value for f in flights)
     assert 0.012 <= statuses["cancelled"] / len(flights) <= 0.035
@@ -319,11 +326,59 @@ def test_about_two_percent_of_flights_are_cancelled_and_diversions_are_rare(sour
 
 def test_departure_delays_have_a_long_tail_and_some_arrivals_are_early(source: SimulatedSource) -> None:
     flights = [f for f in source.flights(DAY) if f.flight_date == DAY and f.dep_delay_min is not None]
-    delays = [f.dep_delay_min for f in flights if f.dep_delay_min is not None]
+    delays = [f.dep_delay_min for f in flights if f.dep_delay_min is not None and _fair_weather(source, f)]
     on_time = sum(abs(d) <= 15 for d in delays) / len(delays)
-    assert 0.65 <= on_time <= 0.75
+    assert 0.62 <= on_time <= 0.75  # a Friday, in fair weather
     assert any(d > 180 for d in delays)
     assert sum(f.arr_delay_min is not None and f.arr_delay_min < 0 for f in flights) > len(flights) * 0.2
+
+
+# ------------------------------------------------------------------------------------------ variety
+
+#: Four weeks from DAY: enough airport-days for bad weather, weekdays and airlines to show.
+FOUR_WEEKS = [DAY + dt.timedelta(days=i) for i in range(28)]
+
+
+def _on_time(flights: list[SimFlight]) -> float:
+    delays = [f.dep_delay_min for f in flights if f.dep_delay_min is not None]
+    return sum(d <= 15 for d in delays) / len(delays)
+
+
+@pytest.fixture(scope="module")
+def four_weeks() -> list[SimFlight]:
+    small = SimulatedSource(scale=0.3)
+    return [f for day in FOUR_WEEKS for f in small.flights(day) if f.flight_date == day]
+
+
+def test_bad_weather_days_at_an_airport_delay_and_cancel_more_and_are_few(four_weeks: list[SimFlight]) -> None:
+    seed = SimulatedSource().seed
+    bad_days = [(icao, d) for icao in MODELLED_AIRPORTS for d in FOUR_WEEKS if bad_weather(seed, icao, d)]
+    assert 0 < len(bad_days) <= 0.15 * len(MODELLED_AIRPORTS) * len(FOUR_WEEKS)
+    stormy = [f for f in four_weeks if (f.dep_icao, f.flight_date) in bad_days]
+    calm = [f for f in four_weeks if not bad_weather(seed, f.dep_icao, f.flight_date)]
+    calm = [f for f in calm if not bad_weather(seed, f.arr_icao, f.flight_date)]
+
+    def cancelled(flights: list[SimFlight]) -> float:
+        return sum(f.cancelled for f in flights) / len(flights)
+
+    assert cancelled(stormy) > 3 * cancelled(calm) and cancelled(stormy) > 0.05
+    assert _on_time(stormy) < _on_time(calm) - 0.15
+
+
+def test_airlines_differ_in_punctuality_and_fridays_run_later_than_tuesdays(four_weeks: list[SimFlight]) -> None:
+    by_airline: dict[str, list[SimFlight]] = {}
+    for f in four_weeks:
+        by_airline.setdefault(f.airline_iata, []).append(f)
+    shares = [_on_time(fs) for fs in by_airline.values() if len(fs) >= 200]
+    assert len(shares) >= 5 and max(shares) - min(shares) > 0.08
+    friday = [f for f in four_weeks if f.flight_date.weekday() == 4]
+    tuesday = [f for f in four_weeks if f.flight_date.weekday() == 1]
+    assert _on_time(friday) < _on_time(tuesday)
+
+
+def test_the_same_weekday_differs_from_week_to_week(four_weeks: list[SimFlight]) -> None:
+    fridays = [[f for f in four_weeks if f.flight_date == DAY + dt.timedelta(weeks=w)] for w in range(4)]
+    assert len({round(_on_time(day), 3) for day in fridays}) == 4
 
 
 # ------------------------------------------------------------------------------------------ as_of
@@ -395,3 +450,15 @@ def test_expected_rows_take_each_side_from_its_own_board(source: SimulatedSource
     abroad = next(r for r in only_departures if r["arr_airport_icao"] == "EGLL" and r["status"] == "landed")
     assert abroad["arr_actual_utc"] is None and abroad["arr_gate"] is None and not abroad["seen_on_arrivals"]
     assert abroad["dep_scheduled_utc"].tzinfo == UTC
+
+
+def test_an_airport_the_model_does_not_cover_gets_one_warning_that_its_traffic_is_small(
+    source: SimulatedSource, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("WARNING", logger="flightpipe.sources.simulated.model"):
+        source.fetch_board("EDDH", DAY, Board.DEPARTURES, as_of=AFTER_DAY)
+        small = len(records(source, "KJFK", Board.DEPARTURES))
+        records(source, "KJFK", Board.ARRIVALS)
+    [warning] = caplog.messages
+    assert warning.startswith("KJFK is not one of the simulated source's modelled airports (")
+    assert f"({small} records on the departures board of {DAY})" in warning and small < 100

@@ -15,6 +15,9 @@ The model
   aircraft registrations come from ``random.Random`` instances seeded with a blake2b hash of (seed, flight date,
   departure airport, flight), never Python's ``hash()``, which is salted per process; so every process and every
   call order sees the same flights.
+* **Variety** (``variety.py``): airlines differ in punctuality (leisure carriers run later), Fridays and Sundays
+  and the summer peak run later, and a few airport-days in each month have bad weather, with more delays and
+  several times the cancellations. It shifts each flight's delay draw without adding one, so streams stay put.
 * **Curfew**: no scheduled, estimated or actual time at any airport (modelled or foreign, in that airport's
   local time) lies between 00:30 and 04:30 local. This keeps every rendered time out of the hours in which
   European clocks change, so "local wall time labelled +00:00" can always be converted back unambiguously. A
@@ -33,13 +36,15 @@ The model
   has come down, its boards are final and identical on every later collection.
 * **Airports**: the five modelled airports have their full traffic. Any other airport known to airportsdata can
   be fetched too: its board holds the model's flights to and from the modelled airports (a small schedule, empty
-  for an airport none of them serves). An ICAO code unknown to airportsdata raises ``ValueError``.
+  for an airport none of them serves), and the source warns once that such an airport's traffic is small.
+  An ICAO code unknown to airportsdata raises ``ValueError``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import math
 import random
 import threading
@@ -68,8 +73,10 @@ from flightpipe.sources.simulated.network import (
     RouteSpec,
     route_specs,
 )
+from flightpipe.sources.simulated.variety import lateness
 
 UTC = dt.UTC
+log = logging.getLogger(__name__)
 
 #: Local minutes after midnight, inclusive at both ends: no time may fall in [00:30, 04:30].
 CURFEW_START_MIN = 30
@@ -305,6 +312,7 @@ class SimulatedSource:
         self._templates = _season_schedule(seed, scale)
         self._days: OrderedDict[dt.date, _DayFlights] = OrderedDict()
         self._lock = threading.Lock()
+        self._warned: set[str] = set()  # airports not modelled, already warned about
 
     def fetch_board(self, icao: str, day: dt.date, board: Board, *, as_of: dt.datetime) -> FetchedBoard:
         """The board of ``icao`` for local date ``day`` as known at ``as_of`` (aware), as aviationstack pages.
@@ -326,7 +334,25 @@ class SimulatedSource:
         if self.defects is not None:
             check_board_defects(self.defects, self.seed, icao, day, str(board))
             records = inject(records, self.defects, self.seed, icao, day, str(board))
+        self._warn_if_not_modelled(icao, day, board, len(records))
         return self._paginate(records, icao, day, board)
+
+    def _warn_if_not_modelled(self, icao: str, day: dt.date, board: Board, records: int) -> None:
+        """Say once per airport that an airport the model does not cover has little traffic: a real board of
+        KJFK holds thousands of flights, the simulated one only those to and from the modelled airports."""
+        with self._lock:
+            if icao in MODELLED_AIRPORTS or icao in self._warned:
+                return
+            self._warned.add(icao)
+        log.warning(
+            "%s is not one of the simulated source's modelled airports (%s): its simulated boards hold only the "
+            "flights to and from those (%d records on the %s board of %s)",
+            icao,
+            ", ".join(MODELLED_AIRPORTS),
+            records,
+            board,
+            day.isoformat(),
+        )
 
     def flights(self, day: dt.date) -> list[SimFlight]:
         """Every physical flight whose scheduled departure or scheduled arrival (each in its airport's local
@@ -904,7 +930,8 @@ def _fly(seed: int, t: _LegTemplate, flight_date: dt.date) -> SimFlight | None:
     dep_scheduled, arr_scheduled = scheduled
     flight_iata = f"{t.airline.iata}{t.number}"
     rng = _rng(seed, "day", flight_date.isoformat(), t.dep_icao, flight_iata)
-    outcome = _draw_outcome(rng, t, dep_scheduled, arr_scheduled)
+    how_late = lateness(seed, t.airline.iata, t.airline.leisure, t.dep_icao, t.arr_icao, flight_date)
+    outcome = _draw_outcome(rng, t, dep_scheduled, arr_scheduled, how_late)
     dep_airport, arr_airport = _airport(t.dep_icao), _airport(t.arr_icao)
     dep_terminal, dep_gate = _draw_stand(rng, t.dep_icao, t.airline.iata)
     arr_terminal, arr_gate = _draw_stand(rng, t.arr_icao, t.airline.iata)
@@ -953,12 +980,18 @@ class _Outcome(NamedTuple):
 
 
 def _draw_outcome(
-    rng: random.Random, t: _LegTemplate, dep_scheduled: dt.datetime, arr_scheduled: dt.datetime
+    rng: random.Random,
+    t: _LegTemplate,
+    dep_scheduled: dt.datetime,
+    arr_scheduled: dt.datetime,
+    lateness: tuple[float, float] = (0.0, 1.0),
 ) -> _Outcome:
+    """``lateness``: the flight's lateness shift and cancellation factor (airline, weekday, season, weather)."""
     # Every draw happens whatever the outcome, so one flight's fate never shifts another random stream.
-    cancelled = rng.random() < _CANCEL_PROBABILITY
+    shift, cancel_factor = lateness
+    cancelled = rng.random() < _CANCEL_PROBABILITY * cancel_factor
     diverted = rng.random() < _DIVERT_PROBABILITY
-    dep_delay = _draw_departure_delay(rng)
+    dep_delay = _draw_departure_delay(rng, shift)
     airborne_gain = _draw_block_deviation(rng, t.block_min)
     delay_known_at = dep_scheduled - dt.timedelta(minutes=_between(rng, 30, 180))
     dep_actual = dep_scheduled + dt.timedelta(minutes=dep_delay)
@@ -974,9 +1007,10 @@ def _draw_outcome(
     return _Outcome(Status.DIVERTED if diverted else Status.LANDED, dep_actual, landing, delay_known_at)
 
 
-def _draw_departure_delay(rng: random.Random) -> int:
-    """Minutes late at take-off, long tailed: ~70 % within 15 minutes, ~1 % over three hours."""
-    u = rng.random()
+def _draw_departure_delay(rng: random.Random, shift: float = 0.0) -> int:
+    """Minutes late at take-off, long tailed: ~70 % within 15 minutes, ~1 % over three hours on an average
+    day; ``shift`` moves the draw towards the later bands (positive) or the earlier ones (negative)."""
+    u = min(max(rng.random() + shift, 0.0), 0.999999)
     for upper, low, high in (
         (0.10, -5, -1),
         (0.47, 0, 5),

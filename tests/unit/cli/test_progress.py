@@ -1,0 +1,60 @@
+"""The live display of a run or a range of days: one line for the range, one per stage of the current day."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from rich.progress import Progress
+
+from flightpipe.cli.progress import DaysProgress
+
+DAY = dt.date(2026, 6, 8)
+
+
+def _descriptions(progress: Progress) -> list[str]:
+    return [task.description for task in progress.tasks]
+
+
+def test_a_range_shows_the_day_it_runs_as_n_of_n() -> None:
+    progress = Progress(disable=True)
+    display = DaysProgress(7, progress)
+    display.finish_day()
+    display.finish_day()
+
+    display.start_day(DAY)
+
+    assert _descriptions(progress) == ["day 3 of 7 (2026-06-08)"]
+    assert progress.tasks[0].completed == 2 and progress.tasks[0].total == 7
+
+
+def test_one_day_has_no_range_line() -> None:
+    progress = Progress(disable=True)
+
+    DaysProgress(1, progress).start_day(DAY).stage_total("collect", 4)
+
+    assert _descriptions(progress) == ["  collect"]
+
+
+def test_a_stage_with_nothing_to_do_gets_no_line() -> None:
+    progress = Progress(disable=True)
+    stages = DaysProgress(1, progress).start_day(DAY)
+    stages.stage_total("verify", 2)
+
+    stages.stage_total("verify", 0)
+    stages.stage_total("quality", 0)
+
+    assert _descriptions(progress) == []
+
+
+def test_the_next_day_replaces_the_stage_lines_of_the_previous_one() -> None:
+    progress = Progress(disable=True)
+    display = DaysProgress(2, progress)
+    first = display.start_day(DAY)
+    first.stage_total("collect", 2)
+    first.step_done("collect", "EDDH/departures", True)
+    display.finish_day()
+
+    display.start_day(DAY + dt.timedelta(days=1)).stage_total("collect", 2)
+
+    assert _descriptions(progress) == ["day 2 of 2 (2026-06-09)", "  collect"]
+    assert progress.tasks[1].completed == 0
