@@ -58,6 +58,12 @@ DATABASE = "flightpipe"
 #: installs a wheel only from a file named name-version-tags.whl (PEP 427), never from a hash-named CDK asset.
 GLUE_PREFIX = "glue"
 REDSHIFT_DB = "flights"
+#: The load's bounded wait for one Redshift statement or batch (then it is cancelled and LoadError raised). A
+#: load runs a batch per flight date (two or three) and one for the quality results: four waits and a minute of
+#: work stay under the load function's timeout, so a load queued behind another's LOCK cancels its statement
+#: itself instead of being killed with the statement left running.
+LOAD_STATEMENT_WAIT_S = 180
+LOAD_BATCHES_AT_MOST = 4
 
 #: Per function: memory (MB), timeout (s), what it does.
 FUNCTIONS: dict[str, tuple[int, int, str]] = {
@@ -164,9 +170,22 @@ class FlightpipeStack(cdk.Stack):
         self.topic = sns.Topic(self, "Alerts", display_name="flightpipe alerts", master_key=self.key, enforce_ssl=True)
         if self.settings.alert_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(self.settings.alert_email))
-        # EventBridge and CloudWatch publish to the encrypted topic.
+        # EventBridge and CloudWatch publish to the encrypted topic. The topic policy the SnsTopic rule target
+        # writes admits EventBridge only; the alarms of this account need their own statement.
         for service in ("events.amazonaws.com", "cloudwatch.amazonaws.com"):
             self.key.grant_encrypt_decrypt(iam.ServicePrincipal(service))
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions={
+                    "ArnLike": {"aws:SourceArn": f"arn:{self.partition}:cloudwatch:{self.region}:{self.account}:alarm:*"},
+                    "StringEquals": {"aws:SourceAccount": self.account},
+                },
+            )
+        )
 
     def _secret(self) -> None:
         # The flight-data API's credentials: created empty here, filled in once by the operator (docs/aws.md).
@@ -289,6 +308,7 @@ class FlightpipeStack(cdk.Stack):
             "FLIGHTPIPE__WAREHOUSE__WORKGROUP": "flightpipe",
             "FLIGHTPIPE__WAREHOUSE__DATABASE": REDSHIFT_DB,
             "FLIGHTPIPE__WAREHOUSE__IAM_ROLE": self.copy_role.role_arn,
+            "FLIGHTPIPE__WAREHOUSE__STATEMENT_TIMEOUT_S": str(LOAD_STATEMENT_WAIT_S),
             "POWERTOOLS_SERVICE_NAME": names.SERVICE,
             "POWERTOOLS_METRICS_NAMESPACE": names.METRICS_NAMESPACE,
             "POWERTOOLS_LOG_LEVEL": "INFO",
@@ -609,7 +629,6 @@ class FlightpipeStack(cdk.Stack):
             data_url=self.data_url,
             glue_database=DATABASE,
             glue_table="processed",
-            tolerated_failure_percentage=self.settings.tolerated_failure_percentage,
             timeout_seconds=self.settings.run_deadline_minutes * 60,
         )
         self.definition = definition(self.targets)
@@ -620,7 +639,10 @@ class FlightpipeStack(cdk.Stack):
             self,
             "StateMachine",
             state_machine_name="flightpipe-daily",
-            definition_body=sfn.DefinitionBody.from_string(self.to_json_string(self.definition)),
+            # json.dumps, not Stack.to_json_string: the latter drops None, and a ResultPath of null (keep the
+            # state's input) would vanish from the template. The tokens in the text (ARNs, names) become
+            # Fn::Join parts; none of their values holds a character JSON would escape.
+            definition_body=sfn.DefinitionBody.from_string(json.dumps(self.definition)),
             tracing_enabled=True,
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
         )

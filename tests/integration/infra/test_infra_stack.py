@@ -1,6 +1,6 @@
 """The CDK stack: synthesised offline (cdk-nag AwsSolutions on), checked resource by resource, linted.
 
-Synth takes ~15 s through Node, so one module-scoped app serves every template test (marked slow). The
+Synth takes ~15 s through Node, so one app (conftest.py, per session) serves every template test (marked slow). The
 Lambda and Glue assets are small stand-ins here; `make package` builds the real ones (sizes checked there).
 """
 
@@ -13,7 +13,6 @@ import shutil
 import subprocess
 import sys
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +31,6 @@ from flightpipe_infra.packaging import (  # noqa: E402
     CORE_REQUIREMENTS,
     FUNCTION_LAYERS,
     LAMBDA_UNZIPPED_LIMIT_BYTES,
-    Assets,
     function_sizes,
     over_limit,
     prune,
@@ -40,41 +38,7 @@ from flightpipe_infra.packaging import (  # noqa: E402
 )
 from flightpipe_infra.settings import ContextError, StackSettings  # noqa: E402
 
-CONTEXT = {"flightpipe:alert_email": "ops@example.com", "flightpipe:schedule_cron": "30 3 * * ? *"}
-
-
-def fake_assets(root: Path) -> Assets:
-    assets = Assets.at(root)
-    (assets.function_code / "flightpipe").mkdir(parents=True)
-    (assets.function_code / "flightpipe" / "__init__.py").write_text("")
-    for layer in assets.layers.values():
-        (layer / "python").mkdir(parents=True)
-        (layer / "python" / "placeholder.py").write_text("")
-    assets.glue_script.parent.mkdir(parents=True, exist_ok=True)
-    assets.glue_script.write_text("print('glue')\n")
-    assets.glue_wheel.write_bytes(b"wheel")
-    return assets
-
-
-def require_node() -> None:
-    if shutil.which("node") is None:
-        message = "the CDK synthesises through Node.js (apt-get install -y nodejs; `make test` does it)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-
-
-@pytest.fixture(scope="module")
-def synthesised(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any, Path]]:
-    require_node()
-    from app import build_app
-    from aws_cdk.assertions import Template
-
-    root = tmp_path_factory.mktemp("infra")
-    app = build_app(fake_assets(root / "build"), outdir=str(root / "cdk.out"), context=CONTEXT)
-    assembly = app.synth()  # raises on any cdk-nag finding that is not acknowledged
-    stack = app.node.find_child("Flightpipe")
-    yield stack, Template.from_stack(stack), Path(assembly.directory) / "Flightpipe.template.json"
+from tests.integration.infra.conftest import CONTEXT, fake_assets, require_node  # noqa: E402
 
 
 def joined(value: Any) -> str:

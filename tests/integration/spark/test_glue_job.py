@@ -7,8 +7,6 @@ skips it (saying why) on a developer machine. `make test` installs a headless JR
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,6 +32,7 @@ from flightpipe.core.store import ObjectStore
 from flightpipe.stages.process import process_flight_dates, read_partition
 from tests.helpers.aws_helpers import REGION
 from tests.helpers.simulated_store import SimulatedRun, SimulatedStores
+from tests.helpers.spark_session import local_spark
 
 D1 = dt.date(2026, 6, 8)
 D2 = D1 + dt.timedelta(days=1)
@@ -43,26 +42,8 @@ RECOLLECTED = FIRST_SEEN + dt.timedelta(hours=30)
 
 @pytest.fixture(scope="module")
 def spark() -> Iterator[Any]:
-    if shutil.which("java") is None:
-        message = "Spark needs Java 17 (apt-get install -y openjdk-17-jre-headless; `make test` does it)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("flightpipe-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.sql.shuffle.partitions", "4")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
+    with local_spark() as session:
+        yield session
 
 
 @pytest.fixture

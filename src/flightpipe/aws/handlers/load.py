@@ -28,7 +28,17 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from flightpipe.aws.names import ALLOW_QUALITY_FAILURES, DIM_AIRPORT, METRICS_NAMESPACE, QUALITY_FAILURES, ROWS_LOADED
-from flightpipe.aws.runtime import logger, metrics, open_store, parse_day, parse_flag, required, settings, tracer
+from flightpipe.aws.runtime import (
+    base_errors,
+    logger,
+    metrics,
+    open_store,
+    parse_day,
+    parse_flag,
+    required,
+    settings,
+    tracer,
+)
 from flightpipe.config import Settings
 from flightpipe.core.errors import QualityGateFailed
 from flightpipe.core.layout import QUALITY
@@ -133,6 +143,7 @@ def load_dates(event: dict[str, Any]) -> GatedLoad:
     return GatedLoad(run_id, rows, quality, dict(by_airport))
 
 
+@base_errors
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
