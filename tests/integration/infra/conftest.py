@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,11 @@ os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
 
 from flightpipe_infra.packaging import Assets  # noqa: E402
 
-CONTEXT = {"flightpipe:alert_email": "ops@example.com", "flightpipe:schedule_cron": "30 3 * * ? *"}
+#: Two stages in one app: prod (the template most tests read) and dev, whose names must not collide with prod's.
+CONTEXT = {
+    "flightpipe:stages": {"prod": {"alert_email": "ops@example.com"}, "dev": {"no_alert_email": "tests"}},
+    "flightpipe:schedule_cron": "30 3 * * ? *",
+}
 
 
 def fake_assets(root: Path) -> Assets:
@@ -46,13 +49,24 @@ def require_node() -> None:
 
 
 @pytest.fixture(scope="session")
-def synthesised(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any, Path]]:
+def synthesised_stages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Any, Path]]:
+    """Each stage's stack and template file, of one synth."""
     require_node()
-    from app import build_app
-    from aws_cdk.assertions import Template
+    from app import build_app, stack_id
 
     root = tmp_path_factory.mktemp("infra")
     app = build_app(fake_assets(root / "build"), outdir=str(root / "cdk.out"), context=CONTEXT)
     assembly = app.synth()  # raises on any cdk-nag finding that is not acknowledged
-    stack = app.node.find_child("Flightpipe")
-    yield stack, Template.from_stack(stack), Path(assembly.directory) / "Flightpipe.template.json"
+    return {
+        stage: (app.node.find_child(stack_id(stage)), Path(assembly.directory) / f"{stack_id(stage)}.template.json")
+        for stage in ("prod", "dev")
+    }
+
+
+@pytest.fixture(scope="session")
+def synthesised(synthesised_stages: dict[str, tuple[Any, Path]]) -> tuple[Any, Any, Path]:
+    """The prod stage: its stack, its assertions Template and its template file."""
+    from aws_cdk.assertions import Template
+
+    stack, template_file = synthesised_stages["prod"]
+    return stack, Template.from_stack(stack), template_file
