@@ -687,3 +687,55 @@ def test_two_stages_synthesize_side_by_side_every_physical_name_prefixed_by_its_
         assert {n for n in found if not n.startswith((f"flightpipe-{stage}", f"flightpipe_{stage}"))} == set()
         assert {f"flightpipe-{stage}-daily", f"flightpipe-{stage}-process", f"flightpipe_{stage}"} <= found
     assert {stack.stack_name for stack, _ in synthesised_stages.values()} == {"Flightpipe-prod", "Flightpipe-dev"}
+
+
+@pytest.mark.slow
+def test_the_loads_statement_wait_ends_well_before_its_lambda_timeout(synthesised: tuple[Any, Any, Path]) -> None:
+    from flightpipe_infra.stack import LOAD_BATCHES_AT_MOST
+
+    stack = synthesised[0]
+    load = _resources(synthesised, "AWS::Lambda::Function")[
+        stack.get_logical_id(stack.functions["load"].node.default_child)
+    ]
+    wait = float(load["Properties"]["Environment"]["Variables"]["FLIGHTPIPE__WAREHOUSE__STATEMENT_TIMEOUT_S"])
+    # Every batch of a load (a flight date each, the quality results) waiting its longest still leaves a minute.
+    assert LOAD_BATCHES_AT_MOST * wait + 60 <= load["Properties"]["Timeout"]
+
+
+@pytest.mark.slow
+def test_cloudwatch_alarms_of_this_account_may_publish_to_the_topic(synthesised: tuple[Any, Any, Path]) -> None:
+    (policy,) = _resources(synthesised, "AWS::SNS::TopicPolicy").values()
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    (alarms,) = [s for s in statements if s.get("Sid") == "CloudWatchAlarmsPublish"]
+    assert (alarms["Principal"], alarms["Action"]) == ({"Service": "cloudwatch.amazonaws.com"}, "sns:Publish")
+    assert alarms["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    assert any(s["Principal"] == {"Service": "events.amazonaws.com"} for s in statements)
+
+
+@pytest.mark.slow
+def test_failed_transform_events_go_to_a_queue_whose_depth_alarms(synthesised: tuple[Any, Any, Path]) -> None:
+    stack = synthesised[0]
+    (config,) = _resources(synthesised, "AWS::Lambda::EventInvokeConfig").values()
+    queue = stack.get_logical_id(stack.transform_failures.node.default_child)
+    assert config["Properties"]["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": [queue, "Arn"]}
+    assert config["Properties"]["FunctionName"] == {
+        "Ref": stack.get_logical_id(stack.functions["transform"].node.default_child)
+    }
+    alarms = _resources(synthesised, "AWS::CloudWatch::Alarm").values()
+    (depth,) = [a for a in alarms if a["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"]
+    assert depth["Properties"]["Dimensions"][0]["Value"] == {"Fn::GetAtt": [queue, "QueueName"]}
+
+
+@pytest.mark.slow
+def test_the_warehouse_namespace_outlives_the_stack_and_leaves_a_final_snapshot(
+    synthesised: tuple[Any, Any, Path],
+) -> None:
+    (namespace,) = _resources(synthesised, "AWS::RedshiftServerless::Namespace").values()
+    assert (namespace["DeletionPolicy"], namespace["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    assert namespace["Properties"]["FinalSnapshotName"] == "flightpipe-prod-final"
+
+
+@pytest.mark.slow
+def test_the_source_secret_is_created_as_an_empty_json_object(synthesised: tuple[Any, Any, Path]) -> None:
+    (secret,) = _resources(synthesised, "AWS::SecretsManager::Secret").values()
+    assert secret["Properties"]["SecretString"] == "{}" and "GenerateSecretString" not in secret["Properties"]
