@@ -623,8 +623,9 @@ class FlightpipeStack(cdk.Stack):
                 "--enable-metrics": "true",
                 "--enable-observability-metrics": "true",
                 "--enable-continuous-cloudwatch-log": "true",
-                # flightpipe as a wheel; Glue 5.0 ships pyarrow and numpy, the rest is pure Python.
-                "--additional-python-modules": f"{wheel_url},sqlglot>=25,fsspec>=2024.6",
+                # flightpipe as a wheel, nothing from PyPI: Glue 5.0 ships pyarrow and numpy, and the job's Spark
+                # SQL was transpiled at build time (flightpipe_infra.spark_sql), so no run needs the internet.
+                "--additional-python-modules": wheel_url,
                 "--python-modules-installer-option": "--no-deps",
                 "--data_url": self.data_url,
                 "--database": self.settings.glue_database,

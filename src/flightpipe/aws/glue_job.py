@@ -6,7 +6,9 @@ optionally ``--output_url`` (default: data_url). Steps:
 
 1. read the transformed files of every collection date that can hold the flight dates (the same window as
    the DuckDB step), with the transformed schema, keeping only rows of those flight dates;
-2. run ``process.sql``, transpiled from DuckDB to Spark SQL by sqlglot: the one definition of dedup;
+2. run ``process.sql``, transpiled from DuckDB to Spark SQL by sqlglot at build time (``process_spark.sql``
+   beside this module, package data of the wheel): the one definition of dedup, and no sqlglot or PyPI at run
+   time (the wheel is installed with ``--no-deps``; Glue 5.0 ships pyarrow);
 3. write ``processed/all_data/flight-date=D/`` with dynamic partition overwrite (only the dates given are
    replaced, one file each);
 4. register the partitions in the Glue Data Catalog, at most 100 per call; nothing waits on a crawler;
@@ -22,20 +24,19 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Sequence
+from importlib import resources
 from typing import Any
 
 import pyarrow as pa
-import sqlglot
 
 from flightpipe.aws.glue_catalog import deregister_partitions, register_partitions
 from flightpipe.aws.names import DIM_AIRPORT, DIM_SERVICE, METRICS_NAMESPACE, ROWS_PROCESSED, SERVICE
 from flightpipe.core.errors import ConfigError
 from flightpipe.core.layout import PROCESSED, TRANSFORMED, collection_dates_for, processed_partition
 from flightpipe.core.schema import PROCESSED_SCHEMA, TRANSFORMED_SCHEMA
-from flightpipe.stages.process import PROCESS_SQL
 
-#: Spark SQL text of the process step, from the one DuckDB definition.
-SPARK_PROCESS_SQL = sqlglot.transpile(PROCESS_SQL, read="duckdb", write="spark")[0]
+#: Spark SQL text of the process step, from the one DuckDB definition (flightpipe_infra.spark_sql writes it).
+SPARK_PROCESS_SQL = resources.files("flightpipe.aws").joinpath("process_spark.sql").read_text(encoding="utf-8")
 PARTITION_COLUMN = "flight-date"
 #: PutMetricData's limit of metrics per call (older accounts: 20; it is 1000 now).
 METRICS_PER_CALL = 20
