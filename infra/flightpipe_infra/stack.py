@@ -630,6 +630,7 @@ class FlightpipeStack(cdk.Stack):
                 "--data_url": self.data_url,
                 "--database": self.settings.glue_database,
                 "--table": "processed",
+                "--airports": airports,  # RowsProcessed series for these only
             },
         )
         # The script and wheel must be in the bucket before the job can be created or run.

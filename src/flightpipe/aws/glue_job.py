@@ -2,7 +2,8 @@
 
 Arguments (Glue passes ``--name value``): ``--data_url`` (s3://bucket/prefix), ``--flight_dates``
 (comma-separated), ``--database`` and ``--table`` (the Glue catalog table of the processed layer), and
-optionally ``--output_url`` (default: data_url). Steps:
+optionally ``--output_url`` (default: data_url) and ``--airports`` (the configured airports: the only ones with a
+``RowsProcessed`` series of their own). Steps:
 
 1. read the transformed files of every collection date that can hold the flight dates (the same window as
    the DuckDB step), with the transformed schema, keeping only rows of those flight dates;
@@ -158,9 +159,10 @@ def process_counted(
     return written, counts
 
 
-def put_rows_processed(cloudwatch: Any, rows_by_airport: dict[str, int]) -> None:
+def put_rows_processed(cloudwatch: Any, rows_by_airport: dict[str, int], airports: Sequence[str] | None = None) -> None:
     """``RowsProcessed`` per departure airport, with the dimensions powertools gives the functions' metrics
-    (airport and service), so one dashboard SEARCH schema fits them all."""
+    (airport and service), so one dashboard SEARCH schema fits them all. Only the configured ``airports`` (the
+    job's ``--airports``) when given: every other origin would be a custom metric series billed monthly."""
     data = [
         {
             "MetricName": ROWS_PROCESSED,
@@ -169,6 +171,7 @@ def put_rows_processed(cloudwatch: Any, rows_by_airport: dict[str, int]) -> None
             "Unit": "Count",
         }
         for airport, rows in sorted(rows_by_airport.items())
+        if airports is None or airport in airports
     ]
     for start in range(0, len(data), METRICS_PER_CALL):
         cloudwatch.put_metric_data(Namespace=METRICS_NAMESPACE, MetricData=data[start : start + METRICS_PER_CALL])
@@ -206,7 +209,8 @@ def main(argv: Sequence[str]) -> None:
             flight_dates=sorted(set(flight_dates) - set(written)),
         )
     try:
-        put_rows_processed(boto3.client("cloudwatch"), counts)
+        airports = [a.strip() for a in args["airports"].split(",")] if args.get("airports") else None
+        put_rows_processed(boto3.client("cloudwatch"), counts, airports)
     except (BotoCoreError, ClientError) as error:  # the rows are written and registered: a lost metric is no failure
         print(f"flightpipe: RowsProcessed not put: {error}")
     print(f"flightpipe: processed {len(written)} flight dates: {', '.join(d.isoformat() for d in written)}")

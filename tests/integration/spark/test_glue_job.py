@@ -26,7 +26,7 @@ from flightpipe.aws.glue_catalog import (
     glue_columns,
     register_partitions,
 )
-from flightpipe.aws.glue_job import parse_args, parse_dates, process, process_counted
+from flightpipe.aws.glue_job import parse_args, parse_dates, process, process_counted, put_rows_processed
 from flightpipe.core.errors import ConfigError
 from flightpipe.core.layout import processed_partition
 from flightpipe.core.schema import PROCESSED_SCHEMA
@@ -260,3 +260,17 @@ def test_the_job_imports_with_nothing_but_its_wheel_and_what_glue_ships() -> Non
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+def test_rows_processed_are_put_for_the_configured_airports_only() -> None:
+    class Recorder:
+        def __init__(self) -> None:
+            self.calls: list[dict[str, Any]] = []
+
+        def put_metric_data(self, **kwargs: Any) -> None:
+            self.calls.append(kwargs)
+
+    cloudwatch = Recorder()
+    put_rows_processed(cloudwatch, {"EDDF": 10, "KJFK": 2, "EDDM": 3}, ["EDDF", "EDDM"])
+    (call,) = cloudwatch.calls
+    assert [(m["Dimensions"][0]["Value"], m["Value"]) for m in call["MetricData"]] == [("EDDF", 10.0), ("EDDM", 3.0)]
