@@ -36,7 +36,8 @@ def base_error(exc: BaseException) -> BaseException:
     if not isinstance(exc, errors.FlightpipeError) or type(exc).__module__ == errors.__name__:
         return exc
     base = next(cls for cls in type(exc).__mro__ if cls.__module__ == errors.__name__)
-    return base(*exc.args)
+    raised: BaseException = base(*exc.args)
+    return raised
 
 
 def base_errors(handler: Callable[_P, _R]) -> Callable[_P, _R]:
