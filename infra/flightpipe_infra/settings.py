@@ -93,6 +93,7 @@ class StackSettings:
             availability_zones=items("availability_zones"),
         )
         settings.check()
+        settings.check_alerts()
         return settings
 
     @property
@@ -110,17 +111,20 @@ class StackSettings:
         """The stage's Glue database (Athena wants underscores, not hyphens)."""
         return f"flightpipe_{self.stage.replace('-', '_')}"
 
-    def check(self) -> None:
-        if not _STAGE.match(self.stage):
-            raise ContextError(
-                f"a stage name must be lowercase letters, digits and hyphens, starting with a letter, at most 12 "
-                f"characters (it prefixes S3, Glue and Redshift names), got {self.stage!r}"
-            )
+    def check_alerts(self) -> None:
+        """A deployed stage mails someone, or says why not: checked for every stage the context names."""
         if self.alert_email is None and self.no_alert_email is None:
             raise ContextError(
                 f"stage {self.stage}: flightpipe:alert_email is required: the address that gets the run's alerts "
                 "(it must confirm the SNS subscription mail); to deploy without mails, set "
                 "flightpipe:no_alert_email to the reason (e.g. -c flightpipe:no_alert_email='dev stage')"
+            )
+
+    def check(self) -> None:
+        if not _STAGE.match(self.stage):
+            raise ContextError(
+                f"a stage name must be lowercase letters, digits and hyphens, starting with a letter, at most 12 "
+                f"characters (it prefixes S3, Glue and Redshift names), got {self.stage!r}"
             )
         if self.alert_email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", self.alert_email):
             raise ContextError(f"flightpipe:alert_email must be an email address, got {self.alert_email!r}")

@@ -1,10 +1,10 @@
 """The state machine **as the synthesized template holds it**, executed: real handlers on a moto server, the Glue
 job on local Spark, the S3 notification to the transform function emulated, and a DuckDB warehouse for the load.
 
-Four days in a row, each run by the local runner on the same simulated source too: a clean day, a day whose key
-one airport's API rejects, a day the API is down for one airport past its retries, and the first day again. Each
-execution ends in the state docs/aws.md promises (the local runner's state, by name) and the two warehouses hold
-the same rows.
+Four executions in a row, each day run by the local runner on the same simulated source too: a clean day, a
+rerun of it, a day whose key one airport's API rejects, a day the API is down for one airport past its retries.
+Each execution ends in the state docs/aws.md promises ("End states": the one matching the local run's state) and
+the two warehouses hold the same rows after every day.
 
 The template's definition runs under ``tests.helpers.asl`` (moto's interpreter invokes Lambdas only in Docker and
 runs no Glue job); its Tasks call the functions the template names, found by their logical ids.
