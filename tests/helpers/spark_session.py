@@ -12,7 +12,8 @@ import pytest
 
 
 @contextmanager
-def local_spark() -> Iterator[Any]:
+def local_spark(shuffle_partitions: int = 4) -> Iterator[Any]:
+    """``shuffle_partitions``: 1 for a few small runs (less scheduling per job), more to exercise partitioning."""
     if shutil.which("java") is None:
         message = "Spark needs Java 17 (apt-get install -y openjdk-17-jre-headless; `make test` does it)"
         if os.environ.get("CI", "").lower() == "true":
@@ -27,7 +28,7 @@ def local_spark() -> Iterator[Any]:
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.driver.host", "127.0.0.1")
-        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")

@@ -96,7 +96,7 @@ def endpoint() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def spark() -> Iterator[Any]:
-    with local_spark() as session:
+    with local_spark(shuffle_partitions=1) as session:
         yield session
 
 
