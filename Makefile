@@ -87,8 +87,8 @@ package: infra/build/sizes.json
 
 synth: venv node package
 	cd infra && CDK_OUTDIR=cdk.out ../$(PY) app.py
-	$(VENV)/bin/cfn-lint --ignore-checks W3005 -- infra/cdk.out/Flightpipe.template.json
-	@echo "template: infra/cdk.out/Flightpipe.template.json  (Lambda sizes, MB unzipped: infra/build/sizes.json)"
+	$(VENV)/bin/cfn-lint --ignore-checks W3005 -- infra/cdk.out/Flightpipe-*.template.json
+	@echo "templates: infra/cdk.out/Flightpipe-<stage>.template.json, one per stage of infra/cdk.json  (Lambda sizes, MB unzipped: infra/build/sizes.json)"
 
 bench: venv
 	$(PY) bench/run.py --days 30 --out docs/benchmarks.md

@@ -24,7 +24,7 @@ FIXTURE_SAMPLE_PAGE = REPO / "tests" / "fixtures" / "aviationstack-flights-2023-
 #: Spark session, a CDK synth through Node, Chromium with its loaded warehouses, one clean run to compare crashes with.
 ONE_WORKER = (
     "tests/integration/spark/test_glue_job.py::",
-    "tests/integration/infra/test_infra_stack.py::",
+    "tests/integration/infra/",
     "tests/integration/chromium/test_report.py::",
     "tests/integration/chromium/test_ui.py::",
     "tests/e2e/test_pipeline.py::test_killed_during_a_stage",

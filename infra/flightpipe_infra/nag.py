@@ -81,6 +81,19 @@ def acknowledge_stack(stack: FlightpipeStack) -> None:
         prefix(f["load"].role, layer, f"load's quality gate reads the day's boards ({layer}/*)")  # type: ignore[arg-type]
     prefix(f["load"].role, "quality", "load's quality gate reads earlier results and writes its own")  # type: ignore[arg-type]
     ack(f["notify"].role, "IAM5", KMS_REASON, "Action::kms:GenerateDataKey*")  # type: ignore[arg-type]
+    for finding in ("Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*"):
+        ack(
+            f["transform"].role,  # type: ignore[arg-type]
+            "IAM5",
+            KMS_REASON + " transform sends its failed S3 events to the encrypted on-failure queue.",
+            finding,
+        )
+    ack(
+        stack.transform_failures,
+        "SQS3",
+        "This queue is the transform function's on-failure destination (a dead-letter queue by another name); "
+        "its depth alarms, and nothing consumes it automatically.",
+    )
 
     glue_role = stack.glue_role
     prefix(glue_role, "raw", "the raw crawler reads raw/ for schema discovery")
@@ -91,7 +104,7 @@ def acknowledge_stack(stack: FlightpipeStack) -> None:
         glue_role,
         "IAM5",
         "The job registers partitions of the flightpipe database's tables only (processed, and the crawlers' tables).",
-        f"Resource::arn:<AWS::Partition>:glue:{stack.region}:<AWS::AccountId>:table/flightpipe/*",
+        f"Resource::arn:<AWS::Partition>:glue:{stack.region}:<AWS::AccountId>:table/{stack.settings.glue_database}/*",
     )
     ack(
         glue_role,

@@ -7,8 +7,8 @@ pip downloads wheels built for the Lambda platform (``--platform manylinux2014_x
 flightpipe's handlers import does not fit Lambda's 250 MB (function plus layers, unzipped): pyarrow alone is
 140 MB, DuckDB 61 MB, numpy 71 MB. So:
 
-* the ``core`` layer has the pure-Python dependencies (pydantic, httpx, s3fs with the botocore it pins,
-  powertools, sqlglot, ...) and serves every function;
+* the ``core`` layer has the pure-Python dependencies (pydantic, httpx, s3fs with the botocore it pins and the
+  boto3 resolved with it, powertools, sqlglot, ...) and serves every function;
 * the ``arrow`` layer has pyarrow (without Flight, Substrait, tests and headers, which nothing imports) and
   numpy; every function gets it (even plan and notify import pyarrow, through the configuration's quality
   rules), so the split keeps the two layers' caches apart rather than making any function smaller;
@@ -49,6 +49,9 @@ CORE_REQUIREMENTS = [
     "rich>=13.7",
     "fsspec>=2024.6",
     "s3fs>=2024.6",
+    # s3fs (aiobotocore) pins botocore, which pip puts in this layer, ahead of the runtime's on sys.path: boto3
+    # comes along so the two are a pair pip resolved together, never the runtime's boto3 on another botocore.
+    "boto3>=1.34",
     "airportsdata>=20240316",
     "croniter>=2.0",
     "jinja2>=3.1",
@@ -205,6 +208,9 @@ def build(out: Path = DEFAULT_OUT) -> Assets:
     glue = out / "glue"
     glue.mkdir(parents=True, exist_ok=True)
     shutil.copy2(REPO / "src" / "flightpipe" / "aws" / "glue_job.py", glue / "glue_job.py")
+    from flightpipe_infra import spark_sql  # imports flightpipe and sqlglot: only when building
+
+    spark_sql.write()  # the wheel carries the Spark SQL of today's process.sql
     build_wheel(glue)
     assets = Assets.at(out)
     sizes = function_sizes(assets)

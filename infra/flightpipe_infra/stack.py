@@ -24,6 +24,7 @@ from aws_cdk import aws_glue as glue
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_redshiftserverless as redshift
 from aws_cdk import aws_s3 as s3
@@ -32,6 +33,7 @@ from aws_cdk import aws_s3_notifications as s3n
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
@@ -53,11 +55,20 @@ from flightpipe_infra.settings import StackSettings
 RUNTIME = {"3.12": lambda_.Runtime.PYTHON_3_12, "3.13": lambda_.Runtime.PYTHON_3_13}.get(
     LAMBDA_PYTHON, lambda_.Runtime.PYTHON_3_14
 )
-DATABASE = "flightpipe"
 #: Where the Glue script and the flightpipe wheel land in the data bucket, under their own file names: pip
 #: installs a wheel only from a file named name-version-tags.whl (PEP 427), never from a hash-named CDK asset.
 GLUE_PREFIX = "glue"
 REDSHIFT_DB = "flights"
+#: The load's bounded wait for one Redshift statement or batch (then it is cancelled and LoadError raised). A
+#: load runs a batch per flight date (two or three) and one for the quality results: four waits and a minute of
+#: work stay under the load function's timeout, so a load queued behind another's LOCK cancels its statement
+#: itself instead of being killed with the statement left running.
+LOAD_STATEMENT_WAIT_S = 180
+LOAD_BATCHES_AT_MOST = 4
+#: Two-hour periods without a succeeded run before the heartbeat alarm fires: 26 hours.
+NO_SUCCESS_PERIODS = 13
+#: Execution errors no notify state mails (no Catch reaches them, or notifying itself failed).
+UNNOTIFIED_ERRORS = ("States.Runtime", "States.DataLimitExceeded", "NotificationFailed")
 
 #: Per function: memory (MB), timeout (s), what it does.
 FUNCTIONS: dict[str, tuple[int, int, str]] = {
@@ -164,16 +175,34 @@ class FlightpipeStack(cdk.Stack):
         self.topic = sns.Topic(self, "Alerts", display_name="flightpipe alerts", master_key=self.key, enforce_ssl=True)
         if self.settings.alert_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(self.settings.alert_email))
-        # EventBridge and CloudWatch publish to the encrypted topic.
+        # EventBridge and CloudWatch publish to the encrypted topic. The topic policy the SnsTopic rule target
+        # writes admits EventBridge only; the alarms of this account need their own statement.
         for service in ("events.amazonaws.com", "cloudwatch.amazonaws.com"):
             self.key.grant_encrypt_decrypt(iam.ServicePrincipal(service))
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions={
+                    "ArnLike": {
+                        "aws:SourceArn": f"arn:{self.partition}:cloudwatch:{self.region}:{self.account}:alarm:*"
+                    },
+                    "StringEquals": {"aws:SourceAccount": self.account},
+                },
+            )
+        )
 
     def _secret(self) -> None:
         # The flight-data API's credentials: created empty here, filled in once by the operator (docs/aws.md).
+        # An empty JSON object, not CDK's default random string: a function reading it before the operator put
+        # the key in finds no key (and says which one to set), not a random one the API refuses.
         self.source_secret = secretsmanager.Secret(
             self,
             "SourceCredentials",
             description=f"flightpipe: credentials of the {self.settings.source_type} API (JSON, see docs/aws.md)",
+            secret_string_value=cdk.SecretValue.unsafe_plain_text("{}"),
         )
 
     # Network and Redshift ----------------------------------------------------------------------------------
@@ -242,7 +271,7 @@ class FlightpipeStack(cdk.Stack):
         self.namespace = redshift.CfnNamespace(
             self,
             "Namespace",
-            namespace_name="flightpipe",
+            namespace_name=self.settings.prefix,
             db_name=REDSHIFT_DB,
             admin_username="flightpipe_admin",
             manage_admin_password=True,  # the password lives in Secrets Manager, never in the template
@@ -250,12 +279,17 @@ class FlightpipeStack(cdk.Stack):
             default_iam_role_arn=self.copy_role.role_arn,
             kms_key_id=self.key.key_arn,
             log_exports=["userlog", "connectionlog", "useractivitylog"],
+            # Deleting the namespace (a replacement, or by hand) leaves a snapshot; deleting the stack leaves the
+            # namespace itself. The way back without either is `flightpipe warehouse rebuild` from processed/.
+            final_snapshot_name=f"{self.settings.prefix}-final",
+            final_snapshot_retention_period=-1,
         )
+        self.namespace.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
         self.workgroup = redshift.CfnWorkgroup(
             self,
             "Workgroup",
-            workgroup_name="flightpipe",
-            namespace_name="flightpipe",
+            workgroup_name=self.settings.prefix,
+            namespace_name=self.settings.prefix,
             base_capacity=8,  # the smallest: a day is a few thousand rows
             max_capacity=32,
             publicly_accessible=False,
@@ -286,9 +320,10 @@ class FlightpipeStack(cdk.Stack):
             "FLIGHTPIPE__AIRPORTS": ",".join(self.settings.airports),
             "FLIGHTPIPE__SOURCE__TYPE": self.settings.source_type,
             "FLIGHTPIPE__WAREHOUSE__TYPE": "redshift",
-            "FLIGHTPIPE__WAREHOUSE__WORKGROUP": "flightpipe",
+            "FLIGHTPIPE__WAREHOUSE__WORKGROUP": self.settings.prefix,
             "FLIGHTPIPE__WAREHOUSE__DATABASE": REDSHIFT_DB,
             "FLIGHTPIPE__WAREHOUSE__IAM_ROLE": self.copy_role.role_arn,
+            "FLIGHTPIPE__WAREHOUSE__STATEMENT_TIMEOUT_S": str(LOAD_STATEMENT_WAIT_S),
             "POWERTOOLS_SERVICE_NAME": names.SERVICE,
             "POWERTOOLS_METRICS_NAMESPACE": names.METRICS_NAMESPACE,
             "POWERTOOLS_LOG_LEVEL": "INFO",
@@ -297,6 +332,16 @@ class FlightpipeStack(cdk.Stack):
         if self.settings.source_needs_credentials:
             key = f"FLIGHTPIPE__SOURCES__{self.settings.source_type.upper()}__SECRET_ARN"
             environment[key] = self.source_secret.secret_arn
+        # The S3 notification invokes transform asynchronously: an event that fails its two retries lands here
+        # (verify transforms the file later anyway); the queue's depth alarms.
+        self.transform_failures = sqs.Queue(
+            self,
+            "TransformFailures",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=self.key,
+            enforce_ssl=True,
+            retention_period=cdk.Duration.days(14),
+        )
         self.functions: dict[str, lambda_.Function] = {}
         for name, (memory, timeout, description) in FUNCTIONS.items():
             log_group = logs.LogGroup(
@@ -317,6 +362,7 @@ class FlightpipeStack(cdk.Stack):
                 tracing=lambda_.Tracing.ACTIVE,
                 log_group=log_group,
                 ephemeral_storage_size=cdk.Size.mebibytes(1024),
+                on_failure=destinations.SqsDestination(self.transform_failures) if name == "transform" else None,
             )
         f = self.functions
         # Least privilege, per function and per prefix.
@@ -424,10 +470,10 @@ class FlightpipeStack(cdk.Stack):
         self._grant_list(self.glue_role)
         catalog = cdk.Arn.format(cdk.ArnComponents(service="glue", resource="catalog"), self)
         database_arn = cdk.Arn.format(
-            cdk.ArnComponents(service="glue", resource="database", resource_name=DATABASE), self
+            cdk.ArnComponents(service="glue", resource="database", resource_name=self.settings.glue_database), self
         )
         tables_arn = cdk.Arn.format(
-            cdk.ArnComponents(service="glue", resource="table", resource_name=f"{DATABASE}/*"), self
+            cdk.ArnComponents(service="glue", resource="table", resource_name=f"{self.settings.glue_database}/*"), self
         )
         self.glue_role.add_to_policy(
             iam.PolicyStatement(
@@ -474,7 +520,7 @@ class FlightpipeStack(cdk.Stack):
         security = glue.CfnSecurityConfiguration(
             self,
             "GlueSecurity",
-            name="flightpipe",
+            name=self.settings.prefix,
             encryption_configuration=glue.CfnSecurityConfiguration.EncryptionConfigurationProperty(
                 cloud_watch_encryption=glue.CfnSecurityConfiguration.CloudWatchEncryptionProperty(
                     cloud_watch_encryption_mode="SSE-KMS", kms_key_arn=self.key.key_arn
@@ -489,13 +535,15 @@ class FlightpipeStack(cdk.Stack):
             self,
             "Database",
             catalog_id=self.account,
-            database_input=glue.CfnDatabase.DatabaseInputProperty(name=DATABASE, description="flightpipe layers on S3"),
+            database_input=glue.CfnDatabase.DatabaseInputProperty(
+                name=self.settings.glue_database, description="flightpipe layers on S3"
+            ),
         )
         self.processed_table = glue.CfnTable(
             self,
             "ProcessedTable",
             catalog_id=self.account,
-            database_name=DATABASE,
+            database_name=self.settings.glue_database,
             table_input=glue.CfnTable.TableInputProperty(
                 name="processed",
                 description="One row per physical flight; partitions registered by the Glue job",
@@ -510,7 +558,7 @@ class FlightpipeStack(cdk.Stack):
             self,
             "TransformedTable",
             catalog_id=self.account,
-            database_name=DATABASE,
+            database_name=self.settings.glue_database,
             table_input=glue.CfnTable.TableInputProperty(
                 name="transformed",
                 description="Typed rows per raw file; partitions by projection (nothing to register)",
@@ -541,9 +589,9 @@ class FlightpipeStack(cdk.Stack):
             glue.CfnCrawler(
                 self,
                 f"{layer.capitalize()}Crawler",
-                name=f"flightpipe-{layer}",
+                name=f"{self.settings.prefix}-{layer}",
                 role=self.glue_role.role_arn,
-                database_name=DATABASE,
+                database_name=self.settings.glue_database,
                 table_prefix=f"crawled_{layer}_",
                 crawler_security_configuration=security.name,
                 targets=glue.CfnCrawler.TargetsProperty(
@@ -559,7 +607,7 @@ class FlightpipeStack(cdk.Stack):
         self.glue_job = glue.CfnJob(
             self,
             "ProcessJob",
-            name="flightpipe-process",
+            name=f"{self.settings.prefix}-process",
             description="flightpipe process step: process.sql on Spark, processed/ partitions, catalog",
             role=self.glue_role.role_arn,
             glue_version="5.0",
@@ -575,12 +623,14 @@ class FlightpipeStack(cdk.Stack):
                 "--enable-metrics": "true",
                 "--enable-observability-metrics": "true",
                 "--enable-continuous-cloudwatch-log": "true",
-                # flightpipe as a wheel; Glue 5.0 ships pyarrow and numpy, the rest is pure Python.
-                "--additional-python-modules": f"{wheel_url},sqlglot>=25,fsspec>=2024.6",
+                # flightpipe as a wheel, nothing from PyPI: Glue 5.0 ships pyarrow and numpy, and the job's Spark
+                # SQL was transpiled at build time (flightpipe_infra.spark_sql), so no run needs the internet.
+                "--additional-python-modules": wheel_url,
                 "--python-modules-installer-option": "--no-deps",
                 "--data_url": self.data_url,
-                "--database": DATABASE,
+                "--database": self.settings.glue_database,
                 "--table": "processed",
+                "--airports": airports,  # RowsProcessed series for these only
             },
         )
         # The script and wheel must be in the bucket before the job can be created or run.
@@ -607,9 +657,8 @@ class FlightpipeStack(cdk.Stack):
             notify_function=f["notify"].function_arn,
             glue_job=self.glue_job.ref,
             data_url=self.data_url,
-            glue_database=DATABASE,
+            glue_database=self.settings.glue_database,
             glue_table="processed",
-            tolerated_failure_percentage=self.settings.tolerated_failure_percentage,
             timeout_seconds=self.settings.run_deadline_minutes * 60,
         )
         self.definition = definition(self.targets)
@@ -619,8 +668,11 @@ class FlightpipeStack(cdk.Stack):
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",
-            state_machine_name="flightpipe-daily",
-            definition_body=sfn.DefinitionBody.from_string(self.to_json_string(self.definition)),
+            state_machine_name=f"{self.settings.prefix}-daily",
+            # json.dumps, not Stack.to_json_string: the latter drops None, and a ResultPath of null (keep the
+            # state's input) would vanish from the template. The tokens in the text (ARNs, names) become
+            # Fn::Join parts; none of their values holds a character JSON would escape.
+            definition_body=sfn.DefinitionBody.from_string(json.dumps(self.definition)),
             tracing_enabled=True,
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
         )
@@ -648,84 +700,125 @@ class FlightpipeStack(cdk.Stack):
                 )
             ],
         )
-        alert = targets.SnsTopic(self.topic)
+        # One mail per problem. The notify function mails every run that reaches NotifyFailure, NotifyPartial or
+        # NotifyQualityFailure (a failed Glue job or load statement is caught there), in the local alerts'
+        # wording. EventBridge mails only what notify cannot: an execution that timed out or was aborted, or
+        # failed where no Catch reaches (States.Runtime) or while notifying. Input transformers make them text.
+        machine = self.state_machine.state_machine_arn
         self.rules = {
-            "ExecutionFailed": events.Rule(
+            "RunStopped": events.Rule(
                 self,
-                "ExecutionStateRule",
-                description="Step Functions run failed, timed out or was aborted",
+                "ExecutionStoppedRule",
+                description="A flightpipe run timed out (its deadline) or was aborted: notify never ran",
                 event_pattern=events.EventPattern(
                     source=["aws.states"],
                     detail_type=["Step Functions Execution Status Change"],
-                    detail={
-                        "status": ["FAILED", "TIMED_OUT", "ABORTED"],
-                        "stateMachineArn": [self.state_machine.state_machine_arn],
-                    },
+                    detail={"status": ["TIMED_OUT", "ABORTED"], "stateMachineArn": [machine]},
                 ),
-                targets=[alert],
+                targets=[targets.SnsTopic(self.topic, message=self._stopped_mail())],
             ),
-            "GlueJob": events.Rule(
+            "RunFailedUnnotified": events.Rule(
                 self,
-                "GlueJobStateRule",
-                description="The Glue process job failed, timed out or stopped",
+                "ExecutionFailedUnnotifiedRule",
+                description="A flightpipe run failed where the state machine could not send its own alert",
                 event_pattern=events.EventPattern(
-                    source=["aws.glue"],
-                    detail_type=["Glue Job State Change"],
-                    detail={"jobName": [self.glue_job.ref], "state": ["FAILED", "TIMEOUT", "STOPPED"]},
+                    source=["aws.states"],
+                    detail_type=["Step Functions Execution Status Change"],
+                    detail={"status": ["FAILED"], "stateMachineArn": [machine], "error": list(UNNOTIFIED_ERRORS)},
                 ),
-                targets=[alert],
-            ),
-            "RedshiftData": events.Rule(
-                self,
-                "RedshiftDataStatementRule",
-                description="A Redshift Data API statement (a load) failed or was aborted",
-                event_pattern=events.EventPattern(
-                    source=["aws.redshift-data"],
-                    detail_type=["Redshift Data Statement Status Change"],
-                    detail={"state": ["FAILED", "ABORTED"]},
-                ),
-                targets=[alert],
+                targets=[targets.SnsTopic(self.topic, message=self._unnotified_mail())],
             ),
         }
+
+    def _stopped_mail(self) -> events.RuleTargetInput:
+        field = events.EventField.from_path
+        return events.RuleTargetInput.from_multiline_text(
+            f"flightpipe run {field('$.detail.name')} {field('$.detail.status')}: the run started at "
+            f"{field('$.detail.startDate')} (epoch ms) did not finish within its deadline of "
+            f"{self.settings.run_deadline_minutes} min, or was stopped\n\n"
+            "What to do: see which step is slow in the execution's history "
+            f"({field('$.detail.executionArn')}); a source that answers slowly or rate-limits is the usual cause; "
+            'start the day again with the input {"date": "YYYY-MM-DD"} (docs/aws.md, "Backfill on AWS")\n\n'
+            f"event:    {names.RUN_FAILED}\n"
+            f"state:    {names.RUN_STATE_FAILED}\n"
+            f"stage:    {self.settings.stage}\n"
+            f"time:     {field('$.time')}"
+        )
+
+    def _unnotified_mail(self) -> events.RuleTargetInput:
+        field = events.EventField.from_path
+        return events.RuleTargetInput.from_multiline_text(
+            f"flightpipe run {field('$.detail.name')} failed: {field('$.detail.error')}: "
+            f"{field('$.detail.cause')}\n\n"
+            "What to do: the run failed where the state machine could not send its own alert; see the error and "
+            f"the execution's history ({field('$.detail.executionArn')}), fix the cause, then start the day "
+            'again with the input {"date": "YYYY-MM-DD"} (docs/aws.md, "Backfill on AWS")\n\n'
+            f"event:    {names.RUN_FAILED}\n"
+            f"state:    {names.RUN_STATE_FAILED}\n"
+            f"stage:    {self.settings.stage}\n"
+            f"time:     {field('$.time')}"
+        )
 
     def _alarms_and_dashboard(self) -> None:
         action = cw_actions.SnsAction(self.topic)
         five_min = cdk.Duration.minutes(5)
         self.alarms = {
-            "ExecutionsFailed": self.state_machine.metric_failed(period=five_min).create_alarm(
+            # The daily heartbeat: no run succeeded for 26 hours (13 two-hour periods with no success, no data
+            # counted as none). It covers a schedule that stopped firing, and days that all fail.
+            "NoSuccess": self.state_machine.metric_succeeded(
+                period=cdk.Duration.hours(2), statistic="Sum"
+            ).create_alarm(
                 self,
-                "ExecutionsFailedAlarm",
-                alarm_description="A flightpipe run failed",
+                "NoRunSucceededAlarm",
+                alarm_name=f"{self.settings.prefix}-no-run-succeeded-26h",
+                alarm_description=(
+                    f"flightpipe ({self.settings.stage}): no run has succeeded in 26 hours. What to do: see the "
+                    "last executions of the state machine and their alerts; check that the schedule rule is "
+                    'enabled; start a day again with the input {"date": "YYYY-MM-DD"} (docs/aws.md)'
+                ),
+                threshold=1,
+                comparison_operator=cw.ComparisonOperator.LESS_THAN_THRESHOLD,
+                evaluation_periods=NO_SUCCESS_PERIODS,
+                datapoints_to_alarm=NO_SUCCESS_PERIODS,
+                treat_missing_data=cw.TreatMissingData.BREACHING,
+            ),
+            "TransformFailures": self.transform_failures.metric_approximate_number_of_messages_visible(
+                period=five_min, statistic="Maximum"
+            ).create_alarm(
+                self,
+                "TransformFailuresQueuedAlarm",
+                alarm_name=f"{self.settings.prefix}-transform-failures",
+                alarm_description=(
+                    f"flightpipe ({self.settings.stage}): S3 events the transform function failed on, after its "
+                    "retries, are in the on-failure queue. What to do: read a message for the raw key and the "
+                    "error; verify transforms the file in the next run; purge the queue once understood"
+                ),
                 threshold=1,
                 evaluation_periods=1,
                 treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
             ),
-            # The state machine's TimeoutSeconds is the run's deadline: an execution still running then times out.
-            "RunLate": self.state_machine.metric_timed_out(period=five_min).create_alarm(
+            # A notify that fails is a mail that did not go: the only Lambda whose errors mail by themselves (the
+            # others' failures reach notify through the state machine).
+            "NotifyErrors": self.functions["notify"]
+            .metric_errors(period=five_min)
+            .create_alarm(
                 self,
-                "RunNotFinishedByDeadlineAlarm",
+                "NotifyErrorsAlarm",
+                alarm_name=f"{self.settings.prefix}-notify-errors",
                 alarm_description=(
-                    f"A flightpipe run had not finished {self.settings.run_deadline_minutes} min after it started"
+                    f"flightpipe ({self.settings.stage}): the notify function failed, so a run's alert was not "
+                    "sent. What to do: see the notify function's log and the last execution's outcome"
                 ),
                 threshold=1,
                 evaluation_periods=1,
                 treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
             ),
         }
-        for name, fn in self.functions.items():
-            self.alarms[f"{name}Errors"] = fn.metric_errors(period=five_min).create_alarm(
-                self,
-                f"{name.capitalize()}ErrorsAlarm",
-                alarm_description=f"The flightpipe {name} Lambda raised errors",
-                threshold=1,
-                evaluation_periods=1,
-                treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
-            )
         for alarm in self.alarms.values():
             alarm.add_alarm_action(action)
 
         day = cdk.Duration.days(1)
-        dashboard = cw.Dashboard(self, "Dashboard", dashboard_name="flightpipe")
+        dashboard = cw.Dashboard(self, "Dashboard", dashboard_name=self.settings.prefix)
         dashboard.add_widgets(
             cw.GraphWidget(
                 title="Lambda duration (p90)",

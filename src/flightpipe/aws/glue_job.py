@@ -2,11 +2,14 @@
 
 Arguments (Glue passes ``--name value``): ``--data_url`` (s3://bucket/prefix), ``--flight_dates``
 (comma-separated), ``--database`` and ``--table`` (the Glue catalog table of the processed layer), and
-optionally ``--output_url`` (default: data_url). Steps:
+optionally ``--output_url`` (default: data_url) and ``--airports`` (the configured airports: the only ones with a
+``RowsProcessed`` series of their own). Steps:
 
 1. read the transformed files of every collection date that can hold the flight dates (the same window as
    the DuckDB step), with the transformed schema, keeping only rows of those flight dates;
-2. run ``process.sql``, transpiled from DuckDB to Spark SQL by sqlglot: the one definition of dedup;
+2. run ``process.sql``, transpiled from DuckDB to Spark SQL by sqlglot at build time (``process_spark.sql``
+   beside this module, package data of the wheel): the one definition of dedup, and no sqlglot or PyPI at run
+   time (the wheel is installed with ``--no-deps``; Glue 5.0 ships pyarrow);
 3. write ``processed/all_data/flight-date=D/`` with dynamic partition overwrite (only the dates given are
    replaced, one file each);
 4. register the partitions in the Glue Data Catalog, at most 100 per call; nothing waits on a crawler;
@@ -22,20 +25,19 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Sequence
+from importlib import resources
 from typing import Any
 
 import pyarrow as pa
-import sqlglot
 
 from flightpipe.aws.glue_catalog import deregister_partitions, register_partitions
 from flightpipe.aws.names import DIM_AIRPORT, DIM_SERVICE, METRICS_NAMESPACE, ROWS_PROCESSED, SERVICE
 from flightpipe.core.errors import ConfigError
 from flightpipe.core.layout import PROCESSED, TRANSFORMED, collection_dates_for, processed_partition
 from flightpipe.core.schema import PROCESSED_SCHEMA, TRANSFORMED_SCHEMA
-from flightpipe.stages.process import PROCESS_SQL
 
-#: Spark SQL text of the process step, from the one DuckDB definition.
-SPARK_PROCESS_SQL = sqlglot.transpile(PROCESS_SQL, read="duckdb", write="spark")[0]
+#: Spark SQL text of the process step, from the one DuckDB definition (flightpipe_infra.spark_sql writes it).
+SPARK_PROCESS_SQL = resources.files("flightpipe.aws").joinpath("process_spark.sql").read_text(encoding="utf-8")
 PARTITION_COLUMN = "flight-date"
 #: PutMetricData's limit of metrics per call (older accounts: 20; it is 1000 now).
 METRICS_PER_CALL = 20
@@ -157,9 +159,10 @@ def process_counted(
     return written, counts
 
 
-def put_rows_processed(cloudwatch: Any, rows_by_airport: dict[str, int]) -> None:
+def put_rows_processed(cloudwatch: Any, rows_by_airport: dict[str, int], airports: Sequence[str] | None = None) -> None:
     """``RowsProcessed`` per departure airport, with the dimensions powertools gives the functions' metrics
-    (airport and service), so one dashboard SEARCH schema fits them all."""
+    (airport and service), so one dashboard SEARCH schema fits them all. Only the configured ``airports`` (the
+    job's ``--airports``) when given: every other origin would be a custom metric series billed monthly."""
     data = [
         {
             "MetricName": ROWS_PROCESSED,
@@ -168,6 +171,7 @@ def put_rows_processed(cloudwatch: Any, rows_by_airport: dict[str, int]) -> None
             "Unit": "Count",
         }
         for airport, rows in sorted(rows_by_airport.items())
+        if airports is None or airport in airports
     ]
     for start in range(0, len(data), METRICS_PER_CALL):
         cloudwatch.put_metric_data(Namespace=METRICS_NAMESPACE, MetricData=data[start : start + METRICS_PER_CALL])
@@ -205,7 +209,8 @@ def main(argv: Sequence[str]) -> None:
             flight_dates=sorted(set(flight_dates) - set(written)),
         )
     try:
-        put_rows_processed(boto3.client("cloudwatch"), counts)
+        airports = [a.strip() for a in args["airports"].split(",")] if args.get("airports") else None
+        put_rows_processed(boto3.client("cloudwatch"), counts, airports)
     except (BotoCoreError, ClientError) as error:  # the rows are written and registered: a lost metric is no failure
         print(f"flightpipe: RowsProcessed not put: {error}")
     print(f"flightpipe: processed {len(written)} flight dates: {', '.join(d.isoformat() for d in written)}")

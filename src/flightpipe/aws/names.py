@@ -67,4 +67,4 @@ ALLOW_QUALITY_FAILURES: Final = "allow_quality_failures"
 
 # Environment of the Lambda functions and arguments of the Glue job ----------------------------------------
 ENV_TOPIC_ARN: Final = "FLIGHTPIPE_AWS_TOPIC_ARN"
-GLUE_ARGS: Final = ("data_url", "flight_dates", "database", "table")
+GLUE_ARGS: Final = ("data_url", "flight_dates", "database", "table", "airports")

@@ -7,19 +7,54 @@ Only what the Lambda layer ships is imported here: flightpipe and its dependenci
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 
 from flightpipe.aws.names import METRICS_NAMESPACE, SERVICE
 from flightpipe.config import Settings, load_settings
+from flightpipe.core import errors
 from flightpipe.core.errors import ConfigError
 from flightpipe.core.store import ObjectStore
 
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE)
 tracer = Tracer(service=SERVICE)
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def base_error(exc: BaseException) -> BaseException:
+    """``exc``, or, for a flightpipe error declared outside ``flightpipe.core.errors`` (a source's own, e.g.
+    ``AviationstackPagesError``), the same message as its nearest base declared there: Step Functions matches a
+    Lambda's errorType (the class name) exactly, and its retries name the base classes only."""
+    if not isinstance(exc, errors.FlightpipeError) or type(exc).__module__ == errors.__name__:
+        return exc
+    base = next(cls for cls in type(exc).__mro__ if cls.__module__ == errors.__name__)
+    raised: BaseException = base(*exc.args)
+    return raised
+
+
+def base_errors(handler: Callable[_P, _R]) -> Callable[_P, _R]:
+    """A handler whose flightpipe errors leave it under their ``flightpipe.core.errors`` names (the original
+    chained as the cause, so the log keeps it)."""
+
+    @functools.wraps(handler)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return handler(*args, **kwargs)
+        except errors.FlightpipeError as exc:
+            raised = base_error(exc)
+            if raised is exc:
+                raise
+            raise raised from exc
+
+    return wrapper
 
 
 def settings() -> Settings:

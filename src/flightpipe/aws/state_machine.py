@@ -1,13 +1,19 @@
 """The Step Functions definition (Amazon States Language, JSONPath), built here and used by the CDK stack.
 
-    Plan -> CollectBoards (Map over airports x boards; Retry with backoff and jitter, Catch per branch,
-            a tolerated-failure threshold) -> Verify -> HasFlightDates? -> Process (glue:startJobRun.sync)
+    Plan -> CollectBoards (Map over airports x boards; Retry with backoff and jitter; a board that still fails
+            ends its own iteration with a failed marker, so one airport never sinks the day)
+         -> Verify -> HasFlightDates? -> Process (glue:startJobRun.sync)
          -> Load -> Partial? -> NotifySuccess | NotifyPartial -> Done
     any failure -> NotifyFailure -> RunFailed;  QualityGateFailed at Load -> NotifyQualityFailure -> QualityFailed
 
 Error names in ``ErrorEquals`` are flightpipe's exception class names (a Lambda's errorType), so the retry
 policy says which failures are worth another attempt: an unavailable source is, refused credentials are not.
+Step Functions matches names exactly, so the handlers raise the base names of ``flightpipe.core.errors``
+(``flightpipe.aws.runtime.base_errors``) and ``error_names`` lists a base with every subclass declared there.
 ``validate`` checks the structure the tests and the stack rely on.
+
+No state sets ``ResultPath`` to ``None`` in a way a serialiser may drop: the stack writes the definition with
+``json.dumps`` (nulls kept), and a test compares the synthesized template's definition with this one as JSON.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from flightpipe.aws.names import (
     RUN_STATE_PARTIAL,
     RUN_SUCCEEDED,
 )
+from flightpipe.core import errors
 from flightpipe.core.errors import LoadError, SourceUnavailable, StoreError
 
 #: Transient failures of the Lambda service itself, worth retrying for every function.
@@ -50,11 +57,20 @@ class Targets:
     data_url: str
     glue_database: str
     glue_table: str
-    #: Boards (of all airports x boards) that may fail before the run fails; one airport of five is 20 %.
-    tolerated_failure_percentage: int = 40
     max_concurrency: int = 10
     #: The run's deadline: an execution still running after this times out (and alarms).
     timeout_seconds: int = 3 * 3600
+
+
+def error_names(*bases: type[errors.FlightpipeError]) -> list[str]:
+    """``bases`` and every subclass of them in ``flightpipe.core.errors``, by name: what a retry must list, as the
+    handlers raise only those names (a subclass declared elsewhere is raised as its base there)."""
+    declared = [
+        cls
+        for cls in vars(errors).values()
+        if isinstance(cls, type) and issubclass(cls, errors.FlightpipeError) and cls.__module__ == errors.__name__
+    ]
+    return [cls.__name__ for cls in declared if issubclass(cls, bases)]
 
 
 def _retry(errors: list[str], *, interval: int, attempts: int, max_delay: int = 300) -> dict[str, Any]:
@@ -108,14 +124,25 @@ def definition(targets: Targets) -> dict[str, Any]:
                 **_invoke(targets.collect_function),
                 "OutputPath": "$.Payload",
                 "Retry": [
-                    _retry([SourceUnavailable.__name__, StoreError.__name__], interval=30, attempts=3, max_delay=600),
+                    _retry(error_names(SourceUnavailable, StoreError), interval=30, attempts=3, max_delay=600),
                     _retry(LAMBDA_TRANSIENT, interval=2, attempts=4),
                 ],
                 "Catch": [_catch_all("BoardFailed")],
                 "End": True,
             },
-            # The branch fails with the original error, so the Map counts it against the tolerated threshold.
-            "BoardFailed": {"Type": "Fail", "ErrorPath": "$.error.Error", "CausePath": "$.error.Cause"},
+            # The iteration ends with a failed marker, not a failure: an INLINE Map fails as a whole on one failed
+            # iteration (ToleratedFailurePercentage is for DISTRIBUTED Maps only). Verify counts the raw files
+            # that did not land and the load's quality gate holds their airport, as the local runner does.
+            "BoardFailed": {
+                "Type": "Pass",
+                "Parameters": {
+                    "failed": True,
+                    "airport.$": "$.airport",
+                    "board.$": "$.board",
+                    "error.$": "$.error.Error",
+                },
+                "End": True,
+            },
         },
     }
     states: dict[str, Any] = {
@@ -130,10 +157,9 @@ def definition(targets: Targets) -> dict[str, Any]:
             "Type": "Map",
             "ItemsPath": "$.tasks",
             "MaxConcurrency": targets.max_concurrency,
-            "ToleratedFailurePercentage": targets.tolerated_failure_percentage,
             "ItemProcessor": collect_branch,
             "ResultPath": None,  # verify looks at what landed; the branch outputs are in the history
-            "Catch": [_catch_all("NotifyFailure")],  # States.ExceedToleratedFailureThreshold and the rest
+            "Catch": [_catch_all("NotifyFailure")],  # what no iteration catches (States.Runtime is not caught)
             "Next": "Verify",
         },
         "Verify": {
@@ -144,7 +170,7 @@ def definition(targets: Targets) -> dict[str, Any]:
             "ResultSelector": {"result.$": "$.Payload"},
             "ResultPath": "$.verified",
             "Retry": [
-                _retry([StoreError.__name__], interval=10, attempts=3),
+                _retry(error_names(StoreError), interval=10, attempts=3),
                 _retry(LAMBDA_TRANSIENT, interval=2, attempts=4),
             ],
             "Catch": [_catch_all("NotifyFailure")],
@@ -191,7 +217,7 @@ def definition(targets: Targets) -> dict[str, Any]:
             "ResultSelector": {"total_rows.$": "$.Payload.total_rows"},
             "ResultPath": "$.loaded",
             "Retry": [
-                _retry([LoadError.__name__], interval=30, attempts=2),
+                _retry(error_names(LoadError), interval=30, attempts=2),
                 _retry(LAMBDA_TRANSIENT, interval=2, attempts=4),
             ],
             "Catch": [

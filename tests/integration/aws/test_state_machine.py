@@ -12,6 +12,7 @@ import pytest
 
 from flightpipe.aws.names import QUALITY_GATE_ERROR
 from flightpipe.aws.state_machine import Targets, definition, task_states, validate
+from tests.helpers.asl import Interpreter, StatesError
 from tests.helpers.aws_helpers import REGION
 
 ACCOUNT = "123456789012"
@@ -50,14 +51,65 @@ def test_every_task_has_retry_with_backoff_and_jitter_and_a_catch(machine: dict[
             assert retry["BackoffRate"] > 1 and retry["JitterStrategy"] == "FULL", name
 
 
-def test_the_map_fans_out_over_the_planned_boards_and_tolerates_some_failures(machine: dict[str, Any]) -> None:
+def test_the_map_fans_out_over_the_planned_boards_and_a_failed_board_ends_with_a_marker(
+    machine: dict[str, Any],
+) -> None:
     collect = machine["States"]["CollectBoards"]
-    assert (collect["Type"], collect["ItemsPath"], collect["ToleratedFailurePercentage"]) == ("Map", "$.tasks", 40)
+    assert (collect["Type"], collect["ItemsPath"], collect["ItemProcessor"]["ProcessorConfig"]["Mode"]) == (
+        "Map", "$.tasks", "INLINE",
+    )  # fmt: skip
+    assert "ToleratedFailurePercentage" not in collect  # a DISTRIBUTED Map's field; INLINE ignores it
     branch = collect["ItemProcessor"]["States"]
     assert branch["CollectBoard"]["Catch"][0]["Next"] == "BoardFailed"
-    assert branch["BoardFailed"] == {"Type": "Fail", "ErrorPath": "$.error.Error", "CausePath": "$.error.Cause"}
+    assert branch["BoardFailed"]["Type"] == "Pass" and branch["BoardFailed"]["End"] is True
     retried = branch["CollectBoard"]["Retry"][0]["ErrorEquals"]
     assert "SourceUnavailable" in retried and "SourceAuthError" not in retried
+
+
+# Executions under tests.helpers.asl (the interpreter the template's executions use) ------------------------
+
+
+def _canned(failing_airport: str | None = None) -> Any:
+    """Each Lambda answers its canned payload; collect fails for ``failing_airport`` as a rejected key does."""
+
+    def invoke(resource: str, parameters: dict[str, Any]) -> Any:
+        function = parameters.get("FunctionName", "").rsplit(":", 1)[-1]
+        if function == "collect" and parameters["Payload"].get("airport") == failing_airport:
+            raise StatesError("SourceAuthError", '{"errorMessage": "401"}')
+        if resource.startswith("arn:aws:states:::glue"):
+            return CANNED["Process"]
+        name = {"plan": "Plan", "collect": "CollectBoard", "verify": "Verify", "load": "Load"}.get(function)
+        return CANNED[name] if name else {"Payload": {}}
+
+    return invoke
+
+
+def _two_airports() -> dict[str, Any]:
+    plan = copy.deepcopy(CANNED["Plan"])
+    plan["Payload"]["tasks"] = [
+        {"airport": a, "board": b} for a in ("EDDF", "EDDM") for b in ("departures", "arrivals")
+    ]
+    return plan
+
+
+def test_one_airports_failed_boards_end_their_iterations_and_the_day_goes_on(
+    machine: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(CANNED, "Plan", _two_airports())
+    execution = Interpreter(machine, _canned(failing_airport="EDDM")).run({})
+    assert execution.status == "SUCCEEDED"
+    assert execution.entered.count("BoardFailed") == 2
+    assert execution.attempts["CollectBoard"] == 4  # a rejected key is not retried
+    assert execution.entered[-5:] == ["Process", "Load", "IsPartial", "NotifySuccess", "Done"]
+
+
+def test_without_the_null_result_path_verify_fails_uncaught_and_nobody_is_notified(machine: dict[str, Any]) -> None:
+    """What the template held while Stack.to_json_string dropped the nulls: the Map's output replaced the state."""
+    dropped = copy.deepcopy(machine)
+    del dropped["States"]["CollectBoards"]["ResultPath"]
+    execution = Interpreter(dropped, _canned()).run({})
+    assert (execution.status, execution.error) == ("FAILED", "States.Runtime")
+    assert execution.entered[-1] == "Verify" and "NotifyFailure" not in execution.entered
 
 
 def test_glue_runs_synchronously_with_the_verified_dates_and_quality_failures_are_routed(
@@ -120,14 +172,12 @@ CANNED = {
 
 def as_moto_can_run(machine: dict[str, Any], failing: str | None = None) -> dict[str, Any]:
     """Tasks become Pass states returning their canned result (moto runs no Lambda without Docker, and no
-    Glue job); the ``failing`` Task keeps calling a function that does not exist, so its Catch is exercised.
-    moto's parser rejects ToleratedFailurePercentage, so that one field is left out."""
+    Glue job); the ``failing`` Task keeps calling a function that does not exist, so its Catch is exercised."""
     out = copy.deepcopy(machine)
 
     def rewrite(states: dict[str, Any]) -> None:
         for name, state in states.items():
             if state["Type"] == "Map":
-                state.pop("ToleratedFailurePercentage", None)
                 rewrite(state["ItemProcessor"]["States"])
             if state["Type"] != "Task" or name == failing:
                 continue

@@ -1,6 +1,6 @@
 """The CDK stack: synthesised offline (cdk-nag AwsSolutions on), checked resource by resource, linted.
 
-Synth takes ~15 s through Node, so one module-scoped app serves every template test (marked slow). The
+Synth takes ~15 s through Node, so one app (conftest.py, per session) serves every template test (marked slow). The
 Lambda and Glue assets are small stand-ins here; `make package` builds the real ones (sizes checked there).
 """
 
@@ -13,7 +13,6 @@ import shutil
 import subprocess
 import sys
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +31,6 @@ from flightpipe_infra.packaging import (  # noqa: E402
     CORE_REQUIREMENTS,
     FUNCTION_LAYERS,
     LAMBDA_UNZIPPED_LIMIT_BYTES,
-    Assets,
     function_sizes,
     over_limit,
     prune,
@@ -40,41 +38,8 @@ from flightpipe_infra.packaging import (  # noqa: E402
 )
 from flightpipe_infra.settings import ContextError, StackSettings  # noqa: E402
 
-CONTEXT = {"flightpipe:alert_email": "ops@example.com", "flightpipe:schedule_cron": "30 3 * * ? *"}
-
-
-def fake_assets(root: Path) -> Assets:
-    assets = Assets.at(root)
-    (assets.function_code / "flightpipe").mkdir(parents=True)
-    (assets.function_code / "flightpipe" / "__init__.py").write_text("")
-    for layer in assets.layers.values():
-        (layer / "python").mkdir(parents=True)
-        (layer / "python" / "placeholder.py").write_text("")
-    assets.glue_script.parent.mkdir(parents=True, exist_ok=True)
-    assets.glue_script.write_text("print('glue')\n")
-    assets.glue_wheel.write_bytes(b"wheel")
-    return assets
-
-
-def require_node() -> None:
-    if shutil.which("node") is None:
-        message = "the CDK synthesises through Node.js (apt-get install -y nodejs; `make test` does it)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-
-
-@pytest.fixture(scope="module")
-def synthesised(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any, Path]]:
-    require_node()
-    from app import build_app
-    from aws_cdk.assertions import Template
-
-    root = tmp_path_factory.mktemp("infra")
-    app = build_app(fake_assets(root / "build"), outdir=str(root / "cdk.out"), context=CONTEXT)
-    assembly = app.synth()  # raises on any cdk-nag finding that is not acknowledged
-    stack = app.node.find_child("Flightpipe")
-    yield stack, Template.from_stack(stack), Path(assembly.directory) / "Flightpipe.template.json"
+from tests.helpers.cfn_tokens import resolved, template_definition  # noqa: E402
+from tests.integration.infra.conftest import CONTEXT, fake_assets, require_node  # noqa: E402
 
 
 def joined(value: Any) -> str:
@@ -216,10 +181,10 @@ def test_glue_job_database_tables_and_crawlers(synthesised: tuple[Any, Any, Path
     )
     arguments = props["DefaultArguments"]
     modules = joined(arguments["--additional-python-modules"]).split(",")
-    assert modules[1:] == ["sqlglot>=25", "fsspec>=2024.6"]  # after the wheel (next test), the pure-Python deps
+    assert len(modules) == 1  # the wheel (next test) alone: nothing from PyPI
     assert arguments["--python-modules-installer-option"] == "--no-deps"
-    assert (arguments["--database"], arguments["--table"]) == ("flightpipe", "processed")
-    assert props["SecurityConfiguration"] == "flightpipe"
+    assert (arguments["--database"], arguments["--table"]) == ("flightpipe_prod", "processed")
+    assert props["SecurityConfiguration"] == "flightpipe-prod"
     tables = {
         t["Properties"]["TableInput"]["Name"]: t["Properties"]["TableInput"]
         for t in _resources(synthesised, "AWS::Glue::Table").values()
@@ -230,7 +195,9 @@ def test_glue_job_database_tables_and_crawlers(synthesised: tuple[Any, Any, Path
     assert columns["codeshare_flight_iatas"] == "array<string>" and columns["dep_scheduled_utc"] == "timestamp"
     assert tables["transformed"]["Parameters"]["projection.enabled"] == "true"
     crawlers = [c["Properties"] for c in _resources(synthesised, "AWS::Glue::Crawler").values()]
-    assert sorted(c["Name"] for c in crawlers) == ["flightpipe-processed", "flightpipe-raw", "flightpipe-transformed"]
+    assert sorted(c["Name"] for c in crawlers) == [
+        "flightpipe-prod-processed", "flightpipe-prod-raw", "flightpipe-prod-transformed",
+    ]  # fmt: skip
     assert all("Schedule" not in c and c["TablePrefix"].startswith("crawled_") for c in crawlers)
     assert len(_resources(synthesised, "AWS::Glue::Database")) == 1
 
@@ -249,7 +216,8 @@ def test_glue_installs_the_flightpipe_wheel_by_its_wheel_filename_from_the_glue_
     data = stack.get_logical_id(stack.bucket.node.default_child)
     (job,) = _resources(synthesised, "AWS::Glue::Job").values()
     arguments = job["Properties"]["DefaultArguments"]
-    (wheel_url,) = [m for m in joined(arguments["--additional-python-modules"]).split(",") if "flightpipe" in m]
+    # The wheel alone: nothing comes from PyPI at run time (the Spark SQL was transpiled at build time).
+    (wheel_url,) = joined(arguments["--additional-python-modules"]).split(",")
     prefix, _, filename = wheel_url.rpartition("/")
     assert prefix == f"s3://<{data}>/glue"
     wheel = WHEEL_FILENAME.fullmatch(filename)
@@ -318,7 +286,7 @@ def test_redshift_serverless_in_its_own_vpc_with_a_copy_role(synthesised: tuple[
     template.has_resource_properties(
         "AWS::RedshiftServerless::Namespace",
         {
-            "NamespaceName": "flightpipe",
+            "NamespaceName": "flightpipe-prod",
             "DbName": "flights",
             "ManageAdminPassword": True,
             "IamRoles": Match.any_value(),
@@ -341,16 +309,17 @@ def test_redshift_serverless_in_its_own_vpc_with_a_copy_role(synthesised: tuple[
 
 
 @pytest.mark.slow
-def test_the_state_machine_is_the_generated_definition(synthesised: tuple[Any, Any, Path]) -> None:
-    stack = synthesised[0]
+def test_the_templates_state_machine_is_the_python_definition_as_a_whole(synthesised: tuple[Any, Any, Path]) -> None:
+    stack, _, template_file = synthesised
+    in_template = template_definition(json.loads(template_file.read_text()))
+    assert in_template == resolved(stack.definition, stack.resolve)
+    # What Stack.to_json_string used to drop: the nulls that keep a state's input as its output.
+    assert in_template["States"]["CollectBoards"]["ResultPath"] is None
+    assert [n for n, s in in_template["States"].items() if "ResultPath" in s and s["ResultPath"] is None] == [
+        "CollectBoards", "NotifySuccess", "NotifyPartial", "NotifyQualityFailure", "NotifyFailure",
+    ]  # fmt: skip
+    assert in_template["TimeoutSeconds"] == 180 * 60
     (machine,) = _resources(synthesised, "AWS::StepFunctions::StateMachine").values()
-    parts = machine["Properties"]["DefinitionString"]["Fn::Join"][1]
-    text = "".join(p if isinstance(p, str) else "<ref>" for p in parts)
-    definition = json.loads(text)
-    assert definition["States"]["Process"]["Resource"] == "arn:aws:states:::glue:startJobRun.sync"
-    assert definition["States"]["CollectBoards"]["ToleratedFailurePercentage"] == 40
-    assert definition["TimeoutSeconds"] == 180 * 60
-    assert set(definition["States"]) == set(stack.definition["States"])
     assert machine["Properties"]["TracingConfiguration"] == {"Enabled": True}
     assert machine["Properties"]["LoggingConfiguration"]["Level"] == "ALL"
 
@@ -365,7 +334,7 @@ def test_schedule_and_state_change_rules_go_to_the_topic_with_an_email_subscript
     assert schedule["ScheduleExpression"] == "cron(30 3 * * ? *)"
     assert schedule["Targets"][0]["Arn"]["Ref"].startswith("StateMachine")
     sources = sorted(r["EventPattern"]["source"][0] for r in rules if "EventPattern" in r)
-    assert sources == ["aws.glue", "aws.redshift-data", "aws.states"]
+    assert sources == ["aws.states", "aws.states"]
     for rule in rules:
         if "EventPattern" in rule:
             assert rule["Targets"][0]["Arn"]["Ref"].startswith("Alerts")
@@ -375,34 +344,39 @@ def test_schedule_and_state_change_rules_go_to_the_topic_with_an_email_subscript
 
 
 @pytest.mark.slow
-def test_state_change_rules_match_failed_runs_glue_jobs_and_redshift_data_statements(
-    synthesised: tuple[Any, Any, Path],
-) -> None:
+def test_eventbridge_mails_only_the_runs_notify_could_not_mail(synthesised: tuple[Any, Any, Path]) -> None:
+    """A run that reaches a Notify state is mailed by notify; a failed Glue job or load statement is caught by the
+    state machine and reaches NotifyFailure: EventBridge adds no second mail for them."""
     stack = synthesised[0]
     machine = stack.get_logical_id(stack.state_machine.node.default_child)
-    patterns = {
-        r["Properties"]["EventPattern"]["source"][0]: r["Properties"]["EventPattern"]
+    details = sorted(
+        (r["Properties"]["EventPattern"]["detail"] for r in _resources(synthesised, "AWS::Events::Rule").values()
+         if "EventPattern" in r["Properties"]),
+        key=lambda d: d["status"],
+    )  # fmt: skip
+    assert details == [
+        {
+            "status": ["FAILED"],
+            "stateMachineArn": [{"Ref": machine}],
+            "error": ["States.Runtime", "States.DataLimitExceeded", "NotificationFailed"],
+        },
+        {"status": ["TIMED_OUT", "ABORTED"], "stateMachineArn": [{"Ref": machine}]},
+    ]
+
+
+@pytest.mark.slow
+def test_eventbridge_mails_are_text_in_the_local_alerts_wording(synthesised: tuple[Any, Any, Path]) -> None:
+    targets = [
+        r["Properties"]["Targets"][0]
         for r in _resources(synthesised, "AWS::Events::Rule").values()
         if "EventPattern" in r["Properties"]
-    }
-    assert patterns == {
-        "aws.states": {
-            "source": ["aws.states"],
-            "detail-type": ["Step Functions Execution Status Change"],
-            "detail": {"status": ["FAILED", "TIMED_OUT", "ABORTED"], "stateMachineArn": [{"Ref": machine}]},
-        },
-        "aws.glue": {
-            "source": ["aws.glue"],
-            "detail-type": ["Glue Job State Change"],
-            "detail": {"jobName": [{"Ref": "ProcessJob"}], "state": ["FAILED", "TIMEOUT", "STOPPED"]},
-        },
-        # Sent only for statements executed WithEvent=True, as the Redshift warehouse runs them.
-        "aws.redshift-data": {
-            "source": ["aws.redshift-data"],
-            "detail-type": ["Redshift Data Statement Status Change"],
-            "detail": {"state": ["FAILED", "ABORTED"]},
-        },
-    }
+    ]
+    for target in targets:
+        transformer = target["InputTransformer"]
+        template = transformer["InputTemplate"]
+        assert template.startswith('"flightpipe run <detail-name> ') and "What to do: " in template
+        assert "event:    flightpipe.run.failed" in template and "stage:    prod" in template
+        assert transformer["InputPathsMap"]["detail-executionArn"] == "$.detail.executionArn"
 
 
 def emitted_dimensions(documents: list[dict[str, Any]]) -> set[tuple[str, frozenset[str]]]:
@@ -446,7 +420,7 @@ def test_every_dashboard_search_has_the_dimensions_the_stacks_functions_emit(
     task = {"airport": "EDDF", "board": "departures", "day": "2026-06-08", "run_id": "r1"}
     collected = collect.collect_task({**task, "as_of": "2026-06-20T06:00:00Z"})
     transform.transform_keys(ObjectStore(str(tmp_path / "data")), [collected["raw_key"]])
-    load.emit_rows_loaded({"EDDF": 3})
+    load.emit_rows_loaded({"EDDF": 3}, ["EDDF"])
     documents = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
     emitted = emitted_dimensions(documents)
 
@@ -476,8 +450,15 @@ def test_every_dashboard_search_has_the_dimensions_the_stacks_functions_emit(
 def test_alarms_and_dashboard(synthesised: tuple[Any, Any, Path]) -> None:
     alarms = [a["Properties"] for a in _resources(synthesised, "AWS::CloudWatch::Alarm").values()]
     metrics = sorted(a["MetricName"] for a in alarms)
-    assert metrics == ["Errors"] * 6 + ["ExecutionsFailed", "ExecutionsTimedOut"]
+    # One mail per problem: failed runs mail through notify, so only what notify cannot see alarms.
+    assert metrics == ["ApproximateNumberOfMessagesVisible", "Errors", "ExecutionsSucceeded"]
     assert all(a["AlarmActions"][0]["Ref"].startswith("Alerts") for a in alarms)
+    (heartbeat,) = [a for a in alarms if a["MetricName"] == "ExecutionsSucceeded"]
+    assert heartbeat["Period"] * heartbeat["EvaluationPeriods"] == 26 * 3600
+    assert heartbeat["DatapointsToAlarm"] == heartbeat["EvaluationPeriods"]
+    assert (heartbeat["ComparisonOperator"], heartbeat["Threshold"], heartbeat["TreatMissingData"]) == (
+        "LessThanThreshold", 1, "breaching",
+    )  # fmt: skip
     (dashboard,) = _resources(synthesised, "AWS::CloudWatch::Dashboard").values()
     body = json.dumps(dashboard["Properties"]["DashboardBody"])
     for needle in (
@@ -513,14 +494,49 @@ def test_context_errors_name_the_key_and_what_is_allowed() -> None:
         return lambda key: values.get(key)
 
     with pytest.raises(ContextError, match="schedule_cron must be an EventBridge cron with six fields"):
-        StackSettings.from_context(get({"flightpipe:schedule_cron": "0 4 * * *"}))
+        StackSettings.from_context(get({"flightpipe:schedule_cron": "0 4 * * *", "flightpipe:alert_email": "a@b.de"}))
     with pytest.raises(ContextError, match="alert_email must be an email address"):
         StackSettings.from_context(get({"flightpipe:alert_email": "ops"}))
     with pytest.raises(ContextError, match="vpc_id needs flightpipe:subnet_ids"):
-        StackSettings.from_context(get({"flightpipe:vpc_id": "vpc-1", "flightpipe:subnet_ids": "subnet-1"}))
+        StackSettings.from_context(
+            get({"flightpipe:vpc_id": "vpc-1", "flightpipe:subnet_ids": "subnet-1", "flightpipe:no_alert_email": "t"})
+        )
     with pytest.raises(ContextError, match="XXXX are not ICAO codes"):
-        StackSettings.from_context(get({"flightpipe:airports": "EDDF,XXXX"}))
-    assert StackSettings.from_context(get({})).schedule_cron == "0 4 * * ? *"
+        StackSettings.from_context(get({"flightpipe:airports": "EDDF,XXXX", "flightpipe:no_alert_email": "t"}))
+    assert StackSettings.from_context(get({"flightpipe:no_alert_email": "t"})).schedule_cron == "0 4 * * ? *"
+
+
+def test_an_alert_address_is_required_unless_the_stage_opts_out_with_a_reason() -> None:
+    with pytest.raises(ContextError, match="stage prod: flightpipe:alert_email is required") as missing:
+        StackSettings.from_context(lambda key: None, stage="prod")
+    assert "flightpipe:no_alert_email" in str(missing.value)
+    opted_out = StackSettings.from_context(lambda key: None, stage="dev", overrides={"no_alert_email": "dev stage"})
+    assert (opted_out.alert_email, opted_out.no_alert_email) == (None, "dev stage")
+
+
+def test_each_stage_of_the_context_gets_its_own_keys_over_the_shared_ones() -> None:
+    context = {
+        "flightpipe:stages": {"dev": {"airports": "EDDF", "no_alert_email": "dev"}, "prod": {"alert_email": "o@x.de"}},
+        "flightpipe:airports": "EDDM,EDDH",
+        "flightpipe:alert_email": "shared@x.de",
+    }
+    dev, prod = StackSettings.stages(context.get)
+    assert (dev.stage, dev.airports, dev.prefix, dev.glue_database) == (
+        "dev",
+        ["EDDF"],
+        "flightpipe-dev",
+        "flightpipe_dev",
+    )
+    assert (prod.stage, prod.airports, prod.alert_email) == ("prod", ["EDDM", "EDDH"], "o@x.de")
+    only = StackSettings.stages({**context, "flightpipe:stage": "prod"}.get)
+    assert [s.stage for s in only] == ["prod"]
+    with pytest.raises(ContextError, match="a stage name must be lowercase"):
+        StackSettings.stages({"flightpipe:stages": "Prod", "flightpipe:no_alert_email": "t"}.get)
+
+
+def test_cdk_json_names_two_stages_that_synthesize_with_their_own_keys() -> None:
+    context = json.loads((REPO / "infra" / "cdk.json").read_text())["context"]
+    assert [s.stage for s in StackSettings.stages(context.get)] == ["dev", "prod"]
 
 
 def test_package_sizes_are_checked_against_lambdas_limit(tmp_path: Path) -> None:
@@ -568,8 +584,12 @@ def test_an_unacknowledged_wildcard_fails_the_synth(tmp_path: Path) -> None:
     from app import build_app
     from aws_cdk import aws_iam as iam
 
-    app = build_app(fake_assets(tmp_path / "build"), outdir=str(tmp_path / "cdk.out"), context=CONTEXT)
-    stack = app.node.find_child("Flightpipe")
+    app = build_app(
+        fake_assets(tmp_path / "build"),
+        outdir=str(tmp_path / "cdk.out"),
+        context={**CONTEXT, "flightpipe:stage": "dev"},
+    )
+    stack = app.node.find_child("Flightpipe-dev")
     stack.functions["notify"].add_to_role_policy(
         iam.PolicyStatement(actions=["s3:GetObject"], resources=[stack.bucket.arn_for_objects("*")])
     )
@@ -577,7 +597,7 @@ def test_an_unacknowledged_wildcard_fails_the_synth(tmp_path: Path) -> None:
         app.synth()
     bucket = stack.get_logical_id(stack.bucket.node.default_child)
     message = str(failed.value)
-    assert "Flightpipe/NotifyFunction/ServiceRole/DefaultPolicy/Resource" in message
+    assert "Flightpipe-dev/NotifyFunction/ServiceRole/DefaultPolicy/Resource" in message
     assert f"Acknowledge with 'AwsSolutions::AwsSolutions-IAM5[Resource::<{bucket}.Arn>/*]'" in message
     assert message.count("Acknowledge with") == 1  # everything else stays acknowledged
 
@@ -589,14 +609,18 @@ def test_an_existing_vpc_from_context_hosts_redshift_instead_of_a_new_one(tmp_pa
     from aws_cdk.assertions import Template
 
     subnets = ["subnet-0a", "subnet-0b", "subnet-0c"]
-    context = {"flightpipe:vpc_id": "vpc-0123", "flightpipe:subnet_ids": ",".join(subnets)}
+    context = {
+        "flightpipe:vpc_id": "vpc-0123",
+        "flightpipe:subnet_ids": ",".join(subnets),
+        "flightpipe:no_alert_email": "tests",
+    }
     app = build_app(fake_assets(tmp_path / "build"), outdir=str(tmp_path / "cdk.out"), context=context)
     app.synth()
-    template = Template.from_stack(app.node.find_child("Flightpipe"))
+    template = Template.from_stack(app.node.find_child("Flightpipe-dev"))  # no stages in the context: dev
     template.resource_count_is("AWS::EC2::VPC", 0)
     template.has_resource_properties("AWS::RedshiftServerless::Workgroup", {"SubnetIds": subnets})
     template.has_resource_properties("AWS::EC2::SecurityGroup", {"VpcId": "vpc-0123"})
-    template.resource_count_is("AWS::SNS::Subscription", 0)  # no alert_email in this context
+    template.resource_count_is("AWS::SNS::Subscription", 0)  # opted out of alert mails
 
 
 def _import_names(requirements: list[str]) -> set[str]:
@@ -635,3 +659,84 @@ def test_each_handler_imports_with_only_the_packages_of_its_layers(function: str
         check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+#: Template properties that are physical names (the rest are generated by CloudFormation, unique per stack).
+PHYSICAL_NAMES = ("StateMachineName", "NamespaceName", "WorkgroupName", "DashboardName", "AlarmName", "Name")
+
+
+def _physical_names(template_file: Path) -> set[str]:
+    resources = json.loads(template_file.read_text())["Resources"].values()
+    found = set()
+    for resource in resources:
+        properties = resource.get("Properties", {})
+        for key in PHYSICAL_NAMES:
+            if isinstance(properties.get(key), str):
+                found.add(properties[key])
+        if "DatabaseInput" in properties:
+            found.add(properties["DatabaseInput"]["Name"])
+    return found
+
+
+@pytest.mark.slow
+def test_two_stages_synthesize_side_by_side_every_physical_name_prefixed_by_its_stage(
+    synthesised_stages: dict[str, tuple[Any, Path]],
+) -> None:
+    names = {stage: _physical_names(template_file) for stage, (_, template_file) in synthesised_stages.items()}
+    assert names["prod"] & names["dev"] == set()
+    for stage, found in names.items():
+        assert {n for n in found if not n.startswith((f"flightpipe-{stage}", f"flightpipe_{stage}"))} == set()
+        assert {f"flightpipe-{stage}-daily", f"flightpipe-{stage}-process", f"flightpipe_{stage}"} <= found
+    assert {stack.stack_name for stack, _ in synthesised_stages.values()} == {"Flightpipe-prod", "Flightpipe-dev"}
+
+
+@pytest.mark.slow
+def test_the_loads_statement_wait_ends_well_before_its_lambda_timeout(synthesised: tuple[Any, Any, Path]) -> None:
+    from flightpipe_infra.stack import LOAD_BATCHES_AT_MOST
+
+    stack = synthesised[0]
+    load = _resources(synthesised, "AWS::Lambda::Function")[
+        stack.get_logical_id(stack.functions["load"].node.default_child)
+    ]
+    wait = float(load["Properties"]["Environment"]["Variables"]["FLIGHTPIPE__WAREHOUSE__STATEMENT_TIMEOUT_S"])
+    # Every batch of a load (a flight date each, the quality results) waiting its longest still leaves a minute.
+    assert LOAD_BATCHES_AT_MOST * wait + 60 <= load["Properties"]["Timeout"]
+
+
+@pytest.mark.slow
+def test_cloudwatch_alarms_of_this_account_may_publish_to_the_topic(synthesised: tuple[Any, Any, Path]) -> None:
+    (policy,) = _resources(synthesised, "AWS::SNS::TopicPolicy").values()
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    (alarms,) = [s for s in statements if s.get("Sid") == "CloudWatchAlarmsPublish"]
+    assert (alarms["Principal"], alarms["Action"]) == ({"Service": "cloudwatch.amazonaws.com"}, "sns:Publish")
+    assert alarms["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    assert any(s["Principal"] == {"Service": "events.amazonaws.com"} for s in statements)
+
+
+@pytest.mark.slow
+def test_failed_transform_events_go_to_a_queue_whose_depth_alarms(synthesised: tuple[Any, Any, Path]) -> None:
+    stack = synthesised[0]
+    (config,) = _resources(synthesised, "AWS::Lambda::EventInvokeConfig").values()
+    queue = stack.get_logical_id(stack.transform_failures.node.default_child)
+    assert config["Properties"]["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": [queue, "Arn"]}
+    assert config["Properties"]["FunctionName"] == {
+        "Ref": stack.get_logical_id(stack.functions["transform"].node.default_child)
+    }
+    alarms = _resources(synthesised, "AWS::CloudWatch::Alarm").values()
+    (depth,) = [a for a in alarms if a["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"]
+    assert depth["Properties"]["Dimensions"][0]["Value"] == {"Fn::GetAtt": [queue, "QueueName"]}
+
+
+@pytest.mark.slow
+def test_the_warehouse_namespace_outlives_the_stack_and_leaves_a_final_snapshot(
+    synthesised: tuple[Any, Any, Path],
+) -> None:
+    (namespace,) = _resources(synthesised, "AWS::RedshiftServerless::Namespace").values()
+    assert (namespace["DeletionPolicy"], namespace["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    assert namespace["Properties"]["FinalSnapshotName"] == "flightpipe-prod-final"
+
+
+@pytest.mark.slow
+def test_the_source_secret_is_created_as_an_empty_json_object(synthesised: tuple[Any, Any, Path]) -> None:
+    (secret,) = _resources(synthesised, "AWS::SecretsManager::Secret").values()
+    assert secret["Properties"]["SecretString"] == "{}" and "GenerateSecretString" not in secret["Properties"]

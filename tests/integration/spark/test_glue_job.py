@@ -7,8 +7,8 @@ skips it (saying why) on a developer machine. `make test` installs a headless JR
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +26,7 @@ from flightpipe.aws.glue_catalog import (
     glue_columns,
     register_partitions,
 )
-from flightpipe.aws.glue_job import parse_args, parse_dates, process, process_counted
+from flightpipe.aws.glue_job import parse_args, parse_dates, process, process_counted, put_rows_processed
 from flightpipe.core.errors import ConfigError
 from flightpipe.core.layout import processed_partition
 from flightpipe.core.schema import PROCESSED_SCHEMA
@@ -34,6 +34,9 @@ from flightpipe.core.store import ObjectStore
 from flightpipe.stages.process import process_flight_dates, read_partition
 from tests.helpers.aws_helpers import REGION
 from tests.helpers.simulated_store import SimulatedRun, SimulatedStores
+from tests.helpers.spark_session import local_spark
+
+REPO = Path(__file__).resolve().parents[3]
 
 D1 = dt.date(2026, 6, 8)
 D2 = D1 + dt.timedelta(days=1)
@@ -43,26 +46,8 @@ RECOLLECTED = FIRST_SEEN + dt.timedelta(hours=30)
 
 @pytest.fixture(scope="module")
 def spark() -> Iterator[Any]:
-    if shutil.which("java") is None:
-        message = "Spark needs Java 17 (apt-get install -y openjdk-17-jre-headless; `make test` does it)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("flightpipe-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.sql.shuffle.partitions", "4")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
+    with local_spark() as session:
+        yield session
 
 
 @pytest.fixture
@@ -246,3 +231,46 @@ def test_the_job_entry_point_processes_and_registers_the_dates_it_is_given(
     assert sorted(p["Values"][0] for p in partitions) == [D1.isoformat(), D2.isoformat()]
     assert all(p["StorageDescriptor"]["Location"].startswith(out.resolve().as_uri()) for p in partitions)
     assert read_partition(ObjectStore(str(out)), D2).num_rows > 0
+
+
+def test_the_jobs_spark_sql_is_process_sql_transpiled_at_build_time() -> None:
+    """The checked-in process_spark.sql is what sqlglot makes of process.sql today (make package rewrites it;
+    so does ``cd infra && python -m flightpipe_infra.spark_sql``)."""
+    sys.path.insert(0, str(REPO / "infra"))
+    from flightpipe_infra.spark_sql import SPARK_SQL_FILE, transpiled
+
+    from flightpipe.aws.glue_job import SPARK_PROCESS_SQL
+
+    assert SPARK_PROCESS_SQL == SPARK_SQL_FILE.read_text(encoding="utf-8") == transpiled()
+
+
+#: What a Glue 5.0 job has without --additional-python-modules from PyPI (beside Spark): no sqlglot, fsspec...
+NOT_ON_GLUE = ("sqlglot", "fsspec", "s3fs", "duckdb", "pydantic", "pydantic_settings", "httpx", "aws_lambda_powertools")
+
+
+def test_the_job_imports_with_nothing_but_its_wheel_and_what_glue_ships() -> None:
+    code = (
+        "import importlib.abc, sys\n"
+        "class Blocked(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        f"        if name.split('.')[0] in {NOT_ON_GLUE!r}:\n"
+        "            raise ImportError(name + ' is not on Glue')\n"
+        "sys.meta_path.insert(0, Blocked())\n"
+        "import flightpipe.aws.glue_job\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+
+def test_rows_processed_are_put_for_the_configured_airports_only() -> None:
+    class Recorder:
+        def __init__(self) -> None:
+            self.calls: list[dict[str, Any]] = []
+
+        def put_metric_data(self, **kwargs: Any) -> None:
+            self.calls.append(kwargs)
+
+    cloudwatch = Recorder()
+    put_rows_processed(cloudwatch, {"EDDF": 10, "KJFK": 2, "EDDM": 3}, ["EDDF", "EDDM"])
+    (call,) = cloudwatch.calls
+    assert [(m["Dimensions"][0]["Value"], m["Value"]) for m in call["MetricData"]] == [("EDDF", 10.0), ("EDDM", 3.0)]

@@ -8,7 +8,7 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from flightpipe.aws.names import DIM_AIRPORT, DIM_BOARD, METRICS_NAMESPACE, RECORDS_COLLECTED
-from flightpipe.aws.runtime import logger, open_store, parse_day, parse_instant, required, settings, tracer
+from flightpipe.aws.runtime import base_errors, logger, open_store, parse_day, parse_instant, required, settings, tracer
 from flightpipe.core.errors import ConfigError
 from flightpipe.core.layout import Board
 from flightpipe.pipeline.collect import collect_planned
@@ -41,6 +41,7 @@ def collect_task(event: dict[str, Any]) -> dict[str, Any]:
     return {"raw_key": result.raw_key, "records": result.records, "pages": result.pages, "bytes": result.bytes_written}
 
 
+@base_errors
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +29,17 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from flightpipe.aws.names import ALLOW_QUALITY_FAILURES, DIM_AIRPORT, METRICS_NAMESPACE, QUALITY_FAILURES, ROWS_LOADED
-from flightpipe.aws.runtime import logger, metrics, open_store, parse_day, parse_flag, required, settings, tracer
+from flightpipe.aws.runtime import (
+    base_errors,
+    logger,
+    metrics,
+    open_store,
+    parse_day,
+    parse_flag,
+    required,
+    settings,
+    tracer,
+)
 from flightpipe.config import Settings
 from flightpipe.core.errors import QualityGateFailed
 from flightpipe.core.layout import QUALITY
@@ -109,9 +120,13 @@ def rows_by_departure_airport(flights: pa.Table, hold: Hold | None) -> Counter[s
     return Counter(str(airport) for airport in loaded["dep_airport_icao"].to_pylist() if airport is not None)
 
 
-def emit_rows_loaded(rows_by_airport: dict[str, int]) -> None:
-    """RowsLoaded per departure airport, one metric each (the airport dimension; powertools adds service)."""
+def emit_rows_loaded(rows_by_airport: dict[str, int], airports: Sequence[str]) -> None:
+    """RowsLoaded per configured departure airport, one metric each (the airport dimension; powertools adds
+    service). The other departure airports of the flights (hundreds: every origin of an arrival) get no series of
+    their own: each would be a custom metric billed every month (docs/aws.md, cost); the total has them all."""
     for airport, rows in sorted(rows_by_airport.items()):
+        if airport not in airports:
+            continue
         with single_metric(name=ROWS_LOADED, unit=MetricUnit.Count, value=rows, namespace=METRICS_NAMESPACE) as metric:
             metric.add_dimension(name=DIM_AIRPORT, value=airport)
 
@@ -133,6 +148,7 @@ def load_dates(event: dict[str, Any]) -> GatedLoad:
     return GatedLoad(run_id, rows, quality, dict(by_airport))
 
 
+@base_errors
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
@@ -140,7 +156,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     outcome = load_dates(event)
     # Emitted before a gate failure is raised: log_metrics flushes them either way.
     metrics.add_metric(name=ROWS_LOADED, unit=MetricUnit.Count, value=outcome.total_rows)
-    emit_rows_loaded(outcome.rows_by_airport)
+    emit_rows_loaded(outcome.rows_by_airport, settings().airports)
     metrics.add_metric(name=QUALITY_FAILURES, unit=MetricUnit.Count, value=outcome.quality_failures)
     result = outcome.as_dict()
     logger.info("loaded", extra=result)

@@ -34,7 +34,7 @@ from flightpipe.aws.names import (
     RUN_SUCCEEDED,
     RUNS,
 )
-from flightpipe.aws.runtime import logger, metrics, parse_day, parse_instant, required, tracer
+from flightpipe.aws.runtime import base_errors, logger, metrics, parse_day, parse_instant, required, tracer
 from flightpipe.core.clock import collection_day, utc_now
 from flightpipe.core.errors import ConfigError
 from flightpipe.core.redact import redact
@@ -172,6 +172,7 @@ def notify(payload: dict[str, Any], sns: Any = None, *, now: dt.datetime | None 
     }
 
 
+@base_errors
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics

@@ -14,7 +14,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from flightpipe.aws.names import ALLOW_QUALITY_FAILURES
-from flightpipe.aws.runtime import logger, parse_day, parse_flag, parse_instant, settings, tracer
+from flightpipe.aws.runtime import base_errors, logger, parse_day, parse_flag, parse_instant, settings, tracer
 from flightpipe.core.clock import collection_day, utc_now
 from flightpipe.pipeline.day import plan_day
 
@@ -32,6 +32,7 @@ def plan_run(event: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
     return {**base, "airports": list(plan.airports), "tasks": tasks, ALLOW_QUALITY_FAILURES: allow}
 
 
+@base_errors
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from flightpipe.aws.names import DIM_AIRPORT, METRICS_NAMESPACE, RECORDS_QUARANTINED, ROWS_TRANSFORMED
-from flightpipe.aws.runtime import logger, open_store, settings, tracer
+from flightpipe.aws.runtime import base_errors, logger, open_store, settings, tracer
 from flightpipe.core.layout import RAW, RawKey
 from flightpipe.core.store import ObjectStore
 from flightpipe.pipeline.transform import RawTransform
@@ -85,6 +85,7 @@ def transform_event(event: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@base_errors
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

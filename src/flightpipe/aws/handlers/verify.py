@@ -14,7 +14,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from flightpipe.aws.names import FILES_REPAIRED
-from flightpipe.aws.runtime import logger, metrics, open_store, parse_day, required, settings, tracer
+from flightpipe.aws.runtime import base_errors, logger, metrics, open_store, parse_day, required, settings, tracer
 from flightpipe.pipeline.transform import RawTransform
 from flightpipe.pipeline.verify import verify_day as verify_raw_files
 
@@ -43,6 +43,7 @@ def verify_day(event: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@base_errors
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
