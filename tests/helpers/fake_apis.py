@@ -182,7 +182,8 @@ class FakeAeroDataBox(FakeApi):
         chosen = [
             r
             for r in self.boards.get((icao, board), [])
-            if begin <= dt.datetime.fromisoformat(r[side]["scheduledTime"]["local"][:16]) <= finish
+            # withLeg=true records hold the board's own leg, default ones the ``movement`` (own times).
+            if begin <= dt.datetime.fromisoformat((r.get(side) or r["movement"])["scheduledTime"]["local"][:16]) <= finish
         ]
         if not chosen:
             return Response(status=204)

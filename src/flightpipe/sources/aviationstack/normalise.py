@@ -26,7 +26,16 @@ from flightpipe.core.schema import UTC_TS
 from flightpipe.sources.normalising import PARSE as _PARSE
 from flightpipe.sources.normalising import REQUIRED_KEYS as _REQUIRED_KEYS
 from flightpipe.sources.normalising import TIMESTAMPS_PARSE as _TIMESTAMPS_PARSE
-from flightpipe.sources.normalising import BoardContext, Normalised, airport_zone, assemble, lineage
+from flightpipe.sources.normalising import (
+    BoardContext,
+    Normalised,
+    airline_names,
+    airport_zone,
+    assemble,
+    constant,
+    delay_minutes,
+    lineage,
+)
 from flightpipe.sources.normalising import code as _code
 from flightpipe.sources.normalising import status as _status
 from flightpipe.sources.normalising import text as _text
@@ -142,6 +151,20 @@ def normalise(records: pa.StructArray, ctx: BoardContext) -> Normalised:
         rules.extend((condition, _rule_of(text)) for condition, text in side_reasons)
     utc = _walls_to_utc([wall for wall, _ in walls.values()], [zone for _, zone in walls.values()])
     columns.update(zip(walls, utc, strict=True))
+    for prefix in ("dep", "arr"):
+        # The source's delay where it gives one; else computed from the gate times (0 when on time), so a
+        # flight whose two times are known never has a null delay.
+        later = pc.coalesce(columns[f"{prefix}_actual_utc"], columns[f"{prefix}_estimated_utc"])
+        computed = delay_minutes(later, columns[f"{prefix}_scheduled_utc"])
+        columns[f"{prefix}_delay_min"] = pc.coalesce(columns[f"{prefix}_delay_min"], computed)
+    columns["flight_date_basis"] = constant("scheduled_departure", n, _S)
+    # A flight seen only through codeshare records still gets its operator's name: the codeshare block names it
+    # (in lower case, so the reference name of its ICAO designator is preferred).
+    columns["operating_airline_name"] = pc.if_else(
+        is_codeshare,
+        pc.coalesce(airline_names(columns["operating_airline_icao"]), _title(pc.struct_field(codeshared, "airline_name"))),
+        pa.nulls(n, _S),
+    )
 
     board_side = "dep_airport_icao" if ctx.board == "departures" else "arr_airport_icao"
     reasons.append(
@@ -171,12 +194,18 @@ def _side(
     reasons: list[tuple[pa.Array, str]] = [(pc.is_null(icao), f"{label}.icao missing")]
     any_time = None
     walls: dict[str, tuple[pa.Array, pa.Array]] = {}
-    for kind in ("scheduled", "estimated", "actual"):
+    # ``actual`` is the gate time (off-block / on-block), ``actual_runway`` the take-off / landing.
+    for kind, column in (
+        ("scheduled", "scheduled"),
+        ("estimated", "estimated"),
+        ("actual", "actual"),
+        ("actual_runway", "runway"),
+    ):
         text = pc.struct_field(side, kind)
         wall = pc.strptime(
             pc.utf8_slice_codeunits(text, 0, 19), format="%Y-%m-%dT%H:%M:%S", unit="us", error_is_null=True
         )
-        walls[f"{prefix}_{kind}_utc"] = (wall, tz)
+        walls[f"{prefix}_{column}_utc"] = (wall, tz)
         reasons.append((pc.and_(pc.is_valid(text), pc.is_null(wall)), f"{label}.{kind} is not a timestamp"))
         has = pc.is_valid(wall)
         any_time = has if any_time is None else pc.or_(any_time, has)
@@ -187,6 +216,10 @@ def _side(
     if prefix == "arr":
         columns["arr_baggage"] = _text(pc.struct_field(side, "baggage"))
     return columns, reasons, walls
+
+
+def _title(names: pa.Array) -> pa.Array:
+    return pc.utf8_title(_text(names))
 
 
 def _walls_to_utc(walls: list[pa.Array], zones: list[pa.Array]) -> list[pa.Array]:
