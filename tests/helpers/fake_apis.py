@@ -183,11 +183,15 @@ class FakeAeroDataBox(FakeApi):
             r
             for r in self.boards.get((icao, board), [])
             # withLeg=true records hold the board's own leg, default ones the ``movement`` (own times).
-            if begin <= dt.datetime.fromisoformat((r.get(side) or r["movement"])["scheduledTime"]["local"][:16]) <= finish
+            if begin <= _local_scheduled(r.get(side) or r["movement"]) <= finish
         ]
         if not chosen:
             return Response(status=204)
         return json_response({board: chosen})
+
+
+def _local_scheduled(leg: dict[str, Any]) -> dt.datetime:
+    return dt.datetime.fromisoformat(leg["scheduledTime"]["local"][:16])
 
 
 class FakeOpenSky(FakeApi):

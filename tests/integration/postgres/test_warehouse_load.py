@@ -254,6 +254,9 @@ def test_a_load_keeping_held_airports_leaves_their_rows_and_replaces_the_rest(en
     assert kept and fresh and _touching(before, held) != kept  # the hold is one side of each airport only
     assert sorted(after) == sorted(kept + fresh)
     assert result.rows_loaded == len(kept) + len(fresh)
+    # the ledger of loads records what the fact holds after the load, not the rows staged
+    assert engine.rows("SELECT run_id, rows_loaded FROM flightpipe_loads") == [("second", len(kept) + len(fresh))]
+    assert len(kept) + len(fresh) != len(newer)
     assert [c for c in engine.rows(codeshares) if c[1] == "EDDL" or c[3] == "EDDH"] == [
         c for c in before_codeshares if c[1] == "EDDL" or c[3] == "EDDH"
     ]

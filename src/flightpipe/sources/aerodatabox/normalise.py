@@ -246,9 +246,7 @@ def _side(
     predicted, bad_predicted = _utc(pc.struct_field(times, "predictedTime"))
     runway, bad_runway = _utc(pc.struct_field(times, "runwayTime"))
     words = _DEPARTED if prefix == "dep" else _ARRIVED
-    happened = pc.or_(
-        pc.is_valid(runway), pc.fill_null(pc.is_in(status_words, value_set=pa.array(words, _S)), False)
-    )
+    happened = pc.or_(pc.is_valid(runway), pc.fill_null(pc.is_in(status_words, value_set=pa.array(words, _S)), False))
     gate = pc.if_else(happened, revised, pa.nulls(n, UTC_TS))
     estimated = pc.coalesce(revised, predicted)
     columns = {

@@ -162,7 +162,9 @@ def normalise(records: pa.StructArray, ctx: BoardContext) -> Normalised:
     # (in lower case, so the reference name of its ICAO designator is preferred).
     columns["operating_airline_name"] = pc.if_else(
         is_codeshare,
-        pc.coalesce(airline_names(columns["operating_airline_icao"]), _title(pc.struct_field(codeshared, "airline_name"))),
+        pc.coalesce(
+            airline_names(columns["operating_airline_icao"]), _title(pc.struct_field(codeshared, "airline_name"))
+        ),
         pa.nulls(n, _S),
     )
 
