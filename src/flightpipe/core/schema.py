@@ -121,6 +121,10 @@ NORMALISED_SCHEMA = pa.schema(
         # The operating airline's name as a codeshare record gives it (null on operator records, which name
         # their airline in ``airline_name``).
         pa.field("operating_airline_name", pa.string()),
+        # Minutes between the instants the record's own time zone and the airport database's zone give the
+        # scheduled times (the larger side); 0: they agree; null: nothing to compare. The warn rule
+        # ``zone_agrees`` counts disagreements; the airport database's zone is the one used.
+        pa.field("zone_disagreement_min", pa.int32()),
     ]
 )
 

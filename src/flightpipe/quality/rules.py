@@ -253,6 +253,27 @@ def status_known(rows: pa.Table, config: RuleConfig) -> RecordCheck:
     )
 
 
+@record_rule(
+    "zone_agrees",
+    level=Level.WARN,
+    summary="the time zone a record names gives its scheduled times the same instants as the airport database's "
+    "zone (the one flightpipe uses, everywhere); counted where both are known",
+    fires="warn: the record is kept, converted with the airport database's zone, and counted "
+    "(`the record's time zone and the airport's differ by 60 min at the scheduled time`)",
+)
+def zone_agrees(rows: pa.Table, config: RuleConfig) -> RecordCheck:
+    gap = rows["zone_disagreement_min"]
+    return RecordCheck(
+        _false_if_null(pc.greater(gap, 0)),
+        pc.binary_join_element_wise(
+            "the record's time zone and the airport's differ by ",
+            pc.cast(gap, _S),
+            " min at the scheduled time",
+            "",
+        ),
+    )
+
+
 #: In order: a row that breaks several fail-level rules is quarantined under the first.
 RECORD_RULES: tuple[Rule, ...] = (
     PARSE,
@@ -262,6 +283,7 @@ RECORD_RULES: tuple[Rule, ...] = (
     arrival_after_departure,
     delay_consistent,
     status_known,
+    zone_agrees,
 )
 
 # --------------------------------------------------------------------------------------------- dataset rules

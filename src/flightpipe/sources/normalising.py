@@ -27,7 +27,13 @@ PARSE = "parse"
 
 
 #: Columns a normaliser may leave out of its result (they are then null): those added after the first formats.
-OPTIONAL_COLUMNS = ("dep_runway_utc", "arr_runway_utc", "flight_date_basis", "operating_airline_name")
+OPTIONAL_COLUMNS = (
+    "dep_runway_utc",
+    "arr_runway_utc",
+    "flight_date_basis",
+    "operating_airline_name",
+    "zone_disagreement_min",
+)
 
 
 @dataclass(frozen=True, slots=True)

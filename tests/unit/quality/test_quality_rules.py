@@ -27,6 +27,7 @@ from flightpipe.quality.rules import (
     status_known,
     timestamps_parse,
     volume_band,
+    zone_agrees,
 )
 
 DAY = dt.date(2026, 6, 8)  # a Monday
@@ -349,3 +350,12 @@ def test_arrival_after_departure_compares_runway_with_runway_and_never_with_a_ga
         ),
         _row(dep_runway_utc=at("2026-06-08 08:30"), arr_runway_utc=at("2026-06-08 08:30")),
     ) == [False, True]
+
+
+def test_zone_agrees_warns_where_the_records_zone_and_the_airports_give_different_instants() -> None:
+    assert zone_agrees.level is Level.WARN
+    assert _reasons(zone_agrees, _row(zone_disagreement_min=60), _row(zone_disagreement_min=0), _row()) == [
+        "the record's time zone and the airport's differ by 60 min at the scheduled time",
+        None,
+        None,
+    ]

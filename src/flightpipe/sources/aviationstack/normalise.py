@@ -5,8 +5,10 @@ The simulated source renders this format too, so this is the code path every emb
 Two quirks of real responses are corrected here (see DESIGN.md):
 
 * times are the airport's *local* wall time labelled ``+00:00``; the label is dropped and the wall time is
-  placed in ``departure.timezone`` / ``arrival.timezone`` (falling back to airportsdata's zone for the
-  airport's ICAO code when the record has none);
+  placed in the airport's zone: airportsdata's zone for the airport's ICAO code (the zone ``dim_airport.tz``
+  holds, so the views' local times agree with transform's), the record's ``departure.timezone`` /
+  ``arrival.timezone`` only for an airport airportsdata does not know. Where both are known and give the
+  scheduled time different instants, ``zone_disagreement_min`` says by how much (warn rule ``zone_agrees``);
 * ``flight.codeshared`` names the operating flight in lower case; codes are upper-cased everywhere.
 
 Everything is vectorised with pyarrow.compute: a board of a thousand records is a few dozen array operations,
@@ -136,6 +138,7 @@ def normalise(records: pa.StructArray, ctx: BoardContext) -> Normalised:
         ),
     ]
     walls: dict[str, tuple[pa.Array, pa.Array]] = {}
+    record_zones: dict[str, tuple[pa.Array, pa.Array]] = {}
     # Which quality rule each reason belongs to (the first condition that holds names it, as for the text).
     rules: list[tuple[pa.Array, str]] = [
         (pc.is_null(flight_date_text), _REQUIRED_KEYS),
@@ -144,13 +147,21 @@ def normalise(records: pa.StructArray, ctx: BoardContext) -> Normalised:
         (reasons[2][0], _REQUIRED_KEYS),
     ]
     for prefix, side, label in (("dep", dep, "departure"), ("arr", arr, "arrival")):
-        side_columns, side_reasons, side_walls = _side(prefix, side, label)
+        side_columns, side_reasons, side_walls, record_zone = _side(prefix, side, label)
         columns.update(side_columns)
         reasons.extend(side_reasons)
         walls.update(side_walls)
+        record_zones[prefix] = (side_walls[f"{prefix}_scheduled_utc"][0], record_zone)
         rules.extend((condition, _rule_of(text)) for condition, text in side_reasons)
     utc = _walls_to_utc([wall for wall, _ in walls.values()], [zone for _, zone in walls.values()])
     columns.update(zip(walls, utc, strict=True))
+    by_record_zone = _walls_to_utc([w for w, _ in record_zones.values()], [z for _, z in record_zones.values()])
+    columns["zone_disagreement_min"] = _disagreement(
+        [
+            (columns[f"{prefix}_scheduled_utc"], other)
+            for prefix, other in zip(record_zones, by_record_zone, strict=True)
+        ]
+    )
     for prefix in ("dep", "arr"):
         # The source's delay where it gives one; else computed from the gate times (0 when on time), so a
         # flight whose two times are known never has a null delay.
@@ -185,10 +196,12 @@ def normalise(records: pa.StructArray, ctx: BoardContext) -> Normalised:
 
 def _side(
     prefix: str, side: pa.Array, label: str
-) -> tuple[dict[str, pa.Array], list[tuple[pa.Array, str]], dict[str, tuple[pa.Array, pa.Array]]]:
-    """One side's columns, its rejection reasons, and its wall times (with their zones) still to convert."""
+) -> tuple[dict[str, pa.Array], list[tuple[pa.Array, str]], dict[str, tuple[pa.Array, pa.Array]], pa.Array]:
+    """One side's columns, its rejection reasons, its wall times (with their zones) still to convert, and the
+    zone the record itself names (for the disagreement count)."""
     icao = _code(pc.struct_field(side, "icao"))
-    tz = _zone(pc.struct_field(side, "timezone"), icao)
+    record_zone = _record_zone(pc.struct_field(side, "timezone"))
+    tz = pc.coalesce(airport_zone(icao), record_zone)
     columns: dict[str, pa.Array] = {
         f"{prefix}_airport_icao": icao,
         f"{prefix}_airport_iata": _code(pc.struct_field(side, "iata")),
@@ -217,7 +230,16 @@ def _side(
     columns[f"{prefix}_gate"] = _text(pc.struct_field(side, "gate"))
     if prefix == "arr":
         columns["arr_baggage"] = _text(pc.struct_field(side, "baggage"))
-    return columns, reasons, walls
+    return columns, reasons, walls, record_zone
+
+
+def _disagreement(pairs: list[tuple[pa.Array, pa.Array]]) -> pa.Array:
+    """Per row, the largest gap in whole minutes between two readings of the same time (null: nothing to
+    compare on any side)."""
+    gaps = [
+        pc.cast(pc.divide(pc.abs(pc.cast(pc.subtract(a, b), pa.int64())), 60_000_000), pa.int32()) for a, b in pairs
+    ]
+    return pc.max_element_wise(*gaps, skip_nulls=True)
 
 
 def _title(names: pa.Array) -> pa.Array:
@@ -260,16 +282,15 @@ def _known_zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
-def _zone(record_zone: pa.Array, icao: pa.Array) -> pa.Array:
-    """The record's zone when it is a real IANA name, else airportsdata's zone for the airport.
+def _record_zone(record_zone: pa.Array) -> pa.Array:
+    """The record's zone where it is a real IANA name (null otherwise).
 
-    Only the distinct names and codes of this board are looked up (a few dozen), not the full reference lists.
+    Only the distinct names of this board are checked (a few dozen), not the full reference list.
     """
     known = _known_zones()
     distinct_zones = [z for z in pc.unique(record_zone).to_pylist() if z is not None and z in known]
     valid = pc.is_in(record_zone, value_set=pa.array(distinct_zones, _S))
-    given = pc.if_else(pc.fill_null(valid, False), record_zone, pa.nulls(len(record_zone), _S))
-    return pc.coalesce(given, airport_zone(icao))
+    return pc.if_else(pc.fill_null(valid, False), record_zone, pa.nulls(len(record_zone), _S))
 
 
 def record_identity(record: dict[str, object]) -> tuple[object, ...]:
