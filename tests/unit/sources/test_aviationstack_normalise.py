@@ -75,3 +75,9 @@ def test_a_record_zone_that_agrees_counts_zero_even_under_another_name(store: Ob
     record = _record()
     record["departure"] = {**record["departure"], "timezone": "Europe/Zurich"}  # type: ignore[dict-item]
     assert _rows(store, [record])["LH900"]["zone_disagreement_min"] == 0
+
+
+def test_an_airport_given_by_its_iata_code_alone_is_resolved_not_quarantined(store: ObjectStore) -> None:
+    record = _record()
+    record["arrival"] = {**record["arrival"], "icao": None}  # type: ignore[dict-item]
+    assert _rows(store, [record])["LH900"]["arr_airport_icao"] == "EGLL"

@@ -32,6 +32,7 @@ from flightpipe.sources.normalising import (
     BoardContext,
     Normalised,
     airline_names,
+    airport_icao_of_iata,
     airport_zone,
     assemble,
     constant,
@@ -199,12 +200,14 @@ def _side(
 ) -> tuple[dict[str, pa.Array], list[tuple[pa.Array, str]], dict[str, tuple[pa.Array, pa.Array]], pa.Array]:
     """One side's columns, its rejection reasons, its wall times (with their zones) still to convert, and the
     zone the record itself names (for the disagreement count)."""
-    icao = _code(pc.struct_field(side, "icao"))
+    iata = _code(pc.struct_field(side, "iata"))
+    # An airport given by its IATA code alone is resolved through airportsdata, not quarantined.
+    icao = pc.coalesce(_code(pc.struct_field(side, "icao")), airport_icao_of_iata(iata))
     record_zone = _record_zone(pc.struct_field(side, "timezone"))
     tz = pc.coalesce(airport_zone(icao), record_zone)
     columns: dict[str, pa.Array] = {
         f"{prefix}_airport_icao": icao,
-        f"{prefix}_airport_iata": _code(pc.struct_field(side, "iata")),
+        f"{prefix}_airport_iata": iata,
     }
     reasons: list[tuple[pa.Array, str]] = [(pc.is_null(icao), f"{label}.icao missing")]
     any_time = None
