@@ -15,7 +15,7 @@ from flightpipe.core.store import ObjectStore
 from tests.helpers.simulated_store import SimulatedStores
 
 REPO = Path(__file__).resolve().parents[1]
-FIXTURE_SAMPLE_PAGE = REPO / "tests" / "fixtures" / "aviationstack-flights-2023-07-19-page1.json"
+FIXTURE_SAMPLE_PAGE = REPO / "tests" / "fixtures" / "aviationstack" / "aviationstack-flights-2023-07-19-page1.json"
 
 
 # Spreading tests over xdist workers (`make test` runs `pytest -n auto`) -----------------------------------

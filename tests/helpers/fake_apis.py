@@ -182,11 +182,16 @@ class FakeAeroDataBox(FakeApi):
         chosen = [
             r
             for r in self.boards.get((icao, board), [])
-            if begin <= dt.datetime.fromisoformat(r[side]["scheduledTime"]["local"][:16]) <= finish
+            # withLeg=true records hold the board's own leg, default ones the ``movement`` (own times).
+            if begin <= _local_scheduled(r.get(side) or r["movement"]) <= finish
         ]
         if not chosen:
             return Response(status=204)
         return json_response({board: chosen})
+
+
+def _local_scheduled(leg: dict[str, Any]) -> dt.datetime:
+    return dt.datetime.fromisoformat(leg["scheduledTime"]["local"][:16])
 
 
 class FakeOpenSky(FakeApi):

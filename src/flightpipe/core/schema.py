@@ -75,6 +75,26 @@ def _aircraft_and_status() -> list[pa.Field]:
     ]
 
 
+def _milestones_and_lineage() -> list[pa.Field]:
+    """Columns added after the first release, so they come last (where ``ALTER TABLE ADD COLUMN`` puts them on
+    older warehouses, and where older Parquet files simply lack them: they read back as nulls).
+
+    ``*_actual_utc`` is the gate milestone (off-block / on-block), ``*_runway_utc`` the runway one (take-off /
+    landing); delays and on-time figures use gate times only. ``flight_date_basis`` says where ``flight_date``
+    came from (see ``FLIGHT_DATE_BASES``).
+    """
+    return [
+        pa.field("dep_runway_utc", UTC_TS),
+        pa.field("arr_runway_utc", UTC_TS),
+        pa.field("flight_date_basis", pa.string()),
+    ]
+
+
+#: What ``flight_date`` was derived from. Only ``scheduled_departure`` is the definition (the scheduled
+#: departure's local date, DESIGN.md); the others are documented fallbacks for records that lack that time.
+FLIGHT_DATE_BASES = ("scheduled_departure", "operator_record", "scheduled_arrival")
+MILESTONE_COLUMNS = ("dep_runway_utc", "arr_runway_utc")
+
 DEP_COLUMNS = [f.name for f in _side("dep")]
 ARR_COLUMNS = [f.name for f in _side("arr", with_baggage=True)]
 
@@ -97,6 +117,14 @@ NORMALISED_SCHEMA = pa.schema(
         pa.field("collected_at_utc", UTC_TS, nullable=False),
         pa.field("raw_key", pa.string(), nullable=False),
         pa.field("run_id", pa.string(), nullable=False),
+        *_milestones_and_lineage(),
+        # The operating airline's name as a codeshare record gives it (null on operator records, which name
+        # their airline in ``airline_name``).
+        pa.field("operating_airline_name", pa.string()),
+        # Minutes between the instants the record's own time zone and the airport database's zone give the
+        # scheduled times (the larger side); 0: they agree; null: nothing to compare. The warn rule
+        # ``zone_agrees`` counts disagreements; the airport database's zone is the one used.
+        pa.field("zone_disagreement_min", pa.int32()),
     ]
 )
 
@@ -119,6 +147,7 @@ PROCESSED_SCHEMA = pa.schema(
         pa.field("source", pa.string(), nullable=False),
         pa.field("collected_at_utc", UTC_TS, nullable=False),
         pa.field("run_id", pa.string(), nullable=False),
+        *_milestones_and_lineage(),
     ]
 )
 
@@ -130,9 +159,11 @@ FLIGHT_KEY = ("flight_date", "flight_iata", "dep_airport_icao")
 LINEAGE_COLUMNS = ("collected_at_utc", "run_id", "observation_count")
 
 #: The warehouse fact table: processed rows with the codeshare list moved to the ``flight_codeshares`` bridge.
+_ADDED = {f.name for f in _milestones_and_lineage()}
 FACT_FLIGHTS_SCHEMA = pa.schema(
-    [f for f in PROCESSED_SCHEMA if f.name != "codeshare_flight_iatas"]
+    [f for f in PROCESSED_SCHEMA if f.name != "codeshare_flight_iatas" and f.name not in _ADDED]
     + [pa.field("codeshare_count", pa.int32(), nullable=False)]
+    + _milestones_and_lineage()
 )
 
 #: Bridge table: one row per marketing flight number of a physical flight.

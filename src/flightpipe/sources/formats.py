@@ -6,7 +6,7 @@ from __future__ import annotations
 from flightpipe.sources.registry import source_specs
 from flightpipe.sources.spec import RecordFormat
 
-__all__ = ["RecordFormat", "record_format", "unfilled_columns"]
+__all__ = ["RecordFormat", "counterpart_times_optional", "record_format", "unfilled_columns"]
 
 
 def record_format(name: str) -> RecordFormat:
@@ -23,3 +23,8 @@ def unfilled_columns(source: str) -> frozenset[str]:
         if spec.name == source:
             return spec.format.unfilled_columns
     return frozenset()
+
+
+def counterpart_times_optional(source: str) -> bool:
+    """Whether rows of ``source`` may lack the other side's times by design (see ``RecordFormat``)."""
+    return any(spec.name == source and spec.format.counterpart_times_optional for spec in source_specs())

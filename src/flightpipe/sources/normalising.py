@@ -14,7 +14,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from flightpipe.core.schema import NORMALISED_SCHEMA, STATUS_ALIASES, UTC_TS, Status
-from flightpipe.reference.airports import all_airports
+from flightpipe.reference.airlines import airlines_by_icao
+from flightpipe.reference.airports import all_airports, icao_for_iata
 
 STRING = pa.string()
 
@@ -23,6 +24,16 @@ STRING = pa.string()
 REQUIRED_KEYS = "required_keys"
 TIMESTAMPS_PARSE = "timestamps_parse"
 PARSE = "parse"
+
+
+#: Columns a normaliser may leave out of its result (they are then null): those added after the first formats.
+OPTIONAL_COLUMNS = (
+    "dep_runway_utc",
+    "arr_runway_utc",
+    "flight_date_basis",
+    "operating_airline_name",
+    "zone_disagreement_min",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +116,10 @@ def assemble(
     """
     reason = first_reason(reasons, n)
     bad = pc.is_valid(reason)
+    # Columns a format cannot fill (a runway time OpenSky never reports, a codeshare block aviationstack alone
+    # has) are null rather than required of every normaliser.
+    for name in OPTIONAL_COLUMNS:
+        columns.setdefault(name, pa.nulls(n, NORMALISED_SCHEMA.field(name).type))
     table = pa.table([columns[f.name] for f in NORMALISED_SCHEMA], schema=nullable(NORMALISED_SCHEMA))
     rows = table.filter(pc.invert(bad)).cast(NORMALISED_SCHEMA)
     rejected_index = pc.indices_nonzero(bad)
@@ -119,12 +134,37 @@ def assemble(
     )
 
 
+def delay_minutes(later: pa.Array, scheduled: pa.Array) -> pa.Array:
+    """Whole minutes from ``scheduled`` to ``later`` (a gate time: actual, else the latest estimate), 0 when on
+    time or early, null only when either time is unknown. Whole minutes are truncated (59 s late is 0), the
+    way a departure board counts."""
+    seconds = pc.divide(pc.cast(pc.subtract(later, scheduled), pa.int64()), 1_000_000)
+    # max_element_wise skips nulls, so "a time unknown" must stay null explicitly.
+    late = pc.cast(pc.max_element_wise(pc.divide(seconds, 60), 0), pa.int32())
+    return pc.if_else(pc.is_valid(seconds), late, pa.nulls(len(seconds), pa.int32()))
+
+
 def _airport_field(icao: pa.Array, field: str) -> pa.Array:
     # Only this board's distinct codes are looked up (a few dozen), not all 28k reference airports.
     rows = all_airports()
     codes = [c for c in pc.unique(icao).to_pylist() if c is not None]
     values = pa.array([(rows.get(c) or {}).get(field) or None for c in codes], STRING)
     return pc.take(values, pc.index_in(icao, value_set=pa.array(codes, STRING)))
+
+
+def airline_names(icao: pa.Array) -> pa.Array:
+    """The reference name of each ICAO airline designator (null where the table has none)."""
+    table = airlines_by_icao()
+    codes = [c for c in pc.unique(icao).to_pylist() if c is not None]
+    names = pa.array([table[c].name if c in table else None for c in codes], STRING)
+    return pc.take(names, pc.index_in(icao, value_set=pa.array(codes, STRING)))
+
+
+def airport_icao_of_iata(iata: pa.Array) -> pa.Array:
+    """The ICAO code airportsdata knows for each IATA airport code (null where it knows none)."""
+    codes = [c for c in pc.unique(iata).to_pylist() if c is not None]
+    icao = pa.array([icao_for_iata(c) for c in codes], STRING)
+    return pc.take(icao, pc.index_in(iata, value_set=pa.array(codes, STRING)))
 
 
 def airport_iata(icao: pa.Array) -> pa.Array:

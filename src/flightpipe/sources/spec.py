@@ -70,6 +70,9 @@ class RecordFormat:
     records_key: Callable[[str], str | None] = _data_key
     #: Columns rows of this format always leave null: a null there is no defect of the data.
     unfilled_columns: frozenset[str] = frozenset()
+    #: Whether a board's records may leave the *other* side's times out (AeroDataBox's default answer shape has
+    #: only the board's own airport's times): then a null there is no defect either.
+    counterpart_times_optional: bool = False
 
 
 #: Builds the source: (its ``[source]`` choice, its account or None, its resolved credentials, resources).

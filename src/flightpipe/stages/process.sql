@@ -36,12 +36,18 @@ ranked AS (
             PARTITION BY o.flight_date, o.flight_key, o.dep_airport_icao
             ORDER BY o.on_arr_board DESC, o.collected_at_utc DESC, o.is_codeshare ASC, o.raw_key DESC, o.raw_record_index DESC
         ) AS arr_rank,
-        -- Facts of the whole flight (status, aircraft): the newest observation; at the same instant the
+        -- Facts of the whole flight (aircraft): the newest observation; at the same instant the
         -- arrival board, which sees the later part of a flight's life.
         row_number() OVER (
             PARTITION BY o.flight_date, o.flight_key, o.dep_airport_icao
             ORDER BY o.collected_at_utc DESC, o.on_arr_board DESC, o.is_codeshare ASC, o.raw_key DESC, o.raw_record_index DESC
         ) AS any_rank,
+        -- Facts only the operator knows (status): its own record whenever one exists, newest first; a
+        -- marketing record only for a flight seen through nothing else.
+        row_number() OVER (
+            PARTITION BY o.flight_date, o.flight_key, o.dep_airport_icao
+            ORDER BY o.is_codeshare ASC, o.collected_at_utc DESC, o.on_arr_board DESC, o.raw_key DESC, o.raw_record_index DESC
+        ) AS operator_rank,
         -- The operating flight's own record names its airline and number; a codeshare record does not.
         CASE WHEN o.is_codeshare THEN NULL ELSE 1 END AS is_operator_record
     FROM observations AS o
@@ -53,13 +59,19 @@ SELECT
     min_by(r.flight_number, CASE WHEN r.flight_number IS NOT NULL THEN r.any_rank * r.is_operator_record END) AS flight_number,
     min_by(r.operating_airline_iata, CASE WHEN r.operating_airline_iata IS NOT NULL THEN r.any_rank END) AS airline_iata,
     min_by(r.operating_airline_icao, CASE WHEN r.operating_airline_icao IS NOT NULL THEN r.any_rank END) AS airline_icao,
-    min_by(r.airline_name, CASE WHEN r.airline_name IS NOT NULL THEN r.any_rank * r.is_operator_record END) AS airline_name,
+    -- The operator's own record names its airline; a flight seen only through codeshare records takes the name
+    -- their codeshare block gives the operator.
+    coalesce(
+        min_by(r.airline_name, CASE WHEN r.airline_name IS NOT NULL THEN r.any_rank * r.is_operator_record END),
+        min_by(r.operating_airline_name, CASE WHEN r.operating_airline_name IS NOT NULL THEN r.any_rank END)
+    ) AS airline_name,
     array_sort(array_distinct(array_agg(CASE WHEN r.is_codeshare THEN coalesce(r.flight_iata, r.flight_icao) END))) AS codeshare_flight_iatas,
     r.dep_airport_icao AS dep_airport_icao,
     min_by(r.dep_airport_iata, CASE WHEN r.dep_airport_iata IS NOT NULL THEN r.dep_rank END) AS dep_airport_iata,
     min_by(r.dep_scheduled_utc, CASE WHEN r.dep_scheduled_utc IS NOT NULL THEN r.dep_rank END) AS dep_scheduled_utc,
     min_by(r.dep_estimated_utc, CASE WHEN r.dep_estimated_utc IS NOT NULL THEN r.dep_rank END) AS dep_estimated_utc,
     min_by(r.dep_actual_utc, CASE WHEN r.dep_actual_utc IS NOT NULL THEN r.dep_rank END) AS dep_actual_utc,
+    min_by(r.dep_runway_utc, CASE WHEN r.dep_runway_utc IS NOT NULL THEN r.dep_rank END) AS dep_runway_utc,
     min_by(r.dep_delay_min, CASE WHEN r.dep_delay_min IS NOT NULL THEN r.dep_rank END) AS dep_delay_min,
     min_by(r.dep_terminal, CASE WHEN r.dep_terminal IS NOT NULL THEN r.dep_rank END) AS dep_terminal,
     min_by(r.dep_gate, CASE WHEN r.dep_gate IS NOT NULL THEN r.dep_rank END) AS dep_gate,
@@ -68,13 +80,15 @@ SELECT
     min_by(r.arr_scheduled_utc, CASE WHEN r.arr_scheduled_utc IS NOT NULL THEN r.arr_rank END) AS arr_scheduled_utc,
     min_by(r.arr_estimated_utc, CASE WHEN r.arr_estimated_utc IS NOT NULL THEN r.arr_rank END) AS arr_estimated_utc,
     min_by(r.arr_actual_utc, CASE WHEN r.arr_actual_utc IS NOT NULL THEN r.arr_rank END) AS arr_actual_utc,
+    min_by(r.arr_runway_utc, CASE WHEN r.arr_runway_utc IS NOT NULL THEN r.arr_rank END) AS arr_runway_utc,
     min_by(r.arr_delay_min, CASE WHEN r.arr_delay_min IS NOT NULL THEN r.arr_rank END) AS arr_delay_min,
     min_by(r.arr_terminal, CASE WHEN r.arr_terminal IS NOT NULL THEN r.arr_rank END) AS arr_terminal,
     min_by(r.arr_gate, CASE WHEN r.arr_gate IS NOT NULL THEN r.arr_rank END) AS arr_gate,
     min_by(r.arr_baggage, CASE WHEN r.arr_baggage IS NOT NULL THEN r.arr_rank END) AS arr_baggage,
     min_by(r.aircraft_registration, CASE WHEN r.aircraft_registration IS NOT NULL THEN r.any_rank END) AS aircraft_registration,
     min_by(r.aircraft_type_icao, CASE WHEN r.aircraft_type_icao IS NOT NULL THEN r.any_rank END) AS aircraft_type_icao,
-    min_by(r.status, r.any_rank) AS status,
+    min_by(r.status, r.operator_rank) AS status,
+    min_by(r.flight_date_basis, CASE WHEN r.flight_date_basis IS NOT NULL THEN r.operator_rank END) AS flight_date_basis,
     max(r.on_dep_board) = 1 AS seen_on_departures,
     max(r.on_arr_board) = 1 AS seen_on_arrivals,
     count(DISTINCT r.raw_key) AS observation_count,

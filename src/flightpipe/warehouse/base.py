@@ -153,7 +153,6 @@ class SqlWarehouse(ABC):
             self.dialect,
             flight_date,
             run_id=run_id,
-            rows=flights.num_rows,
             loaded_at=self.clock(),
             tables=self.load_tables,
             keep=keep,

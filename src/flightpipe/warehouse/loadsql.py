@@ -197,7 +197,6 @@ def load_statements(
     day: dt.date,
     *,
     run_id: str,
-    rows: int,
     loaded_at: dt.datetime,
     tables: LoadTables = LoadTables(),
     keep: KeepRows | None = None,
@@ -246,8 +245,11 @@ def load_statements(
         merge_sql(airline, STAGE_AIRLINES, keep_existing_when_null=True),
         merge_sql(tables.airport, STAGE_AIRPORTS, keep_existing_when_null=False),
         f"DELETE FROM {tables.loads.name} WHERE flight_date = {date}",
+        # What the fact holds for the date once this load is applied (kept rows included), not what was staged:
+        # a load whose rows were all held records 0.
         f"INSERT INTO {tables.loads.name} (flight_date, run_id, rows_loaded, loaded_at)"
-        f" VALUES ({date}, {sql_string(run_id, dialect)}, {rows}, {sql_timestamp(loaded_at)})",
+        f" SELECT {date}, {sql_string(run_id, dialect)}, CAST(count(*) AS INTEGER), {sql_timestamp(loaded_at)}"
+        f" FROM {fact} WHERE flight_date = {date}",
         f"DROP TABLE {STAGE_AIRLINES}",
     ]
     return LoadStatements(

@@ -6,8 +6,9 @@
 
 -- One row per movement an airport's board showed: a departure on its departures board, an arrival on its
 -- arrivals board. local_date and local_hour are the scheduled time at that airport (dim_airport.tz); a
--- departure's local date is its flight_date. delay_min is actual minus scheduled (negative: early), NULL until
--- the movement happened (and for cancellations).
+-- departure's local date is its flight_date. actual_utc is the gate time (off-block / on-block), runway_utc the
+-- take-off / landing; delay_min is actual (gate) minus scheduled (negative: early), NULL until the movement
+-- happened (and for cancellations), so on-time shares count gate times, as airlines do (A15).
 CREATE VIEW airport_movements AS
 SELECT f.dep_airport_icao AS airport_icao,
        'departures' AS board,
@@ -20,7 +21,8 @@ SELECT f.dep_airport_icao AS airport_icao,
        f.dep_scheduled_utc AS scheduled_utc,
        f.dep_actual_utc AS actual_utc,
        CAST(EXTRACT(EPOCH FROM (f.dep_actual_utc - f.dep_scheduled_utc)) / 60 AS INTEGER) AS delay_min,
-       f.source
+       f.source,
+       f.dep_runway_utc AS runway_utc
 FROM fact_flights AS f
 JOIN dim_airport AS a ON a.airport_icao = f.dep_airport_icao
 WHERE f.seen_on_departures
@@ -36,7 +38,8 @@ SELECT f.arr_airport_icao AS airport_icao,
        f.arr_scheduled_utc AS scheduled_utc,
        f.arr_actual_utc AS actual_utc,
        CAST(EXTRACT(EPOCH FROM (f.arr_actual_utc - f.arr_scheduled_utc)) / 60 AS INTEGER) AS delay_min,
-       f.source
+       f.source,
+       f.arr_runway_utc AS runway_utc
 FROM fact_flights AS f
 JOIN dim_airport AS a ON a.airport_icao = f.arr_airport_icao
 WHERE f.seen_on_arrivals;

@@ -214,8 +214,15 @@ def test_times_come_from_the_utc_fields_and_the_flight_date_from_the_local_depar
 ) -> None:
     landed = _land(store, _source(api_server, fake_time))
     [lh400] = [r for r in landed.rows.to_pylist() if r["flight_iata"] == "LH400"]
-    assert (lh400["dep_scheduled_utc"], lh400["dep_estimated_utc"], lh400["dep_actual_utc"]) == (
+    # departed: revisedTime is the off-block (gate) time, runwayTime the take-off, each in its own column
+    assert (
+        lh400["dep_scheduled_utc"],
+        lh400["dep_estimated_utc"],
+        lh400["dep_actual_utc"],
+        lh400["dep_runway_utc"],
+    ) == (
         at("2024-06-01 08:00"),
+        at("2024-06-01 08:20"),
         at("2024-06-01 08:20"),
         at("2024-06-01 08:35"),
     )
@@ -370,7 +377,8 @@ def test_a_missing_airport_or_number_is_quarantined_under_required_keys_and_a_ba
     api_server: HTTPServer, fake: FakeAeroDataBox, fake_time: FakeTime, store: ObjectStore
 ) -> None:
     no_airport = _dep("LH 500", "KJFK", "2024-06-01 08:00Z", "2024-06-01 10:00+02:00")
-    no_airport["arrival"]["airport"] = {"icao": None, "iata": None, "name": "somewhere"}
+    # no code and no name (a name alone is kept as ZZZZ: see tests/unit/sources/test_aerodatabox_normalise.py)
+    no_airport["arrival"]["airport"] = {"icao": None, "iata": None, "name": None}
     bad_time = _dep("LH 600", "KJFK", "2024-06-01 08:00Z", "2024-06-01 10:00+02:00")
     bad_time["departure"]["runwayTime"] = _time("yesterday morning", "2024-06-01 10:35+02:00")
     no_number = _dep("", "KJFK", "2024-06-01 09:00Z", "2024-06-01 11:00+02:00")
@@ -378,7 +386,7 @@ def test_a_missing_airport_or_number_is_quarantined_under_required_keys_and_a_ba
     landed = _land(store, _source(api_server, fake_time))
     assert len(landed.rows) == 0
     assert [(q["record"]["number"], q["rule"], q["reason"]) for q in landed.quarantine] == [
-        ("LH 500", "required_keys", "arrival.airport.icao missing"),
+        ("LH 500", "required_keys", "arrival.airport missing (no code, no name)"),
         ("LH 600", "timestamps_parse", "departure has a time that is not 'YYYY-MM-DD HH:MMZ'"),
         ("", "required_keys", "number missing: no flight number"),
     ]

@@ -265,6 +265,19 @@ def test_a_load_keeping_held_airports_leaves_their_rows_and_replaces_the_rest(en
     assert result.codeshares_loaded == expected_codeshares
 
 
+def test_the_load_ledger_counts_the_rows_the_fact_holds_after_the_load_not_the_rows_staged(engine: Engine) -> None:
+    _load(engine, partition(D1))
+    before = engine.rows(f"SELECT count(*) FROM fact_flights WHERE flight_date = DATE '{D1}'")[0][0]
+    staged = partition(D1).to_pylist()[1:]  # one flight fewer, and every airport held: the fact keeps them all
+    airports = frozenset(r["dep_airport_icao"] for r in partition(D1).to_pylist())
+    with engine.loader() as warehouse:
+        warehouse.load_flight_date(
+            D1, pa.Table.from_pylist(staged, schema=PROCESSED_SCHEMA), run_id="held", keep=KeepRows(departing=airports)
+        )
+    assert engine.rows("SELECT run_id, rows_loaded FROM flightpipe_loads") == [("held", before)]
+    assert before == len(staged) + 1
+
+
 def test_a_held_flight_whose_airports_changed_is_not_loaded_twice(engine: Engine) -> None:
     first = [{**r, "run_id": "first"} for r in partition(D1).to_pylist()]
     flight = next(r for r in first if r["arr_airport_icao"] == "EDDH")

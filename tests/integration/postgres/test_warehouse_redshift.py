@@ -127,14 +127,14 @@ def test_a_load_is_one_batch_lock_copy_from_the_partition_then_the_shared_statem
         " 50.0264, 8.54313)" in batch[4]
     )
     assert batch[before] == "SELECT count(*) FROM fact_flights WHERE flight_date = DATE '2024-06-03'"
-    shared = load_statements("redshift", D1, run_id="r1", rows=table.num_rows, loaded_at=NOW)
+    shared = load_statements("redshift", D1, run_id="r1", loaded_at=NOW)
     assert batch[before + 1 : after] == shared.apply
     assert batch[after:] == [shared.count_fact, shared.count_codeshares]
 
 
 def test_the_merge_and_replace_statements_sent_to_redshift_are_the_ones_postgresql_runs() -> None:
-    redshift = load_statements("redshift", D1, run_id="r1", rows=5, loaded_at=NOW).apply
-    postgres = load_statements("postgres", D1, run_id="r1", rows=5, loaded_at=NOW).apply
+    redshift = load_statements("redshift", D1, run_id="r1", loaded_at=NOW).apply
+    postgres = load_statements("postgres", D1, run_id="r1", loaded_at=NOW).apply
     differing = [i for i, (r, p) in enumerate(zip(redshift, postgres, strict=True)) if r != p]
     # Only the temp table's types, the fact insert's codeshare count and the unnesting of the codeshare list differ.
     assert differing == [0, 3, 5]

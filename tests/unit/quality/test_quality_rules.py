@@ -27,6 +27,7 @@ from flightpipe.quality.rules import (
     status_known,
     timestamps_parse,
     volume_band,
+    zone_agrees,
 )
 
 DAY = dt.date(2026, 6, 8)  # a Monday
@@ -317,3 +318,44 @@ def test_every_rule_is_declared_with_a_summary_and_what_the_user_sees() -> None:
     for rule in RULES.values():
         assert rule.summary and rule.fires, rule.name
         assert rule.level in rule.levels
+
+
+def test_null_share_counts_a_flight_known_by_its_icao_number_alone_as_numbered() -> None:
+    rows = pa.Table.from_pylist([_row(flight_iata=None, flight_icao="BCS6420")] * 5, schema=TRANSFORMED_SCHEMA)
+    result = _check(null_share, _facts(rows=rows))
+    assert result.outcome is Outcome.PASS and result.counts["null_flight_iata"] == 0
+
+
+def test_null_share_judges_aerodatabox_arrival_schedules_only_where_an_arrivals_board_saw_them() -> None:
+    # The default AeroDataBox answer of a departures board has only the departure airport's times.
+    movement_shape = [_row(source="aerodatabox", arr_scheduled_utc=None) for _ in range(5)]
+    other_source = [_row(arr_scheduled_utc=None) for _ in range(5)]
+    assert _check(null_share, _facts(rows=pa.Table.from_pylist(movement_shape, schema=TRANSFORMED_SCHEMA))).outcome is (
+        Outcome.PASS
+    )
+    assert _check(null_share, _facts(rows=pa.Table.from_pylist(other_source, schema=TRANSFORMED_SCHEMA))).outcome is (
+        Outcome.FAIL
+    )
+
+
+def test_arrival_after_departure_compares_runway_with_runway_and_never_with_a_gate_time() -> None:
+    assert _violations(
+        arrival_after_departure,
+        # a take-off after the off-block and a landing before the on-block: both normal
+        _row(
+            dep_actual_utc=at("2026-06-08 08:10"),
+            dep_runway_utc=at("2026-06-08 08:30"),
+            arr_runway_utc=at("2026-06-08 09:40"),
+            arr_actual_utc=at("2026-06-08 09:50"),
+        ),
+        _row(dep_runway_utc=at("2026-06-08 08:30"), arr_runway_utc=at("2026-06-08 08:30")),
+    ) == [False, True]
+
+
+def test_zone_agrees_warns_where_the_records_zone_and_the_airports_give_different_instants() -> None:
+    assert zone_agrees.level is Level.WARN
+    assert _reasons(zone_agrees, _row(zone_disagreement_min=60), _row(zone_disagreement_min=0), _row()) == [
+        "the record's time zone and the airport's differ by 60 min at the scheduled time",
+        None,
+        None,
+    ]

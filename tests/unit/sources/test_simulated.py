@@ -33,7 +33,8 @@ UTC = dt.UTC
 DAY = dt.date(2026, 11, 20)  # a Friday
 AFTER_DAY = dt.datetime(2026, 11, 23, tzinfo=UTC)  # every flight of DAY has come down
 REAL_MOVEMENTS = {"EDDF": 1200, "EDDM": 900, "EDDB": 550, "EDDL": 500, "EDDH": 350}
-SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "aviationstack-flights-2023-07-19-page1.json"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+SAMPLE = FIXTURES / "aviationstack" / "aviationstack-flights-2023-07-19-page1.json"
 
 
 @pytest.fixture(scope="module")

@@ -262,6 +262,8 @@ def observations(draw: st.DrawFn) -> list[dict[str, Any]]:
             arr_airport_icao=arr,
             dep_scheduled_utc=ts(0),
             dep_actual_utc=ts(minute()),
+            dep_runway_utc=ts(minute()),
+            arr_runway_utc=ts(minute()),
             dep_gate=maybe(),
             dep_delay_min=minute(),
             arr_estimated_utc=ts(minute()),
@@ -300,15 +302,28 @@ def _reference(rows: list[dict[str, Any]]) -> dict[tuple[Any, ...], dict[str, An
         by_dep = sorted(group, key=lambda r: (not on_dep(r), -r["collected_at_utc"].timestamp(), *tiebreak(r)))
         by_arr = sorted(group, key=lambda r: (not on_arr(r), -r["collected_at_utc"].timestamp(), *tiebreak(r)))
         by_any = sorted(group, key=lambda r: (-r["collected_at_utc"].timestamp(), not on_arr(r), *tiebreak(r)))
+        # Status is the operator's to know: its own records first, whatever a newer marketing record says.
+        by_operator = sorted(
+            group,
+            key=lambda r: (
+                r["is_codeshare"],
+                -r["collected_at_utc"].timestamp(),
+                not on_arr(r),
+                _desc(r["raw_key"]),
+                -r["raw_record_index"],
+            ),
+        )
         first = lambda ordered, col: next((r[col] for r in ordered if r[col] is not None), None)  # noqa: E731
         out[key] = {
             "dep_actual_utc": first(by_dep, "dep_actual_utc"),
+            "dep_runway_utc": first(by_dep, "dep_runway_utc"),
+            "arr_runway_utc": first(by_arr, "arr_runway_utc"),
             "dep_gate": first(by_dep, "dep_gate"),
             "dep_delay_min": first(by_dep, "dep_delay_min"),
             "arr_estimated_utc": first(by_arr, "arr_estimated_utc"),
             "arr_gate": first(by_arr, "arr_gate"),
             "arr_baggage": first(by_arr, "arr_baggage"),
-            "status": by_any[0]["status"],
+            "status": by_operator[0]["status"],
             "airline_name": first([r for r in by_any if not r["is_codeshare"]], "airline_name"),
             "codeshare_flight_iatas": sorted({r["flight_iata"] for r in group if r["is_codeshare"]}),
             "seen_on_departures": any(on_dep(r) for r in group),

@@ -306,7 +306,7 @@ _CORRUPTIONS: dict[str, tuple[str, Callable[[dict[str, Any]], object]]] = {
     ),
     "wrong shape": ("parse", lambda r: r.update(arrival="LHR")),
     "not an object": ("parse", lambda r: (r.clear(), None)[1]),
-    "no departure airport": ("required_keys", lambda r: r["departure"].update(icao=None)),
+    "no departure airport": ("required_keys", lambda r: r["departure"].update(icao=None, iata=None)),
     "airline code too long": ("codes_well_formed", lambda r: r["airline"].update(iata="SKX")),
     "arrival airport code too short": ("codes_well_formed", lambda r: r["arrival"].update(icao="ESS")),
     "arrival at take-off": ("arrival_after_departure", _arrive_at_take_off),

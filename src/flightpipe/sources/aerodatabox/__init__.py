@@ -26,7 +26,7 @@ SOURCE = SourceSpec(
     name="aerodatabox",
     settings=AeroDataBoxSourceSettings,
     account=AeroDataBoxSettings,
-    format=RecordFormat(FORMAT, RECORD_TYPE, normalise, records_key),
+    format=RecordFormat(FORMAT, RECORD_TYPE, normalise, records_key, counterpart_times_optional=True),
     client=_client,
     requests_per_board=lambda account, pages_seen: REQUESTS_PER_BOARD,
 )

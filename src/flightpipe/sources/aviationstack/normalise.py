@@ -5,8 +5,10 @@ The simulated source renders this format too, so this is the code path every emb
 Two quirks of real responses are corrected here (see DESIGN.md):
 
 * times are the airport's *local* wall time labelled ``+00:00``; the label is dropped and the wall time is
-  placed in ``departure.timezone`` / ``arrival.timezone`` (falling back to airportsdata's zone for the
-  airport's ICAO code when the record has none);
+  placed in the airport's zone: airportsdata's zone for the airport's ICAO code (the zone ``dim_airport.tz``
+  holds, so the views' local times agree with transform's), the record's ``departure.timezone`` /
+  ``arrival.timezone`` only for an airport airportsdata does not know. Where both are known and give the
+  scheduled time different instants, ``zone_disagreement_min`` says by how much (warn rule ``zone_agrees``);
 * ``flight.codeshared`` names the operating flight in lower case; codes are upper-cased everywhere.
 
 Everything is vectorised with pyarrow.compute: a board of a thousand records is a few dozen array operations,
@@ -26,7 +28,17 @@ from flightpipe.core.schema import UTC_TS
 from flightpipe.sources.normalising import PARSE as _PARSE
 from flightpipe.sources.normalising import REQUIRED_KEYS as _REQUIRED_KEYS
 from flightpipe.sources.normalising import TIMESTAMPS_PARSE as _TIMESTAMPS_PARSE
-from flightpipe.sources.normalising import BoardContext, Normalised, airport_zone, assemble, lineage
+from flightpipe.sources.normalising import (
+    BoardContext,
+    Normalised,
+    airline_names,
+    airport_icao_of_iata,
+    airport_zone,
+    assemble,
+    constant,
+    delay_minutes,
+    lineage,
+)
 from flightpipe.sources.normalising import code as _code
 from flightpipe.sources.normalising import status as _status
 from flightpipe.sources.normalising import text as _text
@@ -127,6 +139,7 @@ def normalise(records: pa.StructArray, ctx: BoardContext) -> Normalised:
         ),
     ]
     walls: dict[str, tuple[pa.Array, pa.Array]] = {}
+    record_zones: dict[str, tuple[pa.Array, pa.Array]] = {}
     # Which quality rule each reason belongs to (the first condition that holds names it, as for the text).
     rules: list[tuple[pa.Array, str]] = [
         (pc.is_null(flight_date_text), _REQUIRED_KEYS),
@@ -135,13 +148,37 @@ def normalise(records: pa.StructArray, ctx: BoardContext) -> Normalised:
         (reasons[2][0], _REQUIRED_KEYS),
     ]
     for prefix, side, label in (("dep", dep, "departure"), ("arr", arr, "arrival")):
-        side_columns, side_reasons, side_walls = _side(prefix, side, label)
+        side_columns, side_reasons, side_walls, record_zone = _side(prefix, side, label)
         columns.update(side_columns)
         reasons.extend(side_reasons)
         walls.update(side_walls)
+        record_zones[prefix] = (side_walls[f"{prefix}_scheduled_utc"][0], record_zone)
         rules.extend((condition, _rule_of(text)) for condition, text in side_reasons)
     utc = _walls_to_utc([wall for wall, _ in walls.values()], [zone for _, zone in walls.values()])
     columns.update(zip(walls, utc, strict=True))
+    by_record_zone = _walls_to_utc([w for w, _ in record_zones.values()], [z for _, z in record_zones.values()])
+    columns["zone_disagreement_min"] = _disagreement(
+        [
+            (columns[f"{prefix}_scheduled_utc"], other)
+            for prefix, other in zip(record_zones, by_record_zone, strict=True)
+        ]
+    )
+    for prefix in ("dep", "arr"):
+        # The source's delay where it gives one; else computed from the gate times (0 when on time), so a
+        # flight whose two times are known never has a null delay.
+        later = pc.coalesce(columns[f"{prefix}_actual_utc"], columns[f"{prefix}_estimated_utc"])
+        computed = delay_minutes(later, columns[f"{prefix}_scheduled_utc"])
+        columns[f"{prefix}_delay_min"] = pc.coalesce(columns[f"{prefix}_delay_min"], computed)
+    columns["flight_date_basis"] = constant("scheduled_departure", n, _S)
+    # A flight seen only through codeshare records still gets its operator's name: the codeshare block names it
+    # (in lower case, so the reference name of its ICAO designator is preferred).
+    columns["operating_airline_name"] = pc.if_else(
+        is_codeshare,
+        pc.coalesce(
+            airline_names(columns["operating_airline_icao"]), _title(pc.struct_field(codeshared, "airline_name"))
+        ),
+        pa.nulls(n, _S),
+    )
 
     board_side = "dep_airport_icao" if ctx.board == "departures" else "arr_airport_icao"
     reasons.append(
@@ -160,23 +197,33 @@ def normalise(records: pa.StructArray, ctx: BoardContext) -> Normalised:
 
 def _side(
     prefix: str, side: pa.Array, label: str
-) -> tuple[dict[str, pa.Array], list[tuple[pa.Array, str]], dict[str, tuple[pa.Array, pa.Array]]]:
-    """One side's columns, its rejection reasons, and its wall times (with their zones) still to convert."""
-    icao = _code(pc.struct_field(side, "icao"))
-    tz = _zone(pc.struct_field(side, "timezone"), icao)
+) -> tuple[dict[str, pa.Array], list[tuple[pa.Array, str]], dict[str, tuple[pa.Array, pa.Array]], pa.Array]:
+    """One side's columns, its rejection reasons, its wall times (with their zones) still to convert, and the
+    zone the record itself names (for the disagreement count)."""
+    iata = _code(pc.struct_field(side, "iata"))
+    # An airport given by its IATA code alone is resolved through airportsdata, not quarantined.
+    icao = pc.coalesce(_code(pc.struct_field(side, "icao")), airport_icao_of_iata(iata))
+    record_zone = _record_zone(pc.struct_field(side, "timezone"))
+    tz = pc.coalesce(airport_zone(icao), record_zone)
     columns: dict[str, pa.Array] = {
         f"{prefix}_airport_icao": icao,
-        f"{prefix}_airport_iata": _code(pc.struct_field(side, "iata")),
+        f"{prefix}_airport_iata": iata,
     }
     reasons: list[tuple[pa.Array, str]] = [(pc.is_null(icao), f"{label}.icao missing")]
     any_time = None
     walls: dict[str, tuple[pa.Array, pa.Array]] = {}
-    for kind in ("scheduled", "estimated", "actual"):
+    # ``actual`` is the gate time (off-block / on-block), ``actual_runway`` the take-off / landing.
+    for kind, column in (
+        ("scheduled", "scheduled"),
+        ("estimated", "estimated"),
+        ("actual", "actual"),
+        ("actual_runway", "runway"),
+    ):
         text = pc.struct_field(side, kind)
         wall = pc.strptime(
             pc.utf8_slice_codeunits(text, 0, 19), format="%Y-%m-%dT%H:%M:%S", unit="us", error_is_null=True
         )
-        walls[f"{prefix}_{kind}_utc"] = (wall, tz)
+        walls[f"{prefix}_{column}_utc"] = (wall, tz)
         reasons.append((pc.and_(pc.is_valid(text), pc.is_null(wall)), f"{label}.{kind} is not a timestamp"))
         has = pc.is_valid(wall)
         any_time = has if any_time is None else pc.or_(any_time, has)
@@ -186,7 +233,20 @@ def _side(
     columns[f"{prefix}_gate"] = _text(pc.struct_field(side, "gate"))
     if prefix == "arr":
         columns["arr_baggage"] = _text(pc.struct_field(side, "baggage"))
-    return columns, reasons, walls
+    return columns, reasons, walls, record_zone
+
+
+def _disagreement(pairs: list[tuple[pa.Array, pa.Array]]) -> pa.Array:
+    """Per row, the largest gap in whole minutes between two readings of the same time (null: nothing to
+    compare on any side)."""
+    gaps = [
+        pc.cast(pc.divide(pc.abs(pc.cast(pc.subtract(a, b), pa.int64())), 60_000_000), pa.int32()) for a, b in pairs
+    ]
+    return pc.max_element_wise(*gaps, skip_nulls=True)
+
+
+def _title(names: pa.Array) -> pa.Array:
+    return pc.utf8_title(_text(names))
 
 
 def _walls_to_utc(walls: list[pa.Array], zones: list[pa.Array]) -> list[pa.Array]:
@@ -225,16 +285,15 @@ def _known_zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
-def _zone(record_zone: pa.Array, icao: pa.Array) -> pa.Array:
-    """The record's zone when it is a real IANA name, else airportsdata's zone for the airport.
+def _record_zone(record_zone: pa.Array) -> pa.Array:
+    """The record's zone where it is a real IANA name (null otherwise).
 
-    Only the distinct names and codes of this board are looked up (a few dozen), not the full reference lists.
+    Only the distinct names of this board are checked (a few dozen), not the full reference list.
     """
     known = _known_zones()
     distinct_zones = [z for z in pc.unique(record_zone).to_pylist() if z is not None and z in known]
     valid = pc.is_in(record_zone, value_set=pa.array(distinct_zones, _S))
-    given = pc.if_else(pc.fill_null(valid, False), record_zone, pa.nulls(len(record_zone), _S))
-    return pc.coalesce(given, airport_zone(icao))
+    return pc.if_else(pc.fill_null(valid, False), record_zone, pa.nulls(len(record_zone), _S))
 
 
 def record_identity(record: dict[str, object]) -> tuple[object, ...]:

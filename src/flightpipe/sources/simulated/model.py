@@ -460,6 +460,10 @@ def _expected_row(f: SimFlight, on_departures: bool, on_arrivals: bool, as_of: d
         "seen_on_departures": on_departures,
         "seen_on_arrivals": on_arrivals,
         "source": SimulatedSource.name,
+        # The model has no runway times; every simulated flight date is its scheduled departure's local date.
+        "dep_runway_utc": None,
+        "arr_runway_utc": None,
+        "flight_date_basis": "scheduled_departure",
     }
 
 
@@ -470,13 +474,24 @@ def _side_columns(prefix: str, side: SideView) -> dict[str, Any]:
         f"{prefix}_scheduled_utc": side.scheduled,
         f"{prefix}_estimated_utc": side.estimated,
         f"{prefix}_actual_utc": side.actual,
-        f"{prefix}_delay_min": side.delay_min,
+        f"{prefix}_delay_min": _derived_delay(side),
         f"{prefix}_terminal": side.terminal,
         f"{prefix}_gate": side.gate,
     }
     if prefix == "arr":
         columns["arr_baggage"] = side.baggage
     return columns
+
+
+def _derived_delay(side: SideView) -> int | None:
+    """The delay the warehouse holds: the board's own where it gives one, else computed from the gate times
+    (actual, else the estimate) in whole minutes, 0 when on time or early (docs/warehouse.md)."""
+    if side.delay_min is not None:
+        return side.delay_min
+    later = side.actual or side.estimated
+    if later is None or side.scheduled is None:
+        return None
+    return max(0, _minutes(later - side.scheduled))
 
 
 # --------------------------------------------------------------------------------------------- board views
