@@ -195,17 +195,19 @@ def test_duplicate_s3_events_change_nothing(aws: dict[str, Any]) -> None:
     assert object_etags(aws, "data/transformed/") | object_etags(aws, "data/quarantine/") == before
 
 
-def test_transform_decodes_url_encoded_keys(aws: dict[str, Any]) -> None:
+def test_transform_decodes_url_encoded_keys_and_ignores_files_in_raw_that_are_not_raw_keys(aws: dict[str, Any]) -> None:
+    def record(key: str) -> dict[str, Any]:
+        return {"eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": "b"}, "object": {"key": key}}}
+
     event = {
         "Records": [
-            {
-                "eventName": "ObjectCreated:Put",
-                "s3": {"bucket": {"name": "b"}, "object": {"key": "data/raw/EDDF/2026-06-08/arrivals-run%3D1+x.json"}},
-            }
+            record("data/raw/EDDF/2026-06-08/arrivals-run%5F1.json"),  # %5F is "_"
+            record("data/raw/EDDF/2026-06-08/departures-copy+%281%29.json"),  # "departures-copy (1).json"
         ]
     }
     keys, ignored = transform.store_keys(event, "s3://b/data")
-    assert (keys, ignored) == (["raw/EDDF/2026-06-08/arrivals-run=1 x.json"], [])
+    assert keys == ["raw/EDDF/2026-06-08/arrivals-run_1.json"]
+    assert ignored == ["ObjectCreated:Put s3://b/data/raw/EDDF/2026-06-08/departures-copy (1).json (not a raw key)"]
 
 
 def test_transform_ignores_test_events_other_buckets_and_other_prefixes() -> None:

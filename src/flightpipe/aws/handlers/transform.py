@@ -4,8 +4,8 @@ S3 delivers at least once and in no particular order, so the handler is a functi
 raw key whose twin exists is skipped (a duplicate event changes nothing), and order cannot matter because
 every raw key is written once and never again. The file is transformed under the configured record rules, as
 the local runner transforms it (``flightpipe.pipeline.transform``). Keys arrive URL-encoded (``+`` for a space,
-``%3D`` for ``=``); ``s3:TestEvent`` (sent when a notification is configured) and keys outside ``raw/`` are
-acknowledged and ignored.
+``%3D`` for ``=``); ``s3:TestEvent`` (sent when a notification is configured), keys outside ``raw/`` and files
+in ``raw/`` that are not raw keys are acknowledged and ignored.
 """
 
 from __future__ import annotations
@@ -45,6 +45,12 @@ def store_keys(event: dict[str, Any], store_url: str) -> tuple[list[str], list[s
         ):
             ignored.append(f"{name} s3://{s3.get('bucket', {}).get('name')}/{key}")
             continue
+        if RawKey.parse_or_none(relative) is None:
+            # Someone's file in raw/ (README.json, "departures-copy (1).json"): not ours, so not an error to retry
+            # into the failure queue; the local commands skip it with the same warning.
+            logger.warning("ignoring %s: not a raw file of flightpipe", relative)
+            ignored.append(f"{name} s3://{s3.get('bucket', {}).get('name')}/{key} (not a raw key)")
+            continue
         if relative not in keys:  # one event may repeat a key; do it once
             keys.append(relative)
     return keys, ignored
@@ -58,7 +64,6 @@ def transform_keys(
         transform = RawTransform.configured(settings(), store)
     done, skipped = [], []
     for key in keys:
-        RawKey.parse(key)  # a key in raw/ that is not a raw envelope is an error worth a retry and an alarm
         if is_transformed(store, key):
             skipped.append(key)  # a duplicate or late event: the twin is there, nothing to change
             continue
