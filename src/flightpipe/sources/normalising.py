@@ -134,13 +134,18 @@ def assemble(
     )
 
 
+_INT32_MAX = 2**31 - 1
+
+
 def delay_minutes(later: pa.Array, scheduled: pa.Array) -> pa.Array:
     """Whole minutes from ``scheduled`` to ``later`` (a gate time: actual, else the latest estimate), 0 when on
     time or early, null only when either time is unknown. Whole minutes are truncated (59 s late is 0), the
     way a departure board counts."""
     seconds = pc.divide(pc.cast(pc.subtract(later, scheduled), pa.int64()), 1_000_000)
     # max_element_wise skips nulls, so "a time unknown" must stay null explicitly.
-    late = pc.cast(pc.max_element_wise(pc.divide(seconds, 60), 0), pa.int32())
+    # Capped at int32's range: a hostile time (year 9999) must reach the dates_in_window rule, not overflow here.
+    minutes = pc.min_element_wise(pc.max_element_wise(pc.divide(seconds, 60), 0), _INT32_MAX)
+    late = pc.cast(minutes, pa.int32())
     return pc.if_else(pc.is_valid(seconds), late, pa.nulls(len(seconds), pa.int32()))
 
 
