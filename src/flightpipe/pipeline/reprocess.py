@@ -142,11 +142,13 @@ def reprocess_range(
     workers: int | None = None,
     observer: RunObserver | None = None,
     clock: Clock = utc_now,
+    report: bool = True,
 ) -> ReprocessResult:
     """Reprocess the raw files of collection days ``first`` to ``last`` (both included; None: the first or last
     day raw/ holds) of ``airports`` (None: every airport raw/ holds), on ``workers`` transform processes
-    (None: one per core). Resumes the latest reprocess of the same range and airports if it did not succeed.
-    Raises ``ConfigError`` when there is no raw data in the range."""
+    (None: one per core); ``report``: write the last day's report at the end. Resumes the latest reprocess of
+    the same range and airports if it did not succeed. Raises ``ConfigError`` when there is no raw data in the
+    range."""
     started = time.perf_counter()
     observer = observer or _Silent()
     store = ObjectStore(settings.data_dir)
@@ -176,7 +178,7 @@ def reprocess_range(
         )
         steps = LedgerSteps(state.steps, run_id, observer)
         try:
-            _stages(settings, store, state, steps, result, in_range, done_before, workers)
+            _stages(settings, store, state, steps, result, in_range, done_before, workers, report=report)
         except BaseException as exc:
             result.failed_steps = list(steps.failed)
             result.state = ABANDONED if isinstance(exc, KeyboardInterrupt | SystemExit) else FAILED
@@ -204,6 +206,8 @@ def _stages(
     in_range: dict[dt.date, list[str]],
     done_before: dict[dt.date, DayOutcome],
     workers: int | None,
+    *,
+    report: bool,
 ) -> None:
     chosen = set(result.airports)
     batches = []
@@ -252,7 +256,8 @@ def _stages(
     result.loaded = {loaded.flight_date: loaded.result.rows_loaded for loaded in loads}
     result.held = quality.summary_lines()[1]
     # Once, for the range: a day's report is a view of the warehouse, which only now holds the whole range.
-    result.report_path, result.report_error = write_run_report(settings, result.last)
+    if report:
+        result.report_path, result.report_error = write_run_report(settings, result.last)
 
 
 def _record_day(steps: LedgerSteps, outcome: BatchOutcome) -> DayOutcome:
@@ -265,6 +270,7 @@ def _record_day(steps: LedgerSteps, outcome: BatchOutcome) -> DayOutcome:
         quarantined=sum(r.quarantined for r in outcome.results),
         corrupt_files=[r.raw_key for r in outcome.results if r.corrupt_reason],
         errors=[f"{key}: {error}" for key, error in outcome.errors],
+        duration_s=outcome.duration_s,
     )
     try:
         with steps.step("transform", outcome.label) as counts:

@@ -13,6 +13,7 @@ a forked child would inherit half-locked. A batch of one worker runs in the call
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ class BatchOutcome:
     label: str
     results: list[TransformResult]
     errors: list[tuple[str, str]]
+    duration_s: float = 0.0
 
 
 def default_workers() -> int:
@@ -49,6 +51,7 @@ def default_workers() -> int:
 def transform_batch(store: ObjectStore, batch: Batch, rules: RecordRuleSet) -> BatchOutcome:
     """Transform every raw file of ``batch`` in order; a file that raises is noted and the rest go on (a corrupt
     file does not raise: it is quarantined whole, as on the per-file path)."""
+    started = time.perf_counter()
     results: list[TransformResult] = []
     errors: list[tuple[str, str]] = []
     for raw_key in batch.raw_keys:
@@ -56,7 +59,7 @@ def transform_batch(store: ObjectStore, batch: Batch, rules: RecordRuleSet) -> B
             results.append(transform_raw_object(store, raw_key, rules))
         except Exception as exc:  # noqa: BLE001 - one unreadable file must not stop the batch; it is reported
             errors.append((raw_key, f"{type(exc).__name__}: {exc}"))
-    return BatchOutcome(batch.label, results, errors)
+    return BatchOutcome(batch.label, results, errors, time.perf_counter() - started)
 
 
 def transform_batches(
