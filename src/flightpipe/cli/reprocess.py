@@ -9,7 +9,7 @@ import typer
 from flightpipe.cli import options
 from flightpipe.cli.options import AirportsOption, ConfigOption, DataDirOption
 from flightpipe.cli.output import console, print_days
-from flightpipe.cli.progress import DaysProgress, StageBars, days_progress
+from flightpipe.cli.progress import DaysProgress, days_progress
 from flightpipe.core.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -22,9 +22,9 @@ class _RangeBars:
     """The backfill display for a reprocess: the range's line moves on as each collection day is transformed;
     the stage lines are the range's (transform, quality, process, load), not one day's."""
 
-    def __init__(self, display: DaysProgress, stages: StageBars) -> None:
+    def __init__(self, display: DaysProgress) -> None:
         self.display = display
-        self.stages = stages
+        self.stages = display.stages
 
     def stage_total(self, stage: str, total: int) -> None:
         self.stages.stage_total(stage, total)
@@ -53,18 +53,18 @@ def reprocess(
     """Transform, process and load stored raw data again under today's mapping and rules; no API call.
 
     Resumes an interrupted reprocess of the same range; a reprocess after a succeeded one does it all again."""
-    from flightpipe.pipeline.backfill import collection_days
-    from flightpipe.pipeline.reprocess import reprocess_range
+    from flightpipe.core.store import ObjectStore
+    from flightpipe.pipeline.reprocess import reprocess_range, stored_raw_days
 
     settings = options.load(config, airports, None, data_dir)
     first, last = options.parse_date(start, "--start"), options.parse_date(end, "--end")
     if first and last and last < first:
         raise ConfigError(f"--end {last} is before --start {first}")
     chosen = list(settings.airports) if airports else None
-    days = len(collection_days(first, last)) if first and last else 0
-    with days_progress(days or 1) as display:
-        bars = _RangeBars(display, display.start_day(first) if first else display.stages)
-        result = reprocess_range(settings, first, last, chosen, workers=workers, observer=bars)
+    stored = stored_raw_days(ObjectStore(settings.data_dir), chosen)
+    days = sum(1 for day in stored if (first is None or day >= first) and (last is None or day <= last))
+    with days_progress(max(days, 1)) as display:
+        result = reprocess_range(settings, first, last, chosen, workers=workers, observer=_RangeBars(display))
     print_days(_day_rows(settings, result), [], title=f"reprocess {result.first} to {result.last}")
     _print_result(result)
     if result.state != "succeeded":
@@ -91,6 +91,7 @@ def _day_rows(settings: Settings, result: ReprocessResult) -> list[RunSummary]:
             flights_processed=result.flights.get(day.day, 0),
             rows_loaded=result.loaded.get(day.day, 0),
             duration_s=day.duration_s,
+            report_path=result.report_path if day is result.days[-1] else None,
         )
         for day in result.days
     ]

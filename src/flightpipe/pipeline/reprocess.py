@@ -231,6 +231,7 @@ def _stages(
     result.days.sort(key=lambda d: d.day)
 
     quality = RunQuality(settings, store, state.quality, result.run_id)
+    steps.total("quality", 1)  # the boards; the flight dates add one more
     with steps.step("quality", f"boards {result.first.isoformat()}..{result.last.isoformat()}") as counts:
         board_results = []
         for day in in_range:
@@ -239,14 +240,9 @@ def _stages(
         counts["results"] = len(board_results)
 
     flight_dates = touched_flight_dates(store, transformed, twins_of=resumed_keys)
-    steps.total("process", len(flight_dates))
+    steps.total("process", 1 if flight_dates else 0)
     with steps.step("process", f"{len(flight_dates)} flight dates") as counts:
-
-        def processed_chunk(chunk: Sequence[Any]) -> None:
-            for p in chunk:
-                steps.observer.step_done("process", p.flight_date.isoformat(), True)
-
-        processed = process_range(store, flight_dates, on_chunk=processed_chunk)
+        processed = process_range(store, flight_dates)
         counts.update(records_in=sum(p.rows_in for p in processed), records_out=sum(p.flights_out for p in processed))
     result.flight_dates = [p.flight_date for p in processed]
     result.flights = {p.flight_date: p.flights_out for p in processed}
