@@ -172,7 +172,7 @@ def reprocess_range(
             kind=KIND,
             day=first,
             airports=chosen,
-            boards=[str(b) for b in settings.boards],
+            boards=[],  # it collects no board: a reprocess never makes a collection day "complete"
             source="raw",
             simulated=settings.is_simulated,
         )

@@ -150,3 +150,12 @@ def test_stored_raw_days_names_each_collection_day_and_its_airports(settings: Se
 
     assert stored_raw_days(store) == {DAYS[0]: ["EDDH"], DAYS[1]: ["EDDH"]}
     assert stored_raw_days(store, ["EDDF"]) == {}
+
+
+def test_a_reprocess_does_not_make_a_collection_day_complete_for_backfill(settings: Settings) -> None:
+    settings.paths().ledger.unlink()  # no run ever collected these days, as far as the ledger knows
+
+    reprocess_range(settings, None, None, workers=1, report=False)
+
+    with StateStore.open(settings.paths().ledger) as state:
+        assert not state.runs.is_day_complete(DAYS[0], ["EDDH"], ["departures", "arrivals"])
