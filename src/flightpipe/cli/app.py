@@ -1,5 +1,5 @@
-"""The command line: ``flightpipe run | backfill | runs | sql | summary | report | check | quarantine | status |
-metrics | schedule | ui | init | sources | warehouse``.
+"""The command line: ``flightpipe run | backfill | reprocess | runs | sql | summary | report | check | quarantine |
+status | metrics | schedule | ui | init | sources | warehouse``.
 
 This module is the whole command surface at a glance: the typer app, the global logging options, each command
 registered from its group's module, and the mapping of errors to exit codes. The group modules import only typer,
