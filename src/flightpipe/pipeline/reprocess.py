@@ -212,6 +212,7 @@ def _stages(
     chosen = set(result.airports)
     batches = []
     resumed_keys: list[str] = []
+    steps.total("transform", len(in_range))  # one step per collection day, resumed ones included
     for day, icaos in in_range.items():
         keys = tuple(k for icao in icaos if icao in chosen for k in raw_keys(store.list(raw_prefix(icao, day))))
         if day in done_before:
@@ -220,9 +221,6 @@ def _stages(
             result.days.append(done_before[day])
         else:
             batches.append(Batch(day.isoformat(), keys))
-    steps.total("transform", len(in_range))
-    for _ in done_before:
-        steps.observer.step_done("transform", "resumed", True)
     transformed: list[TransformResult] = []
     rule_configs = settings.quality.rule_configs()
     for outcome in transform_batches(store.url, batches, rule_configs, workers=workers):

@@ -36,6 +36,22 @@ def settings(tmp_path: Path, simulated_stores: SimulatedStores, monkeypatch: pyt
     return copied
 
 
+class Observer:
+    """Remembers the steps it is told are done, per stage."""
+
+    def __init__(self) -> None:
+        self.steps: list[tuple[str, str]] = []
+
+    def stage_total(self, stage: str, total: int) -> None:
+        pass
+
+    def step_done(self, stage: str, target: str, ok: bool) -> None:
+        self.steps.append((stage, target))
+
+    def done(self, stage: str) -> list[str]:
+        return [target for s, target in self.steps if s == stage]
+
+
 def _layers(settings: Settings) -> dict[str, bytes]:
     """Every file of transformed/, quarantine/ and processed/, by key."""
     root = Path(settings.data_dir)
@@ -133,13 +149,15 @@ def test_an_interrupted_reprocess_is_resumed_without_transforming_its_done_days_
         lambda url, batches, *a, **k: real(url, transformed.extend(batches) or batches, *a, **k),
     )
 
-    result = reprocess_range(settings, None, None, workers=1, report=False)
+    told = Observer()
+    result = reprocess_range(settings, None, None, workers=1, report=False, observer=told)
 
     with StateStore.open(settings.paths().ledger) as state:
         first = state.runs.find("reprocess-20260608-20260609-20260620T080000000000Z")
     assert first is not None and first.state == ABANDONED
     assert (result.state, result.resumed_from, transformed) == (SUCCEEDED, first.run_id, [])
     assert [d.resumed for d in result.days] == [True, True]
+    assert told.done("transform") == ["2026-06-08", "2026-06-09"]  # the progress: each day once, resumed or not
     assert (_layers(settings), _warehouse(settings)) == (layers, warehouse)
 
 
