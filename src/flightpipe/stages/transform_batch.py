@@ -7,7 +7,9 @@ normalising, ~350 pyarrow calls a file), so threads share one core under the GIL
 batches of files to worker *processes*, one per core, each building its rules and store once.
 
 Workers are started with ``spawn`` (not ``fork``): the caller may hold threads (logging, the ledger's sqlite) that
-a forked child would inherit half-locked. A batch of one worker runs in the calling process, without a pool.
+a forked child would inherit half-locked. So a script that calls this with several workers needs the usual
+``if __name__ == "__main__":`` guard (spawned workers import the main module). With one worker the batches run in
+the calling process, without a pool.
 """
 
 from __future__ import annotations
