@@ -68,7 +68,7 @@ def twin_stores(tmp_path: Path) -> tuple[ObjectStore, ObjectStore, list[str]]:
     return per_file, ObjectStore(str(tmp_path / "batch")), keys
 
 
-@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("workers", [1, pytest.param(2, marks=pytest.mark.slow)])  # 2: spawned processes
 def test_batch_path_writes_the_per_file_paths_bytes_and_results_including_quarantine_and_a_corrupt_file(
     twin_stores: tuple[ObjectStore, ObjectStore, list[str]], workers: int
 ) -> None:
