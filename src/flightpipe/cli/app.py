@@ -1,5 +1,5 @@
-"""The command line: ``flightpipe run | backfill | runs | sql | summary | report | check | quarantine | status |
-metrics | schedule | ui | init | sources | warehouse``.
+"""The command line: ``flightpipe run | backfill | reprocess | runs | sql | summary | report | check | quarantine |
+status | metrics | schedule | ui | init | sources | warehouse``.
 
 This module is the whole command surface at a glance: the typer app, the global logging options, each command
 registered from its group's module, and the mapping of errors to exit codes. The group modules import only typer,
@@ -16,6 +16,7 @@ import typer
 from rich.markup import escape
 
 from flightpipe.cli import doctor, init, options, quality, query, report, run, runs, sources, status, ui, warehouse
+from flightpipe.cli import reprocess as reprocess_cli
 from flightpipe.cli.output import err
 from flightpipe.core.errors import ConfigError, FlightpipeError, LockBusy
 from flightpipe.core.logs import LOG_FORMATS, configure_logging
@@ -33,6 +34,7 @@ app = typer.Typer(
 app.command()(init.init)
 app.command()(run.run)
 app.command()(run.backfill)
+app.command("reprocess")(reprocess_cli.reprocess)
 app.command("sources")(sources.sources_list)
 app.command()(query.sql)
 app.command()(query.summary)

@@ -156,6 +156,10 @@ class _Steps:
         self.observer.step_done(stage, target, False)
 
 
+#: The ledger-recording step tracker, for the other range pipelines of the local runtime (reprocess).
+LedgerSteps = _Steps
+
+
 def _loggable(counts: dict[str, Any]) -> dict[str, Any]:
     return {k.rstrip("_"): v for k, v in counts.items() if isinstance(v, int | float | str) and k != "raw_key"}
 

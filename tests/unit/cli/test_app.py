@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from flightpipe.cli.app import app
 
-COMMANDS = ("init", "run", "backfill", "sources", "sql", "summary", "report", "check", "status", "quarantine",
-            "metrics", "schedule", "doctor", "ui", "runs", "warehouse")  # fmt: skip
+COMMANDS = ("init", "run", "backfill", "reprocess", "sources", "sql", "summary", "report", "check", "status",
+            "quarantine", "metrics", "schedule", "doctor", "ui", "runs", "warehouse")  # fmt: skip
 #: What a command may load when it runs, never to print help.
 ENGINES = ("duckdb", "pyarrow", "matplotlib", "boto3")
 

@@ -1,0 +1,322 @@
+"""``flightpipe reprocess``: the layers and the warehouse again from the raw layer, under today's mapping and rules.
+
+Raw is kept so that a fix in the mapping or a record rule can be applied to all history without one API call:
+reprocess never opens a source. For a range of collection days it runs the batch paths, each stage once for the
+whole range rather than once per day:
+
+  transform  every raw file of the range, a collection day per batch, on one worker process per core
+             (``stages.transform_batch``: the per-file function, so the same bytes as a daily run)
+  quality    the board rules of every day of the range
+  process    every flight date the new rows touch, in chunks of consecutive flight dates on one DuckDB connection
+             (``stages.process_range``: the memory cap is the chunk)
+  quality    the flight-date rules, then the gate, as a run decides it
+  load       each flight date once, one transaction each, on one warehouse connection (``pipeline.load``)
+  report     once, for the last day of the range
+
+It is recorded in the ledger as one run of kind ``reprocess`` whose id names the range
+(``reprocess-<first>-<last>-<UTC start>``), with a ``transform`` step per collection day. It is idempotent (every
+stage replaces what it writes) and resumable: when the latest reprocess of the same range and airports did not
+succeed (killed, interrupted, failed), the next one skips the days that run transformed and goes on from there.
+A reprocess after a succeeded one does the whole range again: that is how a new mapping is applied.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from flightpipe.config import Settings
+from flightpipe.core.clock import Clock, utc_now
+from flightpipe.core.errors import ConfigError
+from flightpipe.core.layout import RAW, raw_keys, raw_prefix
+from flightpipe.core.store import ObjectStore
+from flightpipe.pipeline.load import load_flight_dates
+from flightpipe.pipeline.quality import RunQuality, run_flight_date_checks
+from flightpipe.pipeline.report import write_run_report
+from flightpipe.pipeline.runner import LedgerSteps, RunObserver
+from flightpipe.stages.process_range import process_range
+from flightpipe.stages.transform import TransformResult
+from flightpipe.stages.transform_batch import Batch, BatchOutcome, transform_batches
+from flightpipe.stages.verify import touched_flight_dates
+from flightpipe.state.runs import ABANDONED, FAILED, FAILED_QUALITY, PARTIAL, SUCCEEDED
+from flightpipe.state.store import StateStore
+
+log = logging.getLogger(__name__)
+
+KIND = "reprocess"
+RUN_PREFIX = "reprocess-"
+
+
+@dataclass(frozen=True, slots=True)
+class DayOutcome:
+    """One collection day of a reprocess: its raw files transformed (or done by the interrupted run resumed)."""
+
+    day: dt.date
+    raw_files: int
+    records_in: int
+    rows_out: int
+    quarantined: int
+    corrupt_files: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    duration_s: float = 0.0
+    #: True: transformed by the earlier, interrupted reprocess this one resumed.
+    resumed: bool = False
+
+
+@dataclass
+class ReprocessResult:
+    run_id: str
+    first: dt.date
+    last: dt.date
+    airports: list[str]
+    state: str = FAILED
+    days: list[DayOutcome] = field(default_factory=list)
+    #: The interrupted reprocess this one went on from (None: a fresh one).
+    resumed_from: str | None = None
+    flight_dates: list[dt.date] = field(default_factory=list)
+    #: Flights written per flight date, and rows loaded per flight date.
+    flights: dict[dt.date, int] = field(default_factory=dict)
+    loaded: dict[dt.date, int] = field(default_factory=dict)
+    held: list[str] = field(default_factory=list)
+    failed_steps: list[str] = field(default_factory=list)
+    report_path: str | None = None
+    report_error: str | None = None
+    duration_s: float = 0.0
+
+    @property
+    def raw_files(self) -> int:
+        return sum(d.raw_files for d in self.days)
+
+    @property
+    def records_in(self) -> int:
+        return sum(d.records_in for d in self.days)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(self.loaded.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["first"], data["last"] = self.first.isoformat(), self.last.isoformat()
+        data["flight_dates"] = [d.isoformat() for d in self.flight_dates]
+        data["flights"] = {d.isoformat(): n for d, n in self.flights.items()}
+        data["loaded"] = {d.isoformat(): n for d, n in self.loaded.items()}
+        data["days"] = [{**asdict(d), "day": d.day.isoformat()} for d in self.days]
+        data.update(raw_files=self.raw_files, records_in=self.records_in, rows_loaded=self.rows_loaded)
+        return data
+
+
+class _Silent:
+    def stage_total(self, stage: str, total: int) -> None:
+        pass
+
+    def step_done(self, stage: str, target: str, ok: bool) -> None:
+        pass
+
+
+def stored_raw_days(store: ObjectStore, airports: Sequence[str] | None = None) -> dict[dt.date, list[str]]:
+    """The airports (of ``airports``; default every one raw/ holds) with raw data, per collection day."""
+    days: dict[dt.date, list[str]] = {}
+    for icao in store.list_dirs(RAW):
+        if airports is not None and icao not in airports:
+            continue
+        for name in store.list_dirs(f"{RAW}/{icao}"):
+            try:
+                day = dt.date.fromisoformat(name)
+            except ValueError:
+                continue  # not a day folder of flightpipe's
+            days.setdefault(day, []).append(icao)
+    return dict(sorted(days.items()))
+
+
+def reprocess_range(
+    settings: Settings,
+    first: dt.date | None,
+    last: dt.date | None,
+    airports: Sequence[str] | None = None,
+    *,
+    workers: int | None = None,
+    observer: RunObserver | None = None,
+    clock: Clock = utc_now,
+    report: bool = True,
+) -> ReprocessResult:
+    """Reprocess the raw files of collection days ``first`` to ``last`` (both included; None: the first or last
+    day raw/ holds) of ``airports`` (None: every airport raw/ holds), on ``workers`` transform processes
+    (None: one per core); ``report``: write the last day's report at the end. Resumes the latest reprocess of
+    the same range and airports if it did not succeed. Raises ``ConfigError`` when there is no raw data in the
+    range."""
+    started = time.perf_counter()
+    observer = observer or _Silent()
+    store = ObjectStore(settings.data_dir)
+    stored = stored_raw_days(store, airports)
+    first = first or (min(stored) if stored else None)
+    last = last or (max(stored) if stored else None)
+    in_range = {day: icaos for day, icaos in stored.items() if first and last and first <= day <= last}
+    if first is None or last is None or not in_range:
+        raise ConfigError(f"no raw data to reprocess in {settings.data_dir} for {first or '…'} to {last or '…'}")
+    chosen = sorted(airports) if airports is not None else sorted({i for icaos in in_range.values() for i in icaos})
+    prefix = f"{RUN_PREFIX}{first:%Y%m%d}-{last:%Y%m%d}-"
+    run_id = f"{prefix}{clock().astimezone(dt.UTC):%Y%m%dT%H%M%S%fZ}"
+    result = ReprocessResult(run_id, first, last, chosen)
+    with StateStore.open(settings.paths().ledger) as state:
+        state.runs.mark_abandoned()
+        interrupted = _interrupted(state, prefix, chosen)
+        done_before = _days_done(state, interrupted) if interrupted else {}
+        result.resumed_from = interrupted
+        state.runs.start(
+            run_id,
+            kind=KIND,
+            day=first,
+            airports=chosen,
+            boards=[],  # it collects no board: a reprocess never makes a collection day "complete"
+            source="raw",
+            simulated=settings.is_simulated,
+        )
+        steps = LedgerSteps(state.steps, run_id, observer)
+        try:
+            _stages(settings, store, state, steps, result, in_range, done_before, workers, report=report)
+        except BaseException as exc:
+            result.failed_steps = list(steps.failed)
+            result.state = ABANDONED if isinstance(exc, KeyboardInterrupt | SystemExit) else FAILED
+            result.duration_s = time.perf_counter() - started
+            state.runs.finish(run_id, result.state, summary=result.as_dict(), error=f"{type(exc).__name__}: {exc}")
+            raise
+        result.failed_steps = list(steps.failed)
+        if result.held:
+            result.state = FAILED_QUALITY
+        else:
+            result.state = PARTIAL if steps.failed else SUCCEEDED
+        result.duration_s = time.perf_counter() - started
+        state.runs.finish(
+            run_id, result.state, summary=result.as_dict(), error="; ".join(steps.failed) if steps.failed else None
+        )
+    return result
+
+
+def _stages(
+    settings: Settings,
+    store: ObjectStore,
+    state: StateStore,
+    steps: LedgerSteps,
+    result: ReprocessResult,
+    in_range: dict[dt.date, list[str]],
+    done_before: dict[dt.date, DayOutcome],
+    workers: int | None,
+    *,
+    report: bool,
+) -> None:
+    chosen = set(result.airports)
+    batches = []
+    resumed_keys: list[str] = []
+    steps.total("transform", len(in_range))  # one step per collection day, resumed ones included
+    for day, icaos in in_range.items():
+        keys = tuple(k for icao in icaos if icao in chosen for k in raw_keys(store.list(raw_prefix(icao, day))))
+        if day in done_before:
+            resumed_keys.extend(keys)
+            _record_resumed(steps, done_before[day], result.resumed_from)
+            result.days.append(done_before[day])
+        else:
+            batches.append(Batch(day.isoformat(), keys))
+    transformed: list[TransformResult] = []
+    rule_configs = settings.quality.rule_configs()
+    for outcome in transform_batches(store.url, batches, rule_configs, workers=workers):
+        transformed.extend(outcome.results)
+        result.days.append(_record_day(steps, outcome))
+    result.days.sort(key=lambda d: d.day)
+
+    quality = RunQuality(settings, store, state.quality, result.run_id)
+    steps.total("quality", 1)  # the boards; the flight dates add one more
+    with steps.step("quality", f"boards {result.first.isoformat()}..{result.last.isoformat()}") as counts:
+        board_results = []
+        for day in in_range:
+            board_results.extend(quality.check_boards(day))
+        quality.board_results = board_results
+        counts["results"] = len(board_results)
+
+    flight_dates = touched_flight_dates(store, transformed, twins_of=resumed_keys)
+    steps.total("process", 1 if flight_dates else 0)
+    with steps.step("process", f"{len(flight_dates)} flight dates") as counts:
+        processed = process_range(store, flight_dates)
+        counts.update(records_in=sum(p.rows_in for p in processed), records_out=sum(p.flights_out for p in processed))
+    result.flight_dates = [p.flight_date for p in processed]
+    result.flights = {p.flight_date: p.flights_out for p in processed}
+    run_flight_date_checks(quality, result.flight_dates, steps, processed=processed)
+    quality.decide(result.flight_dates)
+    loads = load_flight_dates(settings, store, quality, result.flight_dates, run_id=result.run_id, tracker=steps)
+    result.loaded = {loaded.flight_date: loaded.result.rows_loaded for loaded in loads}
+    result.held = quality.summary_lines()[1]
+    # Once, for the range: a day's report is a view of the warehouse, which only now holds the whole range.
+    if report:
+        result.report_path, result.report_error = write_run_report(settings, result.last)
+
+
+def _record_day(steps: LedgerSteps, outcome: BatchOutcome) -> DayOutcome:
+    """A collection day's transform as a ``transform`` step (failed when a file raised)."""
+    day = DayOutcome(
+        day=dt.date.fromisoformat(outcome.label),
+        raw_files=len(outcome.results) + len(outcome.errors),
+        records_in=sum(r.records_in for r in outcome.results),
+        rows_out=sum(r.rows_out for r in outcome.results),
+        quarantined=sum(r.quarantined for r in outcome.results),
+        corrupt_files=[r.raw_key for r in outcome.results if r.corrupt_reason],
+        errors=[f"{key}: {error}" for key, error in outcome.errors],
+        duration_s=outcome.duration_s,
+    )
+    try:
+        with steps.step("transform", outcome.label) as counts:
+            counts.update(
+                records_in=day.records_in, records_out=day.rows_out, quarantined=day.quarantined, files=day.raw_files
+            )
+            if day.corrupt_files:
+                counts["corrupt_files"] = day.corrupt_files
+            if day.errors:
+                raise RuntimeError(f"{len(day.errors)} raw file(s) could not be transformed: {day.errors[0]}")
+    except RuntimeError:
+        pass  # recorded as a failed step; the reprocess ends partial and the next one does this day again
+    return day
+
+
+def _record_resumed(steps: LedgerSteps, day: DayOutcome, resumed_from: str | None) -> None:
+    """A day the interrupted reprocess transformed, recorded in this run too: a second interruption resumes
+    from this run and still skips it."""
+    with steps.step("transform", day.day.isoformat()) as counts:
+        counts.update(
+            records_in=day.records_in,
+            records_out=day.rows_out,
+            quarantined=day.quarantined,
+            files=day.raw_files,
+            resumed_from=resumed_from,
+        )
+
+
+def _interrupted(state: StateStore, prefix: str, airports: list[str]) -> str | None:
+    """The latest reprocess of this range and these airports, when it did not succeed (None: none, or it did)."""
+    for run_id in state.runs.ids_starting_with(prefix, 20):
+        run = state.runs.find(run_id)
+        if run is None or run.kind != KIND or sorted(run.airports) != airports:
+            continue
+        return None if run.state == SUCCEEDED else run.run_id
+    return None
+
+
+def _days_done(state: StateStore, run_id: str) -> dict[dt.date, DayOutcome]:
+    """The collection days ``run_id`` transformed completely (a succeeded ``transform`` step each)."""
+    done: dict[dt.date, DayOutcome] = {}
+    for step in state.steps.of_run(run_id):
+        if step.stage != "transform" or step.state != SUCCEEDED:
+            continue
+        day = dt.date.fromisoformat(step.target)
+        done[day] = DayOutcome(
+            day=day,
+            raw_files=int(step.detail.get("files", 0)),
+            records_in=step.records_in or 0,
+            rows_out=step.records_out or 0,
+            quarantined=step.quarantined or 0,
+            duration_s=step.duration_s or 0.0,
+            resumed=True,
+        )
+    return done
