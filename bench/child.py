@@ -62,44 +62,163 @@ def transform_naive(job: dict[str, Any]) -> Callable[[], Counts]:
     return work
 
 
-def transform_duckdb(job: dict[str, Any]) -> Callable[[], Counts]:
-    """DuckDB's plain conversion: read_json of the whole envelope to Parquet, no unnesting, no typing."""
+def transform_duckdb_typed(job: dict[str, Any]) -> Callable[[], Counts]:
+    """DuckDB in one statement over every raw file: flightpipe's typed columns, UTC included (alternatives.py)."""
     import duckdb
 
+    from alternatives import typed_select
+
     raw_root, out, keys = Path(job["raw_root"]), Path(job["out"]), job["keys"]
+    out.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(":memory:")
+    target = out / "transformed.parquet"
 
     def work() -> Counts:
-        for key in keys:
-            target = _parquet_path(out, key)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            con.execute(
-                f"COPY (SELECT * FROM read_json({_sql_text(raw_root / key)})) TO {_sql_text(target)} (FORMAT parquet)"
-            )
-        # It writes one row per envelope; the records inside are counted from the manifest by the parent.
-        return {"files": len(keys)}
+        con.execute(f"COPY ({typed_select(raw_root, keys)}) TO {_sql_text(target)} (FORMAT parquet)")
+        return {
+            "records": _parquet_rows(target),
+            "rows_out": _parquet_rows(target),
+            "schema_matches": _schema_ok(target),
+        }
 
     return work
 
 
-def reference_duckdb(job: dict[str, Any]) -> Callable[[], Counts]:
-    """DuckDB read_json to Parquet on other shapes of the same records: where its time goes (see report.py)."""
-    import duckdb
+def transform_pyarrow_typed(job: dict[str, Any]) -> Callable[[], Counts]:
+    """pyarrow alone, the mapping flightpipe already has: pyarrow's JSON reader with the explicit record type
+    (``read_envelope``) and the vectorised aviationstack normaliser, per file; every file's rows concatenated
+    and written as one Parquet file. No store, no quality rules, no quarantine, no per-file output."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
-    inputs = [Path(p) for p in job["inputs"]]
-    out = Path(job["out"])
+    from flightpipe.core.envelope import read_envelope
+    from flightpipe.core.layout import RawKey
+    from flightpipe.core.schema import TRANSFORMED_SCHEMA
+    from flightpipe.sources.aviationstack.normalise import RECORD_TYPE, normalise
+    from flightpipe.sources.normalising import BoardContext
+
+    raw_root, out, keys = Path(job["raw_root"]), Path(job["out"]), job["keys"]
     out.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(":memory:")
+    target = out / "transformed.parquet"
 
     def work() -> Counts:
-        if job["one_call"]:
-            files = "[" + ", ".join(_sql_text(p) for p in inputs) + "]"
-            con.execute(f"COPY (SELECT * FROM read_json({files})) TO {_sql_text(out / 'all.parquet')} (FORMAT parquet)")
-            return {"files": len(inputs), "calls": 1}
-        for i, path in enumerate(inputs):
-            target = out / f"{i}.parquet"
-            con.execute(f"COPY (SELECT * FROM read_json({_sql_text(path)})) TO {_sql_text(target)} (FORMAT parquet)")
-        return {"files": len(inputs), "calls": len(inputs)}
+        tables = []
+        for key in keys:
+            raw = RawKey.parse(key)
+            parsed = read_envelope((raw_root / key).read_bytes(), RECORD_TYPE, "data")
+            ctx = BoardContext(
+                source=parsed.meta.source,
+                board=str(raw.board),
+                board_airport_icao=raw.icao,
+                collected_at_utc=parsed.meta.fetched_at,
+                raw_key=key,
+                run_id=raw.run_id,
+            )
+            normalised = normalise(parsed.records, ctx)
+            kept = np.ones(len(parsed.records), dtype=bool)
+            kept[normalised.rejected_index.to_numpy(zero_copy_only=False)] = False
+            rows = normalised.rows
+            index = pa.array(parsed.ordinals()[kept], pa.int32())
+            tables.append(rows.append_column("raw_record_index", index).cast(TRANSFORMED_SCHEMA))
+        pq.write_table(pa.concat_tables(tables), target)
+        rows_out = _parquet_rows(target)
+        return {"records": rows_out, "rows_out": rows_out, "schema_matches": _schema_ok(target)}
+
+    return work
+
+
+def _parquet_rows(path: Path) -> int:
+    import pyarrow.parquet as pq
+
+    return int(pq.ParquetFile(path).metadata.num_rows)
+
+
+def _schema_ok(path: Path) -> int:
+    """1 when the file has TRANSFORMED_SCHEMA's names and types, in order (nullability aside)."""
+    import pyarrow.parquet as pq
+
+    from flightpipe.core.schema import TRANSFORMED_SCHEMA
+
+    schema = pq.read_schema(path)
+    return int([(f.name, f.type) for f in schema] == [(f.name, f.type) for f in TRANSFORMED_SCHEMA])
+
+
+def duckdb_three_statements(job: dict[str, Any]) -> Callable[[], Counts]:
+    """Raw -> warehouse in DuckDB: (1) the typed transform into a table, (2) the project's own process SQL,
+    (3) the fact tables; one warehouse file on disk, DuckDB's own threads."""
+    import duckdb
+
+    from alternatives import FACT_TABLES_SQL, process_sql, typed_select
+
+    raw_root, keys, path = Path(job["raw_root"]), job["keys"], Path(job["warehouse"])
+    dates = ", ".join(f"DATE '{d}'" for d in job["dates"])
+
+    def work() -> Counts:
+        con = duckdb.connect(str(path))
+        try:
+            con.execute(f"CREATE TABLE transformed_rows AS {typed_select(raw_root, keys)}")
+            con.execute(f"CREATE TABLE processed AS SELECT * FROM ({process_sql()}) WHERE flight_date IN ({dates})")
+            con.execute(FACT_TABLES_SQL)
+            counts = {
+                "records": _count(con, "transformed_rows"),
+                "flights": _count(con, "fact_flights"),
+                "codeshares": _count(con, "flight_codeshares"),
+            }
+        finally:
+            con.close()
+        return counts
+
+    return work
+
+
+def _count(con: Any, table: str) -> int:
+    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def flightpipe_raw_to_warehouse(job: dict[str, Any]) -> Callable[[], Counts]:
+    """flightpipe from raw to warehouse without API calls: ``reprocess_range`` when this commit has it
+    (issue 17's batch path), else its stage functions in a row (transform per file, process, load)."""
+    import importlib.util
+
+    from flightpipe.core.store import ObjectStore
+
+    first, last = dt.date.fromisoformat(job["dates"][0]), dt.date.fromisoformat(job["dates"][-1])
+    if job.get("reprocess") and importlib.util.find_spec("flightpipe.pipeline.reprocess") is not None:
+        from flightpipe.pipeline.reprocess import reprocess_range  # type: ignore[import-not-found,unused-ignore]
+
+        from flightpipe.config import Settings
+
+        settings = Settings(data_dir=job["store"], airports=job["airports"])
+
+        def work_reprocess() -> Counts:
+            reprocess_range(settings, first, last)
+            return {"records": 0, "flights": 0}
+
+        return work_reprocess
+
+    from flightpipe.stages.load import load_flight_date
+    from flightpipe.stages.process import process_flight_dates
+    from flightpipe.stages.transform import transform_raw_object
+    from flightpipe.warehouse.duckdb.adapter import DuckDBWarehouse
+
+    store = ObjectStore(job["store"])
+    dates = [dt.date.fromisoformat(d) for d in job["dates"]]
+
+    def work() -> Counts:
+        records = sum(transform_raw_object(store, key).records_in for key in job["keys"])
+        processed = process_flight_dates(store, dates)
+        warehouse = DuckDBWarehouse(Path(job["warehouse"]))
+        try:
+            loaded = [load_flight_date(store, warehouse, d, run_id="bench") for d in dates]
+        finally:
+            warehouse.close()
+        return {
+            "records": records,
+            "flights": sum(p.flights_out for p in processed),
+            "rows_loaded": sum(r.rows_loaded for r in loaded),
+        }
 
     return work
 
@@ -157,8 +276,10 @@ def load(job: dict[str, Any]) -> Callable[[], Counts]:
 TASKS: dict[str, Callable[[dict[str, Any]], Callable[[], Counts]]] = {
     "transform-flightpipe": transform_flightpipe,
     "transform-naive": transform_naive,
-    "transform-duckdb": transform_duckdb,
-    "reference-duckdb": reference_duckdb,
+    "transform-duckdb-typed": transform_duckdb_typed,
+    "transform-pyarrow-typed": transform_pyarrow_typed,
+    "duckdb-three-statements": duckdb_three_statements,
+    "flightpipe-raw-to-warehouse": flightpipe_raw_to_warehouse,
     "process": process,
     "load": load,
 }

@@ -75,3 +75,40 @@ def run_child(job: dict[str, Any], job_file: Path) -> RunStats:
     if proc.returncode != 0 or not lines:
         raise ChildFailed(f"{job['task']} failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
     return RunStats(**json.loads(lines[-1]))
+
+
+@dataclass(frozen=True, slots=True)
+class CommandRun:
+    """A whole command measured from outside: wall, CPU (user + system) and peak RSS of that one process."""
+
+    wall_s: float
+    cpu_s: float
+    peak_rss_mb: float
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_command(argv: list[str], env: dict[str, str], cwd: Path) -> CommandRun:
+    """Run ``argv`` once. ``os.wait4`` reaps it and gives the resource use of that one child (peak RSS, CPU),
+    which ``RUSAGE_CHILDREN`` could not (it keeps the maximum over every child so far)."""
+    import os
+    import tempfile
+    import time
+
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=out, stderr=err)  # noqa: S603 - our own argv
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return CommandRun(
+            wall_s=wall,
+            cpu_s=usage.ru_utime + usage.ru_stime,
+            peak_rss_mb=usage.ru_maxrss / 1024,
+            returncode=proc.returncode,
+            stdout=out.read(),
+            stderr=err.read(),
+        )

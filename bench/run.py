@@ -1,4 +1,4 @@
-"""flightpipe's benchmark: transform against two baselines, then process and load. ``make bench`` runs it.
+"""flightpipe's benchmark against what a competent engineer would write instead. ``make bench`` runs it.
 
     .venv/bin/python bench/run.py --days 30 --out docs/benchmarks.md
     .venv/bin/python bench/run.py --quick
@@ -10,7 +10,7 @@ the children in a fair order, and reports medians.
 from __future__ import annotations
 
 import argparse
-import json
+import importlib.util
 import shlex
 import shutil
 import sys
@@ -18,9 +18,10 @@ from pathlib import Path
 
 from rich.console import Console
 
+from daily import measure_daily, measure_help
 from machine import load_average, machine_facts
 from measure import RunStats, Series, run_child
-from report import CONTENDERS, REFERENCES, Contender, Results, markdown, print_tables
+from report import CONTENDERS, REFERENCE, Contender, Results, YearRun, markdown, print_tables
 from workload import DEFAULT_SEED, DEFAULT_START, Workload, WorkloadSpec, ensure_workload, warm_page_cache
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -45,11 +46,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="smoke run: 2 days, 1 run each")
     parser.add_argument("--repeats", type=int, default=3, help="runs per contender and stage; the median is reported")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="simulator seed")
+    parser.add_argument(
+        "--year-days", type=int, default=90, help="days measured once to extrapolate a year from (0: skip; default 90)"
+    )
+    parser.add_argument("--daily-runs", type=int, default=3, help="measured daily runs (0: skip; default 3)")
+    parser.add_argument("--help-runs", type=int, default=5, help="measured `flightpipe --help` runs (default 5)")
     args = parser.parse_args(argv)
     if args.quick:
-        args.days, args.repeats = 2, 1
+        args.days, args.repeats, args.year_days, args.daily_runs, args.help_runs = 2, 1, 3, 1, 2
     if args.days < 1 or args.repeats < 1:
         parser.error("--days and --repeats must be at least 1")
+    if min(args.year_days, args.daily_runs, args.help_runs) < 0:
+        parser.error("--year-days, --daily-runs and --help-runs must not be negative")
     return args
 
 
@@ -116,40 +124,48 @@ def run_load(workload: Workload, store_dir: Path, runs_dir: Path, repeats: int) 
     return series
 
 
-def write_flat_ndjson(workload: Workload, folder: Path) -> tuple[list[Path], Path]:
-    """The workload's records without their envelopes, as newline-delimited JSON: one file per raw file, and
-    all in one file. The shape DuckDB's read_json is fastest on, for the reference runs."""
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    per_file, everything = [], folder / "all.ndjson"
-    with open(everything, "w", encoding="utf-8") as all_out:
-        for i, key in enumerate(workload.raw_keys):
-            body = json.loads((workload.root / key).read_bytes())
-            lines = "".join(json.dumps(record) + "\n" for page in body["pages"] for record in page["data"])
-            per_file.append(folder / f"{i:04d}.ndjson")
-            per_file[-1].write_text(lines, encoding="utf-8")
-            all_out.write(lines)
-    return per_file, everything
+def reprocess_available() -> bool:
+    """Issue 17's batch path (``flightpipe reprocess``) is measured when this commit has it."""
+    return importlib.util.find_spec("flightpipe.pipeline.reprocess") is not None
 
 
-def run_references(workload: Workload, runs_dir: Path) -> dict[str, Series]:
-    """One run of each DuckDB read_json reference (indicative, not a contender, so not repeated)."""
-    flat_files, flat_one = write_flat_ndjson(workload, workload.root / "flat")
-    envelopes = [workload.root / key for key in workload.raw_keys]
-    inputs = {
-        "envelopes-one-call": (envelopes, True),
-        "flat-per-file": (flat_files, False),
-        "flat-one-file": ([flat_one], True),
-    }
-    series = {}
-    for ref in REFERENCES:
-        paths, one_call = inputs[ref.slug]
-        out = runs_dir / "references" / ref.slug
-        shutil.rmtree(out, ignore_errors=True)
-        job = {"task": "reference-duckdb", "inputs": [str(p) for p in paths], "one_call": one_call, "out": str(out)}
-        stats = run_child(job, runs_dir / "jobs" / f"reference-{ref.slug}.json")
-        series[ref.slug] = Series(ref.name, [stats])
-        _progress("reference", ref.slug, 0, 1, stats)
+def batch_transform_text() -> str:
+    if importlib.util.find_spec("flightpipe.stages.transform_batch") is None:
+        return "not available on this commit"
+    return "present; measured inside the raw -> warehouse figure (`reprocess_range`), not on its own"
+
+
+def run_raw_to_warehouse(workload: Workload, runs_dir: Path, repeats: int, label: str) -> dict[str, Series]:
+    """flightpipe (reprocess, else its stage functions) and DuckDB's three statements, raw -> warehouse tables."""
+    series = {"flightpipe": Series("flightpipe raw -> warehouse"), "duckdb": Series("DuckDB three statements")}
+    dates = [d.isoformat() for d in workload.spec.dates]
+    for rep in range(repeats):
+        store = runs_dir / "raw-to-warehouse" / "flightpipe"
+        prepare_output(store, workload, link_raw=True)
+        fp_job = {
+            "task": "flightpipe-raw-to-warehouse",
+            "store": str(store),
+            "warehouse": str(store / "warehouse.duckdb"),
+            "keys": workload.raw_keys,
+            "dates": dates,
+            "airports": list(workload.spec.airports),
+            "reprocess": True,
+        }
+        stats = run_child(fp_job, runs_dir / "jobs" / "raw-to-warehouse-flightpipe.json")
+        series["flightpipe"].runs.append(stats)
+        _progress(label, "flightpipe", rep, repeats, stats)
+        out = runs_dir / "raw-to-warehouse" / "duckdb"
+        prepare_output(out, workload, link_raw=False)
+        duck_job = {
+            "task": "duckdb-three-statements",
+            "raw_root": str(workload.root),
+            "keys": workload.raw_keys,
+            "warehouse": str(out / "warehouse.duckdb"),
+            "dates": dates,
+        }
+        stats = run_child(duck_job, runs_dir / "jobs" / "raw-to-warehouse-duckdb.json")
+        series["duckdb"].runs.append(stats)
+        _progress(label, "DuckDB three statements", rep, repeats, stats)
     return series
 
 
@@ -164,6 +180,12 @@ def check_accounting(workload: Workload, transform: dict[str, Series], notes: li
         notes.append(f"flightpipe quarantined {fp.count('quarantined'):,} records.")
     if transform["naive"].count("records") != workload.records:
         notes.append(f"naive pandas wrote {transform['naive'].count('records'):,} rows, expected {workload.records:,}.")
+    for slug in (REFERENCE, "pyarrow"):
+        s = transform[slug]
+        if s.count("records") != workload.records:
+            notes.append(f"{s.name} wrote {s.count('records'):,} rows, expected {workload.records:,}.")
+        if s.count("schema_matches") != 1:
+            notes.append(f"{s.name}: the output's column names and types differ from TRANSFORMED_SCHEMA.")
 
 
 def check_noise(series: list[Series], load_at_start: float, notes: list[str]) -> None:
@@ -224,11 +246,39 @@ def main(argv: list[str]) -> int:
     process = run_process(workload, store_dir, runs_dir, args.repeats)
     load = run_load(workload, store_dir, runs_dir, args.repeats)
 
-    references = run_references(workload, runs_dir)
+    path = "reprocess" if reprocess_available() else "stage functions"
+    raw_to_warehouse = run_raw_to_warehouse(workload, runs_dir, args.repeats, "raw->wh")
+    year = None
+    if args.year_days:
+        year_spec = WorkloadSpec(days=args.year_days, start=DEFAULT_START, seed=args.seed, airports=DEFAULT_AIRPORTS)
+        with console.status(f"raw envelopes for {year_spec.days} days (rendered once, then reused)"):
+            year_workload = ensure_workload(year_spec, WORK_DIR)
+            warm_page_cache(year_workload)
+        year_series = run_raw_to_warehouse(year_workload, year_workload.root / "runs", 1, "year")
+        year = YearRun(year_workload, year_series["flightpipe"], year_series["duckdb"])
+    daily = measure_daily(REPO, WORK_DIR / "daily", args.daily_runs) if args.daily_runs else None
+    if daily is not None:
+        _progress("daily", "flightpipe run", 0, 1, daily.runs[-1])
+    cli_help = measure_help(REPO, WORK_DIR, args.help_runs) if args.help_runs else None
 
-    check_noise([*transform.values(), process, load], load_at_start[0], notes)
+    check_noise([*transform.values(), process, load, *raw_to_warehouse.values()], load_at_start[0], notes)
     facts = machine_facts(REPO, load_at_start)
-    results = Results(workload, facts, args.repeats, transform, out_mb, process, load, notes, references)
+    results = Results(
+        workload,
+        facts,
+        args.repeats,
+        transform,
+        out_mb,
+        process,
+        load,
+        notes,
+        raw_to_warehouse=raw_to_warehouse,
+        flightpipe_path=path,
+        batch_transform=batch_transform_text(),
+        year=year,
+        daily=daily,
+        help=cli_help,
+    )
     print_tables(console, results)
     if args.out is not None:
         command = ".venv/bin/python bench/run.py " + shlex.join(argv)

@@ -64,9 +64,70 @@ class Chart:
 
 
 def figure(width: float, height: float, ncols: int = 1) -> tuple[Figure, Any]:
+    # No layout engine: constrained layout lays every text out once more before drawing, about half of a
+    # chart's time; ``fit_margins`` sizes the margins from the texts' measured widths instead.
     with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(1, ncols, figsize=(width, height), layout="constrained")
+        fig, axes = plt.subplots(1, ncols, figsize=(width, height))
     return fig, axes
+
+
+#: Gaps in points: around the figure, between a tick label and its axis (tick + pad), a label and the ticks.
+_EDGE_PT, _TICK_PT, _LABEL_GAP_PT = 6.0, 7.5, 5.0
+
+
+def _text_size_pt(fig: Figure, text: Any) -> tuple[float, float]:
+    """(width, height) in points of a matplotlib Text as it will be drawn, measured without drawing the figure."""
+    if not text.get_visible() or not text.get_text():
+        return 0.0, 0.0
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    width, height, _ = renderer.get_text_width_height_descent(text.get_text(), text.get_fontproperties(), ismath=False)
+    scale = 72.0 / fig.dpi
+    return width * scale, height * scale
+
+
+def _widest_pt(fig: Figure, texts: Sequence[Any]) -> float:
+    return max((_text_size_pt(fig, t)[0] for t in texts), default=0.0)
+
+
+def _tallest_pt(fig: Figure, texts: Sequence[Any]) -> float:
+    return max((_text_size_pt(fig, t)[1] for t in texts), default=0.0)
+
+
+def fit_margins(fig: Figure, axes: Sequence[Any]) -> None:
+    """Margins (and the gap between panels) just wide enough for the tick labels, axis labels, titles and the
+    legend beside the last panel, from their measured sizes: what constrained layout did, at a fraction of its
+    cost, for these charts' one row of panels."""
+    width_pt, height_pt = fig.get_figwidth() * 72, fig.get_figheight() * 72
+    lefts, bottoms, tops = [], [], []
+    for ax in axes:
+        y_ticks = _widest_pt(fig, ax.get_yticklabels())
+        y_label = _tallest_pt(fig, [ax.yaxis.label])
+        lefts.append(y_ticks + _TICK_PT + (y_label + _LABEL_GAP_PT if y_label else 0.0))
+        x_ticks = _tallest_pt(fig, ax.get_xticklabels())
+        x_label = _tallest_pt(fig, [ax.xaxis.label])
+        bottoms.append(x_ticks + _TICK_PT + (x_label + _LABEL_GAP_PT if x_label else 0.0))
+        title = _tallest_pt(fig, [ax.title])
+        tops.append(title + 8.0 if title else _tallest_pt(fig, ax.get_yticklabels()) / 2)
+    last = axes[-1]
+    legend = last.get_legend()
+    if legend is not None:
+        font = legend.get_texts()[0].get_fontsize() if legend.get_texts() else 9.0
+        # handle (2 em) + gap (0.8 em) + the widest entry + the space before the axes (0.5 em) and the edge
+        right = _widest_pt(fig, legend.get_texts()) + font * (2.0 + 0.8 + 0.5 + 0.4)
+    else:
+        right = _widest_pt(fig, last.get_xticklabels()[-1:]) / 2
+    left_pt, right_pt = lefts[0] + _EDGE_PT, right + _EDGE_PT
+    bottom_pt, top_pt = max(bottoms) + _EDGE_PT, max(tops) + _EDGE_PT
+    n = len(axes)
+    gap_pt = max(lefts[1:], default=0.0) + 2 * _EDGE_PT
+    panel_pt = (width_pt - left_pt - right_pt - gap_pt * (n - 1)) / n
+    fig.subplots_adjust(
+        left=left_pt / width_pt,
+        right=1 - right_pt / width_pt,
+        bottom=bottom_pt / height_pt,
+        top=1 - top_pt / height_pt,
+        wspace=gap_pt / panel_pt if n > 1 else None,
+    )
 
 
 def to_svg(fig: Figure, chart_id: str, title: str, alt: str) -> Markup:
@@ -147,6 +208,7 @@ def line_chart(
         else:
             ax.set_ylim(bottom=0)
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
+        fit_margins(fig, [ax])
     return to_svg(fig, chart_id, title, alt)
 
 
@@ -178,6 +240,7 @@ def grouped_bars(
             ax.grid(axis="x", visible=False)
         axes[0].set_ylabel(y_label)
         axes[-1].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
+        fit_margins(fig, axes)
     return to_svg(fig, chart_id, title, alt)
 
 
@@ -204,4 +267,5 @@ def horizontal_bars(
         ax.grid(axis="y", visible=False)
         ax.margins(x=0.15)
         ax.set_xlim(left=min([0.0, *values]) * 1.15)
+        fit_margins(fig, [ax])
     return to_svg(fig, chart_id, title, alt)

@@ -14,7 +14,7 @@ from flightpipe.cli.app import app
 COMMANDS = ("init", "run", "backfill", "reprocess", "sources", "sql", "summary", "report", "check", "status",
             "quarantine", "metrics", "schedule", "doctor", "ui", "runs", "warehouse")  # fmt: skip
 #: What a command may load when it runs, never to print help.
-ENGINES = ("duckdb", "pyarrow", "matplotlib", "boto3")
+ENGINES = ("duckdb", "pyarrow", "matplotlib", "boto3", "pandas")
 
 
 def _command_column(help_text: str) -> list[str]:
@@ -54,3 +54,10 @@ def test_printing_the_help_loads_no_engine() -> None:
     code += "try:\n    main()\nexcept SystemExit:\n    pass"
 
     assert _engines_loaded_by(code) == []
+
+
+def test_the_command_line_keeps_pyarrow_from_importing_pandas() -> None:
+    code = "sys.argv = ['flightpipe', '--version']\nfrom flightpipe.cli import main\n"
+    code += "try:\n    main()\nexcept SystemExit:\n    pass\nimport pyarrow\npyarrow.scalar('a value from Python')"
+
+    assert _engines_loaded_by(code) == ["pyarrow"]
