@@ -183,11 +183,21 @@ def _run_ids(project: Path) -> list[str]:
     return [word.strip() for line in listing.splitlines() for word in line.split("│") if "Z-" in word]
 
 
-@pytest.mark.parametrize("command", [("runs",), ("sources",), ("check", "--date", DAY2), ("summary", "--start", DAY1)])
+@pytest.mark.parametrize(
+    "command",
+    [("runs",), ("sources",), ("check", "--date", DAY2), ("summary", "--start", DAY1), ("warehouse", "status")],
+)
 def test_the_tables_fit_80_columns(project: Path, command: tuple[str, ...]) -> None:
     result = flightpipe(*command, cwd=project, env={"COLUMNS": "80"})
     assert result.returncode == 0, result.stderr
     assert max(len(line) for line in result.stdout.splitlines()) <= 80
+
+
+def test_status_fits_80_columns_and_shows_the_latest_run_id_whole(project: Path) -> None:
+    result = flightpipe("status", "--days", "3", cwd=project, env={"COLUMNS": "80"})
+    assert result.returncode == 1, result.stderr  # the days before yesterday have no run: late
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80 and "…" not in result.stdout
+    assert _run_ids(project)[0] in result.stdout
 
 
 def test_runs_at_80_columns_shows_every_run_id_whole(project: Path) -> None:
