@@ -228,11 +228,26 @@ def test_runs_show_refuses_an_ambiguous_prefix_and_lists_the_runs_it_matches(pro
 @pytest.mark.parametrize(
     "command",
     [("runs",), ("runs", "show", "2026"), ("metrics",), ("sources",), ("check", "--date", DAY1),
-     ("quarantine", "--date", DAY1)],
+     ("quarantine", "--date", DAY1), ("sql", "SELECT 1"), ("status",)],
 )  # fmt: skip
 def test_reading_commands_create_nothing_in_an_empty_folder(tmp_path: Path, command: tuple[str, ...]) -> None:
     flightpipe(*command, cwd=tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (("sql", "SELECT 1"), "error: no data folder"),
+        (("status",), "error: no runs yet"),
+    ],
+)
+def test_sql_and_status_in_an_empty_folder_say_nothing_ran_yet_and_exit_2(
+    tmp_path: Path, command: tuple[str, ...], message: str
+) -> None:
+    result = flightpipe(*command, cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.startswith(message) and "Traceback" not in result.stderr
+    assert "run `flightpipe run` first" in " ".join(result.stderr.split())
 
 
 def test_summary_with_end_before_start_is_refused(project: Path) -> None:

@@ -14,6 +14,7 @@ from flightpipe.cli import options
 from flightpipe.cli.options import ConfigOption
 from flightpipe.cli.output import console, fits
 from flightpipe.core.clock import utc_now
+from flightpipe.core.errors import ConfigError
 
 if TYPE_CHECKING:
     from flightpipe.monitoring.status import DayStatus, StatusReport
@@ -38,10 +39,14 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
     config: ConfigOption = None,
 ) -> None:
-    """Last run per day, steps, duration trend, next scheduled run, anything late or failing (exit 1 if so)."""
+    """Last run per day, steps, duration trend, next scheduled run, anything late or failing (exit 1 if so; exit 2
+    before the first run)."""
     from flightpipe.monitoring.status import build_status
 
     settings = options.load(config)
+    ledger = settings.resolved_ledger_path()
+    if not ledger.exists():  # reading must not create the ledger (nor its folder)
+        raise ConfigError(f"no runs yet ({ledger} does not exist): nothing to report; run `flightpipe run` first")
     report = build_status(
         settings.paths(),
         settings.alerts,

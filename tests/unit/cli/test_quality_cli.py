@@ -109,6 +109,7 @@ def test_sql_sees_the_rule_in_the_quarantine_view_and_the_quality_results_table(
 
 
 def test_the_quarantine_view_has_a_rule_column_before_anything_is_quarantined(tmp_path: Path) -> None:
+    (tmp_path / "flightpipe-data").mkdir()  # a data folder without quarantine/ (with none, sql refuses: issue 19)
     result = flightpipe("sql", "SELECT rule, count(*) FROM quarantine GROUP BY 1", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
 
