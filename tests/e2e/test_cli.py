@@ -228,7 +228,7 @@ def test_runs_show_refuses_an_ambiguous_prefix_and_lists_the_runs_it_matches(pro
 @pytest.mark.parametrize(
     "command",
     [("runs",), ("runs", "show", "2026"), ("metrics",), ("sources",), ("check", "--date", DAY1),
-     ("quarantine", "--date", DAY1), ("sql", "SELECT 1"), ("status",)],
+     ("quarantine", "--date", DAY1), ("sql", "SELECT 1"), ("status",), ("doctor",)],
 )  # fmt: skip
 def test_reading_commands_create_nothing_in_an_empty_folder(tmp_path: Path, command: tuple[str, ...]) -> None:
     flightpipe(*command, cwd=tmp_path)
@@ -240,6 +240,7 @@ def test_reading_commands_create_nothing_in_an_empty_folder(tmp_path: Path, comm
     [
         (("sql", "SELECT 1"), "error: no data folder"),
         (("status",), "error: no runs yet"),
+        (("doctor",), "error: no data folder"),
     ],
 )
 def test_sql_and_status_in_an_empty_folder_say_nothing_ran_yet_and_exit_2(
