@@ -183,11 +183,21 @@ def _run_ids(project: Path) -> list[str]:
     return [word.strip() for line in listing.splitlines() for word in line.split("│") if "Z-" in word]
 
 
-@pytest.mark.parametrize("command", [("runs",), ("sources",), ("check", "--date", DAY2), ("summary", "--start", DAY1)])
+@pytest.mark.parametrize(
+    "command",
+    [("runs",), ("sources",), ("check", "--date", DAY2), ("summary", "--start", DAY1), ("warehouse", "status")],
+)
 def test_the_tables_fit_80_columns(project: Path, command: tuple[str, ...]) -> None:
     result = flightpipe(*command, cwd=project, env={"COLUMNS": "80"})
     assert result.returncode == 0, result.stderr
     assert max(len(line) for line in result.stdout.splitlines()) <= 80
+
+
+def test_status_fits_80_columns_and_shows_the_latest_run_id_whole(project: Path) -> None:
+    result = flightpipe("status", "--days", "3", cwd=project, env={"COLUMNS": "80"})
+    assert result.returncode == 1, result.stderr  # the days before yesterday have no run: late
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80 and "…" not in result.stdout
+    assert _run_ids(project)[0] in result.stdout
 
 
 def test_runs_at_80_columns_shows_every_run_id_whole(project: Path) -> None:
@@ -218,11 +228,27 @@ def test_runs_show_refuses_an_ambiguous_prefix_and_lists_the_runs_it_matches(pro
 @pytest.mark.parametrize(
     "command",
     [("runs",), ("runs", "show", "2026"), ("metrics",), ("sources",), ("check", "--date", DAY1),
-     ("quarantine", "--date", DAY1)],
+     ("quarantine", "--date", DAY1), ("sql", "SELECT 1"), ("status",), ("doctor",)],
 )  # fmt: skip
 def test_reading_commands_create_nothing_in_an_empty_folder(tmp_path: Path, command: tuple[str, ...]) -> None:
     flightpipe(*command, cwd=tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (("sql", "SELECT 1"), "error: no data folder"),
+        (("status",), "error: no runs yet"),
+        (("doctor",), "error: no data folder"),
+    ],
+)
+def test_sql_and_status_in_an_empty_folder_say_nothing_ran_yet_and_exit_2(
+    tmp_path: Path, command: tuple[str, ...], message: str
+) -> None:
+    result = flightpipe(*command, cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.startswith(message) and "Traceback" not in result.stderr
+    assert "run `flightpipe run` first" in " ".join(result.stderr.split())
 
 
 def test_summary_with_end_before_start_is_refused(project: Path) -> None:

@@ -10,6 +10,7 @@ from rich.markup import escape
 from flightpipe.cli import options
 from flightpipe.cli.options import ConfigOption
 from flightpipe.cli.output import console
+from flightpipe.core.errors import ConfigError
 
 
 def doctor(
@@ -27,7 +28,10 @@ def doctor(
     anything is left to repair). Never calls a source's API."""
     from flightpipe.pipeline.doctor import examine
 
-    report = examine(options.load(config), fix=fix)
+    settings = options.load(config)
+    if (missing := options.missing_data_folder(settings)) is not None:  # examining must not create it
+        raise ConfigError(f"no data folder {missing} yet: nothing to examine; run `flightpipe run` first")
+    report = examine(settings, fix=fix)
     if not report.findings:
         console.print("[green]healthy:[/] data folder, ledger and warehouse are sound")
         return

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -139,3 +140,9 @@ def print_days(ran: list[RunSummary], skipped: list[dt.date], *, title: str) -> 
     reports = [s.report_path for s in ran if s.report_path]
     if reports:
         console.print(f"report of the last day: {escape(reports[-1])}")
+
+
+def fits(console: Console, table: Table) -> bool:
+    """Whether ``table`` fits ``console`` at its natural width (else rich squeezes its columns to "…" cells)."""
+    unbounded = console.options.update_width(10_000)  # measured within the console, it never exceeds it
+    return Measurement.get(console, unbounded, table).maximum <= console.width

@@ -1,8 +1,9 @@
 """Running days with one live progress display on stderr (shown only on a terminal).
 
 The display has one line for the whole range (``day 3 of 7`` with the time left, when there is more than one day)
-and one line per stage of the day running now; a stage with nothing to do gets no line. Each new day replaces the
-previous day's stage lines, so a 30-day backfill keeps the same few lines on screen instead of scrolling.
+and one line per stage of the day running now (steps done and time taken, no time left: a stage's estimate said
+nothing); a stage with nothing to do gets no line. Each new day replaces the previous day's stage lines, so a
+30-day backfill keeps the same few lines on screen instead of scrolling.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    Task,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
 from flightpipe.cli.output import err
 
@@ -66,7 +69,7 @@ class DaysProgress:
         self.stages = StageBars(progress)
         self.done = 0
         # One day needs no "day 1 of 1" line: its stages are the whole story.
-        self.overall: TaskID | None = progress.add_task("days", total=days) if days > 1 else None
+        self.overall: TaskID | None = progress.add_task("days", total=days, eta=True) if days > 1 else None
 
     def start_day(self, day: dt.date) -> StageBars:
         """The observer for ``day``'s run; the previous day's stage lines go."""
@@ -82,13 +85,21 @@ class DaysProgress:
             self.progress.update(self.overall, completed=self.done)
 
 
+class DaysLeftColumn(TimeRemainingColumn):
+    """The time left, on the range's line only: a stage's steps finish in bursts (a board's pages, then its
+    transform), so an estimate from them stood at 0:00:00 and said nothing."""
+
+    def render(self, task: Task) -> Text:
+        return super().render(task) if task.fields.get("eta") else Text("")
+
+
 def _progress() -> Progress:
     return Progress(
         TextColumn("[bold]{task.description:<11}"),
         BarColumn(bar_width=24),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        TimeRemainingColumn(),
+        DaysLeftColumn(),
         console=err,
         # The display goes when it ends: what stays on screen is the result (a run's line, a backfill's table).
         transient=True,

@@ -3,14 +3,19 @@ holds, load it again from processed/."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from flightpipe.cli import options
 from flightpipe.cli.options import ConfigOption
-from flightpipe.cli.output import console
+from flightpipe.cli.output import console, fits
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from flightpipe.warehouse.base import DateStatus, WarehouseStatus
 
 warehouse_app = typer.Typer(
     help="The warehouse named by warehouse.type / the warehouse URL: create or migrate it, show what it holds, "
@@ -48,7 +53,11 @@ def status(config: ConfigOption = None) -> None:
     """Tables and their row counts, rows per flight date with the run that loaded it, the last load."""
     from flightpipe.pipeline.warehouse_access import warehouse_status
 
-    found = warehouse_status(options.load(config))
+    render_warehouse_status(warehouse_status(options.load(config)), console)
+
+
+def render_warehouse_status(found: WarehouseStatus, console: Console) -> None:
+    """What ``warehouse status`` prints: the loaded dates' table stacks its cells where a line would not fit."""
     console.print(f"warehouse [bold]{found.url}[/] ({found.engine})")
     tables = Table(title="tables")
     tables.add_column("table")
@@ -63,13 +72,8 @@ def status(config: ConfigOption = None) -> None:
     for migration in found.pending_migrations:
         console.print(f"[yellow]pending migration:[/] {migration}  (run `flightpipe warehouse init`)")
     if found.dates:
-        dates = Table(title="rows per flight date")
-        for column in ("flight date", "rows", "loaded by run", "loaded at (UTC)"):
-            dates.add_column(column, justify="right" if column == "rows" else "left")
-        for day in found.dates:
-            loaded_at = f"{day.loaded_at:%Y-%m-%d %H:%M:%S}" if day.loaded_at else "-"
-            dates.add_row(day.flight_date.isoformat(), str(day.rows), day.run_id or "-", loaded_at)
-        console.print(dates)
+        dates = _dates_wide(found.dates)
+        console.print(dates if fits(console, dates) else _dates_narrow(found.dates))
     last = found.last_load
     if last is not None and last.loaded_at is not None:
         console.print(
@@ -77,6 +81,30 @@ def status(config: ConfigOption = None) -> None:
         )
     else:
         console.print("last load: none yet")
+
+
+def _dates_wide(loaded: list[DateStatus]) -> Table:
+    dates = Table(title="rows per flight date")
+    for column in ("flight date", "rows", "loaded by run", "loaded at (UTC)"):
+        dates.add_column(column, justify="right" if column == "rows" else "left")
+    for day in loaded:
+        dates.add_row(day.flight_date.isoformat(), str(day.rows), day.run_id or "-", _loaded_at(day))
+    return dates
+
+
+def _dates_narrow(loaded: list[DateStatus]) -> Table:
+    """The run and the time it loaded a date stacked in one cell, the run id whole (it is what `runs show` takes)."""
+    dates = Table(title="rows per flight date")
+    dates.add_column("flight date")
+    dates.add_column("rows", justify="right")
+    dates.add_column("loaded by run\nat (UTC)", no_wrap=True, min_width=23)
+    for day in loaded:
+        dates.add_row(day.flight_date.isoformat(), str(day.rows), f"{day.run_id or '-'}\n{_loaded_at(day)}")
+    return dates
+
+
+def _loaded_at(day: DateStatus) -> str:
+    return f"{day.loaded_at:%Y-%m-%d %H:%M:%S}" if day.loaded_at else "-"
 
 
 @warehouse_app.command("rebuild")

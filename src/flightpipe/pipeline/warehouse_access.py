@@ -70,6 +70,9 @@ def query_warehouse(settings: Settings, sql: str) -> QueryResult:
 
     from flightpipe.warehouse.catalog import open_catalog
 
+    folder = settings.local_data_dir()
+    if folder is not None and not folder.exists():  # a query must not create the data folder
+        raise ConfigError(f"no data folder {folder} yet: nothing was collected; run `flightpipe run` first")
     with warehouse_snapshot(settings) as snapshot:
         con = open_catalog(snapshot, settings.paths())
         try:

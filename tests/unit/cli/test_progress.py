@@ -58,3 +58,21 @@ def test_the_next_day_replaces_the_stage_lines_of_the_previous_one() -> None:
 
     assert _descriptions(progress) == ["day 2 of 2 (2026-06-09)", "  collect"]
     assert progress.tasks[1].completed == 0
+
+
+def test_only_the_range_line_shows_the_time_left() -> None:
+    from rich.progress import TimeRemainingColumn
+
+    from flightpipe.cli.progress import _progress
+
+    progress = _progress()
+    display = DaysProgress(3, progress)
+    display.finish_day()
+    stages = display.start_day(DAY)
+    stages.stage_total("collect", 4)
+    stages.step_done("collect", "EDDH/departures", True)
+    time_left = [column for column in progress.columns if isinstance(column, TimeRemainingColumn)]
+
+    rendered = [str(time_left[0].render(task)) for task in progress.tasks]
+
+    assert len(time_left) == 1 and [text != "" for text in rendered] == [True, False]

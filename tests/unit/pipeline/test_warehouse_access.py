@@ -35,6 +35,20 @@ def test_reading_a_warehouse_that_does_not_exist_yet_is_refused_without_creating
     assert not settings.resolved_warehouse_path().exists()
 
 
+def test_a_query_before_anything_was_collected_is_refused_without_creating_the_data_folder(
+    settings: Settings,
+) -> None:
+    with pytest.raises(ConfigError, match="^no data folder .* yet: nothing was collected; run `flightpipe run` first"):
+        query_warehouse(settings, "SELECT 1")
+    assert not Path(settings.data_dir).exists()
+
+
+def test_a_query_of_the_layer_views_works_before_a_warehouse_exists(settings: Settings) -> None:
+    Path(settings.data_dir).mkdir()
+
+    assert query_warehouse(settings, "SELECT count(*) AS n FROM processed") == QueryResult(["n"], [(0,)])
+
+
 def test_init_says_which_tables_and_views_it_created_and_nothing_when_current(settings: Settings) -> None:
     first = init_warehouse(settings)
 

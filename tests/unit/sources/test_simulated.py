@@ -27,7 +27,14 @@ from flightpipe.sources.simulated.model import (
     expected_processed_rows,
 )
 from flightpipe.sources.simulated.network import AIRLINES, MODELLED_AIRPORTS, route_specs
-from flightpipe.sources.simulated.variety import bad_weather
+from flightpipe.sources.simulated.variety import (
+    CURFEWS,
+    HUB_WAVES,
+    LOW_COST,
+    NETWORK,
+    bad_weather,
+    carrier_kind,
+)
 
 UTC = dt.UTC
 DAY = dt.date(2026, 11, 20)  # a Friday
@@ -136,8 +143,9 @@ def test_scale_multiplies_the_traffic() -> None:
 
 
 def test_departures_peak_in_the_morning_and_the_evening(source: SimulatedSource) -> None:
+    # Berlin: no hub, so no waves (a hub's departures are tested below).
     hours = Counter(
-        local_minute(r["departure"]["scheduled"]) // 60 for r in operating(records(source, "EDDF", Board.DEPARTURES))
+        local_minute(r["departure"]["scheduled"]) // 60 for r in operating(records(source, "EDDB", Board.DEPARTURES))
     )
     morning, evening, midday = hours[6] + hours[7], hours[17] + hours[18], hours[12] + hours[13]
     assert morning > 1.3 * midday and evening > 1.3 * midday
@@ -380,6 +388,85 @@ def test_airlines_differ_in_punctuality_and_fridays_run_later_than_tuesdays(four
 def test_the_same_weekday_differs_from_week_to_week(four_weeks: list[SimFlight]) -> None:
     fridays = [[f for f in four_weeks if f.flight_date == DAY + dt.timedelta(weeks=w)] for w in range(4)]
     assert len({round(_on_time(day), 3) for day in fridays}) == 4
+
+
+def _kind(f: SimFlight) -> str:
+    airline = AIRLINES[f.airline_iata]
+    return carrier_kind(low_cost=airline.low_cost, leisure=airline.leisure)
+
+
+def _local_hour(t: dt.datetime, zone: str) -> int:
+    return t.astimezone(ZoneInfo(zone)).hour
+
+
+def test_low_cost_carriers_run_later_than_network_carriers(four_weeks: list[SimFlight]) -> None:
+    low_cost = [f for f in four_weeks if _kind(f) == LOW_COST]
+    network = [f for f in four_weeks if _kind(f) == NETWORK]
+    assert len(low_cost) > 1000 and _on_time(low_cost) < _on_time(network) - 0.04
+
+
+def test_low_cost_carriers_run_later_hour_by_hour_as_their_short_turns_pass_delays_on(
+    four_weeks: list[SimFlight],
+) -> None:
+    def morning_minus_evening(kind: str) -> float:
+        flights = [f for f in four_weeks if _kind(f) == kind]
+        morning = [f for f in flights if _local_hour(f.dep_scheduled, f.dep_timezone) < 9]
+        evening = [f for f in flights if _local_hour(f.dep_scheduled, f.dep_timezone) >= 17]
+        return _on_time(morning) - _on_time(evening)
+
+    assert morning_minus_evening(LOW_COST) > morning_minus_evening(NETWORK) + 0.1
+
+
+def test_network_carriers_cut_more_of_their_flights_on_a_bad_weather_day(four_weeks: list[SimFlight]) -> None:
+    seed = SimulatedSource().seed
+
+    def extra_cancellations(kind: str) -> float:
+        flights = [f for f in four_weeks if _kind(f) == kind]
+        stormy = [f for f in flights if not _fair_weather_at(seed, f)]
+        calm = [f for f in flights if _fair_weather_at(seed, f)]
+        return sum(f.cancelled for f in stormy) / len(stormy) - sum(f.cancelled for f in calm) / len(calm)
+
+    assert extra_cancellations(NETWORK) > 1.3 * extra_cancellations(LOW_COST) > 0
+
+
+def _fair_weather_at(seed: int, f: SimFlight) -> bool:
+    return not (bad_weather(seed, f.dep_icao, f.flight_date) or bad_weather(seed, f.arr_icao, f.flight_date))
+
+
+@pytest.mark.parametrize("hub", sorted(HUB_WAVES))
+def test_a_hub_carriers_departures_from_its_hub_leave_in_waves(source: SimulatedSource, hub: str) -> None:
+    carriers, centres = HUB_WAVES[hub]
+    minutes = [
+        local.hour * 60 + local.minute
+        for f in source.flights(DAY)
+        if f.flight_date == DAY and f.dep_icao == hub and f.airline_iata in carriers
+        for local in [f.dep_scheduled.astimezone(ZoneInfo(f.dep_timezone))]
+    ]
+
+    def between(low: int, high: int) -> int:
+        return sum(low <= m < high for m in minutes)
+
+    for centre in centres:  # the hour around a wave against the hour between it and the next
+        assert between(centre - 30, centre + 30) >= 3 * between(centre + 60, centre + 120) + 10
+
+
+def test_no_flight_is_scheduled_in_a_curfew_and_none_moves_after_the_delayed_ones(
+    four_weeks: list[SimFlight],
+) -> None:
+    def night(icao: str, t: dt.datetime | None, zone: str, start: int) -> bool:
+        if t is None:
+            return False
+        local = t.astimezone(ZoneInfo(zone))
+        minute, end = local.hour * 60 + local.minute, CURFEWS[icao].end
+        start %= 24 * 60
+        return start <= minute < end if start < end else (minute >= start or minute < end)
+
+    moves = [(f.dep_icao, f.dep_scheduled, f.dep_actual, f.dep_timezone) for f in four_weeks]
+    moves += [(f.arr_icao, f.arr_scheduled, f.arr_actual, f.arr_timezone) for f in four_weeks]
+    at_curfew_airports = [m for m in moves if m[0] in CURFEWS]
+    assert len(at_curfew_airports) > 10_000
+    assert [m for m in at_curfew_airports if night(m[0], m[1], m[3], CURFEWS[m[0]].start)] == []
+    assert [m for m in at_curfew_airports if night(m[0], m[2], m[3], CURFEWS[m[0]].delayed_until)] == []
 
 
 # ------------------------------------------------------------------------------------------ as_of

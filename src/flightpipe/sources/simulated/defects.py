@@ -13,6 +13,7 @@ import copy
 import datetime as dt
 import hashlib
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -101,9 +102,11 @@ def _bad_timestamp(record: dict[str, Any]) -> None:
 
 
 def _arrival_before_departure(record: dict[str, Any]) -> None:
-    # The same wall time in the same zone: the arrival is not after the departure (whatever the airports).
-    record["arrival"]["scheduled"] = record["departure"]["scheduled"]
-    record["arrival"]["timezone"] = record["departure"]["timezone"]
+    # The departure's very instant as the arrival's wall time in the arrival's own zone: the arrival is not after
+    # the departure, and the zone still agrees with the airport's (so zone_agrees does not fire as well).
+    departure, arrival = record["departure"], record["arrival"]
+    instant = dt.datetime.fromisoformat(departure["scheduled"][:19]).replace(tzinfo=ZoneInfo(departure["timezone"]))
+    arrival["scheduled"] = instant.astimezone(ZoneInfo(arrival["timezone"])).strftime("%Y-%m-%dT%H:%M:%S+00:00")
     for kind in ("estimated", "actual"):
         record["arrival"][kind] = None
     record["arrival"]["delay"] = None

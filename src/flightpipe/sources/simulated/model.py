@@ -15,10 +15,15 @@ The model
   aircraft registrations come from ``random.Random`` instances seeded with a blake2b hash of (seed, flight date,
   departure airport, flight), never Python's ``hash()``, which is salted per process; so every process and every
   call order sees the same flights.
-* **Variety** (``variety.py``): airlines differ in punctuality (leisure carriers run later), Fridays and Sundays
-  and the summer peak run later, and a few airport-days in each month have bad weather, with more delays and
-  several times the cancellations. It shifts each flight's delay draw without adding one, so streams stay put.
-* **Curfew**: no scheduled, estimated or actual time at any airport (modelled or foreign, in that airport's
+* **Variety** (``variety.py``): airlines differ in punctuality (leisure carriers run later; low-cost carriers
+  leave their first wave on time and run later hour by hour, their short turns passing delays on; network
+  carriers run a little early and cut more flights on bad-weather days), Fridays and Sundays and the summer
+  peak run later, and a few airport-days in each month have bad weather, with more delays and several times the
+  cancellations. It shifts each flight's delay draw without adding one, so streams stay put. Frankfurt's and
+  Munich's Lufthansa (and Air Dolomiti) short- and medium-haul legs leave and arrive in hub waves, and four of
+  the airports have night curfews (``variety.CURFEWS``): nothing scheduled at night, delayed flights only in
+  its first part, a later delay cancels the flight.
+* **Curfew** (everywhere): no scheduled, estimated or actual time at any airport (modelled or foreign, in that airport's
   local time) lies between 00:30 and 04:30 local. This keeps every rendered time out of the hours in which
   European clocks change, so "local wall time labelled +00:00" can always be converted back unambiguously. A
   time that is nonexistent or ambiguous in some other zone (Cairo and Beirut change clocks at midnight) is
@@ -73,7 +78,13 @@ from flightpipe.sources.simulated.network import (
     RouteSpec,
     route_specs,
 )
-from flightpipe.sources.simulated.variety import lateness
+from flightpipe.sources.simulated.variety import (
+    WAVE_HALF_WIDTH_MIN,
+    carrier_kind,
+    in_curfew,
+    lateness,
+    wave_centres,
+)
 
 UTC = dt.UTC
 log = logging.getLogger(__name__)
@@ -772,7 +783,7 @@ def _route_legs(seed: int, scale: float, spec: RouteSpec, book: _NumberBook) -> 
                     arr_icao=arr,
                     dep_tz=_airport(dep).tz,
                     arr_tz=_airport(arr).tz,
-                    dep_minute=_draw_departure_minute(rng, dep, arr, block, long_haul),
+                    dep_minute=_draw_departure_minute(rng, dep, arr, block, long_haul, airline.iata),
                     block_min=block,
                     aircraft_type=rng.choice(airline.long_types if long_haul else airline.short_types),
                     codeshares=_draw_codeshares(rng, airline, book),
@@ -782,24 +793,32 @@ def _route_legs(seed: int, scale: float, spec: RouteSpec, book: _NumberBook) -> 
     return legs
 
 
-def _draw_departure_minute(rng: random.Random, dep: str, arr: str, block: int, long_haul: bool) -> int:
-    """A departure time of day (local, 5-minute grid) whose times satisfy the schedule window at both ends in
-    winter and summer. Legs from a modelled airport are shaped by its departure banks, legs into one by its
-    arrival banks; long haul by the long-haul banks. Falls back to the general shape, then to any time."""
+def _draw_departure_minute(
+    rng: random.Random, dep: str, arr: str, block: int, long_haul: bool, airline_iata: str
+) -> int:
+    """A departure time of day (local, 5-minute grid) whose times satisfy the schedule window and the curfews at
+    both ends in winter and summer. Legs from a modelled airport are shaped by its departure banks, legs into one
+    by its arrival banks; long haul by the long-haul banks; a hub carrier's other legs at its hub by the hub's
+    waves. Falls back to the general shape, then to any time."""
     dep_tz, arr_tz = _zone(_airport(dep).tz), _zone(_airport(arr).tz)
     from_modelled = dep in MODELLED_AIRPORTS
     windows = _candidate_windows(dep, arr, long_haul)
+    waves = None if long_haul else wave_centres(dep, arr, airline_iata)
     for window, attempts in ((windows, 60), (None, 200)):
         for _ in range(attempts):
-            if from_modelled:
+            if waves is not None:
+                side, centres = waves
+                wave = rng.choice(centres) + 5 * rng.randrange(-WAVE_HALF_WIDTH_MIN // 5, WAVE_HALF_WIDTH_MIN // 5 + 1)
+                minute = wave if side == "departure" else _departure_for_arrival(wave, block, dep_tz, arr_tz)
+            elif from_modelled:
                 minute = _draw_minute(rng, window, _DEP_HOUR_WEIGHTS)
             else:
                 arrival = _draw_minute(rng, window, _ARR_HOUR_WEIGHTS)
                 minute = _departure_for_arrival(arrival, block, dep_tz, arr_tz)
-            if _template_fits(minute, block, dep_tz, arr_tz):
+            if _template_fits(minute, block, (dep, dep_tz), (arr, arr_tz)):
                 return minute
     for minute in range(_SCHEDULE_WINDOW[0], _SCHEDULE_WINDOW[1], 5):
-        if _template_fits(minute, block, dep_tz, arr_tz):
+        if _template_fits(minute, block, (dep, dep_tz), (arr, arr_tz)):
             return minute
     raise ValueError(f"no curfew-safe schedule for {dep}-{arr} ({block} min)")
 
@@ -829,15 +848,17 @@ def _departure_for_arrival(arrival_minute: int, block: int, dep_tz: ZoneInfo, ar
     return departure.hour * 60 + departure.minute
 
 
-def _template_fits(minute: int, block: int, dep_tz: ZoneInfo, arr_tz: ZoneInfo) -> bool:
-    """True if departure and arrival lie inside the schedule window on both reference dates."""
+def _template_fits(minute: int, block: int, dep: tuple[str, ZoneInfo], arr: tuple[str, ZoneInfo]) -> bool:
+    """True if departure and arrival lie inside the schedule window and outside their airports' curfews on both
+    reference dates (``dep`` and ``arr``: ICAO code and zone)."""
     lo, hi = _SCHEDULE_WINDOW
-    if not lo <= minute <= hi:
+    if not lo <= minute <= hi or in_curfew(dep[0], minute, scheduled=True):
         return False
     for day in _REFERENCE_DATES:
-        departure = dt.datetime.combine(day, _clock(minute), tzinfo=dep_tz)
-        arrival = (departure + dt.timedelta(minutes=block)).astimezone(arr_tz)
-        if not lo <= arrival.hour * 60 + arrival.minute <= hi:
+        departure = dt.datetime.combine(day, _clock(minute), tzinfo=dep[1])
+        arrival = (departure + dt.timedelta(minutes=block)).astimezone(arr[1])
+        arrival_minute = arrival.hour * 60 + arrival.minute
+        if not lo <= arrival_minute <= hi or in_curfew(arr[0], arrival_minute, scheduled=True):
             return False
     return True
 
@@ -932,7 +953,11 @@ def _scheduled_times(t: _LegTemplate, flight_date: dt.date) -> tuple[dt.datetime
             continue
         arrival = departure + dt.timedelta(minutes=t.block_min)
         days_later = (arrival.astimezone(_zone(t.arr_tz)).date() - flight_date).days
-        if days_later in (0, 1) and _valid_local(departure, t.dep_tz) and _valid_local(arrival, t.arr_tz):
+        if (
+            days_later in (0, 1)
+            and _movement_allowed(departure, t.dep_icao, t.dep_tz, scheduled=True)
+            and _movement_allowed(arrival, t.arr_icao, t.arr_tz, scheduled=True)
+        ):
             return departure, arrival
     return None
 
@@ -945,7 +970,9 @@ def _fly(seed: int, t: _LegTemplate, flight_date: dt.date) -> SimFlight | None:
     dep_scheduled, arr_scheduled = scheduled
     flight_iata = f"{t.airline.iata}{t.number}"
     rng = _rng(seed, "day", flight_date.isoformat(), t.dep_icao, flight_iata)
-    how_late = lateness(seed, t.airline.iata, t.airline.leisure, t.dep_icao, t.arr_icao, flight_date)
+    kind = carrier_kind(low_cost=t.airline.low_cost, leisure=t.airline.leisure)
+    dep_hour = dep_scheduled.astimezone(_zone(t.dep_tz)).hour
+    how_late = lateness(seed, t.airline.iata, kind, t.dep_icao, t.arr_icao, flight_date, dep_hour)
     outcome = _draw_outcome(rng, t, dep_scheduled, arr_scheduled, how_late)
     dep_airport, arr_airport = _airport(t.dep_icao), _airport(t.arr_icao)
     dep_terminal, dep_gate = _draw_stand(rng, t.dep_icao, t.airline.iata)
@@ -1015,7 +1042,9 @@ def _draw_outcome(
     )  # early, but not before the curfew ends
     projected = arr_scheduled + dt.timedelta(minutes=dep_delay)
     breaks_curfew = not (
-        _valid_local(dep_actual, t.dep_tz) and _valid_local(landing, t.arr_tz) and _valid_local(projected, t.arr_tz)
+        _movement_allowed(dep_actual, t.dep_icao, t.dep_tz, scheduled=False)
+        and _movement_allowed(landing, t.arr_icao, t.arr_tz, scheduled=False)
+        and _valid_local(projected, t.arr_tz)
     )
     if cancelled or breaks_curfew:
         return _Outcome(Status.CANCELLED, None, None, delay_known_at)
@@ -1160,6 +1189,13 @@ def _valid_local(t: dt.datetime, tz: str) -> bool:
     if CURFEW_START_MIN <= minute <= CURFEW_END_MIN:
         return False
     return _steady_offset(tz, local.date()) is not None or _local_to_utc(local.date(), minute, tz) == t
+
+
+def _movement_allowed(t: dt.datetime, icao: str, tz: str, *, scheduled: bool) -> bool:
+    """``_valid_local`` and outside ``icao``'s own night curfew (``variety.CURFEWS``), for a ``scheduled`` time or
+    an actual one."""
+    local = t.astimezone(_zone(tz))
+    return not in_curfew(icao, local.hour * 60 + local.minute, scheduled=scheduled) and _valid_local(t, tz)
 
 
 def _stable_int(*parts: object) -> int:

@@ -36,6 +36,8 @@ class AirlineInfo:
 
     identity: Airline
     leisure: bool = False
+    #: A low-cost carrier: short turnarounds, delays that grow through the day, fewer cancellations (``variety``).
+    low_cost: bool = False
     partners: tuple[tuple[str, int], ...] = ()
     registration: str = "D-A???"
     short_types: tuple[str, ...] = ("A320",)
@@ -116,6 +118,7 @@ AIRLINES: dict[str, AirlineInfo] = {
         ),
         AirlineInfo(
             reference_airline("EWG"),
+            low_cost=True,
             registration="D-AE??",
             short_types=("A320", "A319", "A20N"),
             number_base=8000,
@@ -388,6 +391,7 @@ AIRLINES: dict[str, AirlineInfo] = {
         ),
         AirlineInfo(
             reference_airline("RYR"),
+            low_cost=True,
             leisure=True,
             registration="EI-D??",
             short_types=("B738", "B38M"),
@@ -395,6 +399,7 @@ AIRLINES: dict[str, AirlineInfo] = {
         ),
         AirlineInfo(
             reference_airline("EZY"),
+            low_cost=True,
             leisure=True,
             registration="OE-I??",
             short_types=("A320", "A20N", "A319", "A21N"),
@@ -402,6 +407,7 @@ AIRLINES: dict[str, AirlineInfo] = {
         ),
         AirlineInfo(
             reference_airline("WZZ"),
+            low_cost=True,
             leisure=True,
             registration="HA-L??",
             short_types=("A321", "A21N"),
@@ -409,6 +415,7 @@ AIRLINES: dict[str, AirlineInfo] = {
         ),
         AirlineInfo(
             reference_airline("VLG"),
+            low_cost=True,
             leisure=True,
             registration="EC-M??",
             short_types=("A320", "A20N"),
@@ -416,6 +423,7 @@ AIRLINES: dict[str, AirlineInfo] = {
         ),
         AirlineInfo(
             reference_airline("PGT"),
+            low_cost=True,
             leisure=True,
             registration="TC-N??",
             short_types=("A20N", "A21N", "B738"),
