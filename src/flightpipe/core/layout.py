@@ -125,6 +125,36 @@ def quarantine_keys(keys: Iterable[str]) -> list[str]:
     return found
 
 
+def transformed_keys(keys: Iterable[str]) -> list[str]:
+    """The transformed files among ``keys`` (each the Parquet twin of a raw key); anything else in transformed/
+    (a copy, someone's export) is skipped with a warning, as :func:`raw_keys` does in raw/."""
+    found: list[str] = []
+    for key in keys:
+        guess = f"{RAW}/{key.removeprefix(TRANSFORMED + '/').removesuffix('.parquet')}.json"
+        if key.startswith(TRANSFORMED + "/") and key.endswith(".parquet") and RawKey.parse_or_none(guess) is not None:
+            found.append(key)
+        elif is_visible(key):
+            _log.warning("ignoring %s: not a transformed file of flightpipe", key)
+    return found
+
+
+_PROCESSED_FILE = re.compile(
+    rf"^{re.escape(PROCESSED)}/flight-date=\d{{4}}-\d{{2}}-\d{{2}}/part-[A-Za-z0-9_.-]*\.parquet$"
+)
+
+
+def processed_keys(keys: Iterable[str]) -> list[str]:
+    """The processed files among ``keys``: ``part-*.parquet`` in a ``flight-date=`` partition (the DuckDB step
+    writes part-00000.parquet, Spark part-<n>-<uuid>...parquet); anything else is skipped with a warning."""
+    found: list[str] = []
+    for key in keys:
+        if _PROCESSED_FILE.match(key):
+            found.append(key)
+        elif is_visible(key):
+            _log.warning("ignoring %s: not a processed file of flightpipe", key)
+    return found
+
+
 def raw_prefix(icao: str, collection_date: dt.date) -> str:
     return f"{RAW}/{icao}/{collection_date.isoformat()}/"
 

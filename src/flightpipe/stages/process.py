@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from flightpipe.core import layout
 from flightpipe.core.errors import ProcessError
 from flightpipe.core.faults import failpoint
 from flightpipe.core.layout import (
@@ -49,7 +50,7 @@ def transformed_keys(store: ObjectStore, flight_dates: list[dt.date]) -> list[st
     for icao in store.list_dirs(TRANSFORMED):
         for day in store.list_dirs(f"{TRANSFORMED}/{icao}"):
             if day in wanted:
-                keys.extend(k for k in store.list(f"{TRANSFORMED}/{icao}/{day}/") if k.endswith(".parquet"))
+                keys.extend(layout.transformed_keys(store.list(f"{TRANSFORMED}/{icao}/{day}/")))
     return keys
 
 
@@ -138,7 +139,7 @@ def write_partition(store: ObjectStore, flight_date: dt.date, flights: pa.Table)
 
 def read_partition(store: ObjectStore, flight_date: dt.date) -> pa.Table:
     # One file when the DuckDB step wrote the partition; Spark (the Glue job) names its files part-*-<uuid>.
-    keys = [k for k in store.list(processed_partition(flight_date)) if k.endswith(".parquet")]
+    keys = layout.processed_keys(store.list(processed_partition(flight_date)))
     if keys == [] or keys == [processed_file(flight_date)]:
         return pq.read_table(io.BytesIO(store.get(processed_file(flight_date))), schema=PROCESSED_SCHEMA)
     return pa.concat_tables(pq.read_table(io.BytesIO(store.get(k)), schema=PROCESSED_SCHEMA) for k in keys)

@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 
-from flightpipe.core.layout import TRANSFORMED
+from flightpipe.core.layout import TRANSFORMED, transformed_keys
 from flightpipe.core.paths import DataPaths
 from flightpipe.ui.warehouse import date_literal, records, text_literal
 from flightpipe.warehouse.base import SqlWarehouse
@@ -119,13 +119,15 @@ def lineage(paths: DataPaths, row: dict[str, Any]) -> list[dict[str, Any]]:
     if root is None:
         return []
     day: dt.date = row["flight_date"]
-    globs = [
-        str(root / TRANSFORMED / airport / (day + dt.timedelta(days=offset)).isoformat() / "*.parquet")
+    folders = [
+        root / TRANSFORMED / airport / (day + dt.timedelta(days=offset)).isoformat()
         for airport in {row.get("dep_airport_icao"), row.get("arr_airport_icao")}
         if airport
         for offset in (-1, 0, 1)
-        if (root / TRANSFORMED / airport / (day + dt.timedelta(days=offset)).isoformat()).is_dir()
     ]
+    # The files by name (a stray file in a layer folder is skipped with a warning, never read).
+    listed = [f"{p.relative_to(root).as_posix()}" for folder in folders if folder.is_dir() for p in folder.iterdir()]
+    globs = [str(root / key) for key in transformed_keys(listed)]
     if not globs:
         return []
     numbers = [n for n in (row.get("flight_iata"), row.get("flight_icao")) if n]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import duckdb
 
 from flightpipe.core.errors import ConfigError, LoadError
-from flightpipe.core.layout import PROCESSED, QUARANTINE, TRANSFORMED, quarantine_keys
+from flightpipe.core.layout import PROCESSED, QUARANTINE, TRANSFORMED, processed_keys, quarantine_keys, transformed_keys
 from flightpipe.core.paths import DataPaths
 from flightpipe.core.schema import PROCESSED_SCHEMA, TRANSFORMED_SCHEMA
 from flightpipe.core.store import ObjectStore
@@ -30,11 +30,9 @@ def open_catalog(warehouse: WarehouseConnection, paths: DataPaths) -> duckdb.Duc
         raise ConfigError("`flightpipe sql` reads a local data folder; on AWS query Athena or Redshift instead")
     root = store.local_path()
     con = duckdb.connect(":memory:")
-    _layer_view(
-        con, "transformed", f"{root}/{TRANSFORMED}/*/*/[!_.]*.parquet", TRANSFORMED_SCHEMA, store.list(TRANSFORMED)
-    )
-    _layer_view(con, "processed", f"{root}/{PROCESSED}/*/[!_.]*.parquet", PROCESSED_SCHEMA, store.list(PROCESSED))
-    # The files by name, not a glob: a stray .jsonl someone put in quarantine/ would break the whole view.
+    # The files by name, not a glob: a stray file someone put in a layer folder would break the whole view.
+    _layer_view(con, "transformed", root, TRANSFORMED_SCHEMA, transformed_keys(store.list(TRANSFORMED + "/")))
+    _layer_view(con, "processed", root, PROCESSED_SCHEMA, processed_keys(store.list(PROCESSED + "/")))
     quarantined = quarantine_keys(store.list(QUARANTINE + "/"))
     if quarantined:
         files = ", ".join(f"'{root}/{key}'" for key in quarantined)
@@ -59,9 +57,10 @@ def open_catalog(warehouse: WarehouseConnection, paths: DataPaths) -> duckdb.Duc
     return con
 
 
-def _layer_view(con: duckdb.DuckDBPyConnection, name: str, glob: str, schema: object, keys: list[str]) -> None:
-    if any(k.endswith(".parquet") for k in keys):
-        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{glob}', hive_partitioning=false)")
+def _layer_view(con: duckdb.DuckDBPyConnection, name: str, root: str, schema: object, keys: list[str]) -> None:
+    if keys:
+        files = ", ".join(f"'{root}/{key}'" for key in keys)
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{files}], hive_partitioning=false)")
         return
     # No files yet: an empty view with the right columns, so queries written today keep working tomorrow.
     columns = ", ".join(f"NULL::{duckdb_type(f.type)} AS {f.name}" for f in schema)  # type: ignore[attr-defined]
