@@ -16,6 +16,8 @@ import pyarrow.compute as pc
 from flightpipe.core.schema import NORMALISED_SCHEMA, STATUS_ALIASES, UTC_TS, Status
 from flightpipe.reference.airlines import airlines_by_icao
 from flightpipe.reference.airports import all_airports, icao_for_iata
+from flightpipe.sources.codeshares import OPERATOR_QUARANTINED_RULE, operator_quarantined
+from flightpipe.sources.codeshares import REASON as OPERATOR_QUARANTINED_REASON
 
 STRING = pa.string()
 
@@ -121,6 +123,14 @@ def assemble(
     for name in OPTIONAL_COLUMNS:
         columns.setdefault(name, pa.nulls(n, NORMALISED_SCHEMA.field(name).type))
     table = pa.table([columns[f.name] for f in NORMALISED_SCHEMA], schema=nullable(NORMALISED_SCHEMA))
+    # A codeshare record never outlives its operator's record (sources/codeshares.py); one pass suffices, since a
+    # codeshare record is never another record's operator.
+    orphaned = operator_quarantined(table, bad)
+    if pc.any(orphaned).as_py():
+        rules = [*(rules or [(c, PARSE) for c, _ in reasons]), (orphaned, OPERATOR_QUARANTINED_RULE)]
+        reasons = [*reasons, (orphaned, OPERATOR_QUARANTINED_REASON)]
+        reason = first_reason(reasons, n)
+        bad = pc.is_valid(reason)
     rows = table.filter(pc.invert(bad)).cast(NORMALISED_SCHEMA)
     rejected_index = pc.indices_nonzero(bad)
     rejected_rule = None
