@@ -35,6 +35,9 @@ OPTIONAL_COLUMNS = (
     "flight_date_basis",
     "operating_airline_name",
     "zone_disagreement_min",
+    # Computed here for every format (below), from the airport and the scheduled time.
+    "dep_utc_offset_min",
+    "arr_utc_offset_min",
 )
 
 
@@ -120,6 +123,11 @@ def assemble(
     bad = pc.is_valid(reason)
     # Columns a format cannot fill (a runway time OpenSky never reports, a codeshare block aviationstack alone
     # has) are null rather than required of every normaliser.
+    for prefix in ("dep", "arr"):
+        columns.setdefault(
+            f"{prefix}_utc_offset_min",
+            utc_offset_minutes(columns[f"{prefix}_scheduled_utc"], airport_zone(columns[f"{prefix}_airport_icao"])),
+        )
     for name in OPTIONAL_COLUMNS:
         columns.setdefault(name, pa.nulls(n, NORMALISED_SCHEMA.field(name).type))
     table = pa.table([columns[f.name] for f in NORMALISED_SCHEMA], schema=nullable(NORMALISED_SCHEMA))
@@ -195,4 +203,20 @@ def local_date(instants: pa.Array, zone: pa.Array) -> pa.Array:
             continue
         local = pc.cast(pc.local_timestamp(pc.cast(instants, pa.timestamp("us", tz=name))), pa.date32())
         result = pc.if_else(pc.fill_null(pc.equal(zone, name), False), local, result)
+    return result
+
+
+def utc_offset_minutes(instants: pa.Array, zone: pa.Array) -> pa.Array:
+    """Minutes each UTC instant's local time in its row's zone is ahead of UTC (null where either is null).
+
+    pyarrow converts with the system's zone database, the one Python's zoneinfo reads too: the pipeline's only
+    zone database (docs/sources.md, "Time zones")."""
+    result = pa.nulls(len(instants), pa.int32())
+    naive = pc.local_timestamp(instants)  # UTC wall time
+    for name in pc.unique(zone).to_pylist():
+        if name is None:
+            continue
+        local = pc.local_timestamp(pc.cast(instants, pa.timestamp("us", tz=name)))
+        minutes = pc.cast(pc.divide(pc.cast(pc.subtract(local, naive), pa.int64()), 60_000_000), pa.int32())
+        result = pc.if_else(pc.fill_null(pc.equal(zone, name), False), minutes, result)
     return result
