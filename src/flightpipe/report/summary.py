@@ -29,7 +29,8 @@ WITH movements AS (
     -- The local date from the offset transform computed (the pipeline's one zone database, as in views.sql);
     -- AT TIME ZONE only for rows loaded before that column existed.
     WHERE coalesce(
-        DATE '1970-01-01' + CAST(floor((EXTRACT(EPOCH FROM f.arr_scheduled_utc) + f.arr_utc_offset_min * 60) / 86400) AS INTEGER),
+        DATE '1970-01-01'
+            + CAST(floor((EXTRACT(EPOCH FROM f.arr_scheduled_utc) + f.arr_utc_offset_min * 60) / 86400) AS INTEGER),
         CAST(f.arr_scheduled_utc AT TIME ZONE a.tz AS DATE)
     ) BETWEEN {start} AND {end}
 )
