@@ -63,9 +63,12 @@ def test_check_failed_shows_only_what_did_not_pass_and_still_tallies_everything(
     cells = [line.split("│") for line in result.stdout.splitlines() if line.startswith("│")]
     rows = [(row[2].strip(), row[5].strip()) for row in cells if row[2].strip()]  # (rule, outcome), not wrapped lines
     # required_keys: codeshares that went to quarantine with their operator's record (operator_quarantined)
-    assert sorted(rows) == [("delay_consistent", "quarantined")] * 2 + [("quarantine_share", "fail")] * 2 + [
-        ("required_keys", "quarantined")
-    ] * 2
+    assert (
+        sorted(rows)
+        == [("delay_consistent", "quarantined")] * 2
+        + [("quarantine_share", "fail")] * 2
+        + [("required_keys", "quarantined")] * 2
+    )
     assert " pass" in result.stdout.splitlines()[-2]  # the tally counts every result
 
 
