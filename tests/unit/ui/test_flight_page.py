@@ -22,7 +22,7 @@ def _field(html: str, name: str) -> str:
 
 
 def test_the_flight_page_shows_runway_times_beside_gate_times(tmp_path: Path) -> None:
-    row = next(r for r in ground_truth() if r["dep_actual_utc"] and r["arr_actual_utc"] and r["flight_iata"])
+    row = next(r for r in ground_truth(("EDDH",)) if r["dep_actual_utc"] and r["arr_actual_utc"] and r["flight_iata"])
     take_off = row["dep_actual_utc"] + dt.timedelta(minutes=16)
     landing = row["arr_actual_utc"] - dt.timedelta(minutes=7)
     flight = {**row, "dep_runway_utc": take_off, "arr_runway_utc": landing}
