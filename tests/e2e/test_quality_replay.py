@@ -42,7 +42,9 @@ def _layer_counts(store: ObjectStore) -> dict[str, int]:
 
 
 def _quarantined_rules(store: ObjectStore) -> set[str]:
-    return {json.loads(line)["rule"] for k in store.list(f"{QUARANTINE}/") for line in store.get(k).splitlines()}
+    """The rules records broke; codeshares that went with their operator's record (operator_quarantined) left out."""
+    entries = [json.loads(line) for k in store.list(f"{QUARANTINE}/") for line in store.get(k).splitlines()]
+    return {e["rule"] for e in entries if not e["reason"].startswith("operator_quarantined:")}
 
 
 def _fact_count(settings: Settings) -> int:

@@ -90,6 +90,20 @@ def _milestones_and_lineage() -> list[pa.Field]:
     ]
 
 
+def _local_offsets() -> list[pa.Field]:
+    """Added after the milestones, so last in every schema (transformed, processed, fact_flights).
+
+    Minutes the airport's local time is ahead of UTC at the side's scheduled time, in the airport database's
+    zone (``dim_airport.tz``) as the one zone database of the pipeline (Python's zoneinfo: the system tzdata, as
+    transform and the report use) computes it. The warehouse views derive local dates and hours from these
+    instead of converting with the engine's own zone data (DuckDB's ICU, PostgreSQL's, Redshift's), which
+    disagree with it and with each other for some zones and dates. Null where the airport or the time is unknown.
+    """
+    return [pa.field("dep_utc_offset_min", pa.int32()), pa.field("arr_utc_offset_min", pa.int32())]
+
+
+LOCAL_OFFSET_COLUMNS = ("dep_utc_offset_min", "arr_utc_offset_min")
+
 #: What ``flight_date`` was derived from. Only ``scheduled_departure`` is the definition (the scheduled
 #: departure's local date, DESIGN.md); the others are documented fallbacks for records that lack that time.
 FLIGHT_DATE_BASES = ("scheduled_departure", "operator_record", "scheduled_arrival")
@@ -125,6 +139,7 @@ NORMALISED_SCHEMA = pa.schema(
         # scheduled times (the larger side); 0: they agree; null: nothing to compare. The warn rule
         # ``zone_agrees`` counts disagreements; the airport database's zone is the one used.
         pa.field("zone_disagreement_min", pa.int32()),
+        *_local_offsets(),
     ]
 )
 
@@ -148,6 +163,7 @@ PROCESSED_SCHEMA = pa.schema(
         pa.field("collected_at_utc", UTC_TS, nullable=False),
         pa.field("run_id", pa.string(), nullable=False),
         *_milestones_and_lineage(),
+        *_local_offsets(),
     ]
 )
 
@@ -159,11 +175,12 @@ FLIGHT_KEY = ("flight_date", "flight_iata", "dep_airport_icao")
 LINEAGE_COLUMNS = ("collected_at_utc", "run_id", "observation_count")
 
 #: The warehouse fact table: processed rows with the codeshare list moved to the ``flight_codeshares`` bridge.
-_ADDED = {f.name for f in _milestones_and_lineage()}
+_ADDED = {f.name for f in _milestones_and_lineage()} | set(LOCAL_OFFSET_COLUMNS)
 FACT_FLIGHTS_SCHEMA = pa.schema(
     [f for f in PROCESSED_SCHEMA if f.name != "codeshare_flight_iatas" and f.name not in _ADDED]
     + [pa.field("codeshare_count", pa.int32(), nullable=False)]
     + _milestones_and_lineage()
+    + _local_offsets()
 )
 
 #: Bridge table: one row per marketing flight number of a physical flight.

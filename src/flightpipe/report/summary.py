@@ -26,7 +26,13 @@ WITH movements AS (
     SELECT f.arr_airport_icao, 'arrival', f.status,
            CAST(EXTRACT(EPOCH FROM (f.arr_actual_utc - f.arr_scheduled_utc)) / 60 AS INTEGER), f.source
     FROM fact_flights AS f JOIN dim_airport AS a ON a.airport_icao = f.arr_airport_icao
-    WHERE CAST(f.arr_scheduled_utc AT TIME ZONE a.tz AS DATE) BETWEEN {start} AND {end}
+    -- The local date from the offset transform computed (the pipeline's one zone database, as in views.sql);
+    -- AT TIME ZONE only for rows loaded before that column existed.
+    WHERE coalesce(
+        DATE '1970-01-01'
+            + CAST(floor((EXTRACT(EPOCH FROM f.arr_scheduled_utc) + f.arr_utc_offset_min * 60) / 86400) AS INTEGER),
+        CAST(f.arr_scheduled_utc AT TIME ZONE a.tz AS DATE)
+    ) BETWEEN {start} AND {end}
 )
 SELECT airport_icao,
        CAST(count(*) AS BIGINT) AS movements,

@@ -16,6 +16,8 @@ import pyarrow.compute as pc
 from flightpipe.core.schema import NORMALISED_SCHEMA, STATUS_ALIASES, UTC_TS, Status
 from flightpipe.reference.airlines import airlines_by_icao
 from flightpipe.reference.airports import all_airports, icao_for_iata
+from flightpipe.sources.codeshares import OPERATOR_QUARANTINED_RULE, operator_quarantined
+from flightpipe.sources.codeshares import REASON as OPERATOR_QUARANTINED_REASON
 
 STRING = pa.string()
 
@@ -33,6 +35,9 @@ OPTIONAL_COLUMNS = (
     "flight_date_basis",
     "operating_airline_name",
     "zone_disagreement_min",
+    # Computed here for every format (below), from the airport and the scheduled time.
+    "dep_utc_offset_min",
+    "arr_utc_offset_min",
 )
 
 
@@ -118,9 +123,22 @@ def assemble(
     bad = pc.is_valid(reason)
     # Columns a format cannot fill (a runway time OpenSky never reports, a codeshare block aviationstack alone
     # has) are null rather than required of every normaliser.
+    for prefix in ("dep", "arr"):
+        columns.setdefault(
+            f"{prefix}_utc_offset_min",
+            utc_offset_minutes(columns[f"{prefix}_scheduled_utc"], airport_zone(columns[f"{prefix}_airport_icao"])),
+        )
     for name in OPTIONAL_COLUMNS:
         columns.setdefault(name, pa.nulls(n, NORMALISED_SCHEMA.field(name).type))
     table = pa.table([columns[f.name] for f in NORMALISED_SCHEMA], schema=nullable(NORMALISED_SCHEMA))
+    # A codeshare record never outlives its operator's record (sources/codeshares.py); one pass suffices, since a
+    # codeshare record is never another record's operator.
+    orphaned = operator_quarantined(table, bad)
+    if pc.any(orphaned).as_py():
+        rules = [*(rules or [(c, PARSE) for c, _ in reasons]), (orphaned, OPERATOR_QUARANTINED_RULE)]
+        reasons = [*reasons, (orphaned, OPERATOR_QUARANTINED_REASON)]
+        reason = first_reason(reasons, n)
+        bad = pc.is_valid(reason)
     rows = table.filter(pc.invert(bad)).cast(NORMALISED_SCHEMA)
     rejected_index = pc.indices_nonzero(bad)
     rejected_rule = None
@@ -190,4 +208,20 @@ def local_date(instants: pa.Array, zone: pa.Array) -> pa.Array:
             continue
         local = pc.cast(pc.local_timestamp(pc.cast(instants, pa.timestamp("us", tz=name))), pa.date32())
         result = pc.if_else(pc.fill_null(pc.equal(zone, name), False), local, result)
+    return result
+
+
+def utc_offset_minutes(instants: pa.Array, zone: pa.Array) -> pa.Array:
+    """Minutes each UTC instant's local time in its row's zone is ahead of UTC (null where either is null).
+
+    pyarrow converts with the system's zone database, the one Python's zoneinfo reads too: the pipeline's only
+    zone database (docs/sources.md, "Time zones")."""
+    result = pa.nulls(len(instants), pa.int32())
+    naive = pc.local_timestamp(instants)  # UTC wall time
+    for name in pc.unique(zone).to_pylist():
+        if name is None:
+            continue
+        local = pc.local_timestamp(pc.cast(instants, pa.timestamp("us", tz=name)))
+        minutes = pc.cast(pc.divide(pc.cast(pc.subtract(local, naive), pa.int64()), 60_000_000), pa.int32())
+        result = pc.if_else(pc.fill_null(pc.equal(zone, name), False), minutes, result)
     return result

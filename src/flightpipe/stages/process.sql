@@ -94,7 +94,10 @@ SELECT
     count(DISTINCT r.raw_key) AS observation_count,
     min_by(r.source, r.any_rank) AS source,
     max(r.collected_at_utc) AS collected_at_utc,
-    min_by(r.run_id, r.any_rank) AS run_id
+    min_by(r.run_id, r.any_rank) AS run_id,
+    -- The local offset of the scheduled time the flight row carries, from the same observation.
+    min_by(r.dep_utc_offset_min, CASE WHEN r.dep_scheduled_utc IS NOT NULL THEN r.dep_rank END) AS dep_utc_offset_min,
+    min_by(r.arr_utc_offset_min, CASE WHEN r.arr_scheduled_utc IS NOT NULL THEN r.arr_rank END) AS arr_utc_offset_min
 FROM ranked AS r
 GROUP BY r.flight_date, r.flight_key, r.dep_airport_icao
 ORDER BY flight_date, dep_airport_icao, flight_iata, flight_icao

@@ -33,6 +33,7 @@ from flightpipe.core.store import ObjectStore
 from flightpipe.quality.api import Level
 from flightpipe.quality.records import RecordRuleSet, RecordVerdict, check_records
 from flightpipe.quality.rules import PARSE, dates_in_window
+from flightpipe.sources.codeshares import with_orphaned_codeshares
 from flightpipe.sources.formats import record_format
 from flightpipe.sources.normalising import BoardContext, Normalised
 
@@ -88,6 +89,7 @@ def transform_raw_object(store: ObjectStore, raw_key: str, rules: RecordRuleSet 
     )
     quarantine = _quarantine_entries(raw_key, parsed, normalised)
     verdict = _check_guarded(rows, failing)
+    verdict = _with_orphaned_codeshares(rows, verdict)
     if verdict.count:
         # Positions of the typed rows among the parsed records: the normaliser kept them in order.
         kept = _kept_positions(len(parsed.records), normalised.rejected_index)
@@ -165,6 +167,12 @@ def _check_guarded(rows: pa.Table, failing: RecordRuleSet) -> RecordVerdict:
         reason=merged(guarded.reason, rest.reason),
         count=guarded.count + rest.count,
     )
+
+
+def _with_orphaned_codeshares(rows: pa.Table, verdict: RecordVerdict) -> RecordVerdict:
+    """The codeshare records of an operator record a rule quarantined go with it (sources/codeshares.py)."""
+    failed, rule, reason, added = with_orphaned_codeshares(rows, verdict.failed, verdict.rule, verdict.reason)
+    return RecordVerdict(failed, rule, reason, verdict.count + added) if added else verdict
 
 
 def _flat(values: pa.Array | pa.ChunkedArray) -> pa.Array:

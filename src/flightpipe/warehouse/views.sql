@@ -6,14 +6,19 @@
 
 -- One row per movement an airport's board showed: a departure on its departures board, an arrival on its
 -- arrivals board. local_date and local_hour are the scheduled time at that airport (dim_airport.tz); a
--- departure's local date is its flight_date. actual_utc is the gate time (off-block / on-block), runway_utc the
+-- departure's local date is its flight_date. They come from *_utc_offset_min, computed by transform with the
+-- pipeline's one zone database (Python's zoneinfo), never from the engine's own zone data; AT TIME ZONE only
+-- serves rows loaded before those columns existed (null offsets) until they are reprocessed. actual_utc is the gate time (off-block / on-block), runway_utc the
 -- take-off / landing; delay_min is actual (gate) minus scheduled (negative: early), NULL until the movement
 -- happened (and for cancellations), so on-time shares count gate times, as airlines do (A15).
 CREATE VIEW airport_movements AS
 SELECT f.dep_airport_icao AS airport_icao,
        'departures' AS board,
        f.flight_date AS local_date,
-       CAST(EXTRACT(HOUR FROM f.dep_scheduled_utc AT TIME ZONE a.tz) AS INTEGER) AS local_hour,
+       coalesce(
+           CAST(floor(((EXTRACT(EPOCH FROM f.dep_scheduled_utc) + f.dep_utc_offset_min * 60) % 86400) / 3600) AS INTEGER),
+           CAST(EXTRACT(HOUR FROM f.dep_scheduled_utc AT TIME ZONE a.tz) AS INTEGER)
+       ) AS local_hour,
        f.flight_date,
        f.flight_iata,
        f.airline_iata,
@@ -29,8 +34,14 @@ WHERE f.seen_on_departures
 UNION ALL
 SELECT f.arr_airport_icao AS airport_icao,
        'arrivals' AS board,
-       CAST(f.arr_scheduled_utc AT TIME ZONE a.tz AS DATE) AS local_date,
-       CAST(EXTRACT(HOUR FROM f.arr_scheduled_utc AT TIME ZONE a.tz) AS INTEGER) AS local_hour,
+       coalesce(
+           DATE '1970-01-01' + CAST(floor((EXTRACT(EPOCH FROM f.arr_scheduled_utc) + f.arr_utc_offset_min * 60) / 86400) AS INTEGER),
+           CAST(f.arr_scheduled_utc AT TIME ZONE a.tz AS DATE)
+       ) AS local_date,
+       coalesce(
+           CAST(floor(((EXTRACT(EPOCH FROM f.arr_scheduled_utc) + f.arr_utc_offset_min * 60) % 86400) / 3600) AS INTEGER),
+           CAST(EXTRACT(HOUR FROM f.arr_scheduled_utc AT TIME ZONE a.tz) AS INTEGER)
+       ) AS local_hour,
        f.flight_date,
        f.flight_iata,
        f.airline_iata,

@@ -62,7 +62,13 @@ def test_check_failed_shows_only_what_did_not_pass_and_still_tallies_everything(
     assert result.returncode == 1
     cells = [line.split("│") for line in result.stdout.splitlines() if line.startswith("│")]
     rows = [(row[2].strip(), row[5].strip()) for row in cells if row[2].strip()]  # (rule, outcome), not wrapped lines
-    assert sorted(rows) == [("delay_consistent", "quarantined")] * 2 + [("quarantine_share", "fail")] * 2
+    # required_keys: codeshares that went to quarantine with their operator's record (operator_quarantined)
+    assert (
+        sorted(rows)
+        == [("delay_consistent", "quarantined")] * 2
+        + [("quarantine_share", "fail")] * 2
+        + [("required_keys", "quarantined")] * 2
+    )
     assert " pass" in result.stdout.splitlines()[-2]  # the tally counts every result
 
 
@@ -94,7 +100,8 @@ def test_quarantine_at_80_columns_is_a_block_per_airport_board_and_rule(project:
     lines = result.stdout.splitlines()
     assert max(len(line) for line in lines) <= 80
     assert [line.strip() for line in lines if line.startswith("EDDH")] == [
-        "EDDH arrivals · delay_consistent · 24 records", "EDDH departures · delay_consistent · 20 records"
+        "EDDH arrivals · delay_consistent · 24 records", "EDDH arrivals · required_keys · 4 records",
+        "EDDH departures · delay_consistent · 20 records", "EDDH departures · required_keys · 1 records",
     ]  # fmt: skip
     assert "departure delay 120 min, but actual - scheduled is 5 min" in result.stdout
 
@@ -102,7 +109,8 @@ def test_quarantine_at_80_columns_is_a_block_per_airport_board_and_rule(project:
 def test_sql_sees_the_rule_in_the_quarantine_view_and_the_quality_results_table(project: Path, bad_run: None) -> None:
     quarantine = flightpipe("sql", "SELECT rule, count(*) AS n FROM quarantine GROUP BY 1", "--format", "json",
                             cwd=project)  # fmt: skip
-    assert [row["rule"] for row in json.loads(quarantine.stdout)] == ["delay_consistent"]
+    # required_keys: the codeshares of operator records delay_consistent quarantined (operator_quarantined)
+    assert sorted(row["rule"] for row in json.loads(quarantine.stdout)) == ["delay_consistent", "required_keys"]
     results = flightpipe("sql", "SELECT DISTINCT rule FROM quality_results WHERE outcome = 'fail'", "--format",
                          "json", cwd=project)  # fmt: skip
     assert {row["rule"] for row in json.loads(results.stdout)} == {"quarantine_share"}

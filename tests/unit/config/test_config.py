@@ -52,7 +52,7 @@ def test_unknown_key_in_the_file_is_an_error_listing_the_allowed_keys(tmp_path: 
     with pytest.raises(ConfigError) as exc:
         load_settings(config)
     message = str(exc.value)
-    assert "source.sede: unknown key; allowed here: defects, page_size, scale, seed, type" in message
+    assert "source.sede: unknown key; allowed here: defects, format, page_size, scale, seed, type" in message
     assert str(config) in message
 
 

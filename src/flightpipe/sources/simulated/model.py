@@ -475,7 +475,17 @@ def _expected_row(f: SimFlight, on_departures: bool, on_arrivals: bool, as_of: d
         "dep_runway_utc": None,
         "arr_runway_utc": None,
         "flight_date_basis": "scheduled_departure",
+        "dep_utc_offset_min": _utc_offset_min(dep.icao, dep.scheduled),
+        "arr_utc_offset_min": _utc_offset_min(arr.icao, arr.scheduled),
     }
+
+
+def _utc_offset_min(icao: str | None, scheduled: dt.datetime | None) -> int | None:
+    """Minutes the airport's local time is ahead of UTC at ``scheduled`` (its reference zone, zoneinfo)."""
+    if icao is None or scheduled is None or not is_known_icao(icao):
+        return None
+    offset = scheduled.astimezone(_zone(_airport(icao).tz)).utcoffset()
+    return None if offset is None else int(offset.total_seconds() // 60)
 
 
 def _side_columns(prefix: str, side: SideView) -> dict[str, Any]:

@@ -20,3 +20,8 @@ class SimulatedSourceSettings(SourceChoice):
     defects: DefectSettings = Field(
         default_factory=DefectSettings, description="Rates of injected defects, to exercise the quality rules."
     )
+    format: Literal["aviationstack", "aerodatabox-withleg", "aerodatabox-movement"] = Field(
+        default="aviationstack",
+        description="The API the simulated boards speak: aviationstack pages, or AeroDataBox FIDS answers in the "
+        "withLeg=true shape or the default movement shape (read by that API's normaliser).",
+    )
