@@ -7,6 +7,8 @@ counterpart of the Glue Data Catalog's tables).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 
 from flightpipe.core.errors import ConfigError, LoadError
@@ -57,7 +59,7 @@ def open_catalog(warehouse: WarehouseConnection, paths: DataPaths) -> duckdb.Duc
     return con
 
 
-def _layer_view(con: duckdb.DuckDBPyConnection, name: str, root: str, schema: object, keys: list[str]) -> None:
+def _layer_view(con: duckdb.DuckDBPyConnection, name: str, root: Path, schema: object, keys: list[str]) -> None:
     if keys:
         files = ", ".join(f"'{root}/{key}'" for key in keys)
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{files}], hive_partitioning=false)")
