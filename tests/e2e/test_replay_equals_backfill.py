@@ -25,7 +25,7 @@ def _settings(data_dir: Path, **quality: Any) -> Settings:
     return load_settings(
         data_dir=str(data_dir),
         airports="EDDH",
-        source={"scale": 0.3, "defects": {"inconsistent_delay": 0.02, "bad_code": 0.01}},
+        source={"scale": 0.3, "defects": {"inconsistent_delay": 0.02}},
         quality=quality,
     )
 
