@@ -4,7 +4,7 @@ statements from raw JSON to warehouse tables. Both produce flightpipe's own type
 The typed statement reads every raw envelope in one ``read_json`` call with an explicit schema (no inference),
 unnests pages and records, upper-cases codes, maps statuses onto flightpipe's vocabulary, converts the wall
 times to UTC in the record's own time zone (``timezone(zone, naive)``, DuckDB's ICU), and adds the lineage
-columns: the same 44 names and types as ``TRANSFORMED_SCHEMA`` (the child checks). It does not do what only
+columns: the same names and types as ``TRANSFORMED_SCHEMA`` (the child checks). It does not do what only
 flightpipe does: the reference-data zone lookup (it trusts the record's zone), ``zone_disagreement_min`` (left
 null) and the quarantine of bad records (there are none in this workload).
 """
@@ -48,6 +48,12 @@ def _utc(side: str, field: str) -> str:
     """The wall time (the first 19 characters; aviationstack's offset is false) in the side's zone, as UTC."""
     wall = f"try_strptime(left(r.{side}.{field}, 19), '%Y-%m-%dT%H:%M:%S')"
     return f"CASE WHEN {side}_zone IS NULL THEN NULL ELSE timezone({side}_zone, {wall}) END"
+
+
+def _offset_min(side: str) -> str:
+    """The side's UTC offset in minutes at its scheduled time: the wall time read as UTC minus the instant."""
+    wall = f"try_strptime(left(r.{side}.scheduled, 19), '%Y-%m-%dT%H:%M:%S')"
+    return f"CAST((epoch({wall}) - epoch(timezone({side}_zone, {wall}))) / 60 AS INTEGER)"
 
 
 def _side_columns(side: str, prefix: str, baggage: bool) -> list[str]:
@@ -109,6 +115,8 @@ def typed_select(raw_root: Path, keys: list[str]) -> str:
         "'scheduled_departure' AS flight_date_basis",
         f"CASE WHEN {is_cs} THEN {_title(cs + '.airline_name')} END AS operating_airline_name",
         "NULL::INTEGER AS zone_disagreement_min",
+        f"{_offset_min('departure')} AS dep_utc_offset_min",
+        f"{_offset_min('arrival')} AS arr_utc_offset_min",
         "raw_record_index::INTEGER AS raw_record_index",
     ]
     return f"""
