@@ -112,30 +112,28 @@ def raw_keys(keys: Iterable[str]) -> list[str]:
     return found
 
 
-def quarantine_keys(keys: Iterable[str]) -> list[str]:
-    """The quarantine files among ``keys`` (those named for a raw key); anything else is skipped with a warning,
-    as :func:`raw_keys` does in raw/."""
+def _twins_of_raw_keys(keys: Iterable[str], layer: str, suffix: str) -> list[str]:
+    """The files among ``keys`` named for a raw key in ``layer`` (``<layer>/<ICAO>/<date>/<board>-<run_id><suffix>``);
+    anything else is skipped with a warning, as :func:`raw_keys` does in raw/."""
     found: list[str] = []
     for key in keys:
-        guess = f"{RAW}/{key.removeprefix(QUARANTINE + '/').removesuffix('.jsonl')}.json"
-        if key.startswith(QUARANTINE + "/") and key.endswith(".jsonl") and RawKey.parse_or_none(guess) is not None:
+        guess = f"{RAW}/{key.removeprefix(layer + '/').removesuffix(suffix)}.json"
+        if key.startswith(layer + "/") and key.endswith(suffix) and RawKey.parse_or_none(guess) is not None:
             found.append(key)
         elif is_visible(key):
-            _log.warning("ignoring %s: not a quarantine file of flightpipe", key)
+            _log.warning("ignoring %s: not a %s file of flightpipe", key, layer)
     return found
+
+
+def quarantine_keys(keys: Iterable[str]) -> list[str]:
+    """The quarantine files among ``keys`` (each the ``.jsonl`` twin of a raw key); anything else is skipped."""
+    return _twins_of_raw_keys(keys, QUARANTINE, ".jsonl")
 
 
 def transformed_keys(keys: Iterable[str]) -> list[str]:
     """The transformed files among ``keys`` (each the Parquet twin of a raw key); anything else in transformed/
-    (a copy, someone's export) is skipped with a warning, as :func:`raw_keys` does in raw/."""
-    found: list[str] = []
-    for key in keys:
-        guess = f"{RAW}/{key.removeprefix(TRANSFORMED + '/').removesuffix('.parquet')}.json"
-        if key.startswith(TRANSFORMED + "/") and key.endswith(".parquet") and RawKey.parse_or_none(guess) is not None:
-            found.append(key)
-        elif is_visible(key):
-            _log.warning("ignoring %s: not a transformed file of flightpipe", key)
-    return found
+    (a copy, someone's export) is skipped."""
+    return _twins_of_raw_keys(keys, TRANSFORMED, ".parquet")
 
 
 _PROCESSED_FILE = re.compile(
