@@ -26,6 +26,7 @@ from flightpipe.sources.base import FetchedBoard
 from flightpipe.sources.simulated.model import SimulatedSource, expected_processed_rows
 from flightpipe.stages.process import processed_flight_dates, read_partition
 from flightpipe.state.store import StateStore
+from tests.helpers.warehouse_snapshot import warehouse_snapshot
 
 FIRST = dt.date(2026, 6, 8)
 DAYS = [FIRST + dt.timedelta(days=i) for i in range(7)]
@@ -50,19 +51,6 @@ def _processed_rows(store: ObjectStore) -> list[dict[str, Any]]:
 
 def _key(row: dict[str, Any]) -> tuple[str, str, str]:
     return (row["flight_date"].isoformat(), row["flight_iata"] or "", row["dep_airport_icao"])
-
-
-def _warehouse_snapshot(settings: Settings) -> dict[str, list[tuple[Any, ...]]]:
-    con = duckdb.connect(str(settings.resolved_warehouse_path()), read_only=True)
-    columns = [row[0] for row in con.execute("DESCRIBE fact_flights").fetchall() if row[0] not in LINEAGE_COLUMNS]
-    snapshot = {
-        "fact_flights": con.execute(f"SELECT {', '.join(columns)} FROM fact_flights ORDER BY ALL").fetchall(),
-        "flight_codeshares": con.execute("SELECT * FROM flight_codeshares ORDER BY ALL").fetchall(),
-        "dim_airport": con.execute("SELECT * FROM dim_airport ORDER BY ALL").fetchall(),
-        "dim_airline": con.execute("SELECT * FROM dim_airline ORDER BY ALL").fetchall(),
-    }
-    con.close()
-    return snapshot
 
 
 @pytest.mark.slow
@@ -91,10 +79,10 @@ def test_seven_days_of_five_airports_equal_the_simulated_ground_truth(tmp_path: 
 def test_running_the_same_day_twice_leaves_the_warehouse_identical(tmp_path: Path) -> None:
     settings = _settings(tmp_path / "data", "EDDF,EDDM,EDDH")
     run_day(settings, DAYS[0], clock=_clock())
-    first = _warehouse_snapshot(settings)
+    first = warehouse_snapshot(settings)
     second_run = run_day(settings, DAYS[0], clock=_clock(LONG_AFTER + dt.timedelta(hours=5)))
     assert second_run.state == "succeeded"
-    assert _warehouse_snapshot(settings) == first
+    assert warehouse_snapshot(settings) == first
     assert sum(len(v) for v in first.values()) > 1000
 
 
@@ -259,7 +247,7 @@ def clean_run_snapshot(tmp_path_factory: pytest.TempPathFactory) -> dict[str, li
     data_dir = tmp_path_factory.mktemp("clean") / "data"
     result = _cli(data_dir, "run", "--date", DAYS[0].isoformat())
     assert result.returncode == 0, result.stderr
-    return _warehouse_snapshot(load_settings(data_dir=str(data_dir)))
+    return warehouse_snapshot(load_settings(data_dir=str(data_dir)))
 
 
 @pytest.mark.slow
@@ -272,7 +260,7 @@ def test_killed_during_a_stage_then_run_again_gives_the_clean_run_warehouse(
     assert crashed.returncode == -9, (crashed.returncode, crashed.stderr)
     again = _cli(data_dir, "run", "--date", DAYS[0].isoformat())
     assert again.returncode == 0, again.stderr
-    assert _warehouse_snapshot(load_settings(data_dir=str(data_dir))) == clean_run_snapshot
+    assert warehouse_snapshot(load_settings(data_dir=str(data_dir))) == clean_run_snapshot
     runs = StateStore.open(data_dir / "ledger.sqlite").runs.recent()
     assert [r.state for r in runs] == ["succeeded", "abandoned"]
 

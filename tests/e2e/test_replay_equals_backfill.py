@@ -9,13 +9,12 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 
 from flightpipe.config import Settings, load_settings
-from flightpipe.core.schema import LINEAGE_COLUMNS
 from flightpipe.pipeline.backfill import run_backfill
 from flightpipe.pipeline.runner import run_day
+from tests.helpers.warehouse_snapshot import warehouse_snapshot
 
 DAY = dt.date(2026, 6, 9)
 AFTER = dt.datetime(2026, 6, 20, 6, 0, tzinfo=dt.UTC)
@@ -30,26 +29,13 @@ def _settings(data_dir: Path, **quality: Any) -> Settings:
     )
 
 
-def _snapshot(settings: Settings) -> dict[str, list[tuple[Any, ...]]]:
-    con = duckdb.connect(str(settings.resolved_warehouse_path()), read_only=True)
-    columns = [r[0] for r in con.execute("DESCRIBE fact_flights").fetchall() if r[0] not in LINEAGE_COLUMNS]
-    snapshot = {
-        "fact_flights": con.execute(f"SELECT {', '.join(columns)} FROM fact_flights ORDER BY ALL").fetchall(),
-        "flight_codeshares": con.execute("SELECT * FROM flight_codeshares ORDER BY ALL").fetchall(),
-        "dim_airport": con.execute("SELECT * FROM dim_airport ORDER BY ALL").fetchall(),
-        "dim_airline": con.execute("SELECT * FROM dim_airline ORDER BY ALL").fetchall(),
-    }
-    con.close()
-    return snapshot
-
-
 @pytest.mark.slow
 def test_replay_and_forced_backfill_after_a_rule_change_give_the_same_warehouse(tmp_path: Path) -> None:
     replayed, backfilled = tmp_path / "replayed", tmp_path / "backfilled"
     first = run_day(_settings(replayed), DAY, clock=lambda: AFTER)
     assert first.records_quarantined > 0
     shutil.copytree(replayed, backfilled)  # the same day collected once, two ways to apply the change
-    before = _snapshot(_settings(replayed))
+    before = warehouse_snapshot(_settings(replayed))
 
     fixed = {"delay_consistent": {"level": "warn"}}
     replay = run_day(_settings(replayed, **fixed), DAY, kind="replay", clock=lambda: AFTER + dt.timedelta(hours=1))
@@ -62,6 +48,6 @@ def test_replay_and_forced_backfill_after_a_rule_change_give_the_same_warehouse(
     )
 
     assert replay.state == "succeeded" and (result.ran, result.failed) == ([DAY], [])
-    after = _snapshot(_settings(replayed))
+    after = warehouse_snapshot(_settings(replayed))
     assert len(after["fact_flights"]) > len(before["fact_flights"])  # the change let records through
-    assert _snapshot(settings) == after
+    assert warehouse_snapshot(settings) == after
