@@ -29,7 +29,7 @@ from flightpipe.quality.api import (
     record_rule,
 )
 from flightpipe.quality.facts import BoardFacts, FlightDateFacts
-from flightpipe.reference.airports import ICAO_CODE
+from flightpipe.reference.airports import ICAO_CODE, UNKNOWN_AIRPORT_ICAO
 from flightpipe.sources.formats import counterpart_times_optional, unfilled_columns
 
 _S = pa.string()
@@ -335,6 +335,28 @@ def zone_agrees(rows: pa.Table, config: RuleConfig) -> RecordCheck:
     )
 
 
+@record_rule(
+    "airports_known",
+    level=Level.WARN,
+    summary="both airports of the flight are known; one the source could not name (the other end of an OpenSky "
+    f"track OpenSky could not estimate, an AeroDataBox airport given by name only) is stored as "
+    f"`{UNKNOWN_AIRPORT_ICAO}`",
+    fires=f"warn: the record is kept with the airport `{UNKNOWN_AIRPORT_ICAO}` and counted "
+    f"(`arrival airport unknown ({UNKNOWN_AIRPORT_ICAO})`); at level fail it goes to quarantine",
+)
+def airports_known(rows: pa.Table, config: RuleConfig) -> RecordCheck:
+    return _first_of(
+        [
+            (
+                pc.equal(rows[f"{side}_airport_icao"], UNKNOWN_AIRPORT_ICAO),
+                f"{word} airport unknown ({UNKNOWN_AIRPORT_ICAO})",
+            )
+            for side, word in (("dep", "departure"), ("arr", "arrival"))
+        ],
+        rows.num_rows,
+    )
+
+
 #: In order: a row that breaks several fail-level rules is quarantined under the first.
 RECORD_RULES: tuple[Rule, ...] = (
     PARSE,
@@ -346,6 +368,7 @@ RECORD_RULES: tuple[Rule, ...] = (
     delay_consistent,
     status_known,
     zone_agrees,
+    airports_known,
 )
 
 # --------------------------------------------------------------------------------------------- dataset rules

@@ -11,6 +11,9 @@ import airportsdata
 
 ICAO_CODE = re.compile(r"^[A-Z]{4}$")
 IATA_AIRPORT_CODE = re.compile(r"^[A-Z]{3}$")
+#: ICAO's location indicator for "no ICAO code" (flight plans use it): where a row's airport is unknown, or known
+#: only by a name, it carries this code, so the record loads and ``WHERE arr_airport_icao = 'ZZZZ'`` finds it.
+UNKNOWN_AIRPORT_ICAO = "ZZZZ"
 
 #: The airports a new configuration collects: Berlin, Munich, Hamburg, Dusseldorf, Frankfurt.
 DEFAULT_AIRPORTS: tuple[str, ...] = ("EDDB", "EDDM", "EDDH", "EDDL", "EDDF")

@@ -97,8 +97,8 @@ def _land(
     run_id: str = "r1",
     rules: RecordRuleSet | None = NO_RECORD_RULES,
 ) -> Landed:
-    # These are contract tests of the adapter and its normaliser: record quality rules are off unless a test
-    # asks for them (see test_default_quality_rules_quarantine_tracks_without_arrival_and_general_aviation).
+    # These are contract tests of the adapter and its normaliser: record quality rules are off unless a test asks
+    # for them (see test_default_quality_rules_keep_a_track_without_arrival_as_zzzz_and_quarantine_general_aviation).
     return land_board(store, source, icao=icao, day=DAY, board=board, as_of=as_of, run_id=run_id, rules=rules)
 
 
@@ -344,19 +344,38 @@ def test_a_transient_failure_is_retried_and_the_board_lands_the_same(
     assert sorted(landed.column("flight_icao")) == ["DLH4AB", "EWG9KL", "N123AB"]
 
 
-def test_default_quality_rules_quarantine_tracks_without_arrival_and_general_aviation(
+def test_default_quality_rules_keep_a_track_without_arrival_as_zzzz_and_quarantine_general_aviation(
     api_server: HTTPServer, fake: FakeOpenSky, fake_time: FakeTime, store: ObjectStore
 ) -> None:
     landed = _land(store, _source(api_server, fake_time), rules=None)
-    assert landed.column("flight_icao") == ["DLH4AB"]
+    # EWG9KL's destination is unknown to OpenSky (estArrivalAirport null): loaded with the arrival airport ZZZZ
+    # (counted by the warn rule airports_known), status unknown (no landing seen), its times as OpenSky gave them
+    rows = {row["flight_icao"]: row for row in landed.rows.to_pylist()}
+    assert sorted(rows) == ["DLH4AB", "EWG9KL"]
+    unknown_destination = rows["EWG9KL"]
+    assert (unknown_destination["arr_airport_icao"], unknown_destination["arr_airport_iata"]) == ("ZZZZ", None)
+    assert unknown_destination["status"] == "unknown"
+    assert unknown_destination["arr_actual_utc"] == dt.datetime.fromtimestamp(BEGIN + 10 * 3600, dt.UTC)
+    assert (rows["DLH4AB"]["arr_airport_icao"], rows["DLH4AB"]["status"]) == ("EGLL", "landed")
     assert [(q["rule"], q["reason"]) for q in landed.quarantine] == [
-        ("required_keys", "arrival airport missing (arr_airport_icao)"),
         (
             "codes_well_formed",
             "flight_icao 'N123AB' is not an ICAO flight id (airline code, up to 5 letters or digits)",
         ),
         ("required_keys", "callsign missing: OpenSky cannot name the flight"),
     ]
+
+
+def test_an_arrival_whose_departure_airport_opensky_could_not_estimate_loads_with_zzzz(
+    api_server: HTTPServer, fake: FakeOpenSky, fake_time: FakeTime, store: ObjectStore
+) -> None:
+    fake.boards[("EGLL", "arrivals")] = [_flight("BAW9AB  ", None, "EGLL", 8 * 3600, 9 * 3600)]
+    landed = _land(store, _source(api_server, fake_time), Board.ARRIVALS, icao="EGLL", rules=None)
+    [row] = landed.rows.to_pylist()
+    assert (row["flight_icao"], row["dep_airport_icao"], row["arr_airport_icao"]) == ("BAW9AB", "ZZZZ", "EGLL")
+    # no departure airport, so no local zone: the flight date is firstSeen's UTC date
+    assert (row["flight_date"], row["status"]) == (DAY, "landed")
+    assert landed.quarantine == []
 
 
 def test_a_missing_airport_or_time_is_quarantined_under_required_keys_and_a_time_not_in_seconds_under_parse(

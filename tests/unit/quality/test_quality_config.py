@@ -41,7 +41,10 @@ def test_an_unknown_rule_names_the_key_and_lists_the_rules(tmp_path: Path) -> No
     config.write_text("[quality.volum_band]\nlevel = 'warn'\n")
     with pytest.raises(ConfigError) as exc:
         load_settings(config)
-    assert "quality.volum_band: unknown key; allowed here: arrival_after_departure, board_collected," in str(exc.value)
+    assert (
+        "quality.volum_band: unknown key; allowed here: airports_known, arrival_after_departure, board_collected,"
+        in str(exc.value)
+    )
     assert "[env: FLIGHTPIPE__QUALITY__VOLUM_BAND]" in str(exc.value)
 
 

@@ -15,6 +15,7 @@ from flightpipe.quality.facts import BoardFacts, FlightDateFacts
 from flightpipe.quality.rules import (
     MIN_VOLUME_HISTORY,
     RULES,
+    airports_known,
     arrival_after_departure,
     board_collected,
     codes_well_formed,
@@ -350,6 +351,16 @@ def test_arrival_after_departure_compares_runway_with_runway_and_never_with_a_ga
         ),
         _row(dep_runway_utc=at("2026-06-08 08:30"), arr_runway_utc=at("2026-06-08 08:30")),
     ) == [False, True]
+
+
+def test_airports_known_warns_for_an_airport_stored_as_zzzz_on_either_side() -> None:
+    assert airports_known.level is Level.WARN
+    assert _reasons(
+        airports_known,
+        _row(arr_airport_icao="ZZZZ", arr_airport_iata=None),
+        _row(dep_airport_icao="ZZZZ", dep_airport_iata=None),
+        _row(),
+    ) == ["arrival airport unknown (ZZZZ)", "departure airport unknown (ZZZZ)", None]
 
 
 def test_zone_agrees_warns_where_the_records_zone_and_the_airports_give_different_instants() -> None:

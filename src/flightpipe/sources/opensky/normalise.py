@@ -10,7 +10,13 @@ aircraft, not schedules, so most columns stay null:
 * ``firstSeen`` -> ``dep_actual_utc``, ``lastSeen`` -> ``arr_actual_utc``; the flight date is ``firstSeen``'s local
   date at the departure airport (its UTC date when the departure airport is unknown).
 * status: ``landed`` when OpenSky names an arrival airport, else ``unknown`` (the batch holds finished tracks).
-* A record without a callsign cannot be told apart from other flights of the day: quarantined with the reason.
+* The *other* end of a track is an estimate OpenSky often cannot make (``estArrivalAirport: null`` on a
+  departure, ``estDepartureAirport: null`` on an arrival): that airport is stored as ``ZZZZ`` (unknown, as a
+  name-only airport of AeroDataBox), the record loads and the warn rule ``airports_known`` counts it. OpenSky
+  keeps one record per flight for both endpoints, so a flight whose departure airport is unknown is on no
+  departure board and cannot load twice under two departure airports.
+* A record without a callsign names no flight (the warehouse keys a flight by its number; ``icao24`` names the
+  transponder, and one aircraft flies several flights a day from one airport): quarantined with the reason.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import pyarrow.compute as pc
 
 from flightpipe.core.schema import UTC_TS, Status
 from flightpipe.reference.airlines import airlines_by_icao
+from flightpipe.reference.airports import UNKNOWN_AIRPORT_ICAO
 from flightpipe.sources.normalising import (
     PARSE,
     REQUIRED_KEYS,
@@ -80,6 +87,13 @@ def normalise(records: pa.StructArray, ctx: BoardContext) -> Normalised:
     airline_icao, airline_iata, airline_name = _airline(callsign)
     dep_icao = code(pc.struct_field(records, "estDepartureAirport"))
     arr_icao = code(pc.struct_field(records, "estArrivalAirport"))
+    arrival_named = pc.is_valid(arr_icao)
+    # The board's own end must be named (below: the record is not of this board otherwise); the other end is
+    # an estimate OpenSky may not have made: unknown, kept as ZZZZ.
+    if ctx.board == "departures":
+        arr_icao = pc.coalesce(arr_icao, pa.scalar(UNKNOWN_AIRPORT_ICAO, _S))
+    else:
+        dep_icao = pc.coalesce(dep_icao, pa.scalar(UNKNOWN_AIRPORT_ICAO, _S))
     first_seen = _instant(pc.struct_field(records, "firstSeen"))
     last_seen = _instant(pc.struct_field(records, "lastSeen"))
     flight_date = local_date(first_seen, airport_zone(dep_icao))
@@ -102,7 +116,7 @@ def normalise(records: pa.StructArray, ctx: BoardContext) -> Normalised:
         "operating_airline_icao": airline_icao,
         "aircraft_registration": no_text,
         "aircraft_type_icao": no_text,
-        "status": pc.if_else(pc.is_valid(arr_icao), Status.LANDED.value, Status.UNKNOWN.value),
+        "status": pc.if_else(arrival_named, Status.LANDED.value, Status.UNKNOWN.value),
     }
     for prefix, icao, seen in (("dep", dep_icao, first_seen), ("arr", arr_icao, last_seen)):
         columns.update(
