@@ -290,3 +290,25 @@ def test_decide_ignores_warnings_skips_and_overridden_fails() -> None:
     accepted = RuleResult("quarantine_share", Level.FAIL, Outcome.FAIL, "x", overridden=True).at(part, Kind.DATASET)
     decision = decide([DAY], [warned, skipped, quarantined, accepted], [], allow_failures=False)
     assert decision.hold_for(DAY) is None
+
+
+def test_a_fail_of_this_runs_board_that_feeds_no_flight_date_is_unheld_and_fails_the_gate() -> None:
+    # Every record of EBNM's departures quarantined: no row, so no flight date to hold, and yet a failed board.
+    board = _fail("quarantine_share", Partition(Scope.BOARD, DAY, "EBNM", "departures"))
+    decision = decide([], [board], [], allow_failures=False, own_board_results=[board])
+    assert decision.holds == {} and decision.unheld == [board]
+    error = decision.error()
+    assert isinstance(error, QualityGateFailed)
+    assert "quarantine_share: broken (no row of it to load)" in str(error)
+
+
+def test_an_unheld_fail_is_overridden_when_failures_are_allowed() -> None:
+    board = _fail("quarantine_share", Partition(Scope.BOARD, DAY, "EBNM", "departures"))
+    decision = decide([], [board], [], allow_failures=True, own_board_results=[board])
+    assert (decision.unheld, decision.overridden, decision.error()) == ([], [board], None)
+
+
+def test_an_earlier_runs_fail_that_feeds_no_flight_date_is_not_this_runs_concern() -> None:
+    earlier = _fail("quarantine_share", Partition(Scope.BOARD, DAY - dt.timedelta(days=5), "EDDL", "departures"))
+    decision = decide([DAY], [earlier], [], allow_failures=False, own_board_results=[])
+    assert decision.unheld == [] and decision.error() is None

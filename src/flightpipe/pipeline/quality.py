@@ -79,7 +79,11 @@ class RunQuality:
             r for r in self.history.latest_board_results(board_dates_feeding(flight_dates)) if r.partition not in mine
         ]
         self.decision = decide(
-            flight_dates, stored + self.board_results, self.flight_date_results, allow_failures=self.allow_failures
+            flight_dates,
+            stored + self.board_results,
+            self.flight_date_results,
+            allow_failures=self.allow_failures,
+            own_board_results=self.board_results,
         )
         if self.decision.overridden:
             overridden = {(r.rule, r.partition) for r in self.decision.overridden}
@@ -115,6 +119,7 @@ class RunQuality:
         """(fail results, holds, overridden fails) as one line each, for the run summary."""
         fails = [_line(r) for r in self.results if r.failed]
         holds = [h.describe() for h in self.decision.holds.values() if h.active]
+        holds += [f"{_line(r)} (no row of it to load)" for r in self.decision.unheld]
         overridden = [_line(r) for r in self.decision.overridden]
         return fails, holds, overridden
 

@@ -310,9 +310,8 @@ def _run_stages(
     summary.report_path, summary.report_error = write_run_report(settings, day)
     summary.failed_steps = list(steps.failed)
     summary.quality_failures, summary.held, summary.quality_overridden = quality.summary_lines()
-    # A failed rule that held nothing (its board fed no flight date: every record quarantined) is a failed run too.
-    unresolved = any(r.failed and not r.overridden for r in quality.results)
-    summary.state = FAILED_QUALITY if summary.held or unresolved else PARTIAL if steps.failed else SUCCEEDED
+    # summary.held includes the gate's unheld fails: a board whose every record went to quarantine holds no row.
+    summary.state = FAILED_QUALITY if summary.held else PARTIAL if steps.failed else SUCCEEDED
     if kind != "replay" and plan.tasks and not collected:
         summary.state = FAILED  # not one board collected (a refused key, say): nothing of the day was done
 

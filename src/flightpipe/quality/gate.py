@@ -59,6 +59,9 @@ class GateDecision:
     holds: dict[dt.date, Hold] = field(default_factory=dict)
     #: Fail results ``--allow-quality-failures`` let through in this run.
     overridden: list[RuleResult] = field(default_factory=list)
+    #: This run's board fails that feed no flight date being loaded, so hold nothing: a board whose every
+    #: record went to quarantine feeds no row. The run still failed on quality (both runtimes say so).
+    unheld: list[RuleResult] = field(default_factory=list)
 
     def hold_for(self, flight_date: dt.date) -> Hold | None:
         hold = self.holds.get(flight_date)
@@ -68,6 +71,7 @@ class GateDecision:
         """The error naming every hold (rules, airports); ``next_step`` says how to look and to override
         where the run happens (the command line, or a Step Functions execution input)."""
         held = [h.describe() for h in self.holds.values() if h.active]
+        held += [f"{_where(r)} {r.rule}: {r.message} (no row of it to load)" for r in self.unheld]
         if not held:
             return None
         return QualityGateFailed("quality gate stopped loading " + " | ".join(held) + f" ({next_step})")
@@ -94,11 +98,13 @@ def decide(
     flight_date_results: list[RuleResult],
     *,
     allow_failures: bool,
+    own_board_results: Iterable[RuleResult] = (),
 ) -> GateDecision:
     """Holds per flight date from fail results that are not yet overridden.
 
     ``board_results``: for every board partition feeding the flight dates, its latest results (this run's
-    where this run checked it).
+    where this run checked it). ``own_board_results``: the board results this run checked; a fail among them
+    that feeds none of ``flight_dates`` is ``unheld`` (or overridden, when failures are allowed).
     """
     holds: dict[dt.date, Hold] = {}
     overridden: dict[tuple[object, ...], RuleResult] = {}
@@ -116,7 +122,12 @@ def decide(
         dep = frozenset(_airport(r) for r in board_fails if _board(r) == Board.DEPARTURES)
         arr = frozenset(_airport(r) for r in board_fails if _board(r) == Board.ARRIVALS)
         holds[day] = Hold(day, bool(fails), dep, arr, tuple(fails + board_fails))
-    return GateDecision(holds, list(overridden.values()))
+    days = sorted(set(flight_dates))
+    unheld = [r for r in own_board_results if r.failed and not r.overridden and not any(feeds(r, day) for day in days)]
+    if allow_failures:
+        overridden.update((_key(r), r) for r in unheld)
+        unheld = []
+    return GateDecision(holds, list(overridden.values()), unheld)
 
 
 def _board(result: RuleResult) -> str | None:

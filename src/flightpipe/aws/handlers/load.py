@@ -68,9 +68,11 @@ class GatedLoad:
 
     @property
     def quality_failures(self) -> int:
-        """Distinct fail results behind the active holds (a board feeding two flight dates counts once)."""
-        holds = [h for h in self.quality.decision.holds.values() if h.active]
-        return len({(r.rule, r.partition) for hold in holds for r in hold.because})
+        """Distinct fail results behind the active holds (a board feeding two flight dates counts once), and the
+        fails that fed no row to hold."""
+        decision = self.quality.decision
+        holds = [h for h in decision.holds.values() if h.active]
+        return len({(r.rule, r.partition) for r in [*(r for h in holds for r in h.because), *decision.unheld]})
 
     def error(self) -> QualityGateFailed | None:
         return self.quality.decision.error(
