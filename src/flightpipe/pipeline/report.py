@@ -1,6 +1,6 @@
 """The report step: after a run's load, write the day's report beside the data.
 
-Kept apart from the report's modules so importing the runner does not import matplotlib.
+Kept apart from the report's modules so importing the runner does not import them (jinja2, the queries).
 """
 
 from __future__ import annotations
