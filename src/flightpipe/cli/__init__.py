@@ -21,8 +21,8 @@ def entry() -> NoReturn:
     A daily run has imported pyarrow, numpy, DuckDB, pydantic and some thousand modules by the time it is done;
     freeing them one by one at interpreter exit took 0.2 to 0.4 s of the run for nothing. Once the command has
     finished, the exit handlers have run (logging's flush among them) and the output is flushed, the process
-    leaves at once. Should a thread still be running (none of the commands leaves one), it exits the usual way,
-    which waits for it.
+    leaves at once. Should a thread still be running (none of the commands leaves one), or a profiler or tracer
+    be watching (``python -m cProfile`` writes its output after the program returns), it exits the usual way.
     """
     try:
         main()
@@ -50,7 +50,7 @@ def _leave(code: int) -> NoReturn:
     import sys
     import threading
 
-    if threading.active_count() > 1:
+    if threading.active_count() > 1 or sys.getprofile() is not None or sys.gettrace() is not None:
         sys.exit(code)
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
