@@ -326,7 +326,9 @@ def _open_source(settings: Settings, state: StateStore, steps: _Steps) -> Source
         steps.record_failed("collect", settings.source.type, exc)
         raise
     # Outside the collect steps, so part of a run's overhead: the simulated source builds its season here.
+    context = bind_log_context(run_id=steps.run_id, step=f"collect {settings.source.type}")
     log.info("source opened", extra={"data": {"duration_s": round(time.perf_counter() - started, 3)}})
+    context.reset()
     return source
 
 
