@@ -35,7 +35,8 @@ def cli_env(repo: Path, data_dir: Path) -> dict[str, str]:
 
 def log_times(stderr: str) -> dict[str, float]:
     """From a run's JSON log lines (seconds since the epoch): ``run_started``, the collect span
-    (``collect_start``, ``collect_end``), the last step's end (``steps_end``) and ``run_finished``."""
+    (``collect_start``, ``collect_end``), the last step's end (``steps_end``) and ``run_finished``; and what the
+    report cost (``report_s``) and opening the source (``source_open_s``), durations, where the run logs them."""
     starts: list[float] = []
     ends: list[float] = []
     step_ends: list[float] = []
@@ -54,6 +55,10 @@ def log_times(stderr: str) -> dict[str, float]:
             found["run_started"] = at
         elif message.startswith("run succeeded") or message.startswith("run failed"):
             found["run_finished"] = at
+        elif message == "source opened":
+            found["source_open_s"] = float((entry.get("data") or {}).get("duration_s", 0.0))
+        elif message == "report written":
+            found["report_s"] = float((entry.get("data") or {}).get("duration_s", 0.0))
         elif message == "step succeeded":
             step_ends.append(at)
             if step.startswith("collect "):
@@ -69,7 +74,8 @@ def log_times(stderr: str) -> dict[str, float]:
 
 def daily_stats(run: CommandRun, started_at: float) -> RunStats:
     """One measured day as a RunStats; the counts are milliseconds (the source's span, the overhead, the
-    start-up before the run began, and the time after the last step: the report and the run's bookkeeping)."""
+    start-up before the run began, the time after the last step: the report and the run's bookkeeping, and of
+    that the report's own time where the run logs it)."""
     times = log_times(run.stderr)
     needed = ("run_started", "collect_start", "collect_end", "steps_end", "run_finished")
     if run.returncode != 0 or any(k not in times for k in needed):
@@ -81,6 +87,10 @@ def daily_stats(run: CommandRun, started_at: float) -> RunStats:
         "startup_ms": round((times["run_started"] - started_at) * 1000),
         "after_steps_ms": round((times["run_finished"] - times["steps_end"]) * 1000),
     }
+    if "report_s" in times:  # part of the time after the last step
+        counts["report_ms"] = round(times["report_s"] * 1000)
+    if "source_open_s" in times:  # part of the overhead: opening the source (the simulator builds its season)
+        counts["source_open_ms"] = round(times["source_open_s"] * 1000)
     return RunStats(run.wall_s, run.cpu_s, run.peak_rss_mb, 0.0, counts)
 
 

@@ -1,5 +1,5 @@
 """``python -m flightpipe.cli``: the same as the ``flightpipe`` command."""
 
-from flightpipe.cli.app import main
+from flightpipe.cli import entry
 
-main()
+entry()

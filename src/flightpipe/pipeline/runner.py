@@ -320,11 +320,17 @@ def _open_source(settings: Settings, state: StateStore, steps: _Steps) -> Source
     """The configured source, its credentials resolved, counting its requests and noting its credits in the run's
     ``state``. A failure (a missing or unreadable credential) is recorded as a failed ``collect`` step named after
     the source, so the run's alert names it and says what to set."""
+    started = time.perf_counter()
     try:
-        return open_source(settings, state=state)
+        source = open_source(settings, state=state)
     except Exception as exc:
         steps.record_failed("collect", settings.source.type, exc)
         raise
+    # Outside the collect steps, so part of a run's overhead: the simulated source builds its season here.
+    context = bind_log_context(run_id=steps.run_id, step=f"collect {settings.source.type}")
+    log.info("source opened", extra={"data": {"duration_s": round(time.perf_counter() - started, 3)}})
+    context.reset()
+    return source
 
 
 def _collect_and_transform(

@@ -204,28 +204,31 @@ def report_statements(day: dt.date, airports: tuple[str, ...], days: int) -> dic
 def read_report_rows(warehouse: Warehouse, day: dt.date, airports: tuple[str, ...], days: int) -> ReportRows:
     dialect = warehouse.capabilities.dialect
     rows = {
-        name: warehouse.query(transpile(sql, dialect)) for name, sql in report_statements(day, airports, days).items()
+        name: warehouse.query(transpile(sql, dialect))
+        for name, sql in report_statements(day, airports, days).items()
+        if name != "latest_dates"
     }
+    daily = [
+        DailyPerformance(
+            str(r[0]),
+            str(r[1]),
+            _as_date(r[2]),
+            int(r[3]),
+            int(r[4]),
+            int(r[5]),
+            int(r[6]),
+            _float(r[7]),
+            _float(r[8]),
+            _float(r[9]),
+            _float(r[10]),
+        )
+        for r in rows["daily"]
+    ]
     load = rows["last_load"][0] if rows["last_load"] else None
     return ReportRows(
         day=day,
         airports=airports,
-        daily=[
-            DailyPerformance(
-                str(r[0]),
-                str(r[1]),
-                _as_date(r[2]),
-                int(r[3]),
-                int(r[4]),
-                int(r[5]),
-                int(r[6]),
-                _float(r[7]),
-                _float(r[8]),
-                _float(r[9]),
-                _float(r[10]),
-            )
-            for r in rows["daily"]
-        ],
+        daily=daily,
         delay_bands=[DelayBand(str(r[0]), str(r[1]), str(r[2]), int(r[3]), int(r[4])) for r in rows["delay_bands"]],
         hourly=[HourlyMovements(str(r[0]), str(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows["hourly"]],
         routes=[
@@ -239,9 +242,27 @@ def read_report_rows(warehouse: Warehouse, day: dt.date, airports: tuple[str, ..
         worst=[_movement(r) for r in rows["worst"]],
         cancelled=[_movement(r) for r in rows["cancelled"]],
         sources=[str(r[0]) for r in rows["sources"] if r[0] is not None],
-        latest_dates={str(r[0]): _as_date(r[1]) for r in rows["latest_dates"] if r[1] is not None},
+        latest_dates=_latest_dates(warehouse, day, airports, days, daily),
         last_load=None if load is None else (str(load[0]), _as_datetime(load[1])),
     )
+
+
+def _latest_dates(
+    warehouse: Warehouse, day: dt.date, airports: tuple[str, ...], days: int, daily: list[DailyPerformance]
+) -> dict[str, dt.date]:
+    """Each airport's newest local day with flights up to ``day``. An airport with flights in the daily rows'
+    window has it there (nothing newer than ``day`` is asked for); only the others need the statement, which reads
+    the whole history (its cost grew with every day the warehouse holds)."""
+    found: dict[str, dt.date] = {}
+    for row in daily:
+        found[row.airport_icao] = max(found.get(row.airport_icao, row.local_date), row.local_date)
+    lacking = tuple(a for a in airports if a not in found)
+    if lacking:
+        sql = report_statements(day, lacking, days)["latest_dates"]
+        for r in warehouse.query(transpile(sql, warehouse.capabilities.dialect)):
+            if r[1] is not None:
+                found[str(r[0])] = _as_date(r[1])
+    return found
 
 
 def _movement(r: tuple[Any, ...]) -> Movement:

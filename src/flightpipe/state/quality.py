@@ -92,8 +92,10 @@ class QualityResults:
                                           GROUP BY partition_date, airport_icao, board)) AS l
                   ON q.partition_date = l.partition_date AND q.airport_icao = l.airport_icao
                  AND q.board = l.board AND q.run_id = l.run_id
-                WHERE q.scope = 'board' ORDER BY q.result_id""",
-            [d.isoformat() for d in dates],
+                WHERE q.scope = 'board' AND q.partition_date IN ({marks}) ORDER BY q.result_id""",
+            # The dates twice: filtering q on them too (the join implies it) lets SQLite read only those dates'
+            # rows through quality_by_partition instead of every board result ever stored (0.3 s at 90 days).
+            [d.isoformat() for d in dates] * 2,
         )
         return [_stored(row).result for row in rows]
 

@@ -141,3 +141,17 @@ def test_the_daily_overhead_is_the_wall_time_minus_the_source_span_from_the_log(
     stats = daily.daily_stats(run, started)
 
     assert stats.counts == {"source_ms": 750, "overhead_ms": 5250, "startup_ms": 500, "after_steps_ms": 2000}
+
+
+def test_the_daily_run_s_report_time_is_read_from_its_log_line(bench: dict[str, ModuleType]) -> None:
+    daily = importlib.import_module("daily")
+    log = (
+        '{"time": "2026-01-01T00:00:04.000Z", "message": "report written", "step": null, "data": {"duration_s": 0.25}}'
+    )
+    assert daily.log_times(log)["report_s"] == 0.25
+
+
+def test_the_daily_run_s_source_opening_time_is_read_from_its_log_line(bench: dict[str, ModuleType]) -> None:
+    daily = importlib.import_module("daily")
+    log = '{"time": "2026-01-01T00:00:01.500Z", "message": "source opened", "step": null, "data": {"duration_s": 0.3}}'
+    assert daily.log_times(log)["source_open_s"] == 0.3

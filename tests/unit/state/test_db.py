@@ -16,7 +16,14 @@ from flightpipe.state.store import StateStore
 from tests.unit.state.pre_versions import write_pre_version_file
 
 TABLES = ["alerts_sent", "board_pages", "quality_results", "runs", "source_credits", "source_requests", "steps"]
-SET_UP = {"journal_mode": "wal", "busy_timeout": 30000, "foreign_keys": 0, "user_version": LATEST_VERSION}
+#: synchronous 1 = NORMAL: commits do not wait for the disk (state/db.py says why).
+SET_UP = {
+    "journal_mode": "wal",
+    "busy_timeout": 30000,
+    "foreign_keys": 0,
+    "synchronous": 1,
+    "user_version": LATEST_VERSION,
+}
 
 
 def tables(path: Path) -> list[str]:

@@ -74,3 +74,33 @@ def test_an_override_marks_the_stored_fails_once_with_the_first_overriding_run(q
     stored = {s.result.rule: s for s in quality.stored(run_id="r1")}
     assert (stored["volume_band"].result.overridden, stored["volume_band"].overridden_by) == (True, "r2")
     assert (stored["duplicates"].result.overridden, stored["duplicates"].overridden_by) == (False, None)
+
+
+def _steps_of_latest_board_results(quality: QualityResults) -> int:
+    """SQLite virtual-machine steps (in hundreds) the latest-results read of DAY takes."""
+    steps = [0]
+
+    def count() -> int:
+        steps[0] += 1
+        return 0
+
+    quality.db._con.set_progress_handler(count, 100)
+    try:
+        assert len(quality.latest_board_results([DAY])) == 1
+    finally:
+        quality.db._con.set_progress_handler(None, 100)
+    return steps[0]
+
+
+def test_reading_the_latest_board_results_of_a_day_costs_the_same_however_long_the_history(
+    quality: QualityResults,
+) -> None:
+    quality.record_quality("r0", [result("volume_band", EDDF_DEP)], CHECKED)
+    short = _steps_of_latest_board_results(quality)
+    for days in range(1, 200):  # a history of 200 days, each checked for every airport and board
+        day = DAY - dt.timedelta(days=days)
+        partitions = [Partition(Scope.BOARD, day, a, b) for a in ("EDDF", "EDDM") for b in ("departures", "arrivals")]
+        quality.record_quality(
+            f"r{days}", [result(r, p) for p in partitions for r in ("volume_band", "nulls")], CHECKED
+        )
+    assert _steps_of_latest_board_results(quality) <= short + 2
