@@ -5,7 +5,8 @@
 
 It is written as one compact JSON line so the fast reader (pyarrow's JSON parser with an explicit schema, in
 C++) can parse a whole file in one block; anything that parser rejects is read again the slow way, record by
-record, so a single malformed record goes to quarantine instead of taking the file with it.
+record, so a single malformed record goes to quarantine instead of taking the file with it. Bytes that are not
+UTF-8 are repaired (U+FFFD) before either reader sees them.
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ def sniff_format(data: bytes) -> str:
     match = _FORMAT_SNIFF.search(data[:4096])
     if match:
         return match.group(1).decode()
-    body = _loads(data)
+    body = _loads(valid_utf8(data))
     fmt = body.get("format") if isinstance(body, dict) else None
     if not isinstance(fmt, str):
         raise CorruptRawFile("raw file has no 'format' field: not a flightpipe envelope")
@@ -123,10 +124,27 @@ def read_envelope(data: bytes, record_type: pa.StructType, records_key: str | No
 
     ``records_key`` names the list of records in each native page (aviationstack: ``data``); None means the
     page is itself the list (OpenSky answers a bare JSON array)."""
+    # pyarrow's reader accepts bytes that are not UTF-8 into string columns (checked), so they are repaired first.
+    data = valid_utf8(data)
     try:
         return _read_fast(data, record_type, records_key)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, ValueError, KeyError):
+    except _FAST_READER_REJECTS:
         return _read_slow(data, record_type, records_key)
+
+
+_FAST_READER_REJECTS = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, ValueError, KeyError)
+
+
+def valid_utf8(data: bytes) -> bytes:
+    """``data`` as valid UTF-8: a byte sequence that is not UTF-8 becomes U+FFFD, so no invalid text reaches
+    Parquet (the views and the warehouse load reject it). The raw file itself stays as it is."""
+    if data.isascii():  # the common case (JSON escapes non-ASCII text), checked at memory speed
+        return data
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("utf-8", errors="replace").encode("utf-8")
+    return data
 
 
 def _envelope_schema(record_type: pa.StructType, records_key: str | None) -> pa.Schema:
