@@ -12,14 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
+import airportsdata
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from flightpipe.core.schema import NORMALISED_SCHEMA, STATUS_ALIASES, UTC_TS, Status
 from flightpipe.reference.airlines import airlines_by_icao
-from flightpipe.reference.airports import all_airports, icao_for_iata
 from flightpipe.sources.codeshares import OPERATOR_QUARANTINED_RULE, operator_quarantined
 from flightpipe.sources.codeshares import REASON as OPERATOR_QUARANTINED_REASON
 
@@ -194,12 +197,43 @@ def delay_minutes(later: pa.Array, scheduled: pa.Array) -> pa.Array:
     return pc.if_else(pc.is_valid(seconds), late, pa.nulls(len(seconds), pa.int32()))
 
 
-def _airport_field(icao: pa.Array, field: str) -> pa.Array:
-    # Only this board's distinct codes are looked up (a few dozen), not all 28k reference airports.
-    rows = all_airports()
-    codes = [c for c in pc.unique(icao).to_pylist() if c is not None]
-    values = pa.array([(rows.get(c) or {}).get(field) or None for c in codes], STRING)
-    return pc.take(values, pc.index_in(icao, value_set=pa.array(codes, STRING)))
+@dataclass(frozen=True, slots=True)
+class _AirportColumns:
+    icao: pa.Array
+    iata: pa.Array  # null where airportsdata has none
+    tz: pa.Array  # null where airportsdata has none
+    #: IATA code -> ICAO code, the last airport listing a code first (reference.airports: the last one wins)
+    by_iata: pa.Array
+    icao_by_iata: pa.Array
+
+
+@cache
+def _airport_columns() -> _AirportColumns:
+    """The columns of airportsdata's table the normalisers look up, read with pyarrow's CSV reader from the file
+    ``airportsdata.load`` reads: the same values (a test compares them with ``reference.airports``), without
+    building 28k Python dicts first, which cost every worker process half a second before its first file."""
+    path = Path(airportsdata.__file__).parent / "airports.csv"
+    names = ["icao", "iata", "tz"]
+    table = pa_csv.read_csv(
+        path,
+        read_options=pa_csv.ReadOptions(use_threads=False),
+        convert_options=pa_csv.ConvertOptions(include_columns=names, column_types=dict.fromkeys(names, STRING)),
+    )
+    icao, iata, tz = (_null_if_empty(table.column(name).combine_chunks()) for name in names)
+    listed = pc.is_valid(iata)
+    last_first = pa.array(np.arange(int(pc.sum(listed).as_py() or 0))[::-1])
+    return _AirportColumns(
+        icao, iata, tz, pc.filter(iata, listed).take(last_first), pc.filter(icao, listed).take(last_first)
+    )
+
+
+def _null_if_empty(values: pa.Array) -> pa.Array:
+    return pc.if_else(pc.equal(values, ""), pa.nulls(len(values), STRING), values)
+
+
+def _lookup(keys: pa.Array, known: pa.Array, values: pa.Array) -> pa.Array:
+    """Per key, the value of its first match in ``known`` (null where none matches)."""
+    return pc.take(values, pc.index_in(keys, value_set=known))
 
 
 def airline_names(icao: pa.Array) -> pa.Array:
@@ -212,19 +246,20 @@ def airline_names(icao: pa.Array) -> pa.Array:
 
 def airport_icao_of_iata(iata: pa.Array) -> pa.Array:
     """The ICAO code airportsdata knows for each IATA airport code (null where it knows none)."""
-    codes = [c for c in pc.unique(iata).to_pylist() if c is not None]
-    icao = pa.array([icao_for_iata(c) for c in codes], STRING)
-    return pc.take(icao, pc.index_in(iata, value_set=pa.array(codes, STRING)))
+    ref = _airport_columns()
+    return _lookup(iata, ref.by_iata, ref.icao_by_iata)
 
 
 def airport_iata(icao: pa.Array) -> pa.Array:
     """The IATA code airportsdata knows for each ICAO airport code (null where it knows none)."""
-    return _airport_field(icao, "iata")
+    ref = _airport_columns()
+    return _lookup(icao, ref.icao, ref.iata)
 
 
 def airport_zone(icao: pa.Array) -> pa.Array:
     """The IANA time zone airportsdata knows for each ICAO airport code (null where it knows none)."""
-    return _airport_field(icao, "tz")
+    ref = _airport_columns()
+    return _lookup(icao, ref.icao, ref.tz)
 
 
 def local_date(instants: pa.Array, zone: pa.Array) -> pa.Array:

@@ -8,8 +8,9 @@ are byte for byte the same (a test compares both paths). What the batch path add
 * one vectorised pass over many files pays transform's fixed cost (a few hundred pyarrow calls, one per
   distinct zone and code) once per pass instead of once per file;
 * transform is CPU-bound Python driving pyarrow, so threads share one core under the GIL; passes run on worker
-  *processes*, one per core, each building its rules and store once. Consecutive batches are joined into one
-  pass (at most :data:`MAX_FILES_PER_PASS` files), with several passes per worker so the cores finish together.
+  *processes*, one per core (the calling process being one of them), each building its rules and store once.
+  Consecutive batches are joined into one pass (at most :data:`MAX_FILES_PER_PASS` files), with several passes
+  per worker so the cores finish together.
 
 Workers are started with ``spawn`` (not ``fork``): the caller may hold threads (logging, the ledger's sqlite) that
 a forked child would inherit half-locked. So a script that calls this with several workers needs the usual
@@ -23,7 +24,7 @@ import math
 import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import Any
@@ -130,29 +131,50 @@ def transform_batches(
     *,
     workers: int | None = None,
 ) -> Iterator[BatchOutcome]:
-    """Transform ``batches`` in vectorised passes on ``workers`` processes (default: one per core); yields each
-    batch as its pass finishes (in any order when there are several workers).
+    """Transform ``batches`` in vectorised passes on ``workers`` processes (default: one per core: the calling
+    process and ``workers - 1`` spawned ones); yields each batch as its pass finishes (in any order when there
+    are several workers).
 
     ``rule_configs``: the quality settings' rule configs (``QualitySettings.rule_configs()``); the rules
     themselves hold functions that do not pickle, so each worker builds them from these.
     """
     workers = min(workers or default_workers(), max(1, len(batches)))
     joined = passes(batches, workers)
+    here: tuple[ObjectStore, RecordRuleSet] | None = None
+
+    def run_here(group: list[Batch]) -> list[BatchOutcome]:
+        nonlocal here
+        here = here or (ObjectStore(store_url), RecordRuleSet.from_configs(dict(rule_configs)))
+        return transform_pass(here[0], group, here[1])
+
     if workers == 1:
-        store, rules = ObjectStore(store_url), RecordRuleSet.from_configs(dict(rule_configs))
         for group in joined:
-            yield from transform_pass(store, group, rules)
+            yield from run_here(group)
         return
+    # The calling process is one of the workers: it has its imports already, so it starts at once while the
+    # spawned ones start up, and takes the passes no worker has begun (it cancels their futures and runs them).
     with ProcessPoolExecutor(
-        max_workers=workers,
+        max_workers=workers - 1,
         mp_context=get_context("spawn"),
         initializer=_start_worker,
         initargs=(store_url, dict(rule_configs)),
     ) as pool:
-        futures: list[Future[list[BatchOutcome]]] = [pool.submit(_run_pass, group) for group in joined]
+        futures: dict[Future[list[BatchOutcome]], list[Batch]] = {
+            pool.submit(_run_pass, group): group for group in joined
+        }
         try:
-            for future in as_completed(futures):
-                yield from future.result()
+            while futures:
+                done = [f for f in futures if f.done()]
+                for future in done:
+                    futures.pop(future)
+                    yield from future.result()
+                if done:
+                    continue
+                unstarted = next((f for f in reversed(futures) if f.cancel()), None)
+                if unstarted is not None:
+                    yield from run_here(futures.pop(unstarted))
+                else:
+                    wait(futures, return_when=FIRST_COMPLETED)
         finally:
             for future in futures:  # an interrupted caller does not wait for batches nobody will read
                 future.cancel()
