@@ -22,9 +22,12 @@ from __future__ import annotations
 
 import math
 import os
+import queue
+import threading
 import time
+from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import Any
@@ -152,32 +155,84 @@ def transform_batches(
             yield from run_here(group)
         return
     # The calling process is one of the workers: it has its imports already, so it starts at once while the
-    # spawned ones start up, and takes the passes no worker has begun (it cancels their futures and runs them).
+    # spawned ones start up. It takes passes from the back, the spawned workers from the front (_Feeder).
     with ProcessPoolExecutor(
         max_workers=workers - 1,
         mp_context=get_context("spawn"),
         initializer=_start_worker,
         initargs=(store_url, dict(rule_configs)),
     ) as pool:
-        futures: dict[Future[list[BatchOutcome]], list[Batch]] = {
-            pool.submit(_run_pass, group): group for group in joined
-        }
+        feeder = _Feeder(pool, joined, workers - 1)
         try:
-            while futures:
-                done = [f for f in futures if f.done()]
-                for future in done:
-                    futures.pop(future)
+            while (last := feeder.take_last()) is not None:
+                yield from run_here(last)
+                for future in feeder.finished(wait=False):
                     yield from future.result()
-                if done:
-                    continue
-                unstarted = next((f for f in reversed(futures) if f.cancel()), None)
-                if unstarted is not None:
-                    yield from run_here(futures.pop(unstarted))
-                else:
-                    wait(futures, return_when=FIRST_COMPLETED)
+            for future in feeder.finished(wait=True):
+                yield from future.result()
         finally:
-            for future in futures:  # an interrupted caller does not wait for batches nobody will read
-                future.cancel()
+            feeder.stop()  # an interrupted caller does not wait for passes nobody will read
+
+
+class _Feeder:
+    """Hands ``passes`` to the pool's workers from the front, one pass per worker at a time, on a thread of its
+    own, while the calling process takes them from the back (``take_last``).
+
+    One at a time, because a ``ProcessPoolExecutor`` marks one more call than it has workers as running: a worker
+    still starting up held two passes the calling process then could not take, and the caller sat idle."""
+
+    def __init__(self, pool: ProcessPoolExecutor, passes: list[list[Batch]], slots: int) -> None:
+        self._pool = pool
+        self._passes = deque(passes)
+        self._lock = threading.Lock()
+        self._slots = threading.Semaphore(slots)
+        self._done: queue.SimpleQueue[Future[list[BatchOutcome]]] = queue.SimpleQueue()
+        self._submitted = self._collected = 0
+        self._stopped = False
+        self._thread = threading.Thread(target=self._feed, name="transform-feeder", daemon=True)
+        self._thread.start()
+
+    def take_last(self) -> list[Batch] | None:
+        with self._lock:
+            return self._passes.pop() if self._passes else None
+
+    def finished(self, *, wait: bool) -> Iterator[Future[list[BatchOutcome]]]:
+        """The workers' finished passes: those finished by now, or (``wait``) all, once none is left to hand out."""
+        if wait:
+            self._thread.join()
+        while self._collected < self._submitted:
+            try:
+                future = self._done.get(block=wait)
+            except queue.Empty:
+                return
+            self._collected += 1
+            yield future
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            self._passes.clear()
+        self._slots.release()  # wakes the feeding thread, which then sees there is nothing left
+        self._thread.join()
+
+    def _feed(self) -> None:
+        while True:
+            self._slots.acquire()
+            with self._lock:
+                if self._stopped or not self._passes:
+                    return
+                group = self._passes.popleft()
+                self._submitted += 1
+            try:
+                future = self._pool.submit(_run_pass, group)
+            except Exception as exc:  # noqa: BLE001 - a broken pool: the caller raises it with the pass's result
+                future = Future()
+                future.set_exception(exc)
+            future.add_done_callback(self._finish)
+
+    def _finish(self, future: Future[list[BatchOutcome]]) -> None:
+        self._done.put(future)
+        self._slots.release()
 
 
 _worker: tuple[ObjectStore, RecordRuleSet] | None = None

@@ -6,6 +6,7 @@ import copy
 import datetime as dt
 import json
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -241,3 +242,17 @@ def test_a_month_of_days_is_joined_into_a_few_passes_per_worker_none_over_the_ca
     assert [b for p in joined for b in p] == days
     assert [len(p) for p in passes(days * 4, workers=2)] == [6] * 20  # capped at MAX_FILES_PER_PASS (60) files
     assert MAX_FILES_PER_PASS == 60
+
+
+@pytest.mark.slow  # spawns a worker process
+def test_a_caller_that_stops_reading_ends_the_batches_and_their_feeding_thread(tmp_path: Path) -> None:
+    store = ObjectStore(str(tmp_path / "data"))
+    keys = land_sample_by_departure_airport(store, FIXTURE_SAMPLE_PAGE)
+    outcomes = transform_batches(store.url, [Batch(key, (key,)) for key in keys], {}, workers=2)
+
+    first = next(outcomes)
+    outcomes.close()
+
+    assert (len(first.results), first.errors) == (1, [])
+    assert len(keys) > 6  # several passes: some were never handed out
+    assert not [t for t in threading.enumerate() if t.name == "transform-feeder"]
