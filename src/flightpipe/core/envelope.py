@@ -5,7 +5,8 @@
 
 It is written as one compact JSON line so the fast reader (pyarrow's JSON parser with an explicit schema, in
 C++) can parse a whole file in one block; anything that parser rejects is read again the slow way, record by
-record, so a single malformed record goes to quarantine instead of taking the file with it.
+record, so a single malformed record goes to quarantine instead of taking the file with it. Text that is not UTF-8
+is repaired (U+FFFD) before it reaches the records either reader returns.
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ def sniff_format(data: bytes) -> str:
     match = _FORMAT_SNIFF.search(data[:4096])
     if match:
         return match.group(1).decode()
-    body = _loads(data)
+    body = _loads(valid_utf8(data))
     fmt = body.get("format") if isinstance(body, dict) else None
     if not isinstance(fmt, str):
         raise CorruptRawFile("raw file has no 'format' field: not a flightpipe envelope")
@@ -123,10 +124,43 @@ def read_envelope(data: bytes, record_type: pa.StructType, records_key: str | No
 
     ``records_key`` names the list of records in each native page (aviationstack: ``data``); None means the
     page is itself the list (OpenSky answers a bare JSON array)."""
+    # pyarrow's reader accepts bytes that are not UTF-8 into string columns (checked), so its records are checked
+    # afterwards (in C++, a third of the cost of decoding the whole file in Python); only a file that fails is
+    # repaired and read again. The slow path's ``json.loads`` rejects them outright, so it always reads the repair.
     try:
-        return _read_fast(data, record_type, records_key)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, ValueError, KeyError):
-        return _read_slow(data, record_type, records_key)
+        parsed = _read_fast(data, record_type, records_key)
+        if _valid_text(parsed.records):
+            return parsed
+    except _FAST_READER_REJECTS:
+        pass
+    repaired = valid_utf8(data)
+    if repaired is not data:
+        try:
+            return _read_fast(repaired, record_type, records_key)
+        except _FAST_READER_REJECTS:
+            pass
+    return _read_slow(repaired, record_type, records_key)
+
+
+def _valid_text(records: pa.Array) -> bool:
+    try:
+        records.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+_FAST_READER_REJECTS = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, ValueError, KeyError)
+
+
+def valid_utf8(data: bytes) -> bytes:
+    """``data`` as valid UTF-8: a byte sequence that is not UTF-8 becomes U+FFFD, so no invalid text reaches
+    Parquet (the views and the warehouse load reject it). The raw file itself stays as it is."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("utf-8", errors="replace").encode("utf-8")
+    return data
 
 
 def _envelope_schema(record_type: pa.StructType, records_key: str | None) -> pa.Schema:

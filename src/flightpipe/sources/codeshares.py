@@ -28,15 +28,18 @@ def operator_quarantined(rows: pa.Table, quarantined: pa.Array) -> pa.Array:
     operating flight is the flight of a quarantined operator record of ``rows``.
 
     The flight is the physical-flight key: flight date, flight number (IATA, else ICAO) and departure airport;
-    for a codeshare record its ``operating_*`` number, for an operator record its own."""
+    for a codeshare record its ``operating_*`` number, for an operator record its own. Only records of the same
+    raw file (``raw_key``) are matched, so ``rows`` may hold several files' records."""
     quarantined = pc.fill_null(quarantined, False)
     is_codeshare = pc.fill_null(rows.column("is_codeshare"), False)
+    raw_file = rows.column("raw_key")
     date = pc.cast(rows.column("flight_date"), pa.string())
     airport = rows.column("dep_airport_icao")
     own = pc.binary_join_element_wise(
-        date, pc.coalesce(rows.column("flight_iata"), rows.column("flight_icao")), airport, "|"
+        raw_file, date, pc.coalesce(rows.column("flight_iata"), rows.column("flight_icao")), airport, "|"
     )
     operating = pc.binary_join_element_wise(
+        raw_file,
         date,
         pc.coalesce(rows.column("operating_flight_iata"), rows.column("operating_flight_icao")),
         airport,

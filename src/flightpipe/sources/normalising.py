@@ -1,21 +1,28 @@
 """What every record format's normaliser shares: its input context, its result, and vectorised column helpers.
 
-A normaliser turns one raw file's records (a pyarrow StructArray of the format's record type) into rows of
-``NORMALISED_SCHEMA`` plus, for every record it cannot use, the record's index and the reason. All of it is
-pyarrow.compute over whole columns: no per-record Python.
+A normaliser turns the records of one raw file, or of several files of the same format and board at once (the
+batch path: a pyarrow StructArray of the format's record type), into rows of ``NORMALISED_SCHEMA`` plus, for every
+record it cannot use, the record's index and the reason. All of it is pyarrow.compute over whole columns: no
+per-record Python. Every result is a function of the record's own row and its own file's records only (the
+lineage columns say which file a row comes from), so several files normalised together give each file's rows
+exactly as normalising it alone would.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
+import airportsdata
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from flightpipe.core.schema import NORMALISED_SCHEMA, STATUS_ALIASES, UTC_TS, Status
 from flightpipe.reference.airlines import airlines_by_icao
-from flightpipe.reference.airports import all_airports, icao_for_iata
 from flightpipe.sources.codeshares import OPERATOR_QUARANTINED_RULE, operator_quarantined
 from flightpipe.sources.codeshares import REASON as OPERATOR_QUARANTINED_REASON
 
@@ -43,14 +50,35 @@ OPTIONAL_COLUMNS = (
 
 @dataclass(frozen=True, slots=True)
 class BoardContext:
-    """What the envelope knows about the records: it becomes the lineage columns."""
+    """What the envelopes know about the records: it becomes the lineage columns.
 
-    source: str
+    For one raw file each field is one value; for the records of several files normalised together (same
+    format and board) every field but ``board`` is an array with one value per record."""
+
+    source: str | pa.Array
     board: str
-    board_airport_icao: str
+    board_airport_icao: str | pa.Array
     collected_at_utc: pa.TimestampScalar | object
-    raw_key: str
-    run_id: str
+    raw_key: str | pa.Array
+    run_id: str | pa.Array
+
+    def column(self, name: str, n: int) -> pa.Array:
+        """Lineage field ``name`` as one value per record."""
+        value = getattr(self, name)
+        type_ = UTC_TS if name == "collected_at_utc" else STRING
+        if isinstance(value, pa.ChunkedArray):
+            return value.combine_chunks()
+        return value if isinstance(value, pa.Array) else constant(value, n, type_)
+
+    def not_on_board(self, airport_icao: pa.Array) -> tuple[pa.Array, str | pa.Array]:
+        """Per record, whether ``airport_icao`` (the board's side) is not the board's own airport; and the
+        reason a record that is not gets."""
+        n = len(airport_icao)
+        wrong = pc.fill_null(pc.not_equal(airport_icao, self.column("board_airport_icao", n)), False)
+        prefix = f"record does not belong to the {self.board} board of "
+        if isinstance(self.board_airport_icao, str):
+            return wrong, prefix + self.board_airport_icao
+        return wrong, pc.binary_join_element_wise(prefix, self.column("board_airport_icao", n), "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,11 +114,16 @@ def status(values: pa.Array, aliases: Mapping[str, Status] = STATUS_ALIASES) -> 
     return pc.fill_null(pc.take(mapped, index), Status.UNKNOWN.value)
 
 
-def first_reason(reasons: list[tuple[pa.Array, str]], n: int) -> pa.Array:
+#: A rejection: the condition per row, and the reason (one text, or one per row).
+Reason = tuple[pa.Array, str | pa.Array]
+
+
+def first_reason(reasons: list[Reason], n: int) -> pa.Array:
     """Per row, the first reason whose condition holds, or null for a good row."""
     result = pa.nulls(n, STRING)
     for condition, reason in reversed(reasons):
-        result = pc.if_else(pc.fill_null(condition, False), pa.scalar(reason, STRING), result)
+        value = pa.scalar(reason, STRING) if isinstance(reason, str) else reason
+        result = pc.if_else(pc.fill_null(condition, False), value, result)
     return result
 
 
@@ -100,17 +133,14 @@ def nullable(schema: pa.Schema) -> pa.Schema:
 
 def lineage(columns: dict[str, pa.Array], ctx: BoardContext, n: int) -> None:
     """Fill the lineage columns every transformed row carries."""
-    columns["source"] = constant(ctx.source, n, STRING)
+    for name in ("source", "board_airport_icao", "collected_at_utc", "raw_key", "run_id"):
+        columns[name] = ctx.column(name, n)
     columns["board"] = constant(ctx.board, n, STRING)
-    columns["board_airport_icao"] = constant(ctx.board_airport_icao, n, STRING)
-    columns["collected_at_utc"] = constant(ctx.collected_at_utc, n, UTC_TS)
-    columns["raw_key"] = constant(ctx.raw_key, n, STRING)
-    columns["run_id"] = constant(ctx.run_id, n, STRING)
 
 
 def assemble(
     columns: dict[str, pa.Array],
-    reasons: list[tuple[pa.Array, str]],
+    reasons: list[Reason],
     n: int,
     rules: list[tuple[pa.Array, str]] | None = None,
 ) -> Normalised:
@@ -167,12 +197,39 @@ def delay_minutes(later: pa.Array, scheduled: pa.Array) -> pa.Array:
     return pc.if_else(pc.is_valid(seconds), late, pa.nulls(len(seconds), pa.int32()))
 
 
-def _airport_field(icao: pa.Array, field: str) -> pa.Array:
-    # Only this board's distinct codes are looked up (a few dozen), not all 28k reference airports.
-    rows = all_airports()
-    codes = [c for c in pc.unique(icao).to_pylist() if c is not None]
-    values = pa.array([(rows.get(c) or {}).get(field) or None for c in codes], STRING)
-    return pc.take(values, pc.index_in(icao, value_set=pa.array(codes, STRING)))
+@dataclass(frozen=True, slots=True)
+class _AirportTables:
+    iata_by_icao: dict[str, str | None]
+    zone_by_icao: dict[str, str | None]
+    #: IATA code -> ICAO code; where several airports list a code, the last one (as ``reference.airports``).
+    icao_by_iata: dict[str, str]
+
+
+@cache
+def _airport_tables() -> _AirportTables:
+    """The columns of airportsdata's table the normalisers look up, read with pyarrow's CSV reader from the file
+    ``airportsdata.load`` reads: the same values (a test compares them with ``reference.airports``), in a third
+    of the time it takes to build its 28k dicts of every column (which every worker process paid first)."""
+    path = Path(airportsdata.__file__).parent / "airports.csv"
+    names = ["icao", "iata", "tz"]
+    table = pa_csv.read_csv(
+        path,
+        read_options=pa_csv.ReadOptions(use_threads=False),
+        convert_options=pa_csv.ConvertOptions(include_columns=names, column_types=dict.fromkeys(names, STRING)),
+    )
+    icao, iata, zone = (table.column(name).to_pylist() for name in names)
+    return _AirportTables(
+        iata_by_icao=dict(zip(icao, (code or None for code in iata), strict=True)),
+        zone_by_icao=dict(zip(icao, (name or None for name in zone), strict=True)),
+        icao_by_iata={code: airport for code, airport in zip(iata, icao, strict=True) if code},
+    )
+
+
+def _mapped(codes: pa.Array, table: Mapping[str, str | None]) -> pa.Array:
+    # Only the distinct codes are looked up (a few dozen a board, a few hundred a batch), not all 28k airports.
+    distinct = [c for c in pc.unique(codes).to_pylist() if c is not None]
+    values = pa.array([table.get(c) for c in distinct], STRING)
+    return pc.take(values, pc.index_in(codes, value_set=pa.array(distinct, STRING)))
 
 
 def airline_names(icao: pa.Array) -> pa.Array:
@@ -185,30 +242,28 @@ def airline_names(icao: pa.Array) -> pa.Array:
 
 def airport_icao_of_iata(iata: pa.Array) -> pa.Array:
     """The ICAO code airportsdata knows for each IATA airport code (null where it knows none)."""
-    codes = [c for c in pc.unique(iata).to_pylist() if c is not None]
-    icao = pa.array([icao_for_iata(c) for c in codes], STRING)
-    return pc.take(icao, pc.index_in(iata, value_set=pa.array(codes, STRING)))
+    return _mapped(iata, _airport_tables().icao_by_iata)
 
 
 def airport_iata(icao: pa.Array) -> pa.Array:
     """The IATA code airportsdata knows for each ICAO airport code (null where it knows none)."""
-    return _airport_field(icao, "iata")
+    return _mapped(icao, _airport_tables().iata_by_icao)
 
 
 def airport_zone(icao: pa.Array) -> pa.Array:
     """The IANA time zone airportsdata knows for each ICAO airport code (null where it knows none)."""
-    return _airport_field(icao, "tz")
+    return _mapped(icao, _airport_tables().zone_by_icao)
 
 
 def local_date(instants: pa.Array, zone: pa.Array) -> pa.Array:
     """The local calendar date of each UTC instant in its row's zone (UTC where the zone is null)."""
-    result = pc.cast(pc.local_timestamp(instants), pa.date32())
-    for name in pc.unique(zone).to_pylist():
-        if name is None:
-            continue
-        local = pc.cast(pc.local_timestamp(pc.cast(instants, pa.timestamp("us", tz=name))), pa.date32())
-        result = pc.if_else(pc.fill_null(pc.equal(zone, name), False), local, result)
-    return result
+
+    def in_zone(part: pa.Array, name: str | None) -> pa.Array:
+        if name is not None:
+            part = pc.cast(part, pa.timestamp("us", tz=name))
+        return pc.cast(pc.local_timestamp(part), pa.date32())
+
+    return _by_zone(instants, zone, in_zone, pa.date32())
 
 
 def utc_offset_minutes(instants: pa.Array, zone: pa.Array) -> pa.Array:
@@ -216,12 +271,40 @@ def utc_offset_minutes(instants: pa.Array, zone: pa.Array) -> pa.Array:
 
     pyarrow converts with the system's zone database, the one Python's zoneinfo reads too: the pipeline's only
     zone database (docs/sources.md, "Time zones")."""
-    result = pa.nulls(len(instants), pa.int32())
-    naive = pc.local_timestamp(instants)  # UTC wall time
-    for name in pc.unique(zone).to_pylist():
+
+    def in_zone(part: pa.Array, name: str | None) -> pa.Array:
         if name is None:
-            continue
-        local = pc.local_timestamp(pc.cast(instants, pa.timestamp("us", tz=name)))
-        minutes = pc.cast(pc.divide(pc.cast(pc.subtract(local, naive), pa.int64()), 60_000_000), pa.int32())
-        result = pc.if_else(pc.fill_null(pc.equal(zone, name), False), minutes, result)
-    return result
+            return pa.nulls(len(part), pa.int32())
+        naive = pc.local_timestamp(part)  # UTC wall time
+        local = pc.local_timestamp(pc.cast(part, pa.timestamp("us", tz=name)))
+        return pc.cast(pc.divide(pc.cast(pc.subtract(local, naive), pa.int64()), 60_000_000), pa.int32())
+
+    return _by_zone(instants, zone, in_zone, pa.int32())
+
+
+def _by_zone(
+    instants: pa.Array,
+    zone: pa.Array,
+    convert: Callable[[pa.Array, str | None], pa.Array],
+    type_: pa.DataType,
+) -> pa.Array:
+    """``convert`` applied to each row's instant with its zone: rows sorted by zone once, so each distinct zone
+    is one call on a contiguous slice, whatever the number of rows (a call per zone over all rows made this
+    quadratic in practice: a board has dozens of zones, a batch of files hundreds)."""
+    if isinstance(instants, pa.ChunkedArray):
+        instants = instants.combine_chunks()
+    if isinstance(zone, pa.ChunkedArray):
+        zone = zone.combine_chunks()
+    if len(instants) == 0:
+        return pa.array([], type_)
+    order = pc.sort_indices(zone)
+    runs = pc.run_end_encode(zone.take(order))
+    ordered = instants.take(order)
+    parts: list[pa.Array] = []
+    start = 0
+    for end, name in zip(runs.run_ends.to_pylist(), runs.values.to_pylist(), strict=True):
+        parts.append(pc.cast(convert(ordered.slice(start, end - start), name), type_))
+        start = end
+    inverse = np.empty(len(order), dtype=np.int64)
+    inverse[order.to_numpy()] = np.arange(len(order), dtype=np.int64)
+    return pa.concat_arrays(parts).take(pa.array(inverse))

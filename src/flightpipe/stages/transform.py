@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,14 +29,14 @@ from flightpipe.core.envelope import ParsedEnvelope, read_envelope, sniff_format
 from flightpipe.core.errors import CorruptRawFile
 from flightpipe.core.faults import failpoint
 from flightpipe.core.layout import RawKey
-from flightpipe.core.schema import TRANSFORMED_SCHEMA
+from flightpipe.core.schema import TRANSFORMED_SCHEMA, UTC_TS
 from flightpipe.core.store import ObjectStore
 from flightpipe.quality.api import Level
 from flightpipe.quality.records import RecordRuleSet, RecordVerdict, check_records
 from flightpipe.quality.rules import PARSE, dates_in_window
 from flightpipe.sources.codeshares import with_orphaned_codeshares
-from flightpipe.sources.formats import record_format
-from flightpipe.sources.normalising import BoardContext, Normalised
+from flightpipe.sources.formats import RecordFormat, record_format
+from flightpipe.sources.normalising import STRING, BoardContext, Normalised
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,15 +57,56 @@ def transform_raw_object(store: ObjectStore, raw_key: str, rules: RecordRuleSet 
     """Transform the raw envelope at ``raw_key``; write its Parquet twin and its quarantine entries.
 
     ``rules``: the record rules in force (default: every rule at its declared level); only fail-level ones
-    act here, by sending the rows that break them to quarantine.
+    act here, by sending the rows that break them to quarantine. The one-file case of
+    :func:`transform_raw_objects`, so the event path and the batch path write the same bytes by construction.
     """
-    key = RawKey.parse(raw_key)
+    [result] = transform_raw_objects(store, [raw_key], rules)
+    return result
+
+
+def transform_raw_objects(
+    store: ObjectStore, raw_keys: Sequence[str], rules: RecordRuleSet | None = None
+) -> list[TransformResult]:
+    """Transform the raw envelopes at ``raw_keys`` in one vectorised pass; one result per key, in order.
+
+    Each file is read and parsed on its own (a corrupt one is quarantined whole, the others go on); the
+    records of all files of the same format and board are then normalised and checked together, and split by
+    file again: each file gets its Parquet twin and quarantine file exactly as if it were transformed alone
+    (every step is row-wise or matches records within their own file only). Reading a file that raises (a
+    store error) raises before anything of the other files is written.
+    """
     failing = (rules or _DEFAULT_RULES).at_level(Level.FAIL)
+    results: dict[str, TransformResult] = {}
+    groups: dict[tuple[str, str], list[_ParsedFile]] = {}
+    for raw_key in dict.fromkeys(raw_keys):  # a key given twice is transformed once
+        parsed = _read_raw_file(store, raw_key)
+        if isinstance(parsed, TransformResult):
+            results[raw_key] = parsed
+        else:
+            groups.setdefault((parsed.format.name, str(parsed.key.board)), []).append(parsed)
+    for files in groups.values():
+        for result in _transform_files(store, files, failing):
+            results[result.raw_key] = result
+    return [results[raw_key] for raw_key in raw_keys]
+
+
+@dataclass(frozen=True, slots=True)
+class _ParsedFile:
+    raw_key: str
+    key: RawKey
+    size: int
+    format: RecordFormat
+    parsed: ParsedEnvelope
+
+
+def _read_raw_file(store: ObjectStore, raw_key: str) -> _ParsedFile | TransformResult:
+    """The parsed envelope at ``raw_key``; or, for a file that cannot be read, its result after quarantining
+    it whole (``corrupt``)."""
+    key = RawKey.parse(raw_key)
     data = store.get(raw_key)
     try:
-        text = _valid_utf8(data)
-        fmt = record_format(sniff_format(text))
-        parsed = read_envelope(text, fmt.record_type, fmt.records_key(str(key.board)))
+        fmt = record_format(sniff_format(data))
+        parsed = read_envelope(data, fmt.record_type, fmt.records_key(str(key.board)))
     except Exception as exc:  # noqa: BLE001 - whatever a parser raises on a file (RecursionError too) means corrupt
         reason = exc.args[0] if isinstance(exc, CorruptRawFile | KeyError) and exc.args else _describe(exc)
         _write_quarantine(store, key, [_entry(raw_key, None, None, PARSE.name, f"corrupt raw file: {reason}", None)])
@@ -72,27 +114,83 @@ def transform_raw_object(store: ObjectStore, raw_key: str, rules: RecordRuleSet 
         return TransformResult(
             raw_key, None, 0, 0, 0, corrupt_reason=str(reason), bytes_in=len(data), quarantined_by_rule={"parse": 1}
         )
+    return _ParsedFile(raw_key, key, len(data), fmt, parsed)
+
+
+def _transform_files(store: ObjectStore, files: list[_ParsedFile], failing: RecordRuleSet) -> list[TransformResult]:
+    """Normalise and check the records of ``files`` (one format, one board) together; write each file's output."""
+    counts = np.array([len(f.parsed.records) for f in files], dtype=np.int64)
+    record_starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    records = files[0].parsed.records if len(files) == 1 else pa.concat_arrays([f.parsed.records for f in files])
+    file_of_record = pa.array(np.repeat(np.arange(len(files), dtype=np.int64), counts))
+
+    def per_record(values: list[Any], type_: pa.DataType) -> pa.Array:
+        return pa.array(values, type_).take(file_of_record)
 
     ctx = BoardContext(
-        source=parsed.meta.source,
-        board=str(key.board),
-        board_airport_icao=key.icao,
-        collected_at_utc=parsed.meta.fetched_at,
-        raw_key=raw_key,
-        run_id=key.run_id,
+        source=per_record([f.parsed.meta.source for f in files], STRING),
+        board=str(files[0].key.board),
+        board_airport_icao=per_record([f.key.icao for f in files], STRING),
+        collected_at_utc=per_record([f.parsed.meta.fetched_at for f in files], UTC_TS),
+        raw_key=per_record([f.raw_key for f in files], STRING),
+        run_id=per_record([f.key.run_id for f in files], STRING),
     )
-    normalised = fmt.normalise(parsed.records, ctx)
-    kept_mask = np.ones(len(parsed.records), dtype=bool)
+    normalised = files[0].format.normalise(records, ctx)
+    kept_mask = np.ones(len(records), dtype=bool)
     kept_mask[normalised.rejected_index.to_numpy(zero_copy_only=False)] = False
+    ordinals = np.concatenate([f.parsed.ordinals() for f in files]) if files else np.array([], np.int32)
     rows = normalised.rows.append_column(
-        TRANSFORMED_SCHEMA.field("raw_record_index"), pa.array(parsed.ordinals()[kept_mask], pa.int32())
+        TRANSFORMED_SCHEMA.field("raw_record_index"), pa.array(ordinals[kept_mask], pa.int32())
     )
-    quarantine = _quarantine_entries(raw_key, parsed, normalised)
     verdict = _check_guarded(rows, failing)
     verdict = _with_orphaned_codeshares(rows, verdict)
+    # Each file's records are contiguous among the records, and its typed rows among the rows (filters keep order).
+    kept_starts = np.concatenate([[0], np.cumsum(kept_mask)])[record_starts]
+    rejected = normalised.rejected_index.to_numpy(zero_copy_only=False).astype(np.int64)
+    rejected_file = np.searchsorted(record_starts, rejected, side="right") - 1
+    return [
+        _write_file(
+            store,
+            f,
+            rows.slice(int(kept_starts[i]), int(kept_starts[i + 1] - kept_starts[i])),
+            _slice_verdict(verdict, int(kept_starts[i]), int(kept_starts[i + 1] - kept_starts[i])),
+            _slice_rejects(normalised, np.flatnonzero(rejected_file == i), int(record_starts[i])),
+        )
+        for i, f in enumerate(files)
+    ]
+
+
+def _slice_verdict(verdict: RecordVerdict, start: int, length: int) -> RecordVerdict:
+    if not verdict.count:
+        return RecordVerdict(verdict.failed, verdict.rule, verdict.reason, 0)
+    failed = _flat(verdict.failed).slice(start, length)
+    count = int(pc.sum(pc.cast(failed, pa.int64())).as_py() or 0)
+    return RecordVerdict(
+        failed, _flat(verdict.rule).slice(start, length), _flat(verdict.reason).slice(start, length), count
+    )
+
+
+def _slice_rejects(normalised: Normalised, where: np.ndarray, record_start: int) -> Normalised:
+    """The normaliser's rejections of one file, with indices into that file's records."""
+    positions = pa.array(where, pa.int64())
+    return Normalised(
+        rows=normalised.rows.slice(0, 0),
+        rejected_index=pc.subtract(pc.cast(normalised.rejected_index.take(positions), pa.int64()), record_start),
+        rejected_reason=normalised.rejected_reason.take(positions),
+        rejected_rule=None if normalised.rejected_rule is None else normalised.rejected_rule.take(positions),
+    )
+
+
+def _write_file(
+    store: ObjectStore, file: _ParsedFile, rows: pa.Table, verdict: RecordVerdict, rejects: Normalised
+) -> TransformResult:
+    """One file's Parquet twin and quarantine file: its typed ``rows``, the rule ``verdict`` over them and the
+    normaliser's ``rejects`` (indices into its own records)."""
+    raw_key, key, parsed = file.raw_key, file.key, file.parsed
+    quarantine = _quarantine_entries(raw_key, parsed, rejects)
     if verdict.count:
         # Positions of the typed rows among the parsed records: the normaliser kept them in order.
-        kept = _kept_positions(len(parsed.records), normalised.rejected_index)
+        kept = _kept_positions(len(parsed.records), rejects.rejected_index)
         broken = pc.indices_nonzero(verdict.failed)
         originals = parsed.records.take(kept.take(broken)).to_pylist()
         for row, record, rule, reason in zip(
@@ -123,22 +221,12 @@ def transform_raw_object(store: ObjectStore, raw_key: str, rules: RecordRuleSet 
         rows_out=rows.num_rows,
         quarantined=len(quarantine),
         flight_dates=flight_dates,
-        bytes_in=len(data),
+        bytes_in=file.size,
         quarantined_by_rule=_by_rule(quarantine),
     )
 
 
 _DEFAULT_RULES = RecordRuleSet.defaults()
-
-
-def _valid_utf8(data: bytes) -> bytes:
-    """``data`` as valid UTF-8: a byte sequence that is not UTF-8 becomes U+FFFD, so no invalid text reaches
-    Parquet (the views and the warehouse load reject it). The raw file itself stays as it is."""
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("utf-8", errors="replace").encode("utf-8")
-    return data
 
 
 def _describe(exc: BaseException) -> str:

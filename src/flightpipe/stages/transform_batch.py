@@ -1,30 +1,45 @@
-"""transform, many raw files at once: the batch path a range takes (reprocess), on every core.
+"""transform, many raw files at once: the batch path a range takes (reprocess), vectorised and on every core.
 
-Output is the per-file path's by construction: each raw file goes through :func:`transform_raw_object`, the
-function the daily run and the transform Lambda call, so the Parquet twin, the quarantine file and the counts are
-byte for byte the same. What the batch path adds is throughput: transform is CPU-bound Python (envelope parsing,
-normalising, ~350 pyarrow calls a file), so threads share one core under the GIL; the batch path hands whole
-batches of files to worker *processes*, one per core, each building its rules and store once.
+Output is the per-file path's by construction: a pass is :func:`transform_raw_objects`, whose one-file case is
+:func:`transform_raw_object`, the function the daily run and the transform Lambda call; every step of it is
+row-wise or matches records within their own file only, so the Parquet twin, the quarantine file and the counts
+are byte for byte the same (a test compares both paths). What the batch path adds is throughput:
+
+* one vectorised pass over many files pays transform's fixed cost (a few hundred pyarrow calls, one per
+  distinct zone and code) once per pass instead of once per file;
+* transform is CPU-bound Python driving pyarrow, so threads share one core under the GIL; passes run on worker
+  *processes*, one per core (the calling process being one of them), each building its rules and store once.
+  Consecutive batches are joined into one pass (at most :data:`MAX_FILES_PER_PASS` files), with several passes
+  per worker so the cores finish together.
 
 Workers are started with ``spawn`` (not ``fork``): the caller may hold threads (logging, the ledger's sqlite) that
 a forked child would inherit half-locked. So a script that calls this with several workers needs the usual
-``if __name__ == "__main__":`` guard (spawned workers import the main module). With one worker the batches run in
+``if __name__ == "__main__":`` guard (spawned workers import the main module). With one worker the passes run in
 the calling process, without a pool.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import queue
+import threading
 import time
+from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import Any
 
 from flightpipe.core.store import ObjectStore
 from flightpipe.quality.records import RecordRuleSet
-from flightpipe.stages.transform import TransformResult, transform_raw_object
+from flightpipe.stages.transform import TransformResult, transform_raw_object, transform_raw_objects
+
+#: Files one vectorised pass holds at most: past ~30 files a pass gains little, and memory grows with it.
+MAX_FILES_PER_PASS = 60
+#: Passes per worker at least (when there are batches enough): unequal passes then even out across the cores.
+PASSES_PER_WORKER = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +52,9 @@ class Batch:
 
 @dataclass(frozen=True, slots=True)
 class BatchOutcome:
-    """What a batch gave: one result per raw file that transformed, and the files that raised (key, error)."""
+    """What a batch gave: one result per raw file that transformed, and the files that raised (key, error).
+
+    ``duration_s``: the batch's share (by files) of the pass it ran in."""
 
     label: str
     results: list[TransformResult]
@@ -51,8 +68,36 @@ def default_workers() -> int:
 
 
 def transform_batch(store: ObjectStore, batch: Batch, rules: RecordRuleSet) -> BatchOutcome:
-    """Transform every raw file of ``batch`` in order; a file that raises is noted and the rest go on (a corrupt
-    file does not raise: it is quarantined whole, as on the per-file path)."""
+    """Transform every raw file of ``batch`` in one vectorised pass; a file that raises is noted and the rest go
+    on (a corrupt file does not raise: it is quarantined whole, as on the per-file path)."""
+    [outcome] = transform_pass(store, [batch], rules)
+    return outcome
+
+
+def transform_pass(store: ObjectStore, batches: Sequence[Batch], rules: RecordRuleSet) -> list[BatchOutcome]:
+    """The raw files of ``batches`` in one vectorised pass; one outcome per batch, in order.
+
+    Should the pass raise (a file the store cannot read), its batches are redone file by file, so the error is
+    pinned on its file and the other files are transformed (rewriting a file is harmless: a pure function)."""
+    started = time.perf_counter()
+    keys = [key for batch in batches for key in batch.raw_keys]
+    try:
+        by_key = dict(zip(keys, transform_raw_objects(store, keys, rules), strict=True))
+    except Exception:  # noqa: BLE001 - one unreadable file must not stop the others; file by file says which
+        return [_file_by_file(store, batch, rules) for batch in batches]
+    elapsed = time.perf_counter() - started
+    return [
+        BatchOutcome(
+            batch.label,
+            [by_key[key] for key in batch.raw_keys],
+            [],
+            elapsed * len(batch.raw_keys) / len(keys) if keys else 0.0,
+        )
+        for batch in batches
+    ]
+
+
+def _file_by_file(store: ObjectStore, batch: Batch, rules: RecordRuleSet) -> BatchOutcome:
     started = time.perf_counter()
     results: list[TransformResult] = []
     errors: list[tuple[str, str]] = []
@@ -64,6 +109,24 @@ def transform_batch(store: ObjectStore, batch: Batch, rules: RecordRuleSet) -> B
     return BatchOutcome(batch.label, results, errors, time.perf_counter() - started)
 
 
+def passes(batches: Sequence[Batch], workers: int) -> list[list[Batch]]:
+    """Consecutive ``batches`` joined into passes: at most :data:`MAX_FILES_PER_PASS` files each (a batch is
+    never split), and at least :data:`PASSES_PER_WORKER` passes per worker where there are batches enough."""
+    files = sum(len(b.raw_keys) for b in batches)
+    wanted = max(1, workers * PASSES_PER_WORKER)
+    per_pass = max(1, min(MAX_FILES_PER_PASS, math.ceil(files / wanted)))
+    joined: list[list[Batch]] = []
+    size = 0
+    for batch in batches:
+        if joined and size + len(batch.raw_keys) <= per_pass:
+            joined[-1].append(batch)
+            size += len(batch.raw_keys)
+        else:
+            joined.append([batch])
+            size = len(batch.raw_keys)
+    return joined
+
+
 def transform_batches(
     store_url: str,
     batches: Sequence[Batch],
@@ -71,31 +134,105 @@ def transform_batches(
     *,
     workers: int | None = None,
 ) -> Iterator[BatchOutcome]:
-    """Transform ``batches`` on ``workers`` processes (default: one per core); yields each batch as it finishes
-    (in any order when there are several workers).
+    """Transform ``batches`` in vectorised passes on ``workers`` processes (default: one per core: the calling
+    process and ``workers - 1`` spawned ones); yields each batch as its pass finishes (in any order when there
+    are several workers).
 
     ``rule_configs``: the quality settings' rule configs (``QualitySettings.rule_configs()``); the rules
     themselves hold functions that do not pickle, so each worker builds them from these.
     """
     workers = min(workers or default_workers(), max(1, len(batches)))
+    joined = passes(batches, workers)
+    here: tuple[ObjectStore, RecordRuleSet] | None = None
+
+    def run_here(group: list[Batch]) -> list[BatchOutcome]:
+        nonlocal here
+        here = here or (ObjectStore(store_url), RecordRuleSet.from_configs(dict(rule_configs)))
+        return transform_pass(here[0], group, here[1])
+
     if workers == 1:
-        store, rules = ObjectStore(store_url), RecordRuleSet.from_configs(dict(rule_configs))
-        for batch in batches:
-            yield transform_batch(store, batch, rules)
+        for group in joined:
+            yield from run_here(group)
         return
+    # The calling process is one of the workers: it has its imports already, so it starts at once while the
+    # spawned ones start up. It takes passes from the back, the spawned workers from the front (_Feeder).
     with ProcessPoolExecutor(
-        max_workers=workers,
+        max_workers=workers - 1,
         mp_context=get_context("spawn"),
         initializer=_start_worker,
         initargs=(store_url, dict(rule_configs)),
     ) as pool:
-        futures: list[Future[BatchOutcome]] = [pool.submit(_run_batch, batch) for batch in batches]
+        feeder = _Feeder(pool, joined, workers - 1)
         try:
-            for future in as_completed(futures):
-                yield future.result()
+            while (last := feeder.take_last()) is not None:
+                yield from run_here(last)
+                for future in feeder.finished(wait=False):
+                    yield from future.result()
+            for future in feeder.finished(wait=True):
+                yield from future.result()
         finally:
-            for future in futures:  # an interrupted caller does not wait for batches nobody will read
-                future.cancel()
+            feeder.stop()  # an interrupted caller does not wait for passes nobody will read
+
+
+class _Feeder:
+    """Hands ``passes`` to the pool's workers from the front, one pass per worker at a time, on a thread of its
+    own, while the calling process takes them from the back (``take_last``).
+
+    One at a time, because a ``ProcessPoolExecutor`` marks one more call than it has workers as running: a worker
+    still starting up held two passes the calling process then could not take, and the caller sat idle."""
+
+    def __init__(self, pool: ProcessPoolExecutor, passes: list[list[Batch]], slots: int) -> None:
+        self._pool = pool
+        self._passes = deque(passes)
+        self._lock = threading.Lock()
+        self._slots = threading.Semaphore(slots)
+        self._done: queue.SimpleQueue[Future[list[BatchOutcome]]] = queue.SimpleQueue()
+        self._submitted = self._collected = 0
+        self._stopped = False
+        self._thread = threading.Thread(target=self._feed, name="transform-feeder", daemon=True)
+        self._thread.start()
+
+    def take_last(self) -> list[Batch] | None:
+        with self._lock:
+            return self._passes.pop() if self._passes else None
+
+    def finished(self, *, wait: bool) -> Iterator[Future[list[BatchOutcome]]]:
+        """The workers' finished passes: those finished by now, or (``wait``) all, once none is left to hand out."""
+        if wait:
+            self._thread.join()
+        while self._collected < self._submitted:
+            try:
+                future = self._done.get(block=wait)
+            except queue.Empty:
+                return
+            self._collected += 1
+            yield future
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            self._passes.clear()
+        self._slots.release()  # wakes the feeding thread, which then sees there is nothing left
+        self._thread.join()
+
+    def _feed(self) -> None:
+        while True:
+            self._slots.acquire()
+            with self._lock:
+                if self._stopped or not self._passes:
+                    return
+                group = self._passes.popleft()
+                self._submitted += 1
+            try:
+                future = self._pool.submit(_run_pass, group)
+            except Exception as exc:  # noqa: BLE001 - a broken pool: the caller raises it with the pass's result
+                future = Future()
+                future.set_exception(exc)
+            future.add_done_callback(self._finish)
+
+    def _finish(self, future: Future[list[BatchOutcome]]) -> None:
+        self._done.put(future)
+        self._slots.release()
 
 
 _worker: tuple[ObjectStore, RecordRuleSet] | None = None
@@ -106,7 +243,7 @@ def _start_worker(store_url: str, rule_configs: dict[str, Any]) -> None:
     _worker = (ObjectStore(store_url), RecordRuleSet.from_configs(rule_configs))
 
 
-def _run_batch(batch: Batch) -> BatchOutcome:
+def _run_pass(batches: list[Batch]) -> list[BatchOutcome]:
     assert _worker is not None, "the worker's initializer did not run"
     store, rules = _worker
-    return transform_batch(store, batch, rules)
+    return transform_pass(store, batches, rules)

@@ -104,6 +104,24 @@ def test_a_transform_below_the_target_ratio_is_reported_not_met(bench: dict[str,
     )
 
 
+def test_the_transform_target_is_judged_on_the_batch_paths_own_row_and_names_it(
+    bench: dict[str, ModuleType],
+) -> None:
+    results = _results(bench)
+    results.transform["flightpipe-batch"] = _series(
+        bench, "flightpipe batch transform", 0.55, records=10_000, rows_out=10_000, quarantined=0, workers=2
+    )
+    rows = [row[0] for row in bench["report"].transform_rows(results)]
+    transform = bench["report"].targets(results)[0]
+
+    assert rows[1] == "flightpipe batch transform, 2 processes"
+    assert (transform.figure, transform.verdict) == (
+        "0.91x by wall, 0.91x by CPU (measured: flightpipe batch transform, 2 processes, `transform_batches`; the "
+        "per-file path in one process: 0.50x by wall, 0.50x by CPU)",
+        "met",
+    )
+
+
 def test_the_year_is_extrapolated_from_the_measured_days_and_said_so(bench: dict[str, ModuleType]) -> None:
     workload = bench["workload"]
     spec = workload.WorkloadSpec(days=73, airports=("EDDF",))

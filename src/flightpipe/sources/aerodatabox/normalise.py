@@ -44,12 +44,12 @@ from flightpipe.sources.normalising import (
     TIMESTAMPS_PARSE,
     BoardContext,
     Normalised,
+    Reason,
     airport_iata,
     airport_icao_of_iata,
     airport_zone,
     assemble,
     code,
-    constant,
     delay_minutes,
     lineage,
     local_date,
@@ -112,7 +112,7 @@ def normalise(records: pa.StructArray, ctx: BoardContext) -> Normalised:
     n = len(records)
     on_departures = ctx.board == "departures"
     own_label, other_label = ("departure", "arrival") if on_departures else ("arrival", "departure")
-    board_icao = constant(ctx.board_airport_icao, n, _S)
+    board_icao = ctx.column("board_airport_icao", n)
 
     airline = pc.struct_field(records, "airline")
     airline_iata = code(pc.struct_field(airline, "iata"))
@@ -128,7 +128,7 @@ def normalise(records: pa.StructArray, ctx: BoardContext) -> Normalised:
     status_words = text(pc.struct_field(records, "status"))
 
     columns: dict[str, pa.Array] = {}
-    reasons: list[tuple[pa.Array, str]] = [(pc.is_null(number), "number missing: no flight number")]
+    reasons: list[Reason] = [(pc.is_null(number), "number missing: no flight number")]
     # The quality rule of each reason, in the same order: a missing field is required_keys, a bad time
     # timestamps_parse, a codeshare without its operator required_keys (it must name its operating flight).
     rules: list[tuple[pa.Array, str]] = [(reasons[0][0], REQUIRED_KEYS)]
@@ -159,7 +159,12 @@ def normalise(records: pa.StructArray, ctx: BoardContext) -> Normalised:
     registration = text(pc.struct_field(pc.struct_field(records, "aircraft"), "reg"))
     terminal = sides[own_label]["dep_terminal" if on_departures else "arr_terminal"]
     operator_row, operator_count = _operator_of(
-        is_codeshare, counterpart, own_scheduled, pc.coalesce(flight_iata, flight_icao), [registration, terminal]
+        is_codeshare,
+        ctx.column("raw_key", n),
+        counterpart,
+        own_scheduled,
+        pc.coalesce(flight_iata, flight_icao),
+        [registration, terminal],
     )
     no_operator = pc.and_(is_codeshare, pc.equal(operator_count, 0))
     ambiguous = pc.and_(is_codeshare, pc.greater(operator_count, 1))
@@ -292,15 +297,17 @@ def _local_date(side: dict[str, pa.Array], scheduled_column: str, icao: pa.Array
 
 def _operator_of(
     is_codeshare: pa.Array,
+    raw_file: pa.Array,
     counterpart: pa.Array,
     scheduled: pa.Array,
     flight: pa.Array,
     tie_breakers: list[pa.Array],
 ) -> tuple[pa.Array, pa.Array]:
-    """For every row, the row of the operator record with the same counterpart airport and scheduled time, and
-    how many operator records match (0: none, >1: ambiguous). Where several match, each of ``tie_breakers``
-    (registration, terminal) in turn narrows the key, where the codeshare record has that value."""
-    base = pc.binary_join_element_wise(counterpart, pc.cast(scheduled, _S), "|")
+    """For every row, the row of the operator record of the same raw file (``raw_file``: its key) with the same
+    counterpart airport and scheduled time, and how many operator records match (0: none, >1: ambiguous). Where
+    several match, each of ``tie_breakers`` (registration, terminal) in turn narrows the key, where the codeshare
+    record has that value."""
+    base = pc.binary_join_element_wise(raw_file, counterpart, pc.cast(scheduled, _S), "|")
     first, count = _match(is_codeshare, base, flight)
     for extra in tie_breakers:
         narrowed = pc.binary_join_element_wise(base, extra, "|")

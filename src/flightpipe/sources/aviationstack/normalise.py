@@ -31,6 +31,7 @@ from flightpipe.sources.normalising import TIMESTAMPS_PARSE as _TIMESTAMPS_PARSE
 from flightpipe.sources.normalising import (
     BoardContext,
     Normalised,
+    Reason,
     airline_names,
     airport_icao_of_iata,
     airport_zone,
@@ -127,7 +128,7 @@ def normalise(records: pa.StructArray, ctx: BoardContext) -> Normalised:
             is_codeshare, _code(pc.struct_field(codeshared, "airline_icao")), airline_icao
         ),
     }
-    reasons: list[tuple[pa.Array, str]] = [
+    reasons: list[Reason] = [
         (pc.is_null(flight_date), "flight_date missing or not YYYY-MM-DD"),
         (
             pc.and_(pc.is_null(flight_iata), pc.is_null(flight_icao)),
@@ -181,12 +182,7 @@ def normalise(records: pa.StructArray, ctx: BoardContext) -> Normalised:
     )
 
     board_side = "dep_airport_icao" if ctx.board == "departures" else "arr_airport_icao"
-    reasons.append(
-        (
-            pc.fill_null(pc.not_equal(columns[board_side], pa.scalar(ctx.board_airport_icao)), False),
-            f"record does not belong to the {ctx.board} board of {ctx.board_airport_icao}",
-        )
-    )
+    reasons.append(ctx.not_on_board(columns[board_side]))
     rules.append((reasons[-1][0], _PARSE))
     columns["aircraft_registration"] = _text(pc.struct_field(aircraft, "registration"))
     columns["aircraft_type_icao"] = _code(pc.struct_field(aircraft, "icao"))

@@ -33,6 +33,7 @@ from flightpipe.sources.normalising import (
     STRING,
     BoardContext,
     Normalised,
+    Reason,
     airport_iata,
     airport_zone,
     assemble,
@@ -134,14 +135,11 @@ def normalise(records: pa.StructArray, ctx: BoardContext) -> Normalised:
     columns["arr_baggage"] = no_text
     board_side = dep_icao if ctx.board == "departures" else arr_icao
     board_field = "estDepartureAirport" if ctx.board == "departures" else "estArrivalAirport"
-    reasons: list[tuple[pa.Array, str]] = [
+    reasons: list[Reason] = [
         (pc.is_null(callsign), "callsign missing: OpenSky cannot name the flight"),
         (pc.is_null(first_seen), "firstSeen missing: no departure time, so no flight date"),
         (pc.is_null(board_side), f"{board_field} missing: the board's own airport"),
-        (
-            pc.fill_null(pc.not_equal(board_side, pa.scalar(ctx.board_airport_icao)), False),
-            f"record does not belong to the {ctx.board} board of {ctx.board_airport_icao}",
-        ),
+        ctx.not_on_board(board_side),
     ]
     # The quality rule of each reason, in the same order (a time that is not integer seconds never gets here:
     # the reader rejects the record as not OpenSky's format, rule parse).
