@@ -32,14 +32,15 @@ from typing import Any
 from flightpipe.config import Settings
 from flightpipe.core.clock import Clock, utc_now
 from flightpipe.core.errors import ConfigError
-from flightpipe.core.layout import RAW, raw_keys, raw_prefix
+from flightpipe.core.layout import RAW, collection_dates_for, raw_keys, raw_prefix
 from flightpipe.core.store import ObjectStore
 from flightpipe.pipeline.load import load_flight_dates
-from flightpipe.pipeline.quality import RunQuality, run_flight_date_checks
+from flightpipe.pipeline.quality import RunQuality, quality_counts
 from flightpipe.pipeline.report import write_run_report
 from flightpipe.pipeline.runner import LedgerSteps, RunObserver
-from flightpipe.stages.process_range import process_range
-from flightpipe.stages.transform import TransformResult
+from flightpipe.quality.api import RuleResult
+from flightpipe.stages.process import ProcessResult
+from flightpipe.stages.process_range import CHUNK_FLIGHT_DATES, process_range
 from flightpipe.stages.transform_batch import Batch, BatchOutcome, transform_batches
 from flightpipe.stages.verify import touched_flight_dates
 from flightpipe.state.runs import ABANDONED, FAILED, FAILED_QUALITY, PARTIAL, SUCCEEDED
@@ -211,47 +212,103 @@ def _stages(
 ) -> None:
     chosen = set(result.airports)
     batches = []
-    resumed_keys: list[str] = []
+    resumed: dict[dt.date, tuple[str, ...]] = {}
     steps.total("transform", len(in_range))  # one step per collection day, resumed ones included
     for day, icaos in in_range.items():
         keys = tuple(k for icao in icaos if icao in chosen for k in raw_keys(store.list(raw_prefix(icao, day))))
         if day in done_before:
-            resumed_keys.extend(keys)
+            resumed[day] = keys
             _record_resumed(steps, done_before[day], result.resumed_from)
             result.days.append(done_before[day])
         else:
             batches.append(Batch(day.isoformat(), keys))
-    transformed: list[TransformResult] = []
+    quality = RunQuality(settings, store, state.quality, result.run_id)
+    flow = _RangeFlow(store, quality, steps, set(in_range))
+    for day, keys in resumed.items():  # transformed by the interrupted run: their twins name the flight dates
+        flow.day_done(day, touched_flight_dates(store, [], twins_of=keys))
+    # The transform runs in worker processes; between the days they hand back, this process checks each day's
+    # boards and processes (and checks) the flight dates whose whole collection window is transformed, so both
+    # cores stay busy and a flight date's rows are read while its files are still in the page cache.
     rule_configs = settings.quality.rule_configs()
     for outcome in transform_batches(store.url, batches, rule_configs, workers=workers):
-        transformed.extend(outcome.results)
         result.days.append(_record_day(steps, outcome))
+        day = dt.date.fromisoformat(outcome.label)
+        flow.day_done(day, touched_flight_dates(store, outcome.results))
     result.days.sort(key=lambda d: d.day)
+    processed = flow.finish()
 
-    quality = RunQuality(settings, store, state.quality, result.run_id)
-    steps.total("quality", 1)  # the boards; the flight dates add one more
-    with steps.step("quality", f"boards {result.first.isoformat()}..{result.last.isoformat()}") as counts:
-        board_results = []
-        for day in in_range:
-            board_results.extend(quality.check_boards(day))
-        quality.board_results = board_results
-        counts["results"] = len(board_results)
-
-    flight_dates = touched_flight_dates(store, transformed, twins_of=resumed_keys)
-    steps.total("process", 1 if flight_dates else 0)
-    with steps.step("process", f"{len(flight_dates)} flight dates") as counts:
-        processed = process_range(store, flight_dates)
-        counts.update(records_in=sum(p.rows_in for p in processed), records_out=sum(p.flights_out for p in processed))
+    quality.board_results = flow.board_results
+    quality.flight_date_results = flow.flight_date_results
     result.flight_dates = [p.flight_date for p in processed]
     result.flights = {p.flight_date: p.flights_out for p in processed}
-    run_flight_date_checks(quality, result.flight_dates, steps, processed=processed)
     quality.decide(result.flight_dates)
-    loads = load_flight_dates(settings, store, quality, result.flight_dates, run_id=result.run_id, tracker=steps)
+    loads = load_flight_dates(
+        settings, store, quality, result.flight_dates, run_id=result.run_id, tracker=steps, batched=True
+    )
     result.loaded = {loaded.flight_date: loaded.result.rows_loaded for loaded in loads}
     result.held = quality.summary_lines()[1]
     # Once, for the range: a day's report is a view of the warehouse, which only now holds the whole range.
     if report:
         result.report_path, result.report_error = write_run_report(settings, result.last)
+
+
+class _RangeFlow:
+    """What follows the transform, as the collection days come in (in any order): each day's board checks; and,
+    once every collection day of a flight date's window (``collection_dates_for``) that the range holds is
+    transformed, the flight date is final: it is processed and checked, ``CHUNK_FLIGHT_DATES`` of them a pass
+    (the memory cap), each pass a ``process`` and a ``quality`` step."""
+
+    def __init__(self, store: ObjectStore, quality: RunQuality, steps: LedgerSteps, days: set[dt.date]) -> None:
+        self.store, self.quality, self.steps, self.days = store, quality, steps, days
+        self.done: set[dt.date] = set()
+        self.touched: set[dt.date] = set()
+        self.waiting: set[dt.date] = set()  # touched, not yet processed
+        self.processed: list[ProcessResult] = []
+        self.board_results: list[RuleResult] = []
+        self.flight_date_results: list[RuleResult] = []
+        self.passes = 0
+        steps.total("quality", len(days))  # a step per day's boards; each pass of flight dates adds one
+
+    def day_done(self, day: dt.date, touched: list[dt.date]) -> None:
+        self.done.add(day)
+        with self.steps.step("quality", f"boards {day.isoformat()}") as counts:
+            results = self.quality.check_boards(day)
+            self.board_results.extend(results)
+            counts.update(quality_counts(results))
+        fresh = set(touched) - self.touched
+        self.touched |= fresh
+        self.waiting |= fresh
+        ready = sorted(d for d in self.waiting if self._final(d))
+        while len(ready) >= CHUNK_FLIGHT_DATES:
+            self._process(ready[:CHUNK_FLIGHT_DATES])
+            ready = ready[CHUNK_FLIGHT_DATES:]
+
+    def finish(self) -> list[ProcessResult]:
+        """Every flight date still waiting processed (the transform is over: all are final); all, by date."""
+        remaining = sorted(self.waiting)
+        for start in range(0, len(remaining), CHUNK_FLIGHT_DATES):
+            self._process(remaining[start : start + CHUNK_FLIGHT_DATES])
+        self.steps.total("process", self.passes)
+        return sorted(self.processed, key=lambda p: p.flight_date)
+
+    def _final(self, flight_date: dt.date) -> bool:
+        return all(day in self.done for day in collection_dates_for([flight_date]) if day in self.days)
+
+    def _process(self, flight_dates: list[dt.date]) -> None:
+        self.passes += 1
+        self.steps.total("process", self.passes)
+        self.steps.total("quality", len(self.days) + self.passes)
+        with self.steps.step("process", f"{flight_dates[0].isoformat()}..{flight_dates[-1].isoformat()}") as counts:
+            processed = process_range(self.store, flight_dates)
+            counts.update(
+                records_in=sum(p.rows_in for p in processed), records_out=sum(p.flights_out for p in processed)
+            )
+        self.waiting -= set(flight_dates)
+        self.processed.extend(processed)
+        with self.steps.step("quality", ",".join(d.isoformat() for d in flight_dates)) as counts:
+            results = self.quality.check_flight_dates(processed)
+            self.flight_date_results.extend(results)
+            counts.update(quality_counts(results))
 
 
 def _record_day(steps: LedgerSteps, outcome: BatchOutcome) -> DayOutcome:
