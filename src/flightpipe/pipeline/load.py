@@ -85,14 +85,14 @@ def load_flight_dates(
 
             for flight_date in flight_dates:
                 hold = quality.decision.hold_for(flight_date)
-                if hold is not None:
-                    _record_hold(tracker, hold.describe(), flight_date)
-                    if hold.whole:
-                        continue
                 if batched and hold is None:
                     whole.append(flight_date)
                     continue
                 flush()  # the dates before this one first: the dimensions take the later date's values
+                if hold is not None:
+                    _record_hold(tracker, hold.describe(), flight_date)
+                    if hold.whole:
+                        continue
                 with tracker.step("load", flight_date.isoformat()) as counts:
                     result = load_gated(store, warehouse, flight_date, hold, run_id=run_id)
                     counts.update(

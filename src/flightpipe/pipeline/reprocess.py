@@ -38,6 +38,7 @@ from flightpipe.pipeline.load import load_flight_dates
 from flightpipe.pipeline.quality import RunQuality, quality_counts
 from flightpipe.pipeline.report import write_run_report
 from flightpipe.pipeline.runner import LedgerSteps, RunObserver
+from flightpipe.pipeline.tracking import StepTracker
 from flightpipe.quality.api import RuleResult
 from flightpipe.stages.process import ProcessResult
 from flightpipe.stages.process_range import CHUNK_FLIGHT_DATES, process_range
@@ -84,6 +85,9 @@ class ReprocessResult:
     loaded: dict[dt.date, int] = field(default_factory=dict)
     held: list[str] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
+    #: Wall seconds of this process per phase: ``transform`` is the wait for the worker processes (the process
+    #: and quality work done meanwhile is counted under its own name), then process, quality, load, report.
+    phases: dict[str, float] = field(default_factory=dict)
     report_path: str | None = None
     report_error: str | None = None
     duration_s: float = 0.0
@@ -230,26 +234,35 @@ def _stages(
     # boards and processes (and checks) the flight dates whose whole collection window is transformed, so both
     # cores stay busy and a flight date's rows are read while its files are still in the page cache.
     rule_configs = settings.quality.rule_configs()
+    started, before = time.perf_counter(), sum(flow.seconds.values())
     for outcome in transform_batches(store.url, batches, rule_configs, workers=workers):
         result.days.append(_record_day(steps, outcome))
         day = dt.date.fromisoformat(outcome.label)
         flow.day_done(day, touched_flight_dates(store, outcome.results))
+    phases = result.phases
+    phases["transform"] = time.perf_counter() - started - (sum(flow.seconds.values()) - before)
     result.days.sort(key=lambda d: d.day)
     processed = flow.finish()
 
+    started = time.perf_counter()
     quality.board_results = flow.board_results
     quality.flight_date_results = flow.flight_date_results
     result.flight_dates = [p.flight_date for p in processed]
     result.flights = {p.flight_date: p.flights_out for p in processed}
     quality.decide(result.flight_dates)
+    phases.update(process=flow.seconds["process"], quality=flow.seconds["quality"] + time.perf_counter() - started)
+    started = time.perf_counter()
     loads = load_flight_dates(
         settings, store, quality, result.flight_dates, run_id=result.run_id, tracker=steps, batched=True
     )
     result.loaded = {loaded.flight_date: loaded.result.rows_loaded for loaded in loads}
     result.held = quality.summary_lines()[1]
+    phases["load"] = time.perf_counter() - started
     # Once, for the range: a day's report is a view of the warehouse, which only now holds the whole range.
     if report:
+        started = time.perf_counter()
         result.report_path, result.report_error = write_run_report(settings, result.last)
+        phases["report"] = time.perf_counter() - started
 
 
 class _RangeFlow:
@@ -258,8 +271,15 @@ class _RangeFlow:
     transformed, the flight date is final: it is processed and checked, ``CHUNK_FLIGHT_DATES`` of them a pass
     (the memory cap), each pass a ``process`` and a ``quality`` step."""
 
-    def __init__(self, store: ObjectStore, quality: RunQuality, steps: LedgerSteps, days: set[dt.date]) -> None:
-        self.store, self.quality, self.steps, self.days = store, quality, steps, days
+    def __init__(
+        self,
+        store: ObjectStore,
+        quality: RunQuality,
+        steps: StepTracker,
+        days: set[dt.date],
+        chunk: int = CHUNK_FLIGHT_DATES,
+    ) -> None:
+        self.store, self.quality, self.steps, self.days, self.chunk = store, quality, steps, days, chunk
         self.done: set[dt.date] = set()
         self.touched: set[dt.date] = set()
         self.waiting: set[dt.date] = set()  # touched, not yet processed
@@ -267,27 +287,31 @@ class _RangeFlow:
         self.board_results: list[RuleResult] = []
         self.flight_date_results: list[RuleResult] = []
         self.passes = 0
+        #: Wall seconds this process spent processing and checking (the rest of the transform: waiting).
+        self.seconds = {"process": 0.0, "quality": 0.0}
         steps.total("quality", len(days))  # a step per day's boards; each pass of flight dates adds one
 
     def day_done(self, day: dt.date, touched: list[dt.date]) -> None:
         self.done.add(day)
+        started = time.perf_counter()
         with self.steps.step("quality", f"boards {day.isoformat()}") as counts:
             results = self.quality.check_boards(day)
             self.board_results.extend(results)
             counts.update(quality_counts(results))
+        self.seconds["quality"] += time.perf_counter() - started
         fresh = set(touched) - self.touched
         self.touched |= fresh
         self.waiting |= fresh
         ready = sorted(d for d in self.waiting if self._final(d))
-        while len(ready) >= CHUNK_FLIGHT_DATES:
-            self._process(ready[:CHUNK_FLIGHT_DATES])
-            ready = ready[CHUNK_FLIGHT_DATES:]
+        while len(ready) >= self.chunk:
+            self._process(ready[: self.chunk])
+            ready = ready[self.chunk :]
 
     def finish(self) -> list[ProcessResult]:
         """Every flight date still waiting processed (the transform is over: all are final); all, by date."""
         remaining = sorted(self.waiting)
-        for start in range(0, len(remaining), CHUNK_FLIGHT_DATES):
-            self._process(remaining[start : start + CHUNK_FLIGHT_DATES])
+        for start in range(0, len(remaining), self.chunk):
+            self._process(remaining[start : start + self.chunk])
         self.steps.total("process", self.passes)
         return sorted(self.processed, key=lambda p: p.flight_date)
 
@@ -298,6 +322,7 @@ class _RangeFlow:
         self.passes += 1
         self.steps.total("process", self.passes)
         self.steps.total("quality", len(self.days) + self.passes)
+        started = time.perf_counter()
         with self.steps.step("process", f"{flight_dates[0].isoformat()}..{flight_dates[-1].isoformat()}") as counts:
             processed = process_range(self.store, flight_dates)
             counts.update(
@@ -305,10 +330,13 @@ class _RangeFlow:
             )
         self.waiting -= set(flight_dates)
         self.processed.extend(processed)
+        checked = time.perf_counter()
         with self.steps.step("quality", ",".join(d.isoformat() for d in flight_dates)) as counts:
             results = self.quality.check_flight_dates(processed)
             self.flight_date_results.extend(results)
             counts.update(quality_counts(results))
+        self.seconds["process"] += checked - started
+        self.seconds["quality"] += time.perf_counter() - checked
 
 
 def _record_day(steps: LedgerSteps, outcome: BatchOutcome) -> DayOutcome:

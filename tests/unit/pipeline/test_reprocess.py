@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -177,3 +179,45 @@ def test_a_reprocess_does_not_make_a_collection_day_complete_for_backfill(settin
 
     with StateStore.open(settings.paths().ledger) as state:
         assert not state.runs.is_day_complete(DAYS[0], ["EDDH"], ["departures", "arrivals"])
+
+
+class _NoChecks:
+    """A run's quality that finds nothing: the flow's order is what is under test."""
+
+    def check_boards(self, day: dt.date) -> list[Any]:
+        return []
+
+    def check_flight_dates(self, processed: list[Any]) -> list[Any]:
+        return []
+
+
+class _Steps:
+    def total(self, stage: str, count: int) -> None:
+        pass
+
+    @contextmanager
+    def step(self, stage: str, target: str) -> Iterator[dict[str, Any]]:
+        yield {}
+
+
+def test_a_flight_date_is_processed_once_every_collection_day_of_its_window_in_the_range_is_transformed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A flight date's rows come from the collection days one before to two after it (layout.COLLECTION_WINDOW).
+    day = [dt.date(2026, 6, 1) + dt.timedelta(days=n) for n in range(8)]
+    passes: list[list[dt.date]] = []
+    monkeypatch.setattr(reprocess_module, "process_range", lambda store, dates: passes.append(dates) or [])
+    flow = reprocess_module._RangeFlow(None, _NoChecks(), _Steps(), set(day[1:7]), chunk=2)  # type: ignore[arg-type]
+
+    flow.day_done(day[1], [day[0], day[1]])
+    flow.day_done(day[3], [day[2], day[3]])  # the workers hand days back in any order
+    assert passes == []  # day[0]'s window holds day[2], not yet transformed
+    flow.day_done(day[2], [day[1], day[2]])
+    assert passes == [[day[0], day[1]]]  # day[2] waits for day[4]
+    flow.day_done(day[4], [day[3], day[4]])
+    flow.day_done(day[5], [day[4], day[5]])
+    assert passes == [[day[0], day[1]], [day[2], day[3]]]
+    flow.day_done(day[6], [day[5], day[6]])  # day[7] is not in the range: day[5] and day[6] are final now
+    assert passes == [[day[0], day[1]], [day[2], day[3]], [day[4], day[5]]]
+    flow.finish()
+    assert passes[-1] == [day[6]]
