@@ -26,6 +26,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -85,8 +86,9 @@ class ReprocessResult:
     loaded: dict[dt.date, int] = field(default_factory=dict)
     held: list[str] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
-    #: Wall seconds of this process per phase: ``transform`` is the wait for the worker processes (the process
-    #: and quality work done meanwhile is counted under its own name), then process, quality, load, report.
+    #: Wall seconds per phase: ``transform`` is the calling thread's wait for the worker processes (its board
+    #: checks meanwhile count as ``quality``); ``process`` the pass thread's work, most of it beside the
+    #: transform, ``process_tail`` the wait for the passes after it; then ``quality``, ``load``, ``report``.
     phases: dict[str, float] = field(default_factory=dict)
     report_path: str | None = None
     report_error: str | None = None
@@ -227,30 +229,34 @@ def _stages(
         else:
             batches.append(Batch(day.isoformat(), keys))
     quality = RunQuality(settings, store, state.quality, result.run_id)
-    flow = _RangeFlow(store, quality, steps, set(in_range))
-    for day, keys in resumed.items():  # transformed by the interrupted run: their twins name the flight dates
-        flow.day_done(day, touched_flight_dates(store, [], twins_of=keys))
-    # The transform runs in worker processes; between the days they hand back, this process checks each day's
-    # boards and processes (and checks) the flight dates whose whole collection window is transformed, so both
-    # cores stay busy and a flight date's rows are read while its files are still in the page cache.
-    rule_configs = settings.quality.rule_configs()
-    started, before = time.perf_counter(), sum(flow.seconds.values())
-    for outcome in transform_batches(store.url, batches, rule_configs, workers=workers):
-        result.days.append(_record_day(steps, outcome))
-        day = dt.date.fromisoformat(outcome.label)
-        flow.day_done(day, touched_flight_dates(store, outcome.results))
     phases = result.phases
-    phases["transform"] = time.perf_counter() - started - (sum(flow.seconds.values()) - before)
-    result.days.sort(key=lambda d: d.day)
-    processed = flow.finish()
+    with _RangeFlow(store, quality, steps, set(in_range)) as flow:
+        for day, keys in resumed.items():  # transformed by the interrupted run: their twins name the flight dates
+            flow.day_done(day, touched_flight_dates(store, [], twins_of=keys))
+        # The transform runs in worker processes; between the days they hand back, this process checks each
+        # day's boards, and its pass thread processes (and checks) the flight dates whose whole collection
+        # window is transformed, so every core stays busy.
+        rule_configs = settings.quality.rule_configs()
+        started, boards = time.perf_counter(), flow.seconds["boards"]
+        for outcome in transform_batches(store.url, batches, rule_configs, workers=workers):
+            result.days.append(_record_day(steps, outcome))
+            day = dt.date.fromisoformat(outcome.label)
+            flow.day_done(day, touched_flight_dates(store, outcome.results))
+        phases["transform"] = time.perf_counter() - started - (flow.seconds["boards"] - boards)
+        result.days.sort(key=lambda d: d.day)
+        started = time.perf_counter()
+        processed, quality.flight_date_results = flow.finish()
+        phases["process_tail"] = time.perf_counter() - started
 
     started = time.perf_counter()
     quality.board_results = flow.board_results
-    quality.flight_date_results = flow.flight_date_results
     result.flight_dates = [p.flight_date for p in processed]
     result.flights = {p.flight_date: p.flights_out for p in processed}
     quality.decide(result.flight_dates)
-    phases.update(process=flow.seconds["process"], quality=flow.seconds["quality"] + time.perf_counter() - started)
+    phases.update(
+        process=flow.seconds["process"],
+        quality=flow.seconds["boards"] + flow.seconds["checks"] + time.perf_counter() - started,
+    )
     started = time.perf_counter()
     loads = load_flight_dates(
         settings, store, quality, result.flight_dates, run_id=result.run_id, tracker=steps, batched=True
@@ -268,8 +274,13 @@ def _stages(
 class _RangeFlow:
     """What follows the transform, as the collection days come in (in any order): each day's board checks; and,
     once every collection day of a flight date's window (``collection_dates_for``) that the range holds is
-    transformed, the flight date is final: it is processed and checked, ``CHUNK_FLIGHT_DATES`` of them a pass
-    (the memory cap), each pass a ``process`` and a ``quality`` step."""
+    transformed, the flight date is final: it is processed and checked, ``chunk`` of them a pass (the memory
+    cap), each pass a ``process`` and a ``quality`` step.
+
+    The passes run one after the other on a thread of their own, beside the board checks on the calling
+    thread: a pass spends its time in DuckDB and in pyarrow's Parquet reader and writer, which release the GIL,
+    so the two overlap (and the transform's worker processes go on meanwhile). Use it as a context manager:
+    leaving it waits for the pass under way and drops those not begun."""
 
     def __init__(
         self,
@@ -282,14 +293,19 @@ class _RangeFlow:
         self.store, self.quality, self.steps, self.days, self.chunk = store, quality, steps, days, chunk
         self.done: set[dt.date] = set()
         self.touched: set[dt.date] = set()
-        self.waiting: set[dt.date] = set()  # touched, not yet processed
-        self.processed: list[ProcessResult] = []
+        self.waiting: set[dt.date] = set()  # touched, not yet given to a pass
         self.board_results: list[RuleResult] = []
-        self.flight_date_results: list[RuleResult] = []
-        self.passes = 0
-        #: Wall seconds this process spent processing and checking (the rest of the transform: waiting).
-        self.seconds = {"process": 0.0, "quality": 0.0}
+        self.passes: list[Future[tuple[list[ProcessResult], list[RuleResult]]]] = []
+        #: Wall seconds: the board checks on the calling thread; the passes' processing and checking on theirs.
+        self.seconds = {"boards": 0.0, "process": 0.0, "checks": 0.0}
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="process")
         steps.total("quality", len(days))  # a step per day's boards; each pass of flight dates adds one
+
+    def __enter__(self) -> _RangeFlow:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._thread.shutdown(wait=True, cancel_futures=True)
 
     def day_done(self, day: dt.date, touched: list[dt.date]) -> None:
         self.done.add(day)
@@ -298,45 +314,55 @@ class _RangeFlow:
             results = self.quality.check_boards(day)
             self.board_results.extend(results)
             counts.update(quality_counts(results))
-        self.seconds["quality"] += time.perf_counter() - started
+        self.seconds["boards"] += time.perf_counter() - started
         fresh = set(touched) - self.touched
         self.touched |= fresh
         self.waiting |= fresh
         ready = sorted(d for d in self.waiting if self._final(d))
         while len(ready) >= self.chunk:
-            self._process(ready[: self.chunk])
+            self._submit(ready[: self.chunk])
             ready = ready[self.chunk :]
+        for done in [f for f in self.passes if f.done()]:
+            done.result()  # a failed pass fails the range now, not after the rest of the transform
 
-    def finish(self) -> list[ProcessResult]:
-        """Every flight date still waiting processed (the transform is over: all are final); all, by date."""
+    def finish(self) -> tuple[list[ProcessResult], list[RuleResult]]:
+        """Every flight date still waiting processed (the transform is over: all are final); the results of
+        every pass, by flight date, and the flight-date checks'."""
         remaining = sorted(self.waiting)
         for start in range(0, len(remaining), self.chunk):
-            self._process(remaining[start : start + self.chunk])
-        self.steps.total("process", self.passes)
-        return sorted(self.processed, key=lambda p: p.flight_date)
+            self._submit(remaining[start : start + self.chunk])
+        self.steps.total("process", len(self.passes))
+        processed: list[ProcessResult] = []
+        checked: list[RuleResult] = []
+        for each in self.passes:
+            results, checks = each.result()
+            processed.extend(results)
+            checked.extend(checks)
+        return sorted(processed, key=lambda p: p.flight_date), checked
 
     def _final(self, flight_date: dt.date) -> bool:
         return all(day in self.done for day in collection_dates_for([flight_date]) if day in self.days)
 
-    def _process(self, flight_dates: list[dt.date]) -> None:
-        self.passes += 1
-        self.steps.total("process", self.passes)
-        self.steps.total("quality", len(self.days) + self.passes)
+    def _submit(self, flight_dates: list[dt.date]) -> None:
+        self.waiting -= set(flight_dates)
+        self.passes.append(self._thread.submit(self._pass, flight_dates))
+        self.steps.total("process", len(self.passes))
+        self.steps.total("quality", len(self.days) + len(self.passes))
+
+    def _pass(self, flight_dates: list[dt.date]) -> tuple[list[ProcessResult], list[RuleResult]]:
         started = time.perf_counter()
         with self.steps.step("process", f"{flight_dates[0].isoformat()}..{flight_dates[-1].isoformat()}") as counts:
             processed = process_range(self.store, flight_dates)
             counts.update(
                 records_in=sum(p.rows_in for p in processed), records_out=sum(p.flights_out for p in processed)
             )
-        self.waiting -= set(flight_dates)
-        self.processed.extend(processed)
         checked = time.perf_counter()
         with self.steps.step("quality", ",".join(d.isoformat() for d in flight_dates)) as counts:
             results = self.quality.check_flight_dates(processed)
-            self.flight_date_results.extend(results)
             counts.update(quality_counts(results))
         self.seconds["process"] += checked - started
-        self.seconds["quality"] += time.perf_counter() - checked
+        self.seconds["checks"] += time.perf_counter() - checked
+        return processed, results
 
 
 def _record_day(steps: LedgerSteps, outcome: BatchOutcome) -> DayOutcome:

@@ -207,17 +207,20 @@ def test_a_flight_date_is_processed_once_every_collection_day_of_its_window_in_t
     day = [dt.date(2026, 6, 1) + dt.timedelta(days=n) for n in range(8)]
     passes: list[list[dt.date]] = []
     monkeypatch.setattr(reprocess_module, "process_range", lambda store, dates: passes.append(dates) or [])
-    flow = reprocess_module._RangeFlow(None, _NoChecks(), _Steps(), set(day[1:7]), chunk=2)  # type: ignore[arg-type]
 
-    flow.day_done(day[1], [day[0], day[1]])
-    flow.day_done(day[3], [day[2], day[3]])  # the workers hand days back in any order
-    assert passes == []  # day[0]'s window holds day[2], not yet transformed
-    flow.day_done(day[2], [day[1], day[2]])
-    assert passes == [[day[0], day[1]]]  # day[2] waits for day[4]
-    flow.day_done(day[4], [day[3], day[4]])
-    flow.day_done(day[5], [day[4], day[5]])
-    assert passes == [[day[0], day[1]], [day[2], day[3]]]
-    flow.day_done(day[6], [day[5], day[6]])  # day[7] is not in the range: day[5] and day[6] are final now
-    assert passes == [[day[0], day[1]], [day[2], day[3]], [day[4], day[5]]]
-    flow.finish()
+    def done(flow: Any, collected: dt.date, touched: list[dt.date]) -> list[list[dt.date]]:
+        flow.day_done(collected, touched)
+        for each in flow.passes:  # the passes run on a thread of their own
+            each.result()
+        return passes
+
+    with reprocess_module._RangeFlow(None, _NoChecks(), _Steps(), set(day[1:7]), chunk=2) as flow:  # type: ignore[arg-type]
+        assert done(flow, day[1], [day[0], day[1]]) == []
+        assert done(flow, day[3], [day[2], day[3]]) == []  # days come back in any order; day[0] waits for day[2]
+        assert done(flow, day[2], [day[1], day[2]]) == [[day[0], day[1]]]  # day[2] waits for day[4]
+        done(flow, day[4], [day[3], day[4]])
+        assert done(flow, day[5], [day[4], day[5]]) == [[day[0], day[1]], [day[2], day[3]]]
+        # day[7] is not in the range: day[5] and day[6] are final once day[6] is in.
+        assert done(flow, day[6], [day[5], day[6]]) == [[day[0], day[1]], [day[2], day[3]], [day[4], day[5]]]
+        flow.finish()
     assert passes[-1] == [day[6]]
