@@ -2,15 +2,17 @@
 
 Raw is kept so that a fix in the mapping or a record rule can be applied to all history without one API call:
 reprocess never opens a source. For a range of collection days it runs the batch paths, each stage once for the
-whole range rather than once per day:
+whole range rather than once per day, and overlapped so that both cores work:
 
   transform  every raw file of the range, a collection day per batch, on one worker process per core
              (``stages.transform_batch``: the per-file function, so the same bytes as a daily run)
-  quality    the board rules of every day of the range
-  process    every flight date the new rows touch, in chunks of consecutive flight dates on one DuckDB connection
-             (``stages.process_range``: the memory cap is the chunk)
-  quality    the flight-date rules, then the gate, as a run decides it
-  load       each flight date once, one transaction each, on one warehouse connection (``pipeline.load``)
+  quality    each day's board rules, as soon as its batch is back
+  process    each flight date as soon as every collection day of its window is transformed, while the workers
+             go on with later days: passes of ``CHUNK_FLIGHT_DATES`` flight dates (the memory cap) on a thread
+             beside the board checks (``stages.process_range``), each followed by its flight-date rules
+  gate       as a run decides it
+  load       each flight date once: the ones loaded whole set-based, many per transaction (``pipeline.load``,
+             ``batched``); the warehouse ends as per-date loads in date order leave it
   report     once, for the last day of the range
 
 It is recorded in the ledger as one run of kind ``reprocess`` whose id names the range
