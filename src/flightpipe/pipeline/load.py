@@ -21,7 +21,7 @@ from flightpipe.core.store import ObjectStore
 from flightpipe.pipeline.quality import RunQuality
 from flightpipe.pipeline.tracking import UNTRACKED, StepTracker
 from flightpipe.pipeline.warehouse import connect_warehouse, warehouse_lock
-from flightpipe.quality.gate import Hold
+from flightpipe.quality.gate import GateDecision, Hold
 from flightpipe.stages.process import read_partition
 from flightpipe.warehouse.base import LoadResult, SqlWarehouse, Warehouse
 from flightpipe.warehouse.loadsql import KeepRows
@@ -62,10 +62,8 @@ def load_flight_dates(
     batched: bool = False,
 ) -> list[LoadedDate]:
     """Load ``flight_dates`` as ``quality.decision`` gates them, then the run's quality results; under the
-    engine's single-writer lock. ``connect`` opens the warehouse (tests hand in their own). ``batched`` (a
-    range): the flight dates loaded whole go in set-based loads of up to ``LOAD_CHUNK_DATES`` consecutive ones
-    (``SqlWarehouse.load_flight_dates``), each still a ``load`` step of its own once its batch committed; the
-    warehouse ends as the per-date loads in date order leave it."""
+    engine's single-writer lock. ``connect`` opens the warehouse (tests hand in their own). ``batched``: see
+    ``load_decided``."""
     tracker.total("load", len(flight_dates))
     if not flight_dates and not quality.results:
         return []
@@ -73,45 +71,69 @@ def load_flight_dates(
         warehouse = connect(settings)
         tracker.total("load", len(flight_dates) + 1)  # the quality results are one more load step
         try:
-            loaded: list[LoadedDate] = []
-            whole: list[dt.date] = []  # loaded whole, not yet loaded: consecutive in load order
-
-            def flush() -> None:
-                for start in range(0, len(whole), LOAD_CHUNK_DATES):
-                    loaded.extend(
-                        _load_whole(store, warehouse, whole[start : start + LOAD_CHUNK_DATES], run_id, tracker)
-                    )
-                whole.clear()
-
-            for flight_date in flight_dates:
-                hold = quality.decision.hold_for(flight_date)
-                if batched and hold is None:
-                    whole.append(flight_date)
-                    continue
-                flush()  # the dates before this one first: the dimensions take the later date's values
-                if hold is not None:
-                    _record_hold(tracker, hold.describe(), flight_date)
-                    if hold.whole:
-                        continue
-                with tracker.step("load", flight_date.isoformat()) as counts:
-                    result = load_gated(store, warehouse, flight_date, hold, run_id=run_id)
-                    counts.update(
-                        records_out=result.rows_loaded,
-                        replaced=result.rows_replaced,
-                        codeshares=result.codeshares_loaded,
-                    )
-                    if hold is not None:
-                        counts["held"] = hold.describe()
-                loaded.append(LoadedDate(flight_date, hold, result))
-            flush()
-            if quality.decision.overridden:
-                with tracker.step("gate", "override") as counts:
-                    counts["overridden"] = quality.summary_lines()[2]
-            with tracker.step("load", "quality_results") as counts:
-                counts["records_out"] = warehouse.load_quality_results(quality.results_table())
+            loaded = load_decided(
+                store, warehouse, quality.decision, flight_dates, run_id=run_id, tracker=tracker, batched=batched
+            )
+            load_quality(warehouse, quality, tracker)
             return loaded
         finally:
             warehouse.close()
+
+
+def load_decided(
+    store: ObjectStore,
+    warehouse: SqlWarehouse,
+    decision: GateDecision,
+    flight_dates: list[dt.date],
+    *,
+    run_id: str,
+    tracker: StepTracker = UNTRACKED,
+    batched: bool = False,
+) -> list[LoadedDate]:
+    """Load ``flight_dates`` into the open ``warehouse`` as ``decision`` gates them, in date order. ``batched``
+    (a range): the flight dates loaded whole go in set-based loads of up to ``LOAD_CHUNK_DATES`` consecutive
+    ones (``SqlWarehouse.load_flight_dates``), each still a ``load`` step of its own once its batch committed;
+    the warehouse ends as the per-date loads in date order leave it."""
+    loaded: list[LoadedDate] = []
+    whole: list[dt.date] = []  # loaded whole, not yet loaded: consecutive in load order
+
+    def flush() -> None:
+        for start in range(0, len(whole), LOAD_CHUNK_DATES):
+            loaded.extend(_load_whole(store, warehouse, whole[start : start + LOAD_CHUNK_DATES], run_id, tracker))
+        whole.clear()
+
+    for flight_date in flight_dates:
+        hold = decision.hold_for(flight_date)
+        if batched and hold is None:
+            whole.append(flight_date)
+            continue
+        flush()  # the dates before this one first: the dimensions take the later date's values
+        if hold is not None:
+            _record_hold(tracker, hold.describe(), flight_date)
+            if hold.whole:
+                continue
+        with tracker.step("load", flight_date.isoformat()) as counts:
+            result = load_gated(store, warehouse, flight_date, hold, run_id=run_id)
+            counts.update(
+                records_out=result.rows_loaded,
+                replaced=result.rows_replaced,
+                codeshares=result.codeshares_loaded,
+            )
+            if hold is not None:
+                counts["held"] = hold.describe()
+        loaded.append(LoadedDate(flight_date, hold, result))
+    flush()
+    return loaded
+
+
+def load_quality(warehouse: SqlWarehouse, quality: RunQuality, tracker: StepTracker = UNTRACKED) -> None:
+    """The run's quality results into the open ``warehouse`` (after a ``gate`` step naming the fails this run
+    loaded anyway, if any), as one ``load`` step."""
+    if quality.decision.overridden:
+        with tracker.step("gate", "override") as counts:
+            counts["overridden"] = quality.summary_lines()[2]
+    with tracker.step("load", "quality_results") as counts:
+        counts["records_out"] = warehouse.load_quality_results(quality.results_table())
 
 
 def _load_whole(

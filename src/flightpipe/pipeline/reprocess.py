@@ -27,8 +27,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -37,18 +38,21 @@ from flightpipe.core.clock import Clock, utc_now
 from flightpipe.core.errors import ConfigError
 from flightpipe.core.layout import RAW, collection_dates_for, raw_keys, raw_prefix
 from flightpipe.core.store import ObjectStore
-from flightpipe.pipeline.load import load_flight_dates
+from flightpipe.pipeline.load import LoadedDate, load_decided, load_quality
 from flightpipe.pipeline.quality import RunQuality, quality_counts
 from flightpipe.pipeline.report import write_run_report
 from flightpipe.pipeline.runner import LedgerSteps, RunObserver
 from flightpipe.pipeline.tracking import StepTracker
+from flightpipe.pipeline.warehouse import connect_warehouse, warehouse_lock
 from flightpipe.quality.api import RuleResult
+from flightpipe.quality.gate import GateDecision, board_dates_feeding, decide
 from flightpipe.stages.process import ProcessResult
 from flightpipe.stages.process_range import CHUNK_FLIGHT_DATES, process_range
 from flightpipe.stages.transform_batch import Batch, BatchOutcome, transform_batches
 from flightpipe.stages.verify import touched_flight_dates
 from flightpipe.state.runs import ABANDONED, FAILED, FAILED_QUALITY, PARTIAL, SUCCEEDED
 from flightpipe.state.store import StateStore
+from flightpipe.warehouse.base import SqlWarehouse
 
 log = logging.getLogger(__name__)
 
@@ -232,40 +236,41 @@ def _stages(
             batches.append(Batch(day.isoformat(), keys))
     quality = RunQuality(settings, store, state.quality, result.run_id)
     phases = result.phases
-    with _RangeFlow(store, quality, steps, set(in_range)) as flow:
-        for day, keys in resumed.items():  # transformed by the interrupted run: their twins name the flight dates
-            flow.day_done(day, touched_flight_dates(store, [], twins_of=keys))
-        # The transform runs in worker processes; between the days they hand back, this process checks each
-        # day's boards, and its pass thread processes (and checks) the flight dates whose whole collection
-        # window is transformed, so every core stays busy.
-        rule_configs = settings.quality.rule_configs()
-        started, boards = time.perf_counter(), flow.seconds["boards"]
-        for outcome in transform_batches(store.url, batches, rule_configs, workers=workers):
-            result.days.append(_record_day(steps, outcome))
-            day = dt.date.fromisoformat(outcome.label)
-            flow.day_done(day, touched_flight_dates(store, outcome.results))
-        phases["transform"] = time.perf_counter() - started - (flow.seconds["boards"] - boards)
-        result.days.sort(key=lambda d: d.day)
-        started = time.perf_counter()
-        processed, quality.flight_date_results = flow.finish()
-        phases["process_tail"] = time.perf_counter() - started
+    with _PassLoads(settings, store, quality, steps, result.run_id) as loads:
+        with _RangeFlow(store, quality, steps, set(in_range), on_pass=loads.load_pass) as flow:
+            for day, keys in resumed.items():  # transformed by the interrupted run: their twins name the dates
+                flow.day_done(day, touched_flight_dates(store, [], twins_of=keys))
+            # The transform runs in worker processes; between the days they hand back, this process checks each
+            # day's boards, and its pass thread processes, checks and loads the flight dates whose whole
+            # collection window is transformed, so every core stays busy.
+            rule_configs = settings.quality.rule_configs()
+            started, boards = time.perf_counter(), flow.seconds["boards"]
+            for outcome in transform_batches(store.url, batches, rule_configs, workers=workers):
+                result.days.append(_record_day(steps, outcome))
+                day = dt.date.fromisoformat(outcome.label)
+                flow.day_done(day, touched_flight_dates(store, outcome.results))
+            phases["transform"] = time.perf_counter() - started - (flow.seconds["boards"] - boards)
+            result.days.sort(key=lambda d: d.day)
+            started = time.perf_counter()
+            processed, quality.flight_date_results = flow.finish()
+            phases["passes_tail"] = time.perf_counter() - started
 
-    started = time.perf_counter()
-    quality.board_results = flow.board_results
-    result.flight_dates = [p.flight_date for p in processed]
-    result.flights = {p.flight_date: p.flights_out for p in processed}
-    quality.decide(result.flight_dates)
-    phases.update(
-        process=flow.seconds["process"],
-        quality=flow.seconds["boards"] + flow.seconds["checks"] + time.perf_counter() - started,
-    )
-    started = time.perf_counter()
-    loads = load_flight_dates(
-        settings, store, quality, result.flight_dates, run_id=result.run_id, tracker=steps, batched=True
-    )
-    result.loaded = {loaded.flight_date: loaded.result.rows_loaded for loaded in loads}
-    result.held = quality.summary_lines()[1]
-    phases["load"] = time.perf_counter() - started
+        started = time.perf_counter()
+        quality.board_results = flow.board_results
+        result.flight_dates = [p.flight_date for p in processed]
+        result.flights = {p.flight_date: p.flights_out for p in processed}
+        # The gate of the whole range, as a run decides it, recorded with the results; it holds what each pass's
+        # gate held (a flight date's hold depends only on its own results and those of the boards feeding it).
+        quality.decide(result.flight_dates)
+        phases.update(
+            process=flow.seconds["process"],
+            quality=flow.seconds["boards"] + flow.seconds["checks"] + time.perf_counter() - started,
+        )
+        started = time.perf_counter()
+        loads.finish()
+        result.loaded = {loaded.flight_date: loaded.result.rows_loaded for loaded in loads.loaded}
+        result.held = quality.summary_lines()[1]
+        phases["load"] = flow.seconds["load"] + time.perf_counter() - started
     # Once, for the range: a day's report is a view of the warehouse, which only now holds the whole range.
     if report:
         started = time.perf_counter()
@@ -273,11 +278,63 @@ def _stages(
         phases["report"] = time.perf_counter() - started
 
 
+class _PassLoads:
+    """The gated load of each pass of flight dates as soon as it is processed and checked (on the pass thread),
+    then the run's quality results at the end; the warehouse open, under the loader lock, from the first load
+    to the end of the range (closing a DuckDB file checkpoints it: once, not once a pass)."""
+
+    def __init__(self, settings: Settings, store: ObjectStore, quality: RunQuality, steps: StepTracker, run_id: str):
+        self.settings, self.store, self.quality, self.steps, self.run_id = settings, store, quality, steps, run_id
+        self.loaded: list[LoadedDate] = []
+        self._dates = 0
+        self._warehouse: SqlWarehouse | None = None
+        self._open = ExitStack()
+
+    def __enter__(self) -> _PassLoads:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._open.close()
+
+    def load_pass(
+        self, processed: list[ProcessResult], checked: list[RuleResult], board_results: list[RuleResult]
+    ) -> None:
+        dates = [p.flight_date for p in processed]
+        self._dates += len(dates)
+        self.steps.total("load", self._dates + 1)  # the quality results are one more load step
+        if not dates:
+            return
+        decision = self._gate(dates, checked, board_results)
+        self.loaded += load_decided(
+            self.store, self._connected(), decision, dates, run_id=self.run_id, tracker=self.steps, batched=True
+        )
+
+    def finish(self) -> None:
+        """The run's quality results (``quality.decide`` has stored them); no warehouse opened for nothing."""
+        if self._warehouse is not None or self.quality.results:
+            load_quality(self._connected(), self.quality, self.steps)
+
+    def _gate(self, dates: list[dt.date], checked: list[RuleResult], board_results: list[RuleResult]) -> GateDecision:
+        """What ``RunQuality.decide`` decides for ``dates``: this run's board results where it checked the board,
+        the latest stored ones for the boards outside the range."""
+        mine = {r.partition for r in board_results}
+        stored = self.quality.history.latest_board_results(board_dates_feeding(dates))
+        feeding = [r for r in stored if r.partition not in mine] + board_results
+        return decide(dates, feeding, checked, allow_failures=self.quality.allow_failures)
+
+    def _connected(self) -> SqlWarehouse:
+        if self._warehouse is None:
+            self._open.enter_context(warehouse_lock(self.settings))
+            self._warehouse = connect_warehouse(self.settings)
+            self._open.callback(self._warehouse.close)
+        return self._warehouse
+
+
 class _RangeFlow:
     """What follows the transform, as the collection days come in (in any order): each day's board checks; and,
-    once every collection day of a flight date's window (``collection_dates_for``) that the range holds is
-    transformed, the flight date is final: it is processed and checked, ``chunk`` of them a pass (the memory
-    cap), each pass a ``process`` and a ``quality`` step.
+    once every collection day of a flight date's window (``collection_dates_for``) is transformed, and every day
+    before them, the flight date is final: it is processed, checked and loaded (``on_pass``), ``chunk`` of them
+    a pass (the memory cap), each pass a ``process`` and a ``quality`` step and its ``load`` steps.
 
     The passes run one after the other on a thread of their own, beside the board checks on the calling
     thread: a pass spends its time in DuckDB and in pyarrow's Parquet reader and writer, which release the GIL,
@@ -291,15 +348,17 @@ class _RangeFlow:
         steps: StepTracker,
         days: set[dt.date],
         chunk: int = CHUNK_FLIGHT_DATES,
+        on_pass: Callable[[list[ProcessResult], list[RuleResult], list[RuleResult]], None] = lambda *done: None,
     ) -> None:
         self.store, self.quality, self.steps, self.days, self.chunk = store, quality, steps, days, chunk
+        self.on_pass = on_pass
         self.done: set[dt.date] = set()
         self.touched: set[dt.date] = set()
         self.waiting: set[dt.date] = set()  # touched, not yet given to a pass
         self.board_results: list[RuleResult] = []
         self.passes: list[Future[tuple[list[ProcessResult], list[RuleResult]]]] = []
         #: Wall seconds: the board checks on the calling thread; the passes' processing and checking on theirs.
-        self.seconds = {"boards": 0.0, "process": 0.0, "checks": 0.0}
+        self.seconds = {"boards": 0.0, "process": 0.0, "checks": 0.0, "load": 0.0}
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="process")
         steps.total("quality", len(days))  # a step per day's boards; each pass of flight dates adds one
 
@@ -320,7 +379,7 @@ class _RangeFlow:
         fresh = set(touched) - self.touched
         self.touched |= fresh
         self.waiting |= fresh
-        ready = sorted(d for d in self.waiting if self._final(d))
+        ready = self._ready()
         while len(ready) >= self.chunk:
             self._submit(ready[: self.chunk])
             ready = ready[self.chunk :]
@@ -342,16 +401,27 @@ class _RangeFlow:
             checked.extend(checks)
         return sorted(processed, key=lambda p: p.flight_date), checked
 
-    def _final(self, flight_date: dt.date) -> bool:
-        return all(day in self.done for day in collection_dates_for([flight_date]) if day in self.days)
+    def _ready(self) -> list[dt.date]:
+        """The waiting flight dates that are final and come before every flight date still to be final: the
+        collection days of their windows are transformed, and so are all days before those. Passes then load in
+        date order, as per-date loads do (the dimensions keep the later date's values) whichever order the
+        workers hand the days back in."""
+        pending = [day for day in self.days if day not in self.done]
+        if not pending:
+            return sorted(self.waiting)
+        first_pending = min(pending)
+        return sorted(d for d in self.waiting if max(collection_dates_for([d])) < first_pending)
 
     def _submit(self, flight_dates: list[dt.date]) -> None:
         self.waiting -= set(flight_dates)
-        self.passes.append(self._thread.submit(self._pass, flight_dates))
+        # The board results so far: every board feeding these flight dates that the range holds is among them.
+        self.passes.append(self._thread.submit(self._pass, flight_dates, list(self.board_results)))
         self.steps.total("process", len(self.passes))
         self.steps.total("quality", len(self.days) + len(self.passes))
 
-    def _pass(self, flight_dates: list[dt.date]) -> tuple[list[ProcessResult], list[RuleResult]]:
+    def _pass(
+        self, flight_dates: list[dt.date], board_results: list[RuleResult]
+    ) -> tuple[list[ProcessResult], list[RuleResult]]:
         started = time.perf_counter()
         with self.steps.step("process", f"{flight_dates[0].isoformat()}..{flight_dates[-1].isoformat()}") as counts:
             processed = process_range(self.store, flight_dates)
@@ -364,6 +434,9 @@ class _RangeFlow:
             counts.update(quality_counts(results))
         self.seconds["process"] += checked - started
         self.seconds["checks"] += time.perf_counter() - checked
+        started = time.perf_counter()
+        self.on_pass(processed, results, board_results)
+        self.seconds["load"] += time.perf_counter() - started
         return processed, results
 
 

@@ -224,3 +224,23 @@ def test_a_flight_date_is_processed_once_every_collection_day_of_its_window_in_t
         assert done(flow, day[6], [day[5], day[6]]) == [[day[0], day[1]], [day[2], day[3]], [day[4], day[5]]]
         flow.finish()
     assert passes[-1] == [day[6]]
+
+
+def test_a_final_flight_date_waits_for_the_earlier_ones_so_the_passes_load_in_date_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    day = [dt.date(2026, 6, 1) + dt.timedelta(days=n) for n in range(12)]
+    passes: list[list[dt.date]] = []
+    monkeypatch.setattr(reprocess_module, "process_range", lambda store, dates: passes.append(dates) or [])
+
+    with reprocess_module._RangeFlow(None, _NoChecks(), _Steps(), set(day[1:11]), chunk=2) as flow:  # type: ignore[arg-type]
+        for n in (1, 2, 3, 4, 7, 8, 9, 10):  # day[5] and day[6] come back last
+            flow.day_done(day[n], [day[n - 1], day[n]])
+        for each in flow.passes:
+            each.result()
+        # day[8] and day[9] are final (their windows are in), but day[3]..day[7] are not: nothing after them goes.
+        assert passes == [[day[0], day[1]]]
+        flow.day_done(day[5], [day[4], day[5]])
+        flow.day_done(day[6], [day[5], day[6]])
+        flow.finish()
+    assert passes == [[day[n], day[n + 1]] for n in range(0, 10, 2)] + [[day[10]]]
