@@ -7,12 +7,13 @@ whole range rather than once per day, and overlapped so that both cores work:
   transform  every raw file of the range, a collection day per batch, on one worker process per core
              (``stages.transform_batch``: the per-file function, so the same bytes as a daily run)
   quality    each day's board rules, as soon as its batch is back
-  process    each flight date as soon as every collection day of its window is transformed, while the workers
-             go on with later days: passes of ``CHUNK_FLIGHT_DATES`` flight dates (the memory cap) on a thread
-             beside the board checks (``stages.process_range``), each followed by its flight-date rules
-  gate       as a run decides it
-  load       each flight date once: the ones loaded whole set-based, many per transaction (``pipeline.load``,
-             ``batched``); the warehouse ends as per-date loads in date order leave it
+  process    each flight date as soon as every collection day of its window (and every day before) is
+             transformed, while the workers go on with later days: passes of ``CHUNK_FLIGHT_DATES`` flight
+             dates (the memory cap) on a thread beside the board checks (``stages.process_range``), each pass
+             followed by its flight-date rules, its gate and its
+  load       each flight date once, the ones loaded whole set-based (``pipeline.load.load_decided``,
+             ``batched``); passes load in date order, so the warehouse ends as per-date loads leave it; the run's
+             quality results at the end
   report     once, for the last day of the range
 
 It is recorded in the ledger as one run of kind ``reprocess`` whose id names the range
