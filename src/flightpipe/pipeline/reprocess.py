@@ -95,7 +95,7 @@ class ReprocessResult:
     failed_steps: list[str] = field(default_factory=list)
     #: Wall seconds per phase: ``transform`` is the calling thread's wait for the worker processes (its board
     #: checks meanwhile count as ``quality``); ``process`` the pass thread's work, most of it beside the
-    #: transform, ``process_tail`` the wait for the passes after it; then ``quality``, ``load``, ``report``.
+    #: transform, ``passes_tail`` the wait for the passes after it; then ``quality``, ``load``, ``report``.
     phases: dict[str, float] = field(default_factory=dict)
     report_path: str | None = None
     report_error: str | None = None
