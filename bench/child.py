@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 Counts = dict[str, int]
+#: Wall seconds per phase a task reports besides its counts (raw -> warehouse), printed with them.
+PHASES: dict[str, float] = {}
 
 
 def transform_flightpipe(job: dict[str, Any]) -> Callable[[], Counts]:
@@ -184,9 +186,13 @@ def duckdb_three_statements(job: dict[str, Any]) -> Callable[[], Counts]:
     def work() -> Counts:
         con = duckdb.connect(str(path))
         try:
+            started = time.perf_counter()
             con.execute(f"CREATE TABLE transformed_rows AS {typed_select(raw_root, keys)}")
+            PHASES["transform"] = time.perf_counter() - started
             con.execute(f"CREATE TABLE processed AS SELECT * FROM ({process_sql()}) WHERE flight_date IN ({dates})")
+            PHASES["process"] = time.perf_counter() - started - PHASES["transform"]
             con.execute(FACT_TABLES_SQL)
+            PHASES["load"] = time.perf_counter() - started - PHASES["transform"] - PHASES["process"]
             counts = {
                 "records": _count(con, "transformed_rows"),
                 "flights": _count(con, "fact_flights"),
@@ -221,6 +227,7 @@ def flightpipe_raw_to_warehouse(job: dict[str, Any]) -> Callable[[], Counts]:
         def work_reprocess() -> Counts:
             # No report: the alternatives write none, and a range's report is one call after the load.
             result = reprocess_range(settings, first, last, report=False)
+            PHASES.update(getattr(result, "phases", {}))
             return {"records": result.records_in, "flights": sum(result.flights.values())}
 
         return work_reprocess
@@ -355,7 +362,14 @@ def measure(job: dict[str, Any]) -> dict[str, Any]:
     # its largest worker process if it had any (an upper bound: the two peaks need not coincide).
     peak_rss = sum(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
     peak_rss /= 1024
-    return {"wall_s": wall, "cpu_s": cpu, "peak_rss_mb": peak_rss, "base_rss_mb": base_rss, "counts": counts}
+    return {
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "peak_rss_mb": peak_rss,
+        "base_rss_mb": base_rss,
+        "counts": counts,
+        "phases": PHASES,
+    }
 
 
 def main(argv: list[str]) -> int:

@@ -24,6 +24,8 @@ class RunStats:
     peak_rss_mb: float
     base_rss_mb: float
     counts: dict[str, int]
+    #: Wall seconds per phase, where the contender reports them (raw -> warehouse).
+    phases: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -57,6 +59,11 @@ class Series:
     @property
     def base_rss_mb(self) -> float:
         return statistics.median(r.base_rss_mb for r in self.runs)
+
+    def phase_s(self, name: str) -> float | None:
+        """The median wall seconds of phase ``name`` (None: the runs did not report it)."""
+        values = [r.phases[name] for r in self.runs if name in r.phases]
+        return statistics.median(values) if values else None
 
     def count(self, name: str) -> int:
         """A count every run must agree on (the work is the same each time)."""

@@ -254,6 +254,37 @@ def raw_to_warehouse_rows(results: Results) -> list[list[str]]:
     ]
 
 
+PHASE_HEADER = ["phase", "flightpipe wall s", "DuckDB wall s", "flightpipe ÷ DuckDB"]
+
+#: flightpipe's phases beside the DuckDB statement doing the same work (quality has none).
+PHASES = (
+    ("transform", "transform: raw JSON -> typed rows (flightpipe: waiting for its worker processes)"),
+    ("process", "process: dedup into flights (flightpipe: its passes, while the workers go on)"),
+    ("quality", "quality: board and flight-date rules, the gate (flightpipe only)"),
+    ("load", "load: the warehouse tables"),
+)
+
+
+def phase_rows(results: Results) -> list[list[str]]:
+    """Median wall seconds per phase: flightpipe's from its reprocess result (this process's time, so the
+    transform is the wait for the workers and process/quality overlap it), DuckDB's per statement."""
+    runs = results.raw_to_warehouse
+    if "flightpipe" not in runs or "duckdb" not in runs or runs["flightpipe"].phase_s("load") is None:
+        return []
+    rows = []
+    for name, label in PHASES:
+        mine, duck = runs["flightpipe"].phase_s(name), runs["duckdb"].phase_s(name)
+        rows.append(
+            [
+                label,
+                "-" if mine is None else f"{mine:.2f}",
+                "-" if duck is None else f"{duck:.2f}",
+                f"{mine / duck:.2f}" if mine is not None and duck else "-",
+            ]
+        )
+    return rows
+
+
 YEAR_HEADER = [
     "raw -> warehouse",
     "days measured",
@@ -481,6 +512,8 @@ def print_tables(console: Console, results: Results) -> None:
     console.print(_rich_table("Process and load (flightpipe)", STAGE_HEADER, stage_rows(results)))
     if raw_to_warehouse_rows(results):
         console.print(_rich_table("Raw -> warehouse", RAW_HEADER, raw_to_warehouse_rows(results)))
+    if phase_rows(results):
+        console.print(_rich_table("Raw -> warehouse by phase", PHASE_HEADER, phase_rows(results)))
     if year_rows(results):
         console.print(_rich_table("A year, extrapolated", YEAR_HEADER, year_rows(results)))
     if daily_rows(results):
@@ -562,6 +595,16 @@ def markdown(results: Results, command: str) -> str:
             RAW_HEADER,
             raw_to_warehouse_rows(results),
             raw_text,
+        )
+        + _optional(
+            "Raw to warehouse by phase",
+            PHASE_HEADER,
+            phase_rows(results),
+            "Medians of the same runs. flightpipe's figures are the wall time of the process that runs the "
+            "reprocess (`ReprocessResult.phases`): its transform runs in worker processes, and it processes and "
+            "checks the flight dates that are complete while they go on, so its transform figure is the time it "
+            "waited for them, and the phases add up to its wall time (less set-up). DuckDB's are its three "
+            "statements, timed one by one.",
         )
         + _optional("A year", YEAR_HEADER, year_rows(results), year_text)
         + _optional("Daily run and `--help`", DAILY_HEADER, daily_rows(results), daily_text)

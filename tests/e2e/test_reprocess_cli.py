@@ -51,3 +51,23 @@ def test_reprocess_of_a_range_without_raw_data_says_so(project: Path) -> None:
 
     assert done.returncode == 2
     assert "no raw data to reprocess" in done.stderr
+
+
+@pytest.mark.slow
+def test_a_reprocess_killed_in_its_load_then_run_again_gives_the_warehouse_the_runs_gave(project: Path) -> None:
+    from flightpipe.config import load_settings
+    from tests.helpers.warehouse_snapshot import warehouse_snapshot
+
+    (project / "flightpipe.toml").write_text(NO_API_CONFIG)
+    settings = load_settings(data_dir=str(project / "flightpipe-data"))
+    backfilled = warehouse_snapshot(settings)
+    settings.resolved_warehouse_path().unlink()  # what the reprocess rebuilds
+    args = ("reprocess", "--start", DAY1, "--end", DAY2, "--workers", "1")
+
+    killed = flightpipe(*args, cwd=project, env={"FLIGHTPIPE_FAILPOINTS": "load.before_commit"})
+    again = flightpipe(*args, cwd=project)
+
+    assert killed.returncode == -9, killed.stderr
+    assert again.returncode == 0, again.stderr
+    assert "2 days it had transformed were not done again" in again.stdout
+    assert warehouse_snapshot(settings) == backfilled

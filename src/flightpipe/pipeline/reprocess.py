@@ -2,15 +2,18 @@
 
 Raw is kept so that a fix in the mapping or a record rule can be applied to all history without one API call:
 reprocess never opens a source. For a range of collection days it runs the batch paths, each stage once for the
-whole range rather than once per day:
+whole range rather than once per day, and overlapped so that both cores work:
 
   transform  every raw file of the range, a collection day per batch, on one worker process per core
              (``stages.transform_batch``: the per-file function, so the same bytes as a daily run)
-  quality    the board rules of every day of the range
-  process    every flight date the new rows touch, in chunks of consecutive flight dates on one DuckDB connection
-             (``stages.process_range``: the memory cap is the chunk)
-  quality    the flight-date rules, then the gate, as a run decides it
-  load       each flight date once, one transaction each, on one warehouse connection (``pipeline.load``)
+  quality    each day's board rules, as soon as its batch is back
+  process    each flight date as soon as every collection day of its window (and every day before) is
+             transformed, while the workers go on with later days: passes of ``CHUNK_FLIGHT_DATES`` flight
+             dates (the memory cap) on a thread beside the board checks (``stages.process_range``), each pass
+             followed by its flight-date rules, its gate and its
+  load       each flight date once, the ones loaded whole set-based (``pipeline.load.load_decided``,
+             ``batched``); passes load in date order, so the warehouse ends as per-date loads leave it; the run's
+             quality results at the end
   report     once, for the last day of the range
 
 It is recorded in the ledger as one run of kind ``reprocess`` whose id names the range
@@ -25,25 +28,32 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from flightpipe.config import Settings
 from flightpipe.core.clock import Clock, utc_now
 from flightpipe.core.errors import ConfigError
-from flightpipe.core.layout import RAW, raw_keys, raw_prefix
+from flightpipe.core.layout import RAW, collection_dates_for, raw_keys, raw_prefix
 from flightpipe.core.store import ObjectStore
-from flightpipe.pipeline.load import load_flight_dates
-from flightpipe.pipeline.quality import RunQuality, run_flight_date_checks
+from flightpipe.pipeline.load import LoadedDate, load_decided, load_quality
+from flightpipe.pipeline.quality import RunQuality, quality_counts
 from flightpipe.pipeline.report import write_run_report
 from flightpipe.pipeline.runner import LedgerSteps, RunObserver
-from flightpipe.stages.process_range import process_range
-from flightpipe.stages.transform import TransformResult
+from flightpipe.pipeline.tracking import StepTracker
+from flightpipe.pipeline.warehouse import connect_warehouse, warehouse_lock
+from flightpipe.quality.api import RuleResult
+from flightpipe.quality.gate import GateDecision, board_dates_feeding, decide
+from flightpipe.stages.process import ProcessResult
+from flightpipe.stages.process_range import CHUNK_FLIGHT_DATES, process_range
 from flightpipe.stages.transform_batch import Batch, BatchOutcome, transform_batches
 from flightpipe.stages.verify import touched_flight_dates
 from flightpipe.state.runs import ABANDONED, FAILED, FAILED_QUALITY, PARTIAL, SUCCEEDED
 from flightpipe.state.store import StateStore
+from flightpipe.warehouse.base import SqlWarehouse
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +93,10 @@ class ReprocessResult:
     loaded: dict[dt.date, int] = field(default_factory=dict)
     held: list[str] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
+    #: Wall seconds per phase: ``transform`` is the calling thread's wait for the worker processes (its board
+    #: checks meanwhile count as ``quality``); ``process`` the pass thread's work, most of it beside the
+    #: transform, ``passes_tail`` the wait for the passes after it; then ``quality``, ``load``, ``report``.
+    phases: dict[str, float] = field(default_factory=dict)
     report_path: str | None = None
     report_error: str | None = None
     duration_s: float = 0.0
@@ -211,47 +225,220 @@ def _stages(
 ) -> None:
     chosen = set(result.airports)
     batches = []
-    resumed_keys: list[str] = []
+    resumed: dict[dt.date, tuple[str, ...]] = {}
     steps.total("transform", len(in_range))  # one step per collection day, resumed ones included
     for day, icaos in in_range.items():
         keys = tuple(k for icao in icaos if icao in chosen for k in raw_keys(store.list(raw_prefix(icao, day))))
         if day in done_before:
-            resumed_keys.extend(keys)
+            resumed[day] = keys
             _record_resumed(steps, done_before[day], result.resumed_from)
             result.days.append(done_before[day])
         else:
             batches.append(Batch(day.isoformat(), keys))
-    transformed: list[TransformResult] = []
-    rule_configs = settings.quality.rule_configs()
-    for outcome in transform_batches(store.url, batches, rule_configs, workers=workers):
-        transformed.extend(outcome.results)
-        result.days.append(_record_day(steps, outcome))
-    result.days.sort(key=lambda d: d.day)
-
     quality = RunQuality(settings, store, state.quality, result.run_id)
-    steps.total("quality", 1)  # the boards; the flight dates add one more
-    with steps.step("quality", f"boards {result.first.isoformat()}..{result.last.isoformat()}") as counts:
-        board_results = []
-        for day in in_range:
-            board_results.extend(quality.check_boards(day))
-        quality.board_results = board_results
-        counts["results"] = len(board_results)
+    phases = result.phases
+    with _PassLoads(settings, store, quality, steps, result.run_id) as loads:
+        with _RangeFlow(store, quality, steps, set(in_range), on_pass=loads.load_pass) as flow:
+            for day, keys in resumed.items():  # transformed by the interrupted run: their twins name the dates
+                flow.day_done(day, touched_flight_dates(store, [], twins_of=keys))
+            # The transform runs in worker processes; between the days they hand back, this process checks each
+            # day's boards, and its pass thread processes, checks and loads the flight dates whose whole
+            # collection window is transformed, so every core stays busy.
+            rule_configs = settings.quality.rule_configs()
+            started, boards = time.perf_counter(), flow.seconds["boards"]
+            for outcome in transform_batches(store.url, batches, rule_configs, workers=workers):
+                result.days.append(_record_day(steps, outcome))
+                day = dt.date.fromisoformat(outcome.label)
+                flow.day_done(day, touched_flight_dates(store, outcome.results))
+            phases["transform"] = time.perf_counter() - started - (flow.seconds["boards"] - boards)
+            result.days.sort(key=lambda d: d.day)
+            started = time.perf_counter()
+            processed, quality.flight_date_results = flow.finish()
+            phases["passes_tail"] = time.perf_counter() - started
 
-    flight_dates = touched_flight_dates(store, transformed, twins_of=resumed_keys)
-    steps.total("process", 1 if flight_dates else 0)
-    with steps.step("process", f"{len(flight_dates)} flight dates") as counts:
-        processed = process_range(store, flight_dates)
-        counts.update(records_in=sum(p.rows_in for p in processed), records_out=sum(p.flights_out for p in processed))
-    result.flight_dates = [p.flight_date for p in processed]
-    result.flights = {p.flight_date: p.flights_out for p in processed}
-    run_flight_date_checks(quality, result.flight_dates, steps, processed=processed)
-    quality.decide(result.flight_dates)
-    loads = load_flight_dates(settings, store, quality, result.flight_dates, run_id=result.run_id, tracker=steps)
-    result.loaded = {loaded.flight_date: loaded.result.rows_loaded for loaded in loads}
-    result.held = quality.summary_lines()[1]
+        started = time.perf_counter()
+        quality.board_results = flow.board_results
+        result.flight_dates = [p.flight_date for p in processed]
+        result.flights = {p.flight_date: p.flights_out for p in processed}
+        # The gate of the whole range, as a run decides it, recorded with the results; it holds what each pass's
+        # gate held (a flight date's hold depends only on its own results and those of the boards feeding it).
+        quality.decide(result.flight_dates)
+        phases.update(
+            process=flow.seconds["process"],
+            quality=flow.seconds["boards"] + flow.seconds["checks"] + time.perf_counter() - started,
+        )
+        started = time.perf_counter()
+        loads.finish()
+        result.loaded = {loaded.flight_date: loaded.result.rows_loaded for loaded in loads.loaded}
+        result.held = quality.summary_lines()[1]
+        phases["load"] = flow.seconds["load"] + time.perf_counter() - started
     # Once, for the range: a day's report is a view of the warehouse, which only now holds the whole range.
     if report:
+        started = time.perf_counter()
         result.report_path, result.report_error = write_run_report(settings, result.last)
+        phases["report"] = time.perf_counter() - started
+
+
+class _PassLoads:
+    """The gated load of each pass of flight dates as soon as it is processed and checked (on the pass thread),
+    then the run's quality results at the end; the warehouse open, under the loader lock, from the first load
+    to the end of the range (closing a DuckDB file checkpoints it: once, not once a pass)."""
+
+    def __init__(self, settings: Settings, store: ObjectStore, quality: RunQuality, steps: StepTracker, run_id: str):
+        self.settings, self.store, self.quality, self.steps, self.run_id = settings, store, quality, steps, run_id
+        self.loaded: list[LoadedDate] = []
+        self._dates = 0
+        self._warehouse: SqlWarehouse | None = None
+        self._open = ExitStack()
+
+    def __enter__(self) -> _PassLoads:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._open.close()
+
+    def load_pass(
+        self, processed: list[ProcessResult], checked: list[RuleResult], board_results: list[RuleResult]
+    ) -> None:
+        dates = [p.flight_date for p in processed]
+        self._dates += len(dates)
+        self.steps.total("load", self._dates + 1)  # the quality results are one more load step
+        if not dates:
+            return
+        decision = self._gate(dates, checked, board_results)
+        self.loaded += load_decided(
+            self.store, self._connected(), decision, dates, run_id=self.run_id, tracker=self.steps, batched=True
+        )
+
+    def finish(self) -> None:
+        """The run's quality results (``quality.decide`` has stored them); no warehouse opened for nothing."""
+        if self._warehouse is not None or self.quality.results:
+            load_quality(self._connected(), self.quality, self.steps)
+
+    def _gate(self, dates: list[dt.date], checked: list[RuleResult], board_results: list[RuleResult]) -> GateDecision:
+        """What ``RunQuality.decide`` decides for ``dates``: this run's board results where it checked the board,
+        the latest stored ones for the boards outside the range."""
+        mine = {r.partition for r in board_results}
+        stored = self.quality.history.latest_board_results(board_dates_feeding(dates))
+        feeding = [r for r in stored if r.partition not in mine] + board_results
+        return decide(dates, feeding, checked, allow_failures=self.quality.allow_failures)
+
+    def _connected(self) -> SqlWarehouse:
+        if self._warehouse is None:
+            self._open.enter_context(warehouse_lock(self.settings))
+            self._warehouse = connect_warehouse(self.settings)
+            self._open.callback(self._warehouse.close)
+        return self._warehouse
+
+
+class _RangeFlow:
+    """What follows the transform, as the collection days come in (in any order): each day's board checks; and,
+    once every collection day of a flight date's window (``collection_dates_for``) is transformed, and every day
+    before them, the flight date is final: it is processed, checked and loaded (``on_pass``), ``chunk`` of them
+    a pass (the memory cap), each pass a ``process`` and a ``quality`` step and its ``load`` steps.
+
+    The passes run one after the other on a thread of their own, beside the board checks on the calling
+    thread: a pass spends its time in DuckDB and in pyarrow's Parquet reader and writer, which release the GIL,
+    so the two overlap (and the transform's worker processes go on meanwhile). Use it as a context manager:
+    leaving it waits for the pass under way and drops those not begun."""
+
+    def __init__(
+        self,
+        store: ObjectStore,
+        quality: RunQuality,
+        steps: StepTracker,
+        days: set[dt.date],
+        chunk: int = CHUNK_FLIGHT_DATES,
+        on_pass: Callable[[list[ProcessResult], list[RuleResult], list[RuleResult]], None] = lambda *done: None,
+    ) -> None:
+        self.store, self.quality, self.steps, self.days, self.chunk = store, quality, steps, days, chunk
+        self.on_pass = on_pass
+        self.done: set[dt.date] = set()
+        self.touched: set[dt.date] = set()
+        self.waiting: set[dt.date] = set()  # touched, not yet given to a pass
+        self.board_results: list[RuleResult] = []
+        self.passes: list[Future[tuple[list[ProcessResult], list[RuleResult]]]] = []
+        #: Wall seconds: the board checks on the calling thread; the passes' processing and checking on theirs.
+        self.seconds = {"boards": 0.0, "process": 0.0, "checks": 0.0, "load": 0.0}
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="process")
+        steps.total("quality", len(days))  # a step per day's boards; each pass of flight dates adds one
+
+    def __enter__(self) -> _RangeFlow:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._thread.shutdown(wait=True, cancel_futures=True)
+
+    def day_done(self, day: dt.date, touched: list[dt.date]) -> None:
+        self.done.add(day)
+        started = time.perf_counter()
+        with self.steps.step("quality", f"boards {day.isoformat()}") as counts:
+            results = self.quality.check_boards(day)
+            self.board_results.extend(results)
+            counts.update(quality_counts(results))
+        self.seconds["boards"] += time.perf_counter() - started
+        fresh = set(touched) - self.touched
+        self.touched |= fresh
+        self.waiting |= fresh
+        ready = self._ready()
+        while len(ready) >= self.chunk:
+            self._submit(ready[: self.chunk])
+            ready = ready[self.chunk :]
+        for done in [f for f in self.passes if f.done()]:
+            done.result()  # a failed pass fails the range now, not after the rest of the transform
+
+    def finish(self) -> tuple[list[ProcessResult], list[RuleResult]]:
+        """Every flight date still waiting processed (the transform is over: all are final); the results of
+        every pass, by flight date, and the flight-date checks'."""
+        remaining = sorted(self.waiting)
+        for start in range(0, len(remaining), self.chunk):
+            self._submit(remaining[start : start + self.chunk])
+        self.steps.total("process", len(self.passes))
+        processed: list[ProcessResult] = []
+        checked: list[RuleResult] = []
+        for each in self.passes:
+            results, checks = each.result()
+            processed.extend(results)
+            checked.extend(checks)
+        return sorted(processed, key=lambda p: p.flight_date), checked
+
+    def _ready(self) -> list[dt.date]:
+        """The waiting flight dates that are final and come before every flight date still to be final: the
+        collection days of their windows are transformed, and so are all days before those. Passes then load in
+        date order, as per-date loads do (the dimensions keep the later date's values) whichever order the
+        workers hand the days back in."""
+        pending = [day for day in self.days if day not in self.done]
+        if not pending:
+            return sorted(self.waiting)
+        first_pending = min(pending)
+        return sorted(d for d in self.waiting if max(collection_dates_for([d])) < first_pending)
+
+    def _submit(self, flight_dates: list[dt.date]) -> None:
+        self.waiting -= set(flight_dates)
+        # The board results so far: every board feeding these flight dates that the range holds is among them.
+        self.passes.append(self._thread.submit(self._pass, flight_dates, list(self.board_results)))
+        self.steps.total("process", len(self.passes))
+        self.steps.total("quality", len(self.days) + len(self.passes))
+
+    def _pass(
+        self, flight_dates: list[dt.date], board_results: list[RuleResult]
+    ) -> tuple[list[ProcessResult], list[RuleResult]]:
+        started = time.perf_counter()
+        with self.steps.step("process", f"{flight_dates[0].isoformat()}..{flight_dates[-1].isoformat()}") as counts:
+            processed = process_range(self.store, flight_dates)
+            counts.update(
+                records_in=sum(p.rows_in for p in processed), records_out=sum(p.flights_out for p in processed)
+            )
+        checked = time.perf_counter()
+        with self.steps.step("quality", ",".join(d.isoformat() for d in flight_dates)) as counts:
+            results = self.quality.check_flight_dates(processed)
+            counts.update(quality_counts(results))
+        self.seconds["process"] += checked - started
+        self.seconds["checks"] += time.perf_counter() - checked
+        started = time.perf_counter()
+        self.on_pass(processed, results, board_results)
+        self.seconds["load"] += time.perf_counter() - started
+        return processed, results
 
 
 def _record_day(steps: LedgerSteps, outcome: BatchOutcome) -> DayOutcome:

@@ -258,3 +258,83 @@ def load_statements(
         count_fact=f"SELECT count(*) FROM {fact} WHERE flight_date = {date}",
         count_codeshares=f"SELECT count(*) FROM {codeshares} WHERE flight_date = {date}",
     )
+
+
+@dataclass(frozen=True, slots=True)
+class RangeLoadStatements:
+    """A set-based load of several flight dates at once: ``count_*`` give (flight_date, count) rows of the
+    range (a date without rows has none); ``apply`` changes the warehouse."""
+
+    count_before: str
+    apply: list[str]
+    count_fact: str
+    count_codeshares: str
+
+
+def sql_dates(days: list[dt.date]) -> str:
+    return f"({', '.join(sql_date(d) for d in days)})"
+
+
+def range_load_statements(
+    dialect: Dialect,
+    days: list[dt.date],
+    *,
+    run_id: str,
+    loaded_at: dt.datetime,
+    tables: LoadTables = LoadTables(),
+) -> RangeLoadStatements:
+    """The statements of :func:`load_statements`, whole (no ``KeepRows``), for every one of ``days`` in one
+    pass over ``stage_flights`` (the partitions of ``days``). The warehouse they leave is the one the per-date
+    loads in date order leave: the fact, the bridge and ``flightpipe_loads`` are replaced per date anyway; an
+    airline's column takes the value the latest date with a non-null one gives it (each per-date MERGE keeps the
+    old value where the new one is null); an airport's row is reference data, the same whichever date names it.
+    DuckDB's SQL (``max_by``, ``unnest`` of a list): the engine that reads a staged range as cheaply as a date.
+    ``days``: sorted, distinct."""
+    assert dialect == "duckdb", "the set-based range load is written in DuckDB's SQL"
+    dates = sql_dates(days)
+    fact, codeshares = tables.fact.name, tables.codeshares.name
+    fact_columns = tables.fact.schema.names
+    fact_select = ", ".join(codeshare_count_sql(dialect) if c == "codeshare_count" else c for c in fact_columns)
+    airline = tables.airline
+    codeshare_columns = tables.codeshares.schema.names
+    per_date_airlines = (
+        "SELECT flight_date, coalesce(airline_icao, airline_iata) AS airline_key, max(airline_iata) AS airline_iata,"
+        " max(airline_icao) AS airline_icao, max(airline_name) AS airline_name"
+        f" FROM {STAGE_FLIGHTS} WHERE coalesce(airline_icao, airline_iata) IS NOT NULL"
+        " GROUP BY flight_date, coalesce(airline_icao, airline_iata)"
+    )
+    latest = ", ".join(
+        f"max_by({c}, CASE WHEN {c} IS NOT NULL THEN flight_date END)"
+        for c in ("airline_iata", "airline_icao", "airline_name")
+    )
+    unnest_number = "unnest(s.codeshare_flight_iatas)"
+    codeshare_select = ", ".join(unnest_number if c == "codeshare_flight_iata" else f"s.{c}" for c in codeshare_columns)
+    apply = [
+        create_table_sql(
+            TableSpec(STAGE_AIRLINES, airline.schema, primary_key=airline.primary_key), dialect, temporary=True
+        ),
+        f"INSERT INTO {STAGE_AIRLINES} ({', '.join(airline.schema.names)})"
+        f" SELECT airline_key, {latest} FROM ({per_date_airlines}) AS d GROUP BY airline_key",
+        f"DELETE FROM {fact} WHERE flight_date IN {dates}",
+        f"INSERT INTO {fact} ({', '.join(fact_columns)}) SELECT {fact_select} FROM {STAGE_FLIGHTS} AS s"
+        f" WHERE s.flight_date IN {dates}",
+        f"DELETE FROM {codeshares} WHERE flight_date IN {dates}",
+        f"INSERT INTO {codeshares} ({', '.join(codeshare_columns)})"
+        f" SELECT {codeshare_select} FROM {STAGE_FLIGHTS} AS s WHERE s.flight_date IN {dates}",
+        merge_sql(airline, STAGE_AIRLINES, keep_existing_when_null=True),
+        merge_sql(tables.airport, STAGE_AIRPORTS, keep_existing_when_null=False),
+        f"DELETE FROM {tables.loads.name} WHERE flight_date IN {dates}",
+        f"INSERT INTO {tables.loads.name} (flight_date, run_id, rows_loaded, loaded_at)"
+        f" SELECT d.flight_date, {sql_string(run_id, dialect)}, CAST(count(f.flight_date) AS INTEGER),"
+        f" {sql_timestamp(loaded_at)}"
+        f" FROM (VALUES {', '.join(f'({sql_date(d)})' for d in days)}) AS d (flight_date)"
+        f" LEFT JOIN {fact} AS f ON f.flight_date = d.flight_date GROUP BY d.flight_date",
+        f"DROP TABLE {STAGE_AIRLINES}",
+    ]
+
+    def counts(table: str) -> str:
+        return f"SELECT flight_date, count(*) FROM {table} WHERE flight_date IN {dates} GROUP BY flight_date"
+
+    return RangeLoadStatements(
+        count_before=counts(fact), apply=apply, count_fact=counts(fact), count_codeshares=counts(codeshares)
+    )

@@ -387,3 +387,45 @@ def test_init_recreates_a_view_that_went_missing(engine: Engine) -> None:
     with engine.loader() as warehouse:
         assert "CREATE VIEW delay_distribution AS" in [s.split("\n", 1)[0] for s in warehouse.init()]
         assert "delay_distribution" in warehouse.existing_views()
+
+
+def _renamed(table: pa.Table, names: dict[str | None, str | None], default: str | None) -> pa.Table:
+    """``table`` with each flight's airline name replaced: by airline ICAO code in ``names``, else ``default``."""
+    icaos = table.column("airline_icao").to_pylist()
+    column = pa.array([names.get(icao, default) for icao in icaos], pa.string())
+    return table.set_column(table.schema.get_field_index("airline_name"), "airline_name", column)
+
+
+def test_a_range_load_leaves_what_the_per_date_loads_in_date_order_leave(engine: Engine) -> None:
+    # The second date renames one airline and has no name for the others: per-date loads keep each airline's
+    # latest non-null name, and the set-based load of the range (DuckDB's) must end the same.
+    first = partition(D1)
+    renamed = str(partition(D2).column("airline_icao")[0].as_py())
+    second = _renamed(partition(D2), {renamed: "Renamed Air"}, None)
+    stale = [
+        _renamed(without(partition(day), partition(day).column("flight_iata")[0].as_py()), {}, "Zzz") for day in DAYS
+    ]
+    with engine.loader() as warehouse:
+        for table in stale:
+            warehouse.load_flight_date(table.column("flight_date")[0].as_py(), table, run_id="stale")
+        per_date = [
+            warehouse.load_flight_date(D1, first, run_id="r1"),
+            warehouse.load_flight_date(D2, second, run_id="r1"),
+        ]
+    expected = _snapshot(engine)
+    with engine.loader() as warehouse:
+        for table in stale:
+            warehouse.load_flight_date(table.column("flight_date")[0].as_py(), table, run_id="stale")
+        ranged = warehouse.load_flight_dates([D1, D2], pa.concat_tables([first, second]), run_id="r1")
+
+    assert _snapshot(engine) == expected
+    assert ranged == per_date
+    assert engine.rows(f"SELECT airline_name FROM dim_airline WHERE airline_key = '{renamed}'") == [("Renamed Air",)]
+    assert engine.rows("SELECT DISTINCT run_id FROM flightpipe_loads") == [("r1",)]
+
+
+def test_a_range_load_refuses_rows_of_a_flight_date_it_was_not_given(engine: Engine) -> None:
+    with engine.loader() as warehouse, pytest.raises(LoadError, match="hold rows of"):
+        warehouse.init()
+        warehouse.load_flight_dates([D1], pa.concat_tables([partition(D1), partition(D2)]), run_id="r1")
+    assert engine.rows("SELECT count(*) FROM fact_flights") == [(0,)]

@@ -173,3 +173,24 @@ def test_the_daily_run_s_source_opening_time_is_read_from_its_log_line(bench: di
     daily = importlib.import_module("daily")
     log = '{"time": "2026-01-01T00:00:01.500Z", "message": "source opened", "step": null, "data": {"duration_s": 0.3}}'
     assert daily.log_times(log)["source_open_s"] == 0.3
+
+
+def test_raw_to_warehouse_phases_are_set_beside_duckdbs_statements_with_their_ratio(
+    bench: dict[str, ModuleType],
+) -> None:
+    measure, report = bench["measure"], bench["report"]
+
+    def series(name: str, **phases: float) -> Any:
+        return measure.Series(name, [measure.RunStats(5.0, 5.0, 300.0, 80.0, {}, phases)])
+
+    mine = series("flightpipe", transform=2.0, process=1.0, quality=0.5, load=0.3)
+    duck = series("duckdb", transform=1.0, process=2.0, load=0.6)
+    rows = report.phase_rows(_results(bench, raw_to_warehouse={"flightpipe": mine, "duckdb": duck}))
+
+    assert [row[1:] for row in rows] == [
+        ["2.00", "1.00", "2.00"],
+        ["1.00", "2.00", "0.50"],
+        ["0.50", "-", "-"],
+        ["0.30", "0.60", "0.50"],
+    ]
+    assert report.phase_rows(_results(bench)) == []  # nothing measured, no table

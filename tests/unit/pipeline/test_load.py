@@ -48,12 +48,17 @@ class Recording:
 
     def __init__(self) -> None:
         self.loads: list[tuple[dt.date, KeepRows | None]] = []
+        self.ranges: list[list[dt.date]] = []
         self.quality_tables = 0
         self.closed = False
 
     def load_flight_date(self, flight_date: dt.date, flights: pa.Table, *, run_id: str, keep: Any = None) -> Any:
         self.loads.append((flight_date, keep))
         return LoadResult(flight_date, flights.num_rows, 0, 0)
+
+    def load_flight_dates(self, flight_dates: list[dt.date], flights: pa.Table, *, run_id: str) -> Any:
+        self.ranges.append(list(flight_dates))
+        return [LoadResult(day, 0, 0, 0) for day in flight_dates]
 
     def load_quality_results(self, results: pa.Table) -> int:
         self.quality_tables += 1
@@ -107,3 +112,39 @@ def test_nothing_to_load_and_no_results_opens_no_warehouse(settings: Settings, s
         raise AssertionError("the warehouse was opened")
 
     assert load_flight_dates(settings, store, quality, [], run_id="r1", connect=connect) == []
+
+
+def test_a_batched_load_loads_the_whole_dates_between_holds_set_based_in_date_order_with_a_step_each(
+    settings: Settings, store: ObjectStore
+) -> None:
+    before, after = WHOLE - dt.timedelta(days=1), CLEAN + dt.timedelta(days=1)
+    _processed(store, before, WHOLE, PARTLY, CLEAN, after)
+    quality = RunQuality(settings, store, StoredQualityHistory(store), "r1")
+    hold = Hold(PARTLY, dep_airports=frozenset({"EDDH"}))
+    quality.decision = GateDecision(holds={WHOLE: Hold(WHOLE, whole=True), PARTLY: hold})
+    warehouse, steps = Recording(), Steps()
+
+    loaded = load_flight_dates(
+        settings,
+        store,
+        quality,
+        [before, WHOLE, PARTLY, CLEAN, after],
+        run_id="r1",
+        tracker=steps,
+        connect=lambda s: warehouse,
+        batched=True,
+    )
+
+    # The partly held date is loaded alone, after the dates before it and before the dates after it.
+    assert warehouse.ranges == [[before], [CLEAN, after]]
+    assert warehouse.loads == [(PARTLY, KeepRows(frozenset({"EDDH"})))]
+    assert [each.flight_date for each in loaded] == [before, PARTLY, CLEAN, after]
+    assert steps.steps == [
+        ("load", before.isoformat(), None),
+        ("gate", WHOLE.isoformat(), "QualityGateFailed"),
+        ("gate", PARTLY.isoformat(), "QualityGateFailed"),
+        ("load", PARTLY.isoformat(), None),
+        ("load", CLEAN.isoformat(), None),
+        ("load", after.isoformat(), None),
+        ("load", "quality_results", None),
+    ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -177,3 +179,68 @@ def test_a_reprocess_does_not_make_a_collection_day_complete_for_backfill(settin
 
     with StateStore.open(settings.paths().ledger) as state:
         assert not state.runs.is_day_complete(DAYS[0], ["EDDH"], ["departures", "arrivals"])
+
+
+class _NoChecks:
+    """A run's quality that finds nothing: the flow's order is what is under test."""
+
+    def check_boards(self, day: dt.date) -> list[Any]:
+        return []
+
+    def check_flight_dates(self, processed: list[Any]) -> list[Any]:
+        return []
+
+
+class _Steps:
+    def total(self, stage: str, count: int) -> None:
+        pass
+
+    @contextmanager
+    def step(self, stage: str, target: str) -> Iterator[dict[str, Any]]:
+        yield {}
+
+
+def test_a_flight_date_is_processed_once_every_collection_day_of_its_window_in_the_range_is_transformed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A flight date's rows come from the collection days one before to two after it (layout.COLLECTION_WINDOW).
+    day = [dt.date(2026, 6, 1) + dt.timedelta(days=n) for n in range(8)]
+    passes: list[list[dt.date]] = []
+    monkeypatch.setattr(reprocess_module, "process_range", lambda store, dates: passes.append(dates) or [])
+
+    def done(flow: Any, collected: dt.date, touched: list[dt.date]) -> list[list[dt.date]]:
+        flow.day_done(collected, touched)
+        for each in flow.passes:  # the passes run on a thread of their own
+            each.result()
+        return passes
+
+    with reprocess_module._RangeFlow(None, _NoChecks(), _Steps(), set(day[1:7]), chunk=2) as flow:  # type: ignore[arg-type]
+        assert done(flow, day[1], [day[0], day[1]]) == []
+        assert done(flow, day[3], [day[2], day[3]]) == []  # days come back in any order; day[0] waits for day[2]
+        assert done(flow, day[2], [day[1], day[2]]) == [[day[0], day[1]]]  # day[2] waits for day[4]
+        done(flow, day[4], [day[3], day[4]])
+        assert done(flow, day[5], [day[4], day[5]]) == [[day[0], day[1]], [day[2], day[3]]]
+        # day[7] is not in the range: day[5] and day[6] are final once day[6] is in.
+        assert done(flow, day[6], [day[5], day[6]]) == [[day[0], day[1]], [day[2], day[3]], [day[4], day[5]]]
+        flow.finish()
+    assert passes[-1] == [day[6]]
+
+
+def test_a_final_flight_date_waits_for_the_earlier_ones_so_the_passes_load_in_date_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    day = [dt.date(2026, 6, 1) + dt.timedelta(days=n) for n in range(12)]
+    passes: list[list[dt.date]] = []
+    monkeypatch.setattr(reprocess_module, "process_range", lambda store, dates: passes.append(dates) or [])
+
+    with reprocess_module._RangeFlow(None, _NoChecks(), _Steps(), set(day[1:11]), chunk=2) as flow:  # type: ignore[arg-type]
+        for n in (1, 2, 3, 4, 7, 8, 9, 10):  # day[5] and day[6] come back last
+            flow.day_done(day[n], [day[n - 1], day[n]])
+        for each in flow.passes:
+            each.result()
+        # day[8] and day[9] are final (their windows are in), but day[3]..day[7] are not: nothing after them goes.
+        assert passes == [[day[0], day[1]]]
+        flow.day_done(day[5], [day[4], day[5]])
+        flow.day_done(day[6], [day[5], day[6]])
+        flow.finish()
+    assert passes == [[day[n], day[n + 1]] for n in range(0, 10, 2)] + [[day[10]]]

@@ -20,10 +20,14 @@ import pyarrow as pa
 from flightpipe.core.clock import Clock, utc_now
 from flightpipe.core.errors import LoadError
 from flightpipe.core.faults import failpoint
-from flightpipe.warehouse.base import Capabilities, LoadResult, SqlWarehouse, check_partition
+from flightpipe.warehouse.base import Capabilities, LoadResult, SqlWarehouse, check_partition, check_range
 from flightpipe.warehouse.dims import dim_airport_rows
-from flightpipe.warehouse.loadsql import STAGE_AIRPORTS, STAGE_FLIGHTS, KeepRows
-from flightpipe.warehouse.tables import WAREHOUSE_TABLES, TableSpec
+from flightpipe.warehouse.loadsql import STAGE_AIRPORTS, STAGE_FLIGHTS, KeepRows, range_load_statements
+from flightpipe.warehouse.qualitysql import PARTITION_COLUMNS
+from flightpipe.warehouse.tables import QUALITY_RESULTS, WAREHOUSE_TABLES, TableSpec
+
+#: The name a run's quality results are staged under for their load.
+STAGE_QUALITY = "stage_quality_results"
 
 
 class DuckDBWarehouse(SqlWarehouse):
@@ -105,6 +109,70 @@ class DuckDBWarehouse(SqlWarehouse):
             con.unregister(STAGE_AIRPORTS)
         return LoadResult(flight_date, rows_loaded=loaded, rows_replaced=replaced, codeshares_loaded=codeshares)
 
+    def load_flight_dates(self, flight_dates: Sequence[dt.date], flights: pa.Table, *, run_id: str) -> list[LoadResult]:
+        """The range staged once and loaded by set-based statements in one transaction: the same rows as the
+        per-date loads (``loadsql.range_load_statements``), without a round of statements per date."""
+        days = sorted(set(flight_dates))
+        if not days:
+            return []
+        check_range(days, flights)
+        self.ensure_initialised()
+        con = self._con
+        plan = range_load_statements(self.dialect, days, run_id=run_id, loaded_at=self.clock(), tables=self.load_tables)
+        con.register(STAGE_FLIGHTS, flights)
+        con.register(STAGE_AIRPORTS, dim_airport_rows(flights))
+        try:
+            con.execute("BEGIN TRANSACTION")
+            replaced = _counts(con, plan.count_before)
+            for statement in plan.apply:
+                con.execute(statement)
+            loaded = _counts(con, plan.count_fact)
+            codeshares = _counts(con, plan.count_codeshares)
+            self.before_commit()
+            failpoint("load.before_commit")
+            con.execute("COMMIT")
+        except BaseException as exc:
+            with contextlib.suppress(duckdb.Error):
+                con.execute("ROLLBACK")
+            if isinstance(exc, duckdb.Error):
+                raise LoadError(
+                    f"loading flight dates {days[0]}..{days[-1]} failed; the previous rows are intact: {exc}"
+                ) from exc
+            raise
+        finally:
+            con.unregister(STAGE_FLIGHTS)
+            con.unregister(STAGE_AIRPORTS)
+        return [
+            LoadResult(
+                day,
+                rows_loaded=loaded.get(day, 0),
+                rows_replaced=replaced.get(day, 0),
+                codeshares_loaded=codeshares.get(day, 0),
+            )
+            for day in days
+        ]
+
+    def load_quality_results(self, results: pa.Table) -> int:
+        """Staged, not as literal INSERTs: a range's results are thousands of rows. The same rows as the shared
+        statements leave (``qualitysql``): the stored rows of the same runs and partitions replaced."""
+        self.ensure_initialised()
+        if results.num_rows == 0:
+            return 0
+        table = next((t for t in self.tables if t.name == QUALITY_RESULTS.name), QUALITY_RESULTS)
+        same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM {table.name}.{c}" for c in PARTITION_COLUMNS)
+        columns = ", ".join(table.schema.names)
+        self._con.register(STAGE_QUALITY, results.select(table.schema.names))
+        try:
+            self.execute_script(
+                [
+                    f"DELETE FROM {table.name} WHERE EXISTS (SELECT 1 FROM {STAGE_QUALITY} AS s WHERE {same})",
+                    f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {STAGE_QUALITY}",
+                ]
+            )
+        finally:
+            self._con.unregister(STAGE_QUALITY)
+        return int(results.num_rows)
+
 
 def open_error_hint(exc: duckdb.Error) -> str:
     """What a failure to open the warehouse file most likely means, for the error message."""
@@ -120,3 +188,8 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     # fetchall, not fetchone: DuckDB 2 keeps a half-read result open and refuses other work until it is done.
     rows = con.execute(sql).fetchall()
     return int(rows[0][0]) if rows else 0
+
+
+def _counts(con: duckdb.DuckDBPyConnection, sql: str) -> dict[dt.date, int]:
+    """(flight_date, count) rows as a mapping."""
+    return {day: int(n) for day, n in con.execute(sql).fetchall()}
