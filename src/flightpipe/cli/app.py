@@ -10,10 +10,6 @@ rich and the standard library at the top; each command imports what it works wit
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
-from importlib.abc import MetaPathFinder
-from importlib.machinery import ModuleSpec
-from types import ModuleType
 from typing import Annotated
 
 import typer
@@ -24,6 +20,7 @@ from flightpipe.cli import reprocess as reprocess_cli
 from flightpipe.cli.output import err
 from flightpipe.core.errors import ConfigError, FlightpipeError, LockBusy
 from flightpipe.core.logs import LOG_FORMATS, configure_logging
+from flightpipe.core.pandas_probe import skip_pyarrow_pandas_probe
 from flightpipe.core.redact import redact
 
 app = typer.Typer(
@@ -96,28 +93,9 @@ def _logging(
     configure_logging(level, log_format, console=err)  # type: ignore[arg-type]  # checked just above
 
 
-class _NoPandas(MetaPathFinder):
-    """flightpipe never uses pandas, but pyarrow imports it (about 0.8 s of CPU, on a transform thread of the
-    daily run) the first time it converts a Python value, only to ask whether the value is a pandas object.
-    Installed by ``main`` unless something imported pandas already: pandas is then "not installed" for this
-    process, so pyarrow's probe fails at once and pyarrow carries on without it."""
-
-    def find_spec(
-        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
-    ) -> ModuleSpec | None:
-        if fullname == "pandas":
-            raise ModuleNotFoundError("flightpipe's command line does not use pandas", name=fullname)
-        return None
-
-
-def _skip_pyarrow_pandas_probe() -> None:
-    if "pandas" not in sys.modules and not any(isinstance(f, _NoPandas) for f in sys.meta_path):
-        sys.meta_path.insert(0, _NoPandas())
-
-
 def main() -> None:
     """Run the command line; a typed error exits with its code: 3 busy (a lock), 2 bad input, 1 anything else."""
-    _skip_pyarrow_pandas_probe()
+    skip_pyarrow_pandas_probe()  # core/pandas_probe.py: pyarrow's pandas probe costs a daily run ~0.8 s CPU
     try:
         app(args=options.hoist_global_options(sys.argv[1:]))
     except LockBusy as exc:

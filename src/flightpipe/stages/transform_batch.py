@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import Any
 
+from flightpipe.core.pandas_probe import skip_pyarrow_pandas_probe
 from flightpipe.core.store import ObjectStore
 from flightpipe.quality.records import RecordRuleSet
 from flightpipe.stages.transform import TransformResult, transform_raw_object, transform_raw_objects
@@ -239,6 +240,7 @@ _worker: tuple[ObjectStore, RecordRuleSet] | None = None
 
 
 def _start_worker(store_url: str, rule_configs: dict[str, Any]) -> None:
+    skip_pyarrow_pandas_probe()  # a worker's start-up delays its first pass; pandas was ~0.2 s of it
     global _worker  # noqa: PLW0603 - one store and rule set per worker process, built once
     _worker = (ObjectStore(store_url), RecordRuleSet.from_configs(rule_configs))
 
