@@ -263,7 +263,7 @@ def local_date(instants: pa.Array, zone: pa.Array) -> pa.Array:
             part = pc.cast(part, pa.timestamp("us", tz=name))
         return pc.cast(pc.local_timestamp(part), pa.date32())
 
-    return _by_zone(instants, zone, in_zone, pa.date32())
+    return by_zone(instants, zone, in_zone, pa.date32())
 
 
 def utc_offset_minutes(instants: pa.Array, zone: pa.Array) -> pa.Array:
@@ -279,10 +279,10 @@ def utc_offset_minutes(instants: pa.Array, zone: pa.Array) -> pa.Array:
         local = pc.local_timestamp(pc.cast(part, pa.timestamp("us", tz=name)))
         return pc.cast(pc.divide(pc.cast(pc.subtract(local, naive), pa.int64()), 60_000_000), pa.int32())
 
-    return _by_zone(instants, zone, in_zone, pa.int32())
+    return by_zone(instants, zone, in_zone, pa.int32())
 
 
-def _by_zone(
+def by_zone(
     instants: pa.Array,
     zone: pa.Array,
     convert: Callable[[pa.Array, str | None], pa.Array],

@@ -36,6 +36,7 @@ from flightpipe.sources.normalising import (
     airport_icao_of_iata,
     airport_zone,
     assemble,
+    by_zone,
     constant,
     delay_minutes,
     lineage,
@@ -254,24 +255,13 @@ def _walls_to_utc(walls: list[pa.Array], zones: list[pa.Array]) -> list[pa.Array
     """
     wall = pa.concat_arrays(walls)
     zone = pa.concat_arrays(zones)
-    if len(wall) == 0:
-        return [pa.array([], UTC_TS) for _ in walls]
-    order = pc.sort_indices(zone)
-    runs = pc.run_end_encode(zone.take(order))
-    sorted_wall = wall.take(order)
-    chunks: list[pa.Array] = []
-    start = 0
-    for end, name in zip(runs.run_ends.to_pylist(), runs.values.to_pylist(), strict=True):
-        part = sorted_wall.slice(start, end - start)
+
+    def in_zone(part: pa.Array, name: str | None) -> pa.Array:
         if name is None:
-            chunks.append(pa.nulls(len(part), UTC_TS))
-        else:
-            local = pc.assume_timezone(part, timezone=name, ambiguous="earliest", nonexistent="earliest")
-            chunks.append(local.cast(UTC_TS))
-        start = end
-    inverse = np.empty(len(order), dtype=np.int64)
-    inverse[order.to_numpy()] = np.arange(len(order), dtype=np.int64)
-    converted = pa.concat_arrays(chunks).take(pa.array(inverse))
+            return pa.nulls(len(part), UTC_TS)
+        return pc.assume_timezone(part, timezone=name, ambiguous="earliest", nonexistent="earliest")
+
+    converted = by_zone(wall, zone, in_zone, UTC_TS)
     offsets = np.cumsum([0] + [len(w) for w in walls])
     return [converted.slice(int(a), int(b - a)) for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -77,22 +77,16 @@ class DuckDBWarehouse(SqlWarehouse):
                 con.execute("ROLLBACK")
             raise LoadError(f"warehouse {self.path}: {exc}") from exc
 
-    def load_flight_date(
-        self, flight_date: dt.date, flights: pa.Table, *, run_id: str, keep: KeepRows | None = None
-    ) -> LoadResult:
-        check_partition(flight_date, flights)
-        self.ensure_initialised()
+    @contextlib.contextmanager
+    def _staged_transaction(self, flights: pa.Table, what: str) -> Iterator[duckdb.DuckDBPyConnection]:
+        """``flights`` (and their airports) staged, one transaction around the body, committed after the
+        ``load.before_commit`` failpoint; any error rolls back, a DuckDB one raised as ``LoadError`` naming ``what``."""
         con = self._con
-        plan = self.load_plan(flight_date, flights, run_id=run_id, keep=keep)
         con.register(STAGE_FLIGHTS, flights)
         con.register(STAGE_AIRPORTS, dim_airport_rows(flights))
         try:
             con.execute("BEGIN TRANSACTION")
-            replaced = _count(con, plan.count_before)
-            for statement in plan.apply:
-                con.execute(statement)
-            loaded = _count(con, plan.count_fact)
-            codeshares = _count(con, plan.count_codeshares)
+            yield con
             self.before_commit()
             failpoint("load.before_commit")
             con.execute("COMMIT")
@@ -100,13 +94,24 @@ class DuckDBWarehouse(SqlWarehouse):
             with contextlib.suppress(duckdb.Error):  # the transaction may never have begun
                 con.execute("ROLLBACK")
             if isinstance(exc, duckdb.Error):
-                raise LoadError(
-                    f"loading flight date {flight_date} failed; the previous rows are intact: {exc}"
-                ) from exc
+                raise LoadError(f"loading {what} failed; the previous rows are intact: {exc}") from exc
             raise
         finally:
             con.unregister(STAGE_FLIGHTS)
             con.unregister(STAGE_AIRPORTS)
+
+    def load_flight_date(
+        self, flight_date: dt.date, flights: pa.Table, *, run_id: str, keep: KeepRows | None = None
+    ) -> LoadResult:
+        check_partition(flight_date, flights)
+        self.ensure_initialised()
+        plan = self.load_plan(flight_date, flights, run_id=run_id, keep=keep)
+        with self._staged_transaction(flights, f"flight date {flight_date}") as con:
+            replaced = _count(con, plan.count_before)
+            for statement in plan.apply:
+                con.execute(statement)
+            loaded = _count(con, plan.count_fact)
+            codeshares = _count(con, plan.count_codeshares)
         return LoadResult(flight_date, rows_loaded=loaded, rows_replaced=replaced, codeshares_loaded=codeshares)
 
     def load_flight_dates(self, flight_dates: Sequence[dt.date], flights: pa.Table, *, run_id: str) -> list[LoadResult]:
@@ -117,31 +122,13 @@ class DuckDBWarehouse(SqlWarehouse):
             return []
         check_range(days, flights)
         self.ensure_initialised()
-        con = self._con
         plan = range_load_statements(self.dialect, days, run_id=run_id, loaded_at=self.clock(), tables=self.load_tables)
-        con.register(STAGE_FLIGHTS, flights)
-        con.register(STAGE_AIRPORTS, dim_airport_rows(flights))
-        try:
-            con.execute("BEGIN TRANSACTION")
+        with self._staged_transaction(flights, f"flight dates {days[0]}..{days[-1]}") as con:
             replaced = _counts(con, plan.count_before)
             for statement in plan.apply:
                 con.execute(statement)
             loaded = _counts(con, plan.count_fact)
             codeshares = _counts(con, plan.count_codeshares)
-            self.before_commit()
-            failpoint("load.before_commit")
-            con.execute("COMMIT")
-        except BaseException as exc:
-            with contextlib.suppress(duckdb.Error):
-                con.execute("ROLLBACK")
-            if isinstance(exc, duckdb.Error):
-                raise LoadError(
-                    f"loading flight dates {days[0]}..{days[-1]} failed; the previous rows are intact: {exc}"
-                ) from exc
-            raise
-        finally:
-            con.unregister(STAGE_FLIGHTS)
-            con.unregister(STAGE_AIRPORTS)
         return [
             LoadResult(
                 day,
