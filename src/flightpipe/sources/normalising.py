@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
+from flightpipe.core.arrays import numeric_array
 from flightpipe.core.schema import NORMALISED_SCHEMA, STATUS_ALIASES, UTC_TS, Status
 from flightpipe.reference.airlines import airlines_by_icao
 from flightpipe.sources.codeshares import OPERATOR_QUARANTINED_RULE, operator_quarantined
@@ -307,4 +308,4 @@ def by_zone(
         start = end
     inverse = np.empty(len(order), dtype=np.int64)
     inverse[order.to_numpy()] = np.arange(len(order), dtype=np.int64)
-    return pa.concat_arrays(parts).take(pa.array(inverse))
+    return pa.concat_arrays(parts).take(numeric_array(inverse, pa.int64()))

@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from flightpipe.core.arrays import numeric_array
 from flightpipe.core.envelope import ParsedEnvelope, read_envelope, sniff_format
 from flightpipe.core.errors import CorruptRawFile
 from flightpipe.core.faults import failpoint
@@ -122,7 +123,7 @@ def _transform_files(store: ObjectStore, files: list[_ParsedFile], failing: Reco
     counts = np.array([len(f.parsed.records) for f in files], dtype=np.int64)
     record_starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     records = files[0].parsed.records if len(files) == 1 else pa.concat_arrays([f.parsed.records for f in files])
-    file_of_record = pa.array(np.repeat(np.arange(len(files), dtype=np.int64), counts))
+    file_of_record = numeric_array(np.repeat(np.arange(len(files), dtype=np.int64), counts), pa.int64())
 
     def per_record(values: list[Any], type_: pa.DataType) -> pa.Array:
         return pa.array(values, type_).take(file_of_record)
@@ -140,7 +141,7 @@ def _transform_files(store: ObjectStore, files: list[_ParsedFile], failing: Reco
     kept_mask[normalised.rejected_index.to_numpy(zero_copy_only=False)] = False
     ordinals = np.concatenate([f.parsed.ordinals() for f in files]) if files else np.array([], np.int32)
     rows = normalised.rows.append_column(
-        TRANSFORMED_SCHEMA.field("raw_record_index"), pa.array(ordinals[kept_mask], pa.int32())
+        TRANSFORMED_SCHEMA.field("raw_record_index"), numeric_array(ordinals[kept_mask], pa.int32())
     )
     verdict = _check_guarded(rows, failing)
     verdict = _with_orphaned_codeshares(rows, verdict)
@@ -172,7 +173,7 @@ def _slice_verdict(verdict: RecordVerdict, start: int, length: int) -> RecordVer
 
 def _slice_rejects(normalised: Normalised, where: np.ndarray, record_start: int) -> Normalised:
     """The normaliser's rejections of one file, with indices into that file's records."""
-    positions = pa.array(where, pa.int64())
+    positions = numeric_array(where, pa.int64())
     return Normalised(
         rows=normalised.rows.slice(0, 0),
         rejected_index=pc.subtract(pc.cast(normalised.rejected_index.take(positions), pa.int64()), record_start),
