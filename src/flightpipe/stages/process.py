@@ -12,6 +12,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 from importlib import resources
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -29,6 +30,9 @@ from flightpipe.core.layout import (
 )
 from flightpipe.core.schema import PROCESSED_SCHEMA, TRANSFORMED_SCHEMA
 from flightpipe.core.store import ObjectStore
+
+if TYPE_CHECKING:
+    import duckdb
 
 PROCESS_SQL = resources.files("flightpipe.stages").joinpath("process.sql").read_text(encoding="utf-8")
 
@@ -70,17 +74,21 @@ def read_transformed_rows(store: ObjectStore, keys: list[str], flight_dates: lis
     return pa.concat_tables(tables)
 
 
-def dedupe(rows: pa.Table) -> pa.Table:
-    """Run the process SQL over ``rows`` (TRANSFORMED_SCHEMA); returns PROCESSED_SCHEMA rows."""
+def dedupe(rows: pa.Table, con: duckdb.DuckDBPyConnection | None = None) -> pa.Table:
+    """Run the process SQL over ``rows`` (TRANSFORMED_SCHEMA) on ``con`` (default: a fresh in-memory connection,
+    closed after); returns PROCESSED_SCHEMA rows."""
     # Imported here: the load Lambda reads partitions through this module and its layer ships no DuckDB.
     import duckdb
 
-    con = duckdb.connect(":memory:")
+    own = con is None
+    connection = duckdb.connect(":memory:") if con is None else con
+    connection.register("transformed_rows", rows)
     try:
-        con.register("transformed_rows", rows)
-        result = con.sql(PROCESS_SQL).to_arrow_table()
+        result = connection.sql(PROCESS_SQL).to_arrow_table()
     finally:
-        con.close()
+        connection.unregister("transformed_rows")
+        if own:
+            connection.close()
     return result.select(PROCESSED_SCHEMA.names).cast(PROCESSED_SCHEMA)
 
 
@@ -91,24 +99,25 @@ def process_flight_dates(store: ObjectStore, flight_dates: list[dt.date]) -> lis
         return []
     rows = read_transformed_rows(store, transformed_keys(store, flight_dates), flight_dates)
     flights = dedupe(rows)
-    results = []
-    for day in flight_dates:
-        day_scalar = pa.scalar(day, pa.date32())
-        day_rows = rows.filter(pc.equal(rows.column("flight_date"), day_scalar))
-        day_flights = flights.filter(pc.equal(flights.column("flight_date"), day_scalar))
-        write_partition(store, day, day_flights)
-        codeshares = int(pc.sum(pc.list_value_length(day_flights.column("codeshare_flight_iatas"))).as_py() or 0)
-        results.append(
-            ProcessResult(
-                flight_date=day,
-                partition_key=processed_partition(day),
-                rows_in=day_rows.num_rows,
-                flights_out=day_flights.num_rows,
-                codeshares=codeshares,
-                duplicates_merged=day_rows.num_rows - distinct_records(day_rows),
-            )
-        )
-    return results
+    return [write_flight_date(store, day, rows, flights) for day in flight_dates]
+
+
+def write_flight_date(store: ObjectStore, day: dt.date, rows: pa.Table, flights: pa.Table) -> ProcessResult:
+    """Write the processed partition of ``day`` from ``flights`` (deduplicated rows of several flight dates) and
+    count it against ``rows`` (the transformed rows that went in)."""
+    day_scalar = pa.scalar(day, pa.date32())
+    day_rows = rows.filter(pc.equal(rows.column("flight_date"), day_scalar))
+    day_flights = flights.filter(pc.equal(flights.column("flight_date"), day_scalar))
+    write_partition(store, day, day_flights)
+    codeshares = int(pc.sum(pc.list_value_length(day_flights.column("codeshare_flight_iatas"))).as_py() or 0)
+    return ProcessResult(
+        flight_date=day,
+        partition_key=processed_partition(day),
+        rows_in=day_rows.num_rows,
+        flights_out=day_flights.num_rows,
+        codeshares=codeshares,
+        duplicates_merged=day_rows.num_rows - distinct_records(day_rows),
+    )
 
 
 def distinct_records(rows: pa.Table) -> int:

@@ -20,16 +20,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from flightpipe.core.errors import ProcessError
-from flightpipe.core.layout import processed_partition
-from flightpipe.core.schema import PROCESSED_SCHEMA, TRANSFORMED_SCHEMA
+from flightpipe.core.schema import TRANSFORMED_SCHEMA
 from flightpipe.core.store import ObjectStore
 from flightpipe.stages.process import (
-    PROCESS_SQL,
     ProcessResult,
-    distinct_records,
+    dedupe,
     read_transformed_rows,
     transformed_keys,
-    write_partition,
+    write_flight_date,
 )
 
 if TYPE_CHECKING:
@@ -60,8 +58,8 @@ def process_range(
     with _connection(memory_limit) as con:
         for chunk in chunks(flight_dates, chunk_size):
             rows = _read_rows(store, chunk)
-            flights = _dedupe(con, rows)
-            done = [_write_date(store, day, rows, flights) for day in chunk]
+            flights = dedupe(rows, con)
+            done = [write_flight_date(store, day, rows, flights) for day in chunk]
             results.extend(done)
             on_chunk(done)
     return results
@@ -96,29 +94,3 @@ def _read_rows(store: ObjectStore, flight_dates: list[dt.date]) -> pa.Table:
             f"a transformed file of {flight_dates[0]}..{flight_dates[-1]} is unreadable ({exc}); delete it and run "
             "again to transform its raw file anew"
         ) from exc
-
-
-def _dedupe(con: duckdb.DuckDBPyConnection, rows: pa.Table) -> pa.Table:
-    """``process.sql`` over ``rows``, as :func:`flightpipe.stages.process.dedupe` runs it, on ``con``."""
-    con.register("transformed_rows", rows)
-    try:
-        result = con.sql(PROCESS_SQL).to_arrow_table()
-    finally:
-        con.unregister("transformed_rows")
-    return result.select(PROCESSED_SCHEMA.names).cast(PROCESSED_SCHEMA)
-
-
-def _write_date(store: ObjectStore, day: dt.date, rows: pa.Table, flights: pa.Table) -> ProcessResult:
-    day_scalar = pa.scalar(day, pa.date32())
-    day_rows = rows.filter(pc.equal(rows.column("flight_date"), day_scalar))
-    day_flights = flights.filter(pc.equal(flights.column("flight_date"), day_scalar))
-    write_partition(store, day, day_flights)
-    codeshares = int(pc.sum(pc.list_value_length(day_flights.column("codeshare_flight_iatas"))).as_py() or 0)
-    return ProcessResult(
-        flight_date=day,
-        partition_key=processed_partition(day),
-        rows_in=day_rows.num_rows,
-        flights_out=day_flights.num_rows,
-        codeshares=codeshares,
-        duplicates_merged=day_rows.num_rows - distinct_records(day_rows),
-    )
