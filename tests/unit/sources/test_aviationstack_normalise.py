@@ -9,7 +9,7 @@ from typing import Any
 from flightpipe.core.store import ObjectStore
 from flightpipe.stages.transform import read_transformed, transform_raw_object
 from tests.helpers.sample_envelopes import land
-from tests.unit.stages.test_transform import FETCHED, _record
+from tests.unit.stages.test_transform import FETCHED, _record, codeshare_of_lh900
 
 
 def _rows(store: ObjectStore, records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -42,22 +42,7 @@ def test_a_missing_delay_is_computed_from_the_gate_times_and_is_zero_when_on_tim
 
 
 def test_a_codeshare_record_names_its_operators_airline(store: ObjectStore) -> None:
-    codeshare = _record(
-        flight={
-            "number": "4711",
-            "iata": "UA4711",
-            "icao": "UAL4711",
-            "codeshared": {
-                "airline_name": "lufthansa",
-                "airline_iata": "lh",
-                "airline_icao": "dlh",
-                "flight_number": "900",
-                "flight_iata": "lh900",
-                "flight_icao": "dlh900",
-            },
-        },
-        airline={"name": "United Airlines", "iata": "UA", "icao": "UAL"},
-    )
+    codeshare = codeshare_of_lh900()
     row = _rows(store, [codeshare])["UA4711"]
     assert row["operating_airline_name"] == "Lufthansa"
 

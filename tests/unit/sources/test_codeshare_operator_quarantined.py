@@ -14,7 +14,7 @@ from flightpipe.core.store import ObjectStore
 from flightpipe.stages.transform import read_transformed, transform_raw_object
 from tests.helpers.sample_envelopes import land
 from tests.unit.sources.test_aerodatabox_normalise import _number, _real, _transform
-from tests.unit.stages.test_transform import FETCHED, _record
+from tests.unit.stages.test_transform import FETCHED, _record, codeshare_of_lh900
 
 #: KL 939's codeshares on the real Dublin evening (same registration, counterpart and scheduled time).
 KL939_CODESHARES = {"G35566", "KQ939", "MF9758"}
@@ -52,25 +52,6 @@ def test_on_the_real_answer_codeshares_of_a_valid_operator_stay(store: ObjectSto
     assert set(rows) >= KL939_CODESHARES
 
 
-def _codeshare_of_lh900() -> dict[str, object]:
-    return _record(
-        flight={
-            "number": "4711",
-            "iata": "UA4711",
-            "icao": "UAL4711",
-            "codeshared": {
-                "airline_name": "lufthansa",
-                "airline_iata": "lh",
-                "airline_icao": "dlh",
-                "flight_number": "900",
-                "flight_iata": "lh900",
-                "flight_icao": "dlh900",
-            },
-        },
-        airline={"name": "United Airlines", "iata": "UA", "icao": "UAL"},
-    )
-
-
 def _land(store: ObjectStore, records: list[dict[str, object]]) -> str:
     return land(
         store, records, icao="EDDF", day=dt.date(2026, 3, 29), board=Board.DEPARTURES, run_id="r1", fetched_at=FETCHED
@@ -81,7 +62,7 @@ def test_an_aviationstack_codeshare_whose_operator_record_is_rejected_is_quarant
     operator = _record()
     operator["departure"] = {**operator["departure"], "actual": "yesterday-ish"}  # type: ignore[dict-item]
     other = _record(flight={"number": "901", "iata": "LH901", "icao": "DLH901", "codeshared": None})
-    key = _land(store, [operator, _codeshare_of_lh900(), other])
+    key = _land(store, [operator, codeshare_of_lh900(), other])
     result = transform_raw_object(store, key)
     assert (result.rows_out, result.quarantined) == (1, 2)
     reasons = {e["record"]["flight"]["iata"]: e["reason"] for e in _quarantine(store, key)}
@@ -90,7 +71,7 @@ def test_an_aviationstack_codeshare_whose_operator_record_is_rejected_is_quarant
 
 
 def test_an_aviationstack_codeshare_of_a_valid_operator_loads(store: ObjectStore) -> None:
-    result = transform_raw_object(store, _land(store, [_record(), _codeshare_of_lh900()]))
+    result = transform_raw_object(store, _land(store, [_record(), codeshare_of_lh900()]))
     assert (result.rows_out, result.quarantined) == (2, 0)
     rows = read_transformed(store, result.transformed_key).to_pylist()  # type: ignore[arg-type]
     assert {r["flight_iata"] for r in rows} == {"LH900", "UA4711"}
@@ -100,7 +81,7 @@ def test_an_aviationstack_codeshare_whose_operator_fails_a_rule_is_quarantined_w
     operator = _record()
     # 60 minutes late by its delay, 7 by its times: delay_consistent fails the operator's record alone.
     operator["departure"] = {**operator["departure"], "delay": 60}  # type: ignore[dict-item]
-    key = _land(store, [operator, _codeshare_of_lh900()])
+    key = _land(store, [operator, codeshare_of_lh900()])
     result = transform_raw_object(store, key)
     assert (result.rows_out, result.quarantined) == (0, 2)
     assert result.quarantined_by_rule == {"delay_consistent": 1, "required_keys": 1}

@@ -65,6 +65,26 @@ def _record(**overrides: object) -> dict[str, object]:
     return record
 
 
+def codeshare_of_lh900() -> dict[str, Any]:
+    """United's UA4711, a codeshare record of Lufthansa's LH900 (the codeshared block in aviationstack's lower case)."""
+    return _record(
+        flight={
+            "number": "4711",
+            "iata": "UA4711",
+            "icao": "UAL4711",
+            "codeshared": {
+                "airline_name": "lufthansa",
+                "airline_iata": "lh",
+                "airline_icao": "dlh",
+                "flight_number": "900",
+                "flight_iata": "lh900",
+                "flight_icao": "dlh900",
+            },
+        },
+        airline={"name": "United Airlines", "iata": "UA", "icao": "UAL"},
+    )
+
+
 def _land(
     store: ObjectStore, records: list[dict[str, object]], board: Board = Board.DEPARTURES, icao: str = "EDDF"
 ) -> str:
@@ -349,15 +369,20 @@ def test_records_in_equal_records_out_plus_quarantined_and_quarantine_holds_exac
     assert result.records_in == len(plan) == result.rows_out + result.quarantined
     quarantined: dict[int, str] = {}
     orphaned: set[str] = set()
+    orphaned_at: set[int] = set()
     if store.exists(RawKey.parse(key).quarantine_key):
         for line in store.get(RawKey.parse(key).quarantine_key).splitlines():
             entry = json.loads(line)
             if entry["reason"].startswith("operator_quarantined:"):
                 # A codeshare whose operator record is one of the corrupted ones goes with it (sources/codeshares.py).
                 orphaned.add(entry["record"]["flight"]["codeshared"]["flight_iata"].upper())
+                orphaned_at.add(entry["page"] * 7 + entry["index"])
                 continue
             quarantined[entry["page"] * 7 + entry["index"]] = entry["rule"]
-    assert quarantined == {i: _CORRUPTIONS[c][0] for i, c in enumerate(plan) if c in _CORRUPTIONS}
+    # A corrupted codeshare whose operator the reader already rejected is named by the cascade, not its own
+    # defect (the cascade runs while reading, the record rules after): it is in quarantine either way.
+    expected = {i: _CORRUPTIONS[c][0] for i, c in enumerate(plan) if c in _CORRUPTIONS}
+    assert quarantined == {i: rule for i, rule in expected.items() if i not in orphaned_at}
     corrupted = {
         str(r["flight"]["iata"])
         for r, c in zip(records, plan, strict=True)
