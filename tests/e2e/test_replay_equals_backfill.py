@@ -44,7 +44,9 @@ def test_replay_and_forced_backfill_after_a_rule_change_give_the_same_warehouse(
         settings,
         [DAY],
         force=True,
-        run=lambda day: run_day(settings, day, kind="backfill", clock=lambda: AFTER + dt.timedelta(hours=1)),
+        run=lambda day, defer: run_day(
+            settings, day, kind="backfill", clock=lambda: AFTER + dt.timedelta(hours=1), defer=defer
+        ),
     )
 
     assert replay.state == "succeeded" and (result.ran, result.failed) == ([DAY], [])

@@ -81,7 +81,7 @@ class FakeRuns:
         self.calls: list[tuple[dt.datetime, dt.date, str]] = []
         self.scheduler: Scheduler | None = None
 
-    def __call__(self, settings: Settings, day: dt.date, *, kind: str) -> RunSummary:
+    def __call__(self, settings: Settings, day: dt.date, *, kind: str, defer: bool = False) -> RunSummary:
         self.calls.append((self.time.now, day, kind))
         if len(self.calls) >= self.stop_after and self.scheduler is not None:
             self.scheduler.request_stop("test done")
@@ -211,7 +211,7 @@ def test_sigterm_during_a_run_lets_it_finish_and_starts_no_other(
     settings = settings_for(tmp_path, catch_up_days=2)
     finished: list[dt.date] = []
 
-    def run(settings_: Settings, day: dt.date, *, kind: str) -> RunSummary:
+    def run(settings_: Settings, day: dt.date, *, kind: str, defer: bool = False) -> RunSummary:
         os.kill(os.getpid(), signal.SIGTERM)  # systemctl stop, in the middle of the first of three due days
         summary = record_run(settings_, day, "succeeded", kind)
         finished.append(day)
@@ -247,7 +247,7 @@ def test_a_second_sigterm_abandons_the_run_in_the_ledger(tmp_path: Path, restore
                 time.sleep(0.3)
             return self.inner.fetch_board(icao, day, board, as_of=as_of)
 
-    def run(settings_: Settings, day: dt.date, *, kind: str) -> RunSummary:
+    def run(settings_: Settings, day: dt.date, *, kind: str, defer: bool = False) -> RunSummary:
         return run_day(settings_, day, kind=kind, clock=lambda: at("2026-06-10 03:00"), source=Interrupted())
 
     scheduler = Scheduler(settings, run=run, clock=lambda: at("2026-06-10 03:00"))

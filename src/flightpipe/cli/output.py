@@ -19,6 +19,7 @@ from rich.text import Text
 if TYPE_CHECKING:
     import datetime as dt
 
+    from flightpipe.pipeline.range_finish import RangeFinish
     from flightpipe.pipeline.runner import RunSummary
 
 
@@ -50,8 +51,18 @@ def print_run(summary: RunSummary) -> None:
 
 def print_run_line(summary: RunSummary) -> None:
     """One run's counts on one line (wrapped to the terminal)."""
-    colour = {"succeeded": "green", "partial": "yellow"}.get(summary.state, "red")
+    colour = {"succeeded": "green", "partial": "yellow", "collected": "cyan"}.get(summary.state, "red")
     simulated = " [bold magenta](SIMULATED DATA)[/]" if summary.simulated else ""
+    if summary.deferred and summary.range_run_id is None:  # a range's day: its flight dates wait for the range
+        console.print(
+            f"[{colour}]{summary.state}[/] run {summary.run_id} for {summary.day} from source "
+            f"[bold]{summary.source}[/]{simulated}: {summary.records_collected} records collected in "
+            f"{summary.raw_files} raw files, {summary.rows_transformed} rows transformed, "
+            f"{summary.records_quarantined} quarantined; flight dates "
+            f"{', '.join(d.isoformat() for d in summary.flight_dates) or '-'} are processed and loaded with the "
+            f"range ({summary.duration_s:.1f} s)"
+        )
+        return
     console.print(
         f"[{colour}]{summary.state}[/] run {summary.run_id} for {summary.day} from source "
         f"[bold]{summary.source}[/]{simulated}: {summary.records_collected} records collected in "
@@ -103,6 +114,31 @@ def print_holds(held: list[str]) -> None:
         console.print(Text(f"    flight date {match['date']}: {match['what']}"))
         for reason in match["reasons"].split("; "):
             console.print(Text(f"      - {reason}"))
+
+
+def print_range(finished: RangeFinish, resumed: list[dt.date]) -> None:
+    """The range's step of a backfill: what it loaded, then each day's attention lines (holds, failures)."""
+    if resumed:
+        console.print(
+            f"finished {len(resumed)} day(s) an interrupted backfill had collected, without collecting them again: "
+            + ", ".join(d.isoformat() for d in resumed)
+        )
+    colour = {"succeeded": "green", "partial": "yellow"}.get(finished.state, "red")
+    dates = finished.flight_dates
+    span = f"{dates[0]} to {dates[-1]}" if dates else "-"
+    console.print(
+        f"[{colour}]{finished.state}[/] {finished.run_id}: {len(dates)} flight dates ({span}) processed and "
+        f"loaded once ({finished.duration_s:.1f} s)"
+    )
+    if finished.error:
+        console.print(
+            f"  [red]failed[/] {escape(finished.error)}; the days stay collected: run the backfill again to "
+            "finish them (nothing is collected again)"
+        )
+    for summary in finished.days:
+        if summary.held or summary.failed_steps or summary.quality_overridden:
+            console.print(f"[bold]{summary.day}[/] {summary.state}")
+            print_attention(summary, report=False)
 
 
 def print_days(ran: list[RunSummary], skipped: list[dt.date], *, title: str) -> None:

@@ -78,6 +78,13 @@ class DaysProgress:
             self.progress.update(self.overall, description=f"day {self.done + 1} of {self.days} ({day.isoformat()})")
         return self.stages
 
+    def start_range(self) -> StageBars:
+        """The observer of the range's step (process, quality, load of all the days' flight dates)."""
+        self.stages.clear()
+        if self.overall is not None:
+            self.progress.update(self.overall, description=f"{self.days} days: processing and loading")
+        return self.stages
+
     def finish_day(self) -> None:
         """A day ran or was skipped: the range's line moves on (its time left is estimated from the days so far)."""
         self.done += 1
@@ -122,8 +129,10 @@ def run_with_progress(
     wait: bool = False,
     allow_quality_failures: bool = False,
     display: DaysProgress | None = None,
+    defer: bool = False,
 ) -> RunSummary:
-    """``run_day`` for collection date ``day``, showing its progress (in ``display`` when a range runs)."""
+    """``run_day`` for collection date ``day``, showing its progress (in ``display`` when a range runs);
+    ``defer``: as a day of a range, up to its board checks."""
     from flightpipe.pipeline.runner import run_day
 
     with _own_display(display) as shown:
@@ -135,6 +144,7 @@ def run_with_progress(
                 observer=shown.start_day(day),
                 wait_for_lock=wait,
                 allow_quality_failures=allow_quality_failures,
+                defer=defer,
             )
         finally:
             shown.finish_day()

@@ -9,12 +9,13 @@ import typer
 
 from flightpipe.cli import options
 from flightpipe.cli.options import AirportsOption, AllowQualityOption, ConfigOption, DataDirOption, SourceOption
-from flightpipe.cli.output import console, print_attention, print_days, print_run
+from flightpipe.cli.output import console, print_attention, print_days, print_range, print_run
 from flightpipe.cli.progress import days_progress, run_with_progress
 from flightpipe.core.errors import ConfigError
 
 if TYPE_CHECKING:
     from flightpipe.config import Settings
+    from flightpipe.pipeline.range_finish import RangeFinish
 
 
 def run(
@@ -53,8 +54,13 @@ def backfill(
     allow_quality_failures: AllowQualityOption = False,
     config: ConfigOption = None,
 ) -> None:
-    """Run a range of days in order, skipping days already complete unless --force."""
+    """Run a range of days in order, skipping days already complete unless --force.
+
+    Each day is collected, transformed and checked; then every flight date of the range is processed and
+    loaded once, and the report written once. An interrupted backfill, run again, finishes the days it had
+    collected without collecting them again."""
     from flightpipe.pipeline.backfill import collection_days, run_backfill
+    from flightpipe.pipeline.range_finish import finish_range
     from flightpipe.pipeline.runner import RunSummary
 
     settings = options.load(config, airports, source, data_dir)
@@ -65,19 +71,22 @@ def backfill(
 
     check_credentials(settings)
     days = collection_days(first, last)
-    ran: list[RunSummary] = []
     # On a terminal the live display and the final table tell the story; piped, every day's line is kept.
     every_day = not console.is_terminal
     with days_progress(len(days)) as display:
 
-        def run_one(day: dt.date) -> RunSummary:
+        def run_one(day: dt.date, *, defer: bool) -> RunSummary:
             summary = run_with_progress(
-                settings, day, kind="backfill", allow_quality_failures=allow_quality_failures, display=display
+                settings,
+                day,
+                kind="backfill",
+                allow_quality_failures=allow_quality_failures,
+                display=display,
+                defer=defer,
             )
-            ran.append(summary)
             if every_day:
                 print_run(summary)
-            else:
+            elif not defer:
                 print_attention(summary, report=False)
             return summary
 
@@ -86,8 +95,15 @@ def backfill(
             if every_day:
                 console.print(f"[dim]skip {day}: already complete (use --force to run it again)[/]")
 
-        result = run_backfill(settings, days, force=force, run=run_one, on_skip=skipped)
-    print_days(ran, result.skipped, title=f"backfill {first} to {last}")
+        def finish(summaries: list[RunSummary]) -> RangeFinish:
+            return finish_range(
+                settings, summaries, allow_quality_failures=allow_quality_failures, observer=display.start_range()
+            )
+
+        result = run_backfill(settings, days, force=force, run=run_one, on_skip=skipped, finish=finish)
+    if result.range is not None:
+        print_range(result.range, result.resumed)
+    print_days(result.summaries, result.skipped, title=f"backfill {first} to {last}")
     for day, why in result.busy:
         console.print(f"[yellow]busy {day}:[/] {why}; run the backfill again when that run is done")
     if result.failed:

@@ -100,6 +100,14 @@ class RunMonitor:
             except Exception:  # noqa: BLE001 - a watchdog failure must not touch the run
                 log.exception("the deadline watchdog failed")
 
+    def release(self) -> None:
+        """The run stopped without a final record (a range's day waiting for its range's step, which monitors
+        it once settled): the watchdog stops; no metrics, no alerts yet."""
+        self._done.set()
+        if self._watchdog is not None:
+            self._watchdog.join()
+        self._context.reset()
+
     def finish(self) -> None:
         """Metrics, events, alerts for the finished run; logs and swallows any error of its own."""
         try:

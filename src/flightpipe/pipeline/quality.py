@@ -8,6 +8,7 @@ returns plain data; ``flightpipe.pipeline.load`` acts on the decision.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -72,8 +73,10 @@ class RunQuality:
         ]
         return self.flight_date_results
 
-    def decide(self, flight_dates: list[dt.date]) -> GateDecision:
-        """Gate every flight date about to be loaded; then store this run's results (with any override)."""
+    def decide(self, flight_dates: list[dt.date], *, also_own: Sequence[RuleResult] = ()) -> GateDecision:
+        """Gate every flight date about to be loaded; then store this run's results (with any override).
+        ``also_own``: board results other runs stored that this run answers for (a range's step, for its days):
+        a fail among them that feeds none of ``flight_dates`` is unheld, as one of this run's own."""
         mine = {r.partition for r in self.board_results}
         stored = [
             r for r in self.history.latest_board_results(board_dates_feeding(flight_dates)) if r.partition not in mine
@@ -83,7 +86,7 @@ class RunQuality:
             stored + self.board_results,
             self.flight_date_results,
             allow_failures=self.allow_failures,
-            own_board_results=self.board_results,
+            own_board_results=[*self.board_results, *also_own],
         )
         if self.decision.overridden:
             overridden = {(r.rule, r.partition) for r in self.decision.overridden}

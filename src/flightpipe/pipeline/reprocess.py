@@ -237,8 +237,8 @@ def _stages(
             batches.append(Batch(day.isoformat(), keys))
     quality = RunQuality(settings, store, state.quality, result.run_id)
     phases = result.phases
-    with _PassLoads(settings, store, quality, steps, result.run_id) as loads:
-        with _RangeFlow(store, quality, steps, set(in_range), on_pass=loads.load_pass) as flow:
+    with PassLoads(settings, store, quality, steps, result.run_id) as loads:
+        with RangeFlow(store, quality, steps, set(in_range), on_pass=loads.load_pass) as flow:
             for day, keys in resumed.items():  # transformed by the interrupted run: their twins name the dates
                 flow.day_done(day, touched_flight_dates(store, [], twins_of=keys))
             # The transform runs in worker processes; between the days they hand back, this process checks each
@@ -279,7 +279,7 @@ def _stages(
         phases["report"] = time.perf_counter() - started
 
 
-class _PassLoads:
+class PassLoads:
     """The gated load of each pass of flight dates as soon as it is processed and checked (on the pass thread),
     then the run's quality results at the end; the warehouse open, under the loader lock, from the first load
     to the end of the range (closing a DuckDB file checkpoints it: once, not once a pass)."""
@@ -291,7 +291,7 @@ class _PassLoads:
         self._warehouse: SqlWarehouse | None = None
         self._open = ExitStack()
 
-    def __enter__(self) -> _PassLoads:
+    def __enter__(self) -> PassLoads:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -331,7 +331,7 @@ class _PassLoads:
         return self._warehouse
 
 
-class _RangeFlow:
+class RangeFlow:
     """What follows the transform, as the collection days come in (in any order): each day's board checks; and,
     once every collection day of a flight date's window (``collection_dates_for``) is transformed, and every day
     before them, the flight date is final: it is processed, checked and loaded (``on_pass``), ``chunk`` of them
@@ -363,7 +363,7 @@ class _RangeFlow:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="process")
         steps.total("quality", len(days))  # a step per day's boards; each pass of flight dates adds one
 
-    def __enter__(self) -> _RangeFlow:
+    def __enter__(self) -> RangeFlow:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -386,6 +386,17 @@ class _RangeFlow:
             ready = ready[self.chunk :]
         for done in [f for f in self.passes if f.done()]:
             done.result()  # a failed pass fails the range now, not after the rest of the transform
+
+    def add_final(self, flight_dates: Sequence[dt.date]) -> None:
+        """Flight dates whose collection days were all transformed before (a range of days run one by one up
+        to their board checks, ``pipeline.range_finish``): final, so processed in passes from now on."""
+        fresh = set(flight_dates) - self.touched
+        self.touched |= fresh
+        self.waiting |= fresh
+        ready = self._ready()
+        while len(ready) >= self.chunk:
+            self._submit(ready[: self.chunk])
+            ready = ready[self.chunk :]
 
     def finish(self) -> tuple[list[ProcessResult], list[RuleResult]]:
         """Every flight date still waiting processed (the transform is over: all are final); the results of

@@ -49,7 +49,7 @@ from flightpipe.sources.base import Source
 from flightpipe.stages.collect import CollectResult
 from flightpipe.stages.transform import TransformResult
 from flightpipe.stages.verify import touched_flight_dates
-from flightpipe.state.runs import ABANDONED, FAILED, FAILED_QUALITY, PARTIAL, SUCCEEDED, Steps
+from flightpipe.state.runs import ABANDONED, COLLECTED, FAILED, FAILED_QUALITY, PARTIAL, SUCCEEDED, Steps
 from flightpipe.state.store import StateStore
 
 log = logging.getLogger(__name__)
@@ -95,12 +95,24 @@ class RunSummary:
     quality_overridden: list[str] = field(default_factory=list)
     report_path: str | None = None
     report_error: str | None = None
+    #: A day of a range: its flight dates (``flight_dates``: those its rows touch) are processed and loaded by
+    #: the range's step at the end (``range_run_id``), which settles this run's state (``collected`` until then).
+    deferred: bool = False
+    range_run_id: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["day"] = self.day.isoformat()
         data["flight_dates"] = [d.isoformat() for d in self.flight_dates]
         return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunSummary:
+        """The summary a run recorded in the ledger (``as_dict``), back as a ``RunSummary``."""
+        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
+        known["day"] = dt.date.fromisoformat(data["day"])
+        known["flight_dates"] = [dt.date.fromisoformat(d) for d in data.get("flight_dates", [])]
+        return cls(**known)
 
 
 class _Steps:
@@ -182,12 +194,15 @@ def run_day(
     wait_for_lock: bool = False,
     source: Source | None = None,
     allow_quality_failures: bool = False,
+    defer: bool = False,
 ) -> RunSummary:
     """Run the whole pipeline for collection date ``day``; returns what happened (also in the state store).
 
     ``kind="replay"`` collects nothing: it transforms again every raw file of ``day`` that has quarantined
     records (after a fix), then processes, checks and loads as a run does (docs/quality.md).
     ``allow_quality_failures``: the gate holds nothing in this run; the fails it let through are recorded.
+    ``defer``: a day of a range; the run stops after the board checks, ``collected`` (or ``partial``, when a
+    board failed), and the range's step (``pipeline.range_finish``) processes, loads and settles it.
     """
     observer = observer or _SilentObserver()
     lock_dir = settings.lock_dir()
@@ -202,7 +217,14 @@ def run_day(
         ) from None
     try:
         return _run_locked(
-            settings, day, kind=kind, observer=observer, clock=clock, source=source, allow=allow_quality_failures
+            settings,
+            day,
+            kind=kind,
+            observer=observer,
+            clock=clock,
+            source=source,
+            allow=allow_quality_failures,
+            defer=defer,
         )
     finally:
         day_lock.release()
@@ -217,6 +239,7 @@ def _run_locked(
     clock: Clock,
     source: Source | None,
     allow: bool = False,
+    defer: bool = False,
 ) -> RunSummary:
     started = time.perf_counter()
     plan = plan_day(settings, day, as_of=clock())
@@ -226,6 +249,7 @@ def _run_locked(
     source_name = source.name if source is not None else settings.source.type
     store = ObjectStore(settings.data_dir)
     monitor: RunMonitor | None = None
+    awaiting_range = False
     try:
         with StateStore.open(settings.paths().ledger) as state:
             state.runs.mark_abandoned()
@@ -250,7 +274,9 @@ def _run_locked(
             steps = _Steps(state.steps, run_id, observer)
             monitor = RunMonitor.start(settings, run_id=run_id, day=day, clock=clock)
             try:
-                _run_stages(settings, store, state, plan, summary, steps, kind=kind, source=source, allow=allow)
+                _run_stages(
+                    settings, store, state, plan, summary, steps, kind=kind, source=source, allow=allow, defer=defer
+                )
             except BaseException as exc:
                 summary.failed_steps = list(steps.failed)
                 # An interrupt (Ctrl-C, the scheduler's second SIGTERM) abandons the run; it did not fail.
@@ -262,10 +288,15 @@ def _run_locked(
             summary.duration_s = time.perf_counter() - started
             failed_steps = "; ".join(steps.failed) if steps.failed else None
             state.runs.finish(run_id, summary.state, summary=summary.as_dict(), error=failed_steps)
+            awaiting_range = summary.deferred
     finally:
-        # Once the run's record is final: the monitor reads it back to decide the run's alerts.
+        # Once the run's record is final: the monitor reads it back to decide the run's alerts. A deferred day's
+        # record is final when its range's step settles it; that step monitors it then.
         if monitor is not None:
-            monitor.finish()
+            if awaiting_range:
+                monitor.release()
+            else:
+                monitor.finish()
     return summary
 
 
@@ -280,8 +311,10 @@ def _run_stages(
     kind: str,
     source: Source | None,
     allow: bool,
+    defer: bool = False,
 ) -> None:
-    """The day's stages, filling in ``summary``; the quality results go to (and earlier ones come from) ``state``."""
+    """The day's stages, filling in ``summary``; the quality results go to (and earlier ones come from) ``state``.
+    ``defer``: up to the board checks (the range's step does the rest)."""
     day, run_id = plan.day, plan.run_id
     quality = RunQuality(settings, store, state.quality, run_id, allow_failures=allow)
     transform = RawTransform.configured(settings, store, steps)
@@ -300,6 +333,10 @@ def _run_stages(
     summary.rows_transformed = sum(t.rows_out for t in transformed)
     summary.records_quarantined = sum(t.quarantined for t in transformed)
     summary.corrupt_files = [t.raw_key for t in transformed if t.corrupt_reason]
+    if defer:
+        summary.quality_failures = quality.summary_lines()[0]  # its boards' fails; the range adds its flight dates'
+        _defer_to_range(summary, plan, steps, touched_flight_dates(store, transformed), collected, kind=kind)
+        return
     processed = process_touched(store, touched_flight_dates(store, transformed), steps)
     summary.flight_dates = [p.flight_date for p in processed]
     summary.flights_processed = sum(p.flights_out for p in processed if p.flight_date == day)
@@ -314,6 +351,26 @@ def _run_stages(
     summary.state = FAILED_QUALITY if summary.held else PARTIAL if steps.failed else SUCCEEDED
     if kind != "replay" and plan.tasks and not collected:
         summary.state = FAILED  # not one board collected (a refused key, say): nothing of the day was done
+
+
+def _defer_to_range(
+    summary: RunSummary,
+    plan: DayPlan,
+    steps: _Steps,
+    touched: list[dt.date],
+    collected: list[CollectResult],
+    *,
+    kind: str,
+) -> None:
+    """A range's day after its board checks: ``collected`` (or ``partial``) with the flight dates its rows touch,
+    for the range's step; a day that collected nothing is ``failed`` now and left out of the range."""
+    summary.flight_dates = touched
+    summary.failed_steps = list(steps.failed)
+    if kind != "replay" and plan.tasks and not collected:
+        summary.state = FAILED
+        return
+    summary.deferred = True
+    summary.state = PARTIAL if steps.failed else COLLECTED
 
 
 def _open_source(settings: Settings, state: StateStore, steps: _Steps) -> Source:

@@ -5,6 +5,8 @@
 * **Catch-up**: at start and at every fire it also runs, oldest first, each day of the look-back window
   (``schedule.catch_up_days`` before the scheduled day) that has no succeeded run covering every configured
   airport and board in the state store: days missed while the machine was down, and days whose run failed.
+  More than one due day is a range, run as ``flightpipe backfill`` runs one: each day up to its board checks,
+  then every flight date of the days processed and loaded once (``pipeline.range_finish``).
 * **One instance** per data folder: a file lock; a second ``flightpipe schedule`` refuses to start (exit 3).
 * **SIGTERM/SIGINT**: while idle it stops at once; during a run it lets the run finish, then stops; a second
   signal abandons the run (recorded ``abandoned``; the next start catches the day up).
@@ -32,8 +34,11 @@ from filelock import FileLock, Timeout
 from flightpipe.config import Settings
 from flightpipe.core.clock import Clock, collection_day, utc_now
 from flightpipe.core.errors import FlightpipeError, LockBusy
+from flightpipe.pipeline.backfill import awaiting_range
 from flightpipe.pipeline.completeness import incomplete_days
+from flightpipe.pipeline.range_finish import RangeFinish, finish_range
 from flightpipe.pipeline.runner import RunSummary, run_day
+from flightpipe.state.store import StateStore
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +52,19 @@ MAX_SLEEP_S = 60.0
 
 
 class DayRunner(Protocol):
-    def __call__(self, settings: Settings, day: dt.date, *, kind: str) -> RunSummary: ...
+    def __call__(self, settings: Settings, day: dt.date, *, kind: str, defer: bool = False) -> RunSummary: ...
 
 
-def _run_day(settings: Settings, day: dt.date, *, kind: str) -> RunSummary:
-    return run_day(settings, day, kind=kind)
+def _run_day(settings: Settings, day: dt.date, *, kind: str, defer: bool = False) -> RunSummary:
+    return run_day(settings, day, kind=kind, defer=defer)
+
+
+class RangeFinisher(Protocol):
+    def __call__(self, settings: Settings, days: list[RunSummary]) -> RangeFinish: ...
+
+
+def _finish_range(settings: Settings, days: list[RunSummary]) -> RangeFinish:
+    return finish_range(settings, days)
 
 
 class StopNow(KeyboardInterrupt):
@@ -64,12 +77,14 @@ class Scheduler:
         settings: Settings,
         *,
         run: DayRunner = _run_day,
+        finish: RangeFinisher = _finish_range,
         clock: Clock = utc_now,
         sleep: Sleep | None = None,
     ) -> None:
         self.settings = settings
         self.schedule = settings.schedule
         self._run = run
+        self._finish = finish
         self._clock = clock
         self._stop = threading.Event()
         self._sleep: Sleep = sleep or self._stop.wait
@@ -187,7 +202,10 @@ class Scheduler:
         return False
 
     def run_due(self) -> list[tuple[dt.date, str]]:
-        """Run every due day, oldest first; returns (day, state) of each run started."""
+        """Run every due day, oldest first; returns (day, state) of each run started. More than one due day (a
+        catch-up) is a range, as a backfill runs it: each day up to its board checks, then their flight dates
+        processed and loaded once (``pipeline.range_finish``); a day an interrupted catch-up left ``collected``
+        is finished without being collected again."""
         now = self._clock()
         latest = self.day_for(self.last_fire(now))
         days = self.due_days(now)
@@ -197,33 +215,62 @@ class Scheduler:
                 len([d for d in days if d != latest]),
                 ", ".join(d.isoformat() for d in days if d != latest),
             )
+        with StateStore.open(self.settings.paths().ledger) as state:
+            waiting = {day: s for day in days if (s := awaiting_range(state, self.settings, day)) is not None}
+        defer = len(days) > 1
         done: list[tuple[dt.date, str]] = []
+        deferred: list[RunSummary] = []
         for day in days:
+            if day in waiting:
+                log.info("%s was collected by an interrupted catch-up: finishing it without collecting again", day)
+                deferred.append(waiting[day])
+                done.append((day, waiting[day].state))
+                continue
             if self.stopping:
                 log.info("not starting the run for %s: stopping", day.isoformat())
                 break
-            done.append((day, self._run_one(day, KIND_SCHEDULED if day == latest else KIND_CATCH_UP)))
+            state_of_day, summary = self._run_one(day, KIND_SCHEDULED if day == latest else KIND_CATCH_UP, defer)
+            done.append((day, state_of_day))
+            if summary is not None and summary.deferred:
+                deferred.append(summary)
+        if deferred:
+            # Also when asked to stop: what the days collected is processed and loaded before the daemon goes.
+            finished = {s.day: s.state for s in self._finish_range(deferred)}
+            done = [(day, finished.get(day, state_of_day)) for day, state_of_day in done]
         return done
 
-    def _run_one(self, day: dt.date, kind: str) -> str:
+    def _finish_range(self, deferred: list[RunSummary]) -> list[RunSummary]:
+        try:
+            finished = self._finish(self.settings, deferred)
+        except Exception as exc:  # noqa: BLE001 - the range's run records it; the daemon carries on
+            log.exception("processing and loading the caught-up days failed: %s", exc)
+            return deferred
+        log.info("the caught-up days' range ended %s", finished.state)
+        return finished.days or deferred
+
+    def _run_one(self, day: dt.date, kind: str, defer: bool = False) -> tuple[str, RunSummary | None]:
         self._running_day = day
         try:
-            summary = self._run(self.settings, day, kind=kind)
+            summary = (
+                self._run(self.settings, day, kind=kind, defer=defer)
+                if defer
+                else self._run(self.settings, day, kind=kind)
+            )
         except LockBusy as exc:
             log.warning("skipped %s: %s", day.isoformat(), exc)
-            return "busy"
+            return "busy", None
         except FlightpipeError as exc:
             # Recorded in the state store and alerted by the run itself (also a run that could not open its source, a
             # missing credential); the daemon carries on with the next day.
             log.error("the %s run for %s failed: %s: %s", kind, day.isoformat(), type(exc).__name__, exc)
-            return "failed"
+            return "failed", None
         except Exception as exc:  # noqa: BLE001 - an unexpected error must not kill the daemon
             log.exception("the %s run for %s failed unexpectedly: %s", kind, day.isoformat(), exc)
-            return "failed"
+            return "failed", None
         finally:
             self._running_day = None
         log.info("the %s run for %s ended %s", kind, day.isoformat(), summary.state)
-        return summary.state
+        return summary.state, summary
 
 
 def _holder(holder_file: Path) -> str:

@@ -25,6 +25,11 @@ FAILED = "failed"
 #: A fail-level quality result stopped the load of (part of) a flight date; the rest was loaded.
 FAILED_QUALITY = "failed quality"
 ABANDONED = "abandoned"
+#: A day of a range (backfill, catch-up) collected, transformed and checked board by board; processing and
+#: loading its flight dates is the range's step at the end (``pipeline.range_finish``), which then settles the
+#: day's state. A day left ``collected`` (the range was killed) is finished by the next backfill without collecting
+#: it again; it is not complete.
+COLLECTED = "collected"
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +137,24 @@ class Runs:
                     run_id,
                 ),
             )
+
+    def settle(self, run_id: str, state: str, *, summary: dict[str, Any], error: str | None = None) -> None:
+        """The final state of a ``collected`` run, decided by its range's step; its end time stays the day's own."""
+        with self.db.transaction() as con:
+            con.execute(
+                "UPDATE runs SET state = ?, summary = ?, error = ? WHERE run_id = ?",
+                (state, json.dumps(redact_obj(summary), default=str), redact(error) if error else None, run_id),
+            )
+
+    def awaiting_range(self, day: dt.date, airports: list[str], boards: list[str]) -> RunRecord | None:
+        """The latest run of ``day`` covering every one of ``airports`` and ``boards``, when it is ``collected``:
+        its range's step did not finish (None: no such run, or the latest one is in another state)."""
+        for row in self.db.read(
+            "SELECT * FROM runs WHERE day = ? ORDER BY started_at DESC, run_id DESC", (day.isoformat(),)
+        ):
+            if set(airports) <= set(row["airports"].split(",")) and set(boards) <= set(row["boards"].split(",")):
+                return _run(row) if row["state"] == COLLECTED else None
+        return None
 
     def recent(self, limit: int = 50, day: dt.date | None = None) -> list[RunRecord]:
         """The latest ``limit`` runs (of collection day ``day``), newest first."""

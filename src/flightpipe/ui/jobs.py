@@ -20,6 +20,7 @@ from flightpipe.core.errors import ConfigError
 from flightpipe.core.redact import redact
 from flightpipe.pipeline.backfill import collection_days, run_backfill
 from flightpipe.pipeline.quarantined import ReplayAccount, quarantine_summary
+from flightpipe.pipeline.range_finish import RangeFinish, finish_range
 from flightpipe.pipeline.runner import RunSummary, run_day
 
 RUNNING, DONE, FAILED = "running", "done", "failed"
@@ -134,15 +135,24 @@ class Jobs:
             raise ConfigError(f"at most {MAX_BACKFILL_DAYS} days at a time from the console, got {len(days)}")
 
         def work(job: Job) -> None:
-            def one(day: dt.date) -> RunSummary:
+            def one(day: dt.date, *, defer: bool) -> RunSummary:
                 job.start_day(day)
-                summary = self._run(day, "backfill", job, False)
-                job.ran(summary)
-                return summary
+                return self._run(day, "backfill", job, False, defer=defer)
+
+            def finish(summaries: list[RunSummary]) -> RangeFinish:
+                job.say(f"processing and loading the flight dates of {len(summaries)} day(s) once")
+                return finish_range(self.settings, summaries, observer=job)
 
             result = run_backfill(
-                self.settings, days, force=force, run=one, on_skip=lambda d: job.say(f"{d}: complete, skipped")
+                self.settings,
+                days,
+                force=force,
+                run=one,
+                on_skip=lambda d: job.say(f"{d}: complete, skipped"),
+                finish=finish,
             )
+            for summary in result.summaries:  # as they ended: a range's days once its step settled them
+                job.ran(summary)
             job.say(f"ran {len(result.ran)} day(s), {len(result.failed)} not succeeded, {len(result.skipped)} skipped")
 
         return self._start(f"backfill {first.isoformat()} to {last.isoformat()}" + (" (force)" if force else ""), work)
@@ -157,8 +167,12 @@ class Jobs:
 
         return self._start(f"replay the quarantine of {day.isoformat()}", work)
 
-    def _run(self, day: dt.date, kind: str, job: Job, allow_quality_failures: bool) -> RunSummary:
-        return run_day(self.settings, day, kind=kind, observer=job, allow_quality_failures=allow_quality_failures)
+    def _run(
+        self, day: dt.date, kind: str, job: Job, allow_quality_failures: bool, *, defer: bool = False
+    ) -> RunSummary:
+        return run_day(
+            self.settings, day, kind=kind, observer=job, allow_quality_failures=allow_quality_failures, defer=defer
+        )
 
     def _start(self, title: str, work: Callable[[Job], None]) -> Job:
         with self._lock:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from flightpipe.config import Settings, load_settings
 from flightpipe.core.errors import QuotaExceeded
-from flightpipe.pipeline.backfill import BackfillResult, collection_days, run_backfill
+from flightpipe.pipeline.backfill import collection_days, run_backfill
+from flightpipe.pipeline.runner import RunSummary
 from flightpipe.state.runs import FAILED, SUCCEEDED
 from flightpipe.state.store import StateStore
 
@@ -18,20 +18,22 @@ D1, D2, D3, D4 = (dt.date(2026, 6, day) for day in (1, 2, 3, 4))
 BOTH_BOARDS = ["departures", "arrivals"]
 
 
-@dataclass(frozen=True)
-class Ran:
-    state: str
+def Ran(state: str, day: dt.date = D1) -> RunSummary:  # noqa: N802 - reads as the outcome it stands for
+    """A day's run that ended ``state`` without deferring to a range (a fake's outcome)."""
+    return RunSummary(run_id=f"run-{day}", day=day, state=state, source="simulated", simulated=True, airports=[])
 
 
 class Recorder:
-    """A day's run that succeeds and remembers which days it was asked to run."""
+    """A day's run that succeeds and remembers which days it was asked to run (and whether deferred)."""
 
     def __init__(self) -> None:
         self.days: list[dt.date] = []
+        self.deferred: list[bool] = []
 
-    def __call__(self, day: dt.date) -> Ran:
+    def __call__(self, day: dt.date, *, defer: bool) -> RunSummary:
         self.days.append(day)
-        return Ran(SUCCEEDED)
+        self.deferred.append(defer)
+        return Ran(SUCCEEDED, day)
 
 
 @pytest.fixture
@@ -69,32 +71,32 @@ def test_only_days_a_succeeded_run_covered_for_every_airport_and_board_are_skipp
 
     result = run_backfill(settings, [D1, D2, D3, D4], force=False, run=run, on_skip=told_skipped.append)
 
-    assert result == BackfillResult(ran=[D2, D3, D4], failed=[], skipped=[D1])
+    assert (result.ran, result.failed, result.skipped) == ([D2, D3, D4], [], [D1])
     assert run.days == [D2, D3, D4] and told_skipped == [D1]
 
 
 def test_force_runs_complete_days_again(settings: Settings, ledger_history: None) -> None:
-    result = run_backfill(settings, [D1, D2], force=True, run=lambda day: Ran(SUCCEEDED))
+    result = run_backfill(settings, [D1, D2], force=True, run=lambda day, defer: Ran(SUCCEEDED))
 
-    assert result == BackfillResult(ran=[D1, D2], failed=[], skipped=[])
+    assert (result.ran, result.failed, result.skipped) == ([D1, D2], [], [])
 
 
 def test_a_day_whose_run_did_not_succeed_is_counted_failed_and_the_next_days_still_run(settings: Settings) -> None:
     states = {D1: "partial", D2: FAILED, D3: SUCCEEDED}
 
-    result = run_backfill(settings, [D1, D2, D3], force=False, run=lambda day: Ran(states[day]))
+    result = run_backfill(settings, [D1, D2, D3], force=False, run=lambda day, defer: Ran(states[day], day))
 
-    assert result == BackfillResult(ran=[D1, D2, D3], failed=[D1, D2], skipped=[])
+    assert (result.ran, result.failed, result.skipped) == ([D1, D2, D3], [D1, D2], [])
 
 
 def test_a_day_completed_while_the_backfill_runs_is_skipped_when_its_turn_comes(settings: Settings) -> None:
-    def run_and_complete_the_next_day(day: dt.date) -> Ran:
+    def run_and_complete_the_next_day(day: dt.date, *, defer: bool) -> RunSummary:
         _record(settings, day + dt.timedelta(days=1), SUCCEEDED, ["EDDH", "EDDF"], BOTH_BOARDS)
         return Ran(SUCCEEDED)
 
     result = run_backfill(settings, [D1, D2], force=False, run=run_and_complete_the_next_day)
 
-    assert result == BackfillResult(ran=[D1], failed=[], skipped=[D2])
+    assert (result.ran, result.failed, result.skipped) == ([D1], [], [D2])
 
 
 def test_a_backfill_over_the_monthly_budget_is_refused_before_any_day_runs(
@@ -116,7 +118,7 @@ def test_the_quota_counts_only_the_days_that_will_run(settings: Settings, monkey
     monkeypatch.setattr("flightpipe.pipeline.backfill.ensure_quota", lambda s, days: checked.append(list(days)))
     _record(settings, D1, SUCCEEDED, ["EDDH", "EDDF"], BOTH_BOARDS)
 
-    run_backfill(settings, [D1, D2], force=False, run=lambda day: Ran(SUCCEEDED))
+    run_backfill(settings, [D1, D2], force=False, run=lambda day, defer: Ran(SUCCEEDED))
 
     assert checked == [[D2]]
 
@@ -126,7 +128,7 @@ def test_a_day_another_run_holds_is_reported_busy_and_the_later_days_still_run(s
 
     ran: list[dt.date] = []
 
-    def run(day: dt.date) -> Ran:
+    def run(day: dt.date, *, defer: bool) -> RunSummary:
         if day == D2:
             raise LockBusy("a run of 2026-06-02 is in progress")
         ran.append(day)
