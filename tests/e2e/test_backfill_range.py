@@ -15,9 +15,13 @@ import pytest
 
 from flightpipe.config import Settings, load_settings
 from flightpipe.core.errors import ProcessError
+from flightpipe.core.layout import Board
 from flightpipe.pipeline.backfill import BackfillResult, DayRun, collection_days, run_backfill
 from flightpipe.pipeline.runner import RunSummary, run_day
 from flightpipe.pipeline.scheduler import Scheduler
+from flightpipe.sources.base import FetchedBoard
+from flightpipe.sources.simulated.defects import DefectSettings
+from flightpipe.sources.simulated.model import SimulatedSource
 from flightpipe.state.runs import COLLECTED, SUCCEEDED
 from tests.helpers.cli_process import flightpipe
 from tests.helpers.warehouse_snapshot import warehouse_snapshot
@@ -173,3 +177,40 @@ def test_the_schedulers_catch_up_of_several_days_is_one_range(tmp_path: Path) ->
         ("range", SUCCEEDED),
         ("schedule", SUCCEEDED),
     ]
+
+
+class _BadDay:
+    """The simulation, with a third of the records missing a key on one collection day only."""
+
+    name, format = "simulated", "aviationstack"
+
+    def __init__(self, bad_day: dt.date) -> None:
+        self.good = SimulatedSource(seed=1, scale=0.3)
+        self.bad = SimulatedSource(seed=1, scale=0.3, defects=DefectSettings(missing_key=0.3))
+        self.bad_day = bad_day
+
+    def fetch_board(self, icao: str, day: dt.date, board: Board, *, as_of: dt.datetime) -> FetchedBoard:
+        return (self.bad if day == self.bad_day else self.good).fetch_board(icao, day, board, as_of=as_of)
+
+
+@pytest.mark.slow
+def test_a_hold_in_a_range_fails_the_days_whose_flight_date_or_boards_it_concerns_and_no_other(
+    tmp_path: Path,
+) -> None:
+    settings = _settings(tmp_path)
+    source = _BadDay(DAYS[0])
+
+    def run(day: dt.date, *, defer: bool) -> RunSummary:
+        return run_day(settings, day, kind="backfill", clock=lambda: AFTER, defer=defer, source=source)
+
+    result = run_backfill(settings, DAYS, force=False, run=run)
+
+    states = {s.day: s.state for s in result.summaries}
+    assert states == {DAYS[0]: "failed quality", DAYS[1]: "failed quality", DAYS[2]: SUCCEEDED}
+    held = {s.day: s.held for s in result.summaries}
+    assert [line.split(":")[0] for line in held[DAYS[0]]] == [
+        "flight date 2026-06-08",
+        "flight date 2026-06-09",  # the date after: held because of 06-08's own arrivals board
+    ]
+    assert [line.split(":")[0] for line in held[DAYS[1]]] == ["flight date 2026-06-09"]  # its own date
+    assert result.range is not None and result.range.state == "failed quality"

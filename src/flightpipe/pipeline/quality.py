@@ -97,6 +97,11 @@ class RunQuality:
         self._store()
         return self.decision
 
+    def record(self) -> None:
+        """Store this run's results without deciding a gate: a range's day, whose flight dates the range's step
+        gates (reading these results back as the latest of their boards)."""
+        self._store()
+
     def _store(self) -> None:
         checked_at = utc_now()
         self.history.record_quality(self.run_id, self.results, checked_at)

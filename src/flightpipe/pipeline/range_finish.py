@@ -16,9 +16,10 @@ whose arrivals it collected) and wrote a report per day.
 
 The step is recorded as a run of its own, kind ``range`` (``range-<first>-<last>-<UTC start>``, no boards: it
 never makes a day complete by itself), with the process, quality and load steps. Then each day's run, until now
-``collected`` (or ``partial``: a board failed), is settled as a day-by-day run would have ended: ``failed
-quality`` when the gate held a flight date it touched or a board of it failed, ``partial`` when one of its steps
-failed, else ``succeeded``; its monitor then writes its metrics and sends its alerts.
+``collected`` (or ``partial``: a board failed), is settled: ``failed quality`` when the gate held (part of) its
+own flight date, or something because of a fail of its own boards; ``partial`` when one of its steps failed;
+else ``succeeded``; its monitor then writes its metrics and sends its alerts. (Day by day, a run also reported
+the holds of the date before, which it processed again; in a range each hold is its own day's or its cause's.)
 
 Killed or failed before that, the days stay ``collected``: the next backfill of the range (or the scheduler's
 catch-up) finishes them with this step without collecting them again (``Runs.awaiting_range``); every stage
@@ -42,8 +43,8 @@ from flightpipe.pipeline.quality import RunQuality
 from flightpipe.pipeline.report import write_run_report
 from flightpipe.pipeline.reprocess import PassLoads, RangeFlow
 from flightpipe.pipeline.runner import LedgerSteps, RunObserver, RunSummary
-from flightpipe.quality.api import RuleResult
-from flightpipe.quality.gate import GateDecision
+from flightpipe.quality.api import RuleResult, Scope
+from flightpipe.quality.gate import GateDecision, Hold
 from flightpipe.stages.process import ProcessResult
 from flightpipe.state.runs import ABANDONED, FAILED, FAILED_QUALITY, PARTIAL, SUCCEEDED
 from flightpipe.state.store import StateStore
@@ -188,7 +189,7 @@ def _settle(
     fails = [r for r in quality.flight_date_results if r.failed]
     for summary in days:
         mine = set(summary.flight_dates)
-        holds = [h.describe() for d in sorted(mine) if (h := decision.hold_for(d)) is not None]
+        holds = [h.describe() for h in _holds_of_day(decision, summary)]
         unheld = _of_day(decision.unheld, summary)
         holds += [f"{_label(r)} {r.rule}: {r.message} (no row of it to load)" for r in unheld]
         summary.held = holds
@@ -205,6 +206,24 @@ def _settle(
         summary.state = FAILED_QUALITY if holds else PARTIAL if summary.failed_steps else SUCCEEDED
         error = "; ".join(summary.failed_steps) if summary.failed_steps else None
         state.runs.settle(summary.run_id, summary.state, summary=summary.as_dict(), error=error)
+
+
+def _holds_of_day(decision: GateDecision, summary: RunSummary) -> list[Hold]:
+    """The holds a day answers for: of its own flight date, or caused by a fail of its own boards (day by day,
+    each later run that processed a held date again reported its hold again, though running that later day
+    again changed nothing)."""
+    return [
+        hold
+        for flight_date, hold in sorted(decision.holds.items())
+        if hold.active
+        and (
+            flight_date == summary.day
+            or any(
+                r.partition is not None and r.partition.scope is Scope.BOARD and r.partition.date == summary.day
+                for r in hold.because
+            )
+        )
+    ]
 
 
 def _load_owners(days: Sequence[RunSummary], loaded: dict[dt.date, int]) -> dict[dt.date, dt.date]:

@@ -334,6 +334,7 @@ def _run_stages(
     summary.records_quarantined = sum(t.quarantined for t in transformed)
     summary.corrupt_files = [t.raw_key for t in transformed if t.corrupt_reason]
     if defer:
+        quality.record()
         summary.quality_failures = quality.summary_lines()[0]  # its boards' fails; the range adds its flight dates'
         _defer_to_range(summary, plan, steps, touched_flight_dates(store, transformed), collected, kind=kind)
         return
