@@ -22,14 +22,14 @@ from flightpipe.monitoring.events import QualityFailure, quality_failed
 from flightpipe.monitoring.status import read_status
 from flightpipe.pipeline.quarantined import QuarantineRow, quarantine_summary
 from flightpipe.quality.rules import RULES
-from flightpipe.state.runs import FAILED, FAILED_QUALITY, PARTIAL, RUNNING, SUCCEEDED
+from flightpipe.state.runs import COLLECTED, FAILED, FAILED_QUALITY, PARTIAL, RUNNING, SUCCEEDED
 from flightpipe.state.store import StateStore
 from flightpipe.ui import flights, ledger, reports, sandbox
 from flightpipe.ui.access import REPORT_POLICY
 from flightpipe.ui.warehouse import code, reading
 
 #: The states a grid cell can show, in the order the legend lists them.
-CELL_STATES = (SUCCEEDED, PARTIAL, FAILED_QUALITY, FAILED, "abandoned", RUNNING, ledger.NEVER_RUN)
+CELL_STATES = (SUCCEEDED, PARTIAL, FAILED_QUALITY, FAILED, "abandoned", COLLECTED, RUNNING, ledger.NEVER_RUN)
 DEFAULT_DAYS = 14
 
 

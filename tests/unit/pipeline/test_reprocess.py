@@ -214,7 +214,7 @@ def test_a_flight_date_is_processed_once_every_collection_day_of_its_window_in_t
             each.result()
         return passes
 
-    with reprocess_module._RangeFlow(None, _NoChecks(), _Steps(), set(day[1:7]), chunk=2) as flow:  # type: ignore[arg-type]
+    with reprocess_module.RangeFlow(None, _NoChecks(), _Steps(), set(day[1:7]), chunk=2) as flow:  # type: ignore[arg-type]
         assert done(flow, day[1], [day[0], day[1]]) == []
         assert done(flow, day[3], [day[2], day[3]]) == []  # days come back in any order; day[0] waits for day[2]
         assert done(flow, day[2], [day[1], day[2]]) == [[day[0], day[1]]]  # day[2] waits for day[4]
@@ -233,7 +233,7 @@ def test_a_final_flight_date_waits_for_the_earlier_ones_so_the_passes_load_in_da
     passes: list[list[dt.date]] = []
     monkeypatch.setattr(reprocess_module, "process_range", lambda store, dates: passes.append(dates) or [])
 
-    with reprocess_module._RangeFlow(None, _NoChecks(), _Steps(), set(day[1:11]), chunk=2) as flow:  # type: ignore[arg-type]
+    with reprocess_module.RangeFlow(None, _NoChecks(), _Steps(), set(day[1:11]), chunk=2) as flow:  # type: ignore[arg-type]
         for n in (1, 2, 3, 4, 7, 8, 9, 10):  # day[5] and day[6] come back last
             flow.day_done(day[n], [day[n - 1], day[n]])
         for each in flow.passes:
