@@ -46,7 +46,7 @@ demo: $(VENV)/.core
 	@echo "  $(FP) sql \"$(DEMO_QUERY)\""
 	@FLIGHTPIPE__DATA_DIR=$(DEMO_DIR) $(FP) sql "$(DEMO_QUERY)"
 	@echo
-	@echo "The daily report with charts (open it in a browser; each run writes one beside the data):"
+	@echo "The daily report with charts (open it in a browser; a run writes one beside the data, a backfill one for its last day):"
 	@FLIGHTPIPE__DATA_DIR=$(DEMO_DIR) $(FP) report --date $(DEMO_END)
 
 test: venv postgres chromium java node
