@@ -42,7 +42,7 @@ from flightpipe.pipeline.monitor import RunMonitor
 from flightpipe.pipeline.quality import RunQuality
 from flightpipe.pipeline.report import write_run_report
 from flightpipe.pipeline.reprocess import PassLoads, RangeFlow
-from flightpipe.pipeline.runner import LedgerSteps, RunObserver, RunSummary
+from flightpipe.pipeline.runner import LedgerSteps, RunObserver, RunSummary, SilentObserver
 from flightpipe.quality.api import RuleResult, Scope
 from flightpipe.quality.gate import GateDecision, Hold
 from flightpipe.stages.process import ProcessResult
@@ -53,14 +53,6 @@ log = logging.getLogger(__name__)
 
 KIND = "range"
 RUN_PREFIX = "range-"
-
-
-class _Silent:
-    def stage_total(self, stage: str, total: int) -> None:
-        pass
-
-    def step_done(self, stage: str, target: str, ok: bool) -> None:
-        pass
 
 
 @dataclass
@@ -110,7 +102,7 @@ def finish_range(
                 source=settings.source.type,
                 simulated=settings.is_simulated,
             )
-            steps = LedgerSteps(state.steps, run_id, observer or _Silent())
+            steps = LedgerSteps(state.steps, run_id, observer or SilentObserver())
             quality = RunQuality(settings, store, state.quality, run_id, allow_failures=allow_quality_failures)
             summary: dict[str, Any] = {
                 "days": [s.day.isoformat() for s in days],

@@ -42,7 +42,7 @@ from flightpipe.core.store import ObjectStore
 from flightpipe.pipeline.load import LoadedDate, load_decided, load_quality
 from flightpipe.pipeline.quality import RunQuality, quality_counts
 from flightpipe.pipeline.report import write_run_report
-from flightpipe.pipeline.runner import LedgerSteps, RunObserver
+from flightpipe.pipeline.runner import LedgerSteps, RunObserver, SilentObserver
 from flightpipe.pipeline.tracking import StepTracker
 from flightpipe.pipeline.warehouse import connect_warehouse, warehouse_lock
 from flightpipe.quality.api import RuleResult
@@ -124,14 +124,6 @@ class ReprocessResult:
         return data
 
 
-class _Silent:
-    def stage_total(self, stage: str, total: int) -> None:
-        pass
-
-    def step_done(self, stage: str, target: str, ok: bool) -> None:
-        pass
-
-
 def stored_raw_days(store: ObjectStore, airports: Sequence[str] | None = None) -> dict[dt.date, list[str]]:
     """The airports (of ``airports``; default every one raw/ holds) with raw data, per collection day."""
     days: dict[dt.date, list[str]] = {}
@@ -164,7 +156,7 @@ def reprocess_range(
     the same range and airports if it did not succeed. Raises ``ConfigError`` when there is no raw data in the
     range."""
     started = time.perf_counter()
-    observer = observer or _Silent()
+    observer = observer or SilentObserver()
     store = ObjectStore(settings.data_dir)
     stored = stored_raw_days(store, airports)
     first = first or (min(stored) if stored else None)

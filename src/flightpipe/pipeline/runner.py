@@ -63,7 +63,9 @@ class RunObserver(Protocol):
     def step_done(self, stage: str, target: str, ok: bool) -> None: ...
 
 
-class _SilentObserver:
+class SilentObserver:
+    """Told nothing: the observer of a run nobody watches."""
+
     def stage_total(self, stage: str, total: int) -> None:
         pass
 
@@ -204,7 +206,7 @@ def run_day(
     ``defer``: a day of a range; the run stops after the board checks, ``collected`` (or ``partial``, when a
     board failed), and the range's step (``pipeline.range_finish``) processes, loads and settles it.
     """
-    observer = observer or _SilentObserver()
+    observer = observer or SilentObserver()
     lock_dir = settings.lock_dir()
     lock_dir.mkdir(parents=True, exist_ok=True)
     day_lock = FileLock(str(lock_dir / f"run-{day.isoformat()}.lock"), timeout=-1 if wait_for_lock else 0)
