@@ -1,5 +1,6 @@
-"""AeroDataBox FIDS records -> transformed rows, on real answers (tests/fixtures/aerodatabox/) and on records built
-from the OpenAPI contract for the shapes no public repository holds a real answer of (``movement``).
+"""AeroDataBox FIDS records -> transformed rows, on real answers (tests/fixtures/aerodatabox/: ``withLeg`` at Dublin,
+the default ``movement`` shape at Los Angeles) and on records built from the OpenAPI contract for the cases no real
+answer holds (a ``movement`` with gate and runway times, ICAO-only numbers, ambiguous codeshares).
 
 Expected instants come from the records' ``local`` fields through the standard library, independently of the
 ``utc`` fields the normaliser reads.
@@ -31,19 +32,19 @@ def _real(board: str) -> list[dict[str, Any]]:
 
 
 def _transform(
-    store: ObjectStore, records: list[dict[str, Any]], board: str, icao: str = "EIDW"
+    store: ObjectStore, records: list[dict[str, Any]], board: str, icao: str = "EIDW", day: dt.date = DAY
 ) -> tuple[TransformResult, dict[str, dict[str, Any]]]:
     envelope = Envelope(
         source="aerodatabox",
         format="aerodatabox",
         airport_icao=icao,
         board=Board(board),
-        collection_date=DAY,
+        collection_date=day,
         run_id="real",
         fetched_at=dt.datetime(2023, 8, 1, 23, 0, tzinfo=dt.UTC),
         pages=[{board: records}],
     )
-    key = RawKey(icao, DAY, Board(board), "real").key
+    key = RawKey(icao, day, Board(board), "real").key
     store.put(key, envelope.to_bytes())
     result = transform_raw_object(store, key)
     rows = pq.read_table(io.BytesIO(store.get(RawKey.parse(key).transformed_key))).to_pylist()
@@ -113,6 +114,30 @@ def test_a_codeshare_carries_its_operators_status_and_times_not_its_own(store: O
     assert rows["BA2107"]["status"] == rows["EI277"]["status"] == "landed"
     assert rows["BA2107"]["arr_runway_utc"] == rows["EI277"]["arr_runway_utc"] is not None
     assert rows["BA2107"]["operating_airline_name"] == "Aer Lingus"
+
+
+def _real_movement(board: str) -> list[dict[str, Any]]:
+    page = json.loads((FIXTURES / "fids-movement-KLAX-2023-05-29-evening.json").read_text())
+    return list(page[board])
+
+
+@pytest.mark.parametrize(("board", "count"), [("departures", 146), ("arrivals", 173)])
+def test_a_real_movement_answer_keeps_every_record_with_this_airports_time_and_the_counterpart(
+    store: ObjectStore, board: str, count: int
+) -> None:
+    records = _real_movement(board)
+    result, rows = _transform(store, records, board, icao="KLAX", day=dt.date(2023, 5, 29))
+    assert (result.records_in, result.rows_out, result.quarantined) == (count, count, 0)
+    own, other = ("dep", "arr") if board == "departures" else ("arr", "dep")
+    for record in records:
+        row, movement = rows[_number(record)], record["movement"]
+        assert row[f"{own}_airport_icao"] == "KLAX"
+        # a counterpart known only by its name ("Provo", "Albukerke") is kept as ICAO's "no location indicator"
+        assert row[f"{other}_airport_icao"] == movement["airport"].get("icao", "ZZZZ")
+        assert row[f"{own}_scheduled_utc"] == _instant(movement["scheduledTime"]["local"])
+        assert row[f"{other}_scheduled_utc"] is None  # the movement shape carries this airport's times only
+        assert row[f"{own}_terminal"] == movement.get("terminal")
+        assert (row["airline_name"], row["is_codeshare"]) == (record["airline"]["name"], False)
 
 
 def _movement_record(number: str, airport: dict[str, Any], **movement: Any) -> dict[str, Any]:
