@@ -4,7 +4,8 @@ provenance in tests/fixtures/README.md), served on loopback as the API serves it
 pipeline with default settings, one run per local day: raw -> transformed -> processed -> warehouse.
 
 Expected values are read from the fixture with the standard library, independently of flightpipe: UTC instants
-from the ``local`` fields (wall time with its offset), not from the ``utc`` fields flightpipe reads.
+from the ``local`` fields (the wall time in Los Angeles' zone through zoneinfo, checked against the offset the
+record states), not from the ``utc`` fields flightpipe reads.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
@@ -38,8 +40,12 @@ def _answer() -> dict[str, list[dict[str, Any]]]:
 
 
 def _instant(local: str) -> dt.datetime:
-    """``"2023-05-29 20:24-07:00"`` -> the UTC instant, by the standard library alone."""
-    return dt.datetime.fromisoformat(local).astimezone(dt.UTC)
+    """``"2023-05-29 20:24-07:00"`` (a time at Los Angeles) -> the UTC instant, by the standard library alone: the
+    wall time placed in the airport's zone, which must agree with the offset the record states."""
+    stated = dt.datetime.fromisoformat(local)
+    placed = stated.replace(tzinfo=ZoneInfo("America/Los_Angeles"))
+    assert placed.utcoffset() == stated.utcoffset()
+    return placed.astimezone(dt.UTC)
 
 
 def _expected_row(record: dict[str, Any], board: str) -> tuple[Any, ...]:
