@@ -184,7 +184,7 @@ def test_a_reprocess_does_not_make_a_collection_day_complete_for_backfill(settin
 class _NoChecks:
     """A run's quality that finds nothing: the flow's order is what is under test."""
 
-    def check_boards(self, day: dt.date) -> list[Any]:
+    def check_boards(self, day: dt.date, counted: Any = ()) -> list[Any]:
         return []
 
     def check_flight_dates(self, processed: list[Any]) -> list[Any]:
