@@ -496,7 +496,9 @@ def null_counts(rows: pa.Table) -> NullCounts:
     if rows.num_rows == 0:
         return NullCounts(0, [], {})
     sources = [s for s in pc.unique(rows["source"]).to_pylist() if s is not None]
-    return NullCounts(rows.num_rows, sources, {column: _judged_nulls(rows, column) for column in NULL_SHARE_COLUMNS})
+    optional = [s for s in sources if counterpart_times_optional(s)]
+    judged = {column: _judged_nulls(rows, column, optional) for column in NULL_SHARE_COLUMNS}
+    return NullCounts(rows.num_rows, sources, judged)
 
 
 def _null_counts_of(facts: BoardFacts | FlightDateFacts) -> NullCounts:
@@ -514,16 +516,16 @@ _SEEN_ON = {
 }
 
 
-def _judged_nulls(rows: pa.Table, column: str) -> tuple[int, int]:
+def _judged_nulls(rows: pa.Table, column: str, optional: list[str]) -> tuple[int, int]:
     """(nulls, rows judged) of a key column, as ``null_share`` counts them.
 
     Rows of a source whose records may leave the other side's times out (AeroDataBox's default shape) are judged
-    on a side's scheduled time only where a board of that side saw them."""
+    on a side's scheduled time only where a board of that side saw them (``optional``: those of the rows' sources).
+    """
     missing = pc.is_null(rows[column])
     alternative = _ALTERNATIVES.get(column)
     if alternative is not None:
         missing = pc.and_(missing, pc.is_null(rows[alternative]))
-    optional = [s for s in pc.unique(rows["source"]).to_pylist() if s is not None and counterpart_times_optional(s)]
     if column not in _SEEN_ON or not optional:
         return int(pc.sum(pc.cast(missing, pa.int64())).as_py() or 0), rows.num_rows
     board, seen = _SEEN_ON[column]
