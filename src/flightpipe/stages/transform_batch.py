@@ -68,7 +68,8 @@ class BatchOutcome:
 
     ``duration_s``: the batch's share (by files) of the pass it ran in. ``board_facts``: the facts of each board
     whose latest raw file (among the pass's) is in the batch and transformed, counted under the pass's rules,
-    without volume history (``stages.check.check_boards`` adds it); a board whose file raised has none."""
+    without volume history (``stages.check.check_boards`` adds it); a board whose file raised has none. They are
+    the board's facts when the batch holds every raw file of the board's day, as a reprocess's batches do."""
 
     label: str
     results: list[TransformResult]
