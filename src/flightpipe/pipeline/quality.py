@@ -8,7 +8,7 @@ returns plain data; ``flightpipe.pipeline.load`` acts on the decision.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -19,10 +19,11 @@ from flightpipe.core.clock import utc_now
 from flightpipe.core.store import ObjectStore
 from flightpipe.pipeline.tracking import UNTRACKED, StepTracker
 from flightpipe.quality.api import Partition, RuleResult
+from flightpipe.quality.facts import BoardFacts, VolumeHistory
 from flightpipe.quality.gate import GateDecision, board_dates_feeding, decide
 from flightpipe.quality.history import QualityHistory
 from flightpipe.quality.results import results_table, write_json
-from flightpipe.stages.check import check_boards, check_flight_date
+from flightpipe.stages.check import RangeVolumes, check_boards, check_flight_date
 from flightpipe.stages.process import ProcessResult
 
 
@@ -41,21 +42,32 @@ class RunQuality:
     flight_date_results: list[RuleResult] = field(default_factory=list)
     decision: GateDecision = field(default_factory=GateDecision)
     checked_at: dt.datetime = field(default_factory=utc_now)
+    #: The volume history of a range's boards, read once (``read_volumes_of``); None: ``history`` is asked.
+    volumes: VolumeHistory | None = None
 
     @property
     def results(self) -> list[RuleResult]:
         return self.board_results + self.flight_date_results
 
-    def check_boards(self, day: dt.date) -> list[RuleResult]:
+    def check_boards(self, day: dt.date, counted: Iterable[BoardFacts] = ()) -> list[RuleResult]:
+        """The board rules over every configured board of collection day ``day``. ``counted``: facts of some of
+        them that a batch transform counted as it wrote them (``BatchOutcome.board_facts``); the others are
+        read from the store."""
         self.board_results = check_boards(
             self.store,
             self.settings.quality.rule_configs(),
             self.settings.airports,
             self.settings.boards,
             day,
-            history=self.history,
+            history=self.volumes or self.history,
+            counted=counted,
         )
         return self.board_results
+
+    def read_volumes_of(self, days: Iterable[dt.date]) -> None:
+        """Read the volume history the board checks of ``days`` need at once (a range checks its days one by
+        one, and records its results only at its end, so the history stays as read)."""
+        self.volumes = RangeVolumes(self.history, self.settings.airports, self.settings.boards, days)
 
     def check_flight_dates(self, processed: list[ProcessResult]) -> list[RuleResult]:
         configs = self.settings.quality.rule_configs()

@@ -46,6 +46,7 @@ from flightpipe.pipeline.runner import LedgerSteps, RunObserver, SilentObserver
 from flightpipe.pipeline.tracking import StepTracker
 from flightpipe.pipeline.warehouse import connect_warehouse, warehouse_lock
 from flightpipe.quality.api import RuleResult
+from flightpipe.quality.facts import BoardFacts
 from flightpipe.quality.gate import GateDecision, board_dates_feeding, decide
 from flightpipe.stages.process import ProcessResult
 from flightpipe.stages.process_range import CHUNK_FLIGHT_DATES, process_range
@@ -228,6 +229,7 @@ def _stages(
         else:
             batches.append(Batch(day.isoformat(), keys))
     quality = RunQuality(settings, store, state.quality, result.run_id)
+    quality.read_volumes_of(in_range)  # the ledger gets this run's results at its end: what is read stays true
     phases = result.phases
     with PassLoads(settings, store, quality, steps, result.run_id) as loads:
         with RangeFlow(store, quality, steps, set(in_range), on_pass=loads.load_pass) as flow:
@@ -241,7 +243,7 @@ def _stages(
             for outcome in transform_batches(store.url, batches, rule_configs, workers=workers):
                 result.days.append(_record_day(steps, outcome))
                 day = dt.date.fromisoformat(outcome.label)
-                flow.day_done(day, touched_flight_dates(store, outcome.results))
+                flow.day_done(day, touched_flight_dates(store, outcome.results), outcome.board_facts)
             phases["transform"] = time.perf_counter() - started - (flow.seconds["boards"] - boards)
             result.days.sort(key=lambda d: d.day)
             started = time.perf_counter()
@@ -361,11 +363,12 @@ class RangeFlow:
     def __exit__(self, *exc: object) -> None:
         self._thread.shutdown(wait=True, cancel_futures=True)
 
-    def day_done(self, day: dt.date, touched: list[dt.date]) -> None:
+    def day_done(self, day: dt.date, touched: list[dt.date], counted: Sequence[BoardFacts] = ()) -> None:
+        """``counted``: the facts of the day's boards its transform counted (the others are read back)."""
         self.done.add(day)
         started = time.perf_counter()
         with self.steps.step("quality", f"boards {day.isoformat()}") as counts:
-            results = self.quality.check_boards(day)
+            results = self.quality.check_boards(day, counted)
             self.board_results.extend(results)
             counts.update(quality_counts(results))
         self.seconds["boards"] += time.perf_counter() - started

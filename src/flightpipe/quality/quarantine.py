@@ -38,19 +38,21 @@ def read_entries(store: ObjectStore, key: str) -> list[QuarantineEntry]:
     for line in store.get(key).splitlines():
         if not line.strip():
             continue
-        data = json.loads(line)
-        entries.append(
-            QuarantineEntry(
-                raw_key=data["raw_key"],
-                page=data.get("page"),
-                index=data.get("index"),
-                # Quarantine written before rules had names holds only reading-time rejections.
-                rule=data.get("rule") or PARSE_RULE,
-                reason=data["reason"],
-                record=data.get("record"),
-            )
-        )
+        entries.append(entry_of(json.loads(line)))
     return entries
+
+
+def entry_of(data: dict[str, Any]) -> QuarantineEntry:
+    """An entry from one line of a quarantine file, as parsed JSON."""
+    return QuarantineEntry(
+        raw_key=data["raw_key"],
+        page=data.get("page"),
+        index=data.get("index"),
+        # Quarantine written before rules had names holds only reading-time rejections.
+        rule=data.get("rule") or PARSE_RULE,
+        reason=data["reason"],
+        record=data.get("record"),
+    )
 
 
 def quarantine_files(store: ObjectStore, day: dt.date, airports: list[str] | None = None) -> list[str]:

@@ -7,7 +7,7 @@ pyarrow.compute calls; a table without violations costs no per-row work at all.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -73,14 +73,17 @@ def check_records(rows: pa.Table, rules: RecordRuleSet) -> RecordVerdict:
     return RecordVerdict(failed, rule_names, reasons, int(pc.sum(failed).as_py() or 0))
 
 
-def count_violations(rows: pa.Table, rule: Rule, config: RuleConfig, describe: pa.Array) -> tuple[int, list[str]]:
-    """How many rows break ``rule``, and a few examples (``describe``: one label per row, e.g. the flight)."""
+def count_violations(
+    rows: pa.Table, rule: Rule, config: RuleConfig, describe: Callable[[pa.Table], pa.Array]
+) -> tuple[int, list[str]]:
+    """How many rows break ``rule``, and a few examples (``describe``: one label per row of the rows it is
+    given, e.g. the flight; only the examples are labelled)."""
     check = _run(rule, config, rows)
     count = int(pc.sum(check.violations).as_py() or 0)
     if not count:
         return 0, []
     where = pc.indices_nonzero(check.violations).slice(0, MAX_EXAMPLES)
-    labels = describe.take(where).to_pylist()
+    labels = describe(rows.take(where)).to_pylist()
     reasons = [check.reason] * len(where) if isinstance(check.reason, str) else check.reason.take(where).to_pylist()
     return count, [f"{label}: {reason}" for label, reason in zip(labels, reasons, strict=True)]
 

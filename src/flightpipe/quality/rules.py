@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from flightpipe.quality.api import (
+    MAX_EXAMPLES,
     PARSE_RULE,
     Kind,
     Level,
@@ -28,7 +29,7 @@ from flightpipe.quality.api import (
     dataset_rule,
     record_rule,
 )
-from flightpipe.quality.facts import BoardFacts, FlightDateFacts
+from flightpipe.quality.facts import BoardFacts, FlightDateFacts, NullCounts
 from flightpipe.reference.airports import ICAO_CODE, UNKNOWN_AIRPORT_ICAO
 from flightpipe.sources.formats import counterpart_times_optional, unfilled_columns
 
@@ -465,28 +466,45 @@ def volume_band(facts: BoardFacts, config: RuleConfig) -> RuleResult:
 )
 def null_share(facts: BoardFacts | FlightDateFacts, config: RuleConfig) -> RuleResult:
     limit = config.threshold or 0.0
-    rows = facts.rows
-    if rows.num_rows == 0:
+    counted = _null_counts_of(facts)
+    if counted.rows == 0:
         return config.skipped("no rows to check")
-    sources = [s for s in pc.unique(rows["source"]).to_pylist() if s is not None]
+    sources = counted.sources
     # A column the rows' sources cannot fill at all (OpenSky has no schedule) is not judged by its nulls.
     columns = [c for c in NULL_SHARE_COLUMNS if not sources or not all(c in unfilled_columns(s) for s in sources)]
     if not columns:
         return config.skipped(f"the source ({', '.join(sources)}) fills none of the key columns")
-    judged = {column: _judged_nulls(rows, column) for column in columns}
+    judged = {column: counted.judged[column] for column in columns}
     shares = {column: (nulls / judged_rows if judged_rows else 0.0) for column, (nulls, judged_rows) in judged.items()}
     counts = {f"null_{column}": float(nulls) for column, (nulls, _) in judged.items()}
     worst = max(shares, key=lambda column: shares[column])
-    counts.update(rows=float(rows.num_rows), share=shares[worst])
+    counts.update(rows=float(counted.rows), share=shares[worst])
     broken = [column for column, share in shares.items() if share > limit + 1e-12]
     if broken:
         detail = [f"{column}: {shares[column]:.1%}" for column in broken]
         return config.fired(
-            f"{worst} is null in {shares[worst]:.1%} of {rows.num_rows} rows (more than {limit:.0%})",
+            f"{worst} is null in {shares[worst]:.1%} of {counted.rows} rows (more than {limit:.0%})",
             examples=detail,
             counts=counts,
         )
-    return config.passed(f"at most {shares[worst]:.1%} nulls ({worst}) in {rows.num_rows} rows", counts=counts)
+    return config.passed(f"at most {shares[worst]:.1%} nulls ({worst}) in {counted.rows} rows", counts=counts)
+
+
+def null_counts(rows: pa.Table) -> NullCounts:
+    """What ``null_share`` reads of ``rows`` (transformed or processed): their sources, and per key column the
+    nulls and the rows judged."""
+    if rows.num_rows == 0:
+        return NullCounts(0, [], {})
+    sources = [s for s in pc.unique(rows["source"]).to_pylist() if s is not None]
+    optional = [s for s in sources if counterpart_times_optional(s)]
+    judged = {column: _judged_nulls(rows, column, optional) for column in NULL_SHARE_COLUMNS}
+    return NullCounts(rows.num_rows, sources, judged)
+
+
+def _null_counts_of(facts: BoardFacts | FlightDateFacts) -> NullCounts:
+    if isinstance(facts, BoardFacts):
+        return facts.counts.nulls if facts.counts is not None else null_counts(facts.table)
+    return null_counts(facts.rows)
 
 
 #: A flight known only by its ICAO number (an airline without an IATA code) is no missing flight number.
@@ -498,16 +516,16 @@ _SEEN_ON = {
 }
 
 
-def _judged_nulls(rows: pa.Table, column: str) -> tuple[int, int]:
+def _judged_nulls(rows: pa.Table, column: str, optional: list[str]) -> tuple[int, int]:
     """(nulls, rows judged) of a key column, as ``null_share`` counts them.
 
     Rows of a source whose records may leave the other side's times out (AeroDataBox's default shape) are judged
-    on a side's scheduled time only where a board of that side saw them."""
+    on a side's scheduled time only where a board of that side saw them (``optional``: those of the rows' sources).
+    """
     missing = pc.is_null(rows[column])
     alternative = _ALTERNATIVES.get(column)
     if alternative is not None:
         missing = pc.and_(missing, pc.is_null(rows[alternative]))
-    optional = [s for s in pc.unique(rows["source"]).to_pylist() if s is not None and counterpart_times_optional(s)]
     if column not in _SEEN_ON or not optional:
         return int(pc.sum(pc.cast(missing, pa.int64())).as_py() or 0), rows.num_rows
     board, seen = _SEEN_ON[column]
@@ -560,9 +578,26 @@ def quarantine_share(facts: BoardFacts, config: RuleConfig) -> RuleResult:
 )
 def duplicate_records(facts: BoardFacts, config: RuleConfig) -> RuleResult:
     limit = config.threshold or 0.0
-    rows = facts.rows
-    if rows.num_rows == 0:
+    rows = facts.row_count
+    if rows == 0:
         return config.skipped("no rows to check")
+    duplicates, repeated = (
+        (facts.counts.duplicates, facts.counts.repeated) if facts.counts is not None else duplicate_counts(facts.table)
+    )
+    share = duplicates / rows
+    counts = {"duplicates": float(duplicates), "records": float(rows), "share": share}
+    if share > limit + 1e-12:
+        return config.fired(
+            f"{duplicates} of {rows} records repeat another record of this board (dedup keeps one)",
+            examples=repeated,
+            counts=counts,
+        )
+    return config.passed(f"{duplicates} repeated records in {rows}", counts=counts)
+
+
+def duplicate_counts(rows: pa.Table) -> tuple[int, list[str]]:
+    """What ``duplicate_records`` reads of a board's ``rows``: how many repeat another row (same flight date,
+    flight number, departure airport), and the first MAX_EXAMPLES repeated keys."""
     keys = pa.table(
         {
             "flight_date": rows["flight_date"],
@@ -570,21 +605,15 @@ def duplicate_records(facts: BoardFacts, config: RuleConfig) -> RuleResult:
             "dep": rows["dep_airport_icao"],
         }
     )
-    groups = keys.group_by(["flight_date", "flight", "dep"]).aggregate([("flight", "count")])
+    # Unthreaded: the groups come in the order of first appearance however the rows are chunked, so the
+    # examples are the same from a stored file as from the table its transform just wrote.
+    groups = keys.group_by(["flight_date", "flight", "dep"], use_threads=False).aggregate([("flight", "count")])
     repeated = groups.filter(pc.greater(groups["flight_count"], 1))
-    duplicates = rows.num_rows - groups.num_rows
-    share = duplicates / rows.num_rows
-    counts = {"duplicates": float(duplicates), "records": float(rows.num_rows), "share": share}
-    if share > limit + 1e-12:
-        examples = [
-            f"{r['flight']} {r['flight_date']} from {r['dep']} x{r['flight_count']}" for r in repeated.to_pylist()
-        ]
-        return config.fired(
-            f"{duplicates} of {rows.num_rows} records repeat another record of this board (dedup keeps one)",
-            examples=examples,
-            counts=counts,
-        )
-    return config.passed(f"{duplicates} repeated records in {rows.num_rows}", counts=counts)
+    examples = [
+        f"{r['flight']} {r['flight_date']} from {r['dep']} x{r['flight_count']}"
+        for r in repeated.slice(0, MAX_EXAMPLES).to_pylist()
+    ]
+    return rows.num_rows - groups.num_rows, examples
 
 
 @dataset_rule(

@@ -1,7 +1,8 @@
 """The quality check stage: gather the facts of a partition from the layers, run the rules, return the results.
 
 Everything is read from the object store (and earlier results, for the volume history), so the runner after
-a run and ``flightpipe check`` afterwards evaluate the same way:
+a run and ``flightpipe check`` afterwards evaluate the same way (a range's reprocess hands in the boards' facts
+its transform workers counted from the same rows, ``quality.board_facts``, instead of reading them back):
 
 * a **board** partition (airport, board, collection date) is judged by its latest raw file: the transformed
   rows and quarantine entries that file produced, plus the history of its volume;
@@ -12,16 +13,17 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 
-import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from flightpipe.core.layout import Board, RawKey, processed_partition, raw_keys, raw_prefix
 from flightpipe.core.schema import PROCESSED_SCHEMA, TRANSFORMED_SCHEMA
 from flightpipe.core.store import ObjectStore
-from flightpipe.quality.api import Kind, Level, Outcome, Partition, RuleConfig, RuleResult, Scope
+from flightpipe.quality.api import Kind, Level, Outcome, Partition, Rule, RuleConfig, RuleResult, Scope
+from flightpipe.quality.board_facts import describe_rows, facts_of_file
 from flightpipe.quality.facts import BoardFacts, FlightDateFacts, VolumeHistory
 from flightpipe.quality.quarantine import QuarantineEntry, read_entries
 from flightpipe.quality.records import count_violations
@@ -42,12 +44,22 @@ def check_boards(
     boards: Sequence[Board | str],
     day: dt.date,
     history: VolumeHistory,
+    counted: Iterable[BoardFacts] = (),
 ) -> list[RuleResult]:
-    """Results of every record and board rule for each configured airport and board of collection date ``day``."""
+    """Results of every record and board rule for each configured airport and board of collection date ``day``.
+
+    ``counted``: facts of some of these boards built where their latest raw file was just transformed
+    (``stages.transform_batch``), without history; the other boards' facts are read from the store."""
+    known = {(f.partition.airport_icao, f.partition.board): f for f in counted if f.partition.date == day}
     results: list[RuleResult] = []
     for icao in airports:
         for board in boards:
-            facts = board_facts(store, icao, Board(board), day, history)
+            name = str(Board(board))
+            facts = known.get((icao, name))
+            if facts is None:
+                facts = board_facts(store, icao, Board(board), day, history)
+            else:
+                facts = replace(facts, history=past_volumes(icao, name, day, history))
             results.extend(check_board(facts, configs))
     return results
 
@@ -94,39 +106,57 @@ def latest_raw_key(store: ObjectStore, icao: str, board: Board, day: dt.date) ->
     return max(mine, key=lambda k: k.run_id).key if mine else None
 
 
+def past_volumes(icao: str, board: str, day: dt.date, history: VolumeHistory) -> list[tuple[dt.date, float]]:
+    """The board's volumes on the same weekday of the earlier weeks ``volume_band`` looks at, newest first."""
+    earlier = _earlier_weeks(day)
+    volumes = history.volume_history(icao, board, earlier)
+    return [(d, volumes[d]) for d in earlier if d in volumes]
+
+
+def _earlier_weeks(day: dt.date) -> list[dt.date]:
+    return [day - dt.timedelta(weeks=w) for w in range(1, VOLUME_HISTORY_WEEKS + 1)]
+
+
+class RangeVolumes:
+    """The volume ``history`` of the boards of a range of collection ``days``, read once: one query per board
+    for every earlier date the days look back to, rather than one per board and day. The answers are the
+    history's (the latest measurement of each date), as long as it does not change meanwhile: a run records its
+    results at its end. A question outside what was read goes to ``history``."""
+
+    def __init__(
+        self,
+        history: VolumeHistory,
+        airports: Sequence[str],
+        boards: Sequence[Board | str],
+        days: Iterable[dt.date],
+    ) -> None:
+        self._history = history
+        self._dates = sorted({earlier for day in days for earlier in _earlier_weeks(day)})
+        self._read = {
+            (icao, str(Board(board))): history.volume_history(icao, str(Board(board)), self._dates)
+            for icao in airports
+            for board in boards
+        }
+
+    def volume_history(self, icao: str, board: str, dates: list[dt.date]) -> dict[dt.date, float]:
+        read = self._read.get((icao, board))
+        if read is None or not set(dates) <= set(self._dates):
+            return self._history.volume_history(icao, board, dates)
+        return {d: read[d] for d in dates if d in read}
+
+
 def board_facts(store: ObjectStore, icao: str, board: Board, day: dt.date, history: VolumeHistory) -> BoardFacts:
     partition = Partition(Scope.BOARD, day, icao, str(board))
-    earlier = [day - dt.timedelta(weeks=w) for w in range(1, VOLUME_HISTORY_WEEKS + 1)]
-    volumes = history.volume_history(icao, str(board), earlier)
-    past = [(d, volumes[d]) for d in earlier if d in volumes]
+    past = past_volumes(icao, str(board), day, history)
     raw_key = latest_raw_key(store, icao, board, day)
-    empty = TRANSFORMED_SCHEMA.empty_table()
     if raw_key is None:
-        return BoardFacts(partition, None, None, 0, empty, 0, history=past)
+        return BoardFacts(partition, None, None, 0, TRANSFORMED_SCHEMA.empty_table(), 0, history=past)
     key = RawKey.parse(raw_key)
     entries = read_entries(store, key.quarantine_key) if store.exists(key.quarantine_key) else []
-    if len(entries) == 1 and entries[0].whole_file:
-        return BoardFacts(
-            partition, raw_key, entries[0].reason, 0, empty, 1, {entries[0].rule: 1}, past, entries=entries
-        )
-    if not store.exists(key.transformed_key):
-        return BoardFacts(partition, raw_key, "the raw file was not transformed (see the transform step)", 0, empty, 0,
-                          history=past)  # fmt: skip
-    rows = pq.read_table(io.BytesIO(store.get(key.transformed_key)), schema=TRANSFORMED_SCHEMA)
-    by_rule: dict[str, int] = {}
-    for entry in entries:
-        by_rule[entry.rule] = by_rule.get(entry.rule, 0) + 1
-    return BoardFacts(
-        partition=partition,
-        raw_key=raw_key,
-        corrupt_reason=None,
-        records_in=rows.num_rows + len(entries),
-        rows=rows,
-        quarantined=len(entries),
-        quarantined_by_rule=by_rule,
-        history=past,
-        entries=entries,
-    )
+    rows = None
+    if not (len(entries) == 1 and entries[0].whole_file) and store.exists(key.transformed_key):
+        rows = pq.read_table(io.BytesIO(store.get(key.transformed_key)), schema=TRANSFORMED_SCHEMA)
+    return facts_of_file(partition, raw_key, rows, entries, past)
 
 
 def flight_date_facts(store: ObjectStore, flight_date: dt.date, processed: ProcessResult | None) -> FlightDateFacts:
@@ -160,20 +190,20 @@ def _record_rule_result(facts: BoardFacts, name: str, configs: Mapping[str, Rule
     if not facts.collected and not facts.quarantined:
         return config.skipped("nothing collected").at(partition, Kind.RECORD)
     # Quarantined records carry the rule that sent them there; a warn-level rule is counted over the kept rows.
-    quarantined = [e for e in facts.entries if e.rule == name]
+    quarantined = facts.quarantined_by_rule.get(name, 0)
     warned = 0
-    examples = [_entry_example(e) for e in quarantined]
-    if config.level is Level.WARN and rule.check is not None and facts.rows.num_rows:
-        warned, warn_examples = count_violations(facts.rows, rule, config, _describe(facts.rows))
+    examples = [_entry_example(e) for e in facts.entries if e.rule == name]
+    if config.level is Level.WARN and rule.check is not None and facts.row_count:
+        warned, warn_examples = _warned(facts, rule, config)
         examples += warn_examples
     total = facts.records_in
-    counts = {"violations": float(len(quarantined) + warned), "records": float(total)}
+    counts = {"violations": float(quarantined + warned), "records": float(total)}
     if quarantined:
         result = RuleResult(
             rule=name,
             level=config.level,
             outcome=Outcome.QUARANTINED,
-            message=f"{len(quarantined)} of {total} records quarantined"
+            message=f"{quarantined} of {total} records quarantined"
             + (f", {warned} kept with a warning" if warned else ""),
             threshold=config.threshold,
             counts=counts,
@@ -186,10 +216,15 @@ def _record_rule_result(facts: BoardFacts, name: str, configs: Mapping[str, Rule
     return result.at(partition, Kind.RECORD)
 
 
+def _warned(facts: BoardFacts, rule: Rule, config: RuleConfig) -> tuple[int, list[str]]:
+    """The rows breaking warn-level ``rule``, and a few: counted now from the rows, or where they were held."""
+    if facts.counts is None:
+        return count_violations(facts.table, rule, config, describe_rows)
+    counted = facts.counts.warned.get(rule.name)
+    if counted is None or counted[0] != config:
+        raise ValueError(f"{facts.partition.label}: the rows were counted under other settings of {rule.name}")
+    return counted[1], counted[2]
+
+
 def _entry_example(entry: QuarantineEntry) -> str:
     return f"{entry.label}: {entry.reason}"
-
-
-def _describe(rows: pa.Table) -> pa.Array:
-    flight = pc.coalesce(rows["flight_iata"], rows["flight_icao"], pa.scalar("?"))
-    return pc.binary_join_element_wise(flight, pc.cast(rows["flight_date"], pa.string()), " ")

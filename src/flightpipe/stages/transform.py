@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,8 +65,13 @@ def transform_raw_object(store: ObjectStore, raw_key: str, rules: RecordRuleSet 
     return result
 
 
+#: Told of each raw file as its output is written: its key, its typed rows as written (None: the file was
+#: corrupt) and its quarantine entries as written (the batch path counts each board's facts from them there).
+FileWritten = Callable[[RawKey, pa.Table | None, list[dict[str, Any]]], None]
+
+
 def transform_raw_objects(
-    store: ObjectStore, raw_keys: Sequence[str], rules: RecordRuleSet | None = None
+    store: ObjectStore, raw_keys: Sequence[str], rules: RecordRuleSet | None = None, written: FileWritten | None = None
 ) -> list[TransformResult]:
     """Transform the raw envelopes at ``raw_keys`` in one vectorised pass; one result per key, in order.
 
@@ -80,13 +85,13 @@ def transform_raw_objects(
     results: dict[str, TransformResult] = {}
     groups: dict[tuple[str, str], list[_ParsedFile]] = {}
     for raw_key in dict.fromkeys(raw_keys):  # a key given twice is transformed once
-        parsed = _read_raw_file(store, raw_key)
+        parsed = _read_raw_file(store, raw_key, written)
         if isinstance(parsed, TransformResult):
             results[raw_key] = parsed
         else:
             groups.setdefault((parsed.format.name, str(parsed.key.board)), []).append(parsed)
     for files in groups.values():
-        for result in _transform_files(store, files, failing):
+        for result in _transform_files(store, files, failing, written):
             results[result.raw_key] = result
     return [results[raw_key] for raw_key in raw_keys]
 
@@ -100,7 +105,7 @@ class _ParsedFile:
     parsed: ParsedEnvelope
 
 
-def _read_raw_file(store: ObjectStore, raw_key: str) -> _ParsedFile | TransformResult:
+def _read_raw_file(store: ObjectStore, raw_key: str, written: FileWritten | None) -> _ParsedFile | TransformResult:
     """The parsed envelope at ``raw_key``; or, for a file that cannot be read, its result after quarantining
     it whole (``corrupt``)."""
     key = RawKey.parse(raw_key)
@@ -110,15 +115,20 @@ def _read_raw_file(store: ObjectStore, raw_key: str) -> _ParsedFile | TransformR
         parsed = read_envelope(data, fmt.record_type, fmt.records_key(str(key.board)))
     except Exception as exc:  # noqa: BLE001 - whatever a parser raises on a file (RecursionError too) means corrupt
         reason = exc.args[0] if isinstance(exc, CorruptRawFile | KeyError) and exc.args else _describe(exc)
-        _write_quarantine(store, key, [_entry(raw_key, None, None, PARSE.name, f"corrupt raw file: {reason}", None)])
+        entries = [_entry(raw_key, None, None, PARSE.name, f"corrupt raw file: {reason}", None)]
+        _write_quarantine(store, key, entries)
         store.delete(key.transformed_key)
+        if written is not None:
+            written(key, None, entries)
         return TransformResult(
             raw_key, None, 0, 0, 0, corrupt_reason=str(reason), bytes_in=len(data), quarantined_by_rule={"parse": 1}
         )
     return _ParsedFile(raw_key, key, len(data), fmt, parsed)
 
 
-def _transform_files(store: ObjectStore, files: list[_ParsedFile], failing: RecordRuleSet) -> list[TransformResult]:
+def _transform_files(
+    store: ObjectStore, files: list[_ParsedFile], failing: RecordRuleSet, written: FileWritten | None
+) -> list[TransformResult]:
     """Normalise and check the records of ``files`` (one format, one board) together; write each file's output."""
     counts = np.array([len(f.parsed.records) for f in files], dtype=np.int64)
     record_starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
@@ -156,6 +166,7 @@ def _transform_files(store: ObjectStore, files: list[_ParsedFile], failing: Reco
             rows.slice(int(kept_starts[i]), int(kept_starts[i + 1] - kept_starts[i])),
             _slice_verdict(verdict, int(kept_starts[i]), int(kept_starts[i + 1] - kept_starts[i])),
             _slice_rejects(normalised, np.flatnonzero(rejected_file == i), int(record_starts[i])),
+            written,
         )
         for i, f in enumerate(files)
     ]
@@ -183,7 +194,12 @@ def _slice_rejects(normalised: Normalised, where: np.ndarray, record_start: int)
 
 
 def _write_file(
-    store: ObjectStore, file: _ParsedFile, rows: pa.Table, verdict: RecordVerdict, rejects: Normalised
+    store: ObjectStore,
+    file: _ParsedFile,
+    rows: pa.Table,
+    verdict: RecordVerdict,
+    rejects: Normalised,
+    written: FileWritten | None = None,
 ) -> TransformResult:
     """One file's Parquet twin and quarantine file: its typed ``rows``, the rule ``verdict`` over them and the
     normaliser's ``rejects`` (indices into its own records)."""
@@ -213,6 +229,8 @@ def _write_file(
         store.delete(key.quarantine_key)
     store.put(key.transformed_key, _parquet_bytes(rows))
     failpoint("transform.after_write")
+    if written is not None:
+        written(key, rows, quarantine)
     flight_dates = sorted(d for d in pc.unique(rows.column("flight_date")).to_pylist() if d is not None)
     records_in = len(parsed.records) + len(parsed.rejected)
     return TransformResult(
@@ -311,8 +329,13 @@ def _entry(raw_key: str, page: int | None, index: int | None, rule: str, reason:
 
 
 def _write_quarantine(store: ObjectStore, key: RawKey, entries: list[dict[str, Any]]) -> None:
-    lines = (json.dumps(e, ensure_ascii=False, default=str, separators=(",", ":")) for e in entries)
+    lines = (quarantine_line(e) for e in entries)
     store.put(key.quarantine_key, ("\n".join(lines) + "\n").encode("utf-8"))
+
+
+def quarantine_line(entry: dict[str, Any]) -> str:
+    """A quarantine entry as its file holds it: one line of JSON."""
+    return json.dumps(entry, ensure_ascii=False, default=str, separators=(",", ":"))
 
 
 def is_transformed(store: ObjectStore, raw_key: str) -> bool:

@@ -7,6 +7,9 @@ are byte for byte the same (a test compares both paths). What the batch path add
 
 * one vectorised pass over many files pays transform's fixed cost (a few hundred pyarrow calls, one per
   distinct zone and code) once per pass instead of once per file;
+* the facts the board checks need of each board's latest raw file (``quality.board_facts``) are counted in the
+  pass from the rows and quarantine entries it has just written, and handed back with the outcome: the process
+  that runs the checks then reads nothing back from the store;
 * transform is CPU-bound Python driving pyarrow, so threads share one core under the GIL; passes run on worker
   *processes*, one per core (the calling process being one of them), each building its rules and store once.
   Consecutive batches are joined into one pass (at most :data:`MAX_FILES_PER_PASS` files), with several passes
@@ -20,6 +23,7 @@ the calling process, without a pool.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import queue
@@ -28,14 +32,21 @@ import time
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing import get_context
 from typing import Any
 
+import pyarrow as pa
+
+from flightpipe.core.layout import Board, RawKey
 from flightpipe.core.pandas_probe import skip_pyarrow_pandas_probe
 from flightpipe.core.store import ObjectStore
+from flightpipe.quality.api import Partition, Scope
+from flightpipe.quality.board_facts import facts_of_file
+from flightpipe.quality.facts import BoardFacts
+from flightpipe.quality.quarantine import entry_of
 from flightpipe.quality.records import RecordRuleSet
-from flightpipe.stages.transform import TransformResult, transform_raw_object, transform_raw_objects
+from flightpipe.stages.transform import TransformResult, quarantine_line, transform_raw_objects
 
 #: Files one vectorised pass holds at most: past ~30 files a pass gains little, and memory grows with it.
 MAX_FILES_PER_PASS = 60
@@ -55,12 +66,16 @@ class Batch:
 class BatchOutcome:
     """What a batch gave: one result per raw file that transformed, and the files that raised (key, error).
 
-    ``duration_s``: the batch's share (by files) of the pass it ran in."""
+    ``duration_s``: the batch's share (by files) of the pass it ran in. ``board_facts``: the facts of each board
+    whose latest raw file (among the pass's) is in the batch and transformed, counted under the pass's rules,
+    without volume history (``stages.check.check_boards`` adds it); a board whose file raised has none. They are
+    the board's facts when the batch holds every raw file of the board's day, as a reprocess's batches do."""
 
     label: str
     results: list[TransformResult]
     errors: list[tuple[str, str]]
     duration_s: float = 0.0
+    board_facts: list[BoardFacts] = field(default_factory=list)
 
 
 def default_workers() -> int:
@@ -82,8 +97,9 @@ def transform_pass(store: ObjectStore, batches: Sequence[Batch], rules: RecordRu
     pinned on its file and the other files are transformed (rewriting a file is harmless: a pure function)."""
     started = time.perf_counter()
     keys = [key for batch in batches for key in batch.raw_keys]
+    counted = _BoardCounter(keys, rules)
     try:
-        by_key = dict(zip(keys, transform_raw_objects(store, keys, rules), strict=True))
+        by_key = dict(zip(keys, transform_raw_objects(store, keys, rules, counted.written), strict=True))
     except Exception:  # noqa: BLE001 - one unreadable file must not stop the others; file by file says which
         return [_file_by_file(store, batch, rules) for batch in batches]
     elapsed = time.perf_counter() - started
@@ -93,6 +109,7 @@ def transform_pass(store: ObjectStore, batches: Sequence[Batch], rules: RecordRu
             [by_key[key] for key in batch.raw_keys],
             [],
             elapsed * len(batch.raw_keys) / len(keys) if keys else 0.0,
+            counted.facts_of(batch.raw_keys),
         )
         for batch in batches
     ]
@@ -102,12 +119,40 @@ def _file_by_file(store: ObjectStore, batch: Batch, rules: RecordRuleSet) -> Bat
     started = time.perf_counter()
     results: list[TransformResult] = []
     errors: list[tuple[str, str]] = []
+    counted = _BoardCounter(batch.raw_keys, rules)
     for raw_key in batch.raw_keys:
         try:
-            results.append(transform_raw_object(store, raw_key, rules))
+            results.extend(transform_raw_objects(store, [raw_key], rules, counted.written))
         except Exception as exc:  # noqa: BLE001 - one unreadable file must not stop the batch; it is reported
             errors.append((raw_key, f"{type(exc).__name__}: {exc}"))
-    return BatchOutcome(batch.label, results, errors, time.perf_counter() - started)
+    return BatchOutcome(batch.label, results, errors, time.perf_counter() - started, counted.facts_of(batch.raw_keys))
+
+
+class _BoardCounter:
+    """The facts of each board (airport, board, collection day) whose latest raw file among ``raw_keys`` is
+    written, as ``stages.check.board_facts`` would read them back: counted while the pass holds its rows."""
+
+    def __init__(self, raw_keys: Sequence[str], rules: RecordRuleSet) -> None:
+        self.rules = rules
+        latest: dict[tuple[str, Board, object], RawKey] = {}
+        for raw_key in raw_keys:
+            key = RawKey.parse(raw_key)
+            board = (key.icao, key.board, key.collection_date)
+            if board not in latest or key.run_id > latest[board].run_id:  # run ids sort by collection time
+                latest[board] = key
+        self._latest = set(latest.values())
+        self._facts: dict[str, BoardFacts] = {}
+
+    def written(self, key: RawKey, rows: pa.Table | None, entries: list[dict[str, Any]]) -> None:
+        if key not in self._latest:
+            return
+        # Through the file's own JSON lines: the entries as ``read_entries`` gives them back.
+        stored = [entry_of(json.loads(quarantine_line(entry))) for entry in entries]
+        partition = Partition(Scope.BOARD, key.collection_date, key.icao, str(key.board))
+        self._facts[key.key] = facts_of_file(partition, key.key, rows, stored, [], counted_with=self.rules)
+
+    def facts_of(self, raw_keys: Sequence[str]) -> list[BoardFacts]:
+        return [self._facts[key] for key in dict.fromkeys(raw_keys) if key in self._facts]
 
 
 def passes(batches: Sequence[Batch], workers: int) -> list[list[Batch]]:

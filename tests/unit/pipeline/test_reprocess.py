@@ -16,6 +16,7 @@ import pytest
 from flightpipe.config import Settings
 from flightpipe.pipeline import reprocess as reprocess_module
 from flightpipe.pipeline.reprocess import reprocess_range, stored_raw_days
+from flightpipe.stages import check as check_module
 from flightpipe.state.runs import ABANDONED, SUCCEEDED
 from flightpipe.state.store import StateStore
 from tests.helpers.simulated_store import SimulatedStores
@@ -184,7 +185,7 @@ def test_a_reprocess_does_not_make_a_collection_day_complete_for_backfill(settin
 class _NoChecks:
     """A run's quality that finds nothing: the flow's order is what is under test."""
 
-    def check_boards(self, day: dt.date) -> list[Any]:
+    def check_boards(self, day: dt.date, counted: Any = ()) -> list[Any]:
         return []
 
     def check_flight_dates(self, processed: list[Any]) -> list[Any]:
@@ -244,3 +245,20 @@ def test_a_final_flight_date_waits_for_the_earlier_ones_so_the_passes_load_in_da
         flow.day_done(day[6], [day[5], day[6]])
         flow.finish()
     assert passes == [[day[n], day[n + 1]] for n in range(0, 10, 2)] + [[day[10]]]
+
+
+def test_reprocess_judges_the_boards_from_its_workers_counts_as_the_daily_runs_did_reading_the_store(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with StateStore.open(settings.paths().ledger) as state:
+        daily = state.quality.latest_board_results(list(DAYS))
+    read_back: list[tuple[Any, ...]] = []
+    real_board_facts = check_module.board_facts
+    monkeypatch.setattr(check_module, "board_facts", lambda *a: read_back.append(a[1:4]) or real_board_facts(*a))
+
+    reprocess_range(settings, None, None, workers=1, report=False)
+
+    with StateStore.open(settings.paths().ledger) as state:
+        reprocessed = state.quality.latest_board_results(list(DAYS))
+    assert reprocessed == daily and len(daily) > 20
+    assert read_back == []  # every board's facts came with its day from the transform
