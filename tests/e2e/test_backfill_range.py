@@ -127,7 +127,7 @@ def test_a_failed_range_step_leaves_its_days_collected_and_the_next_backfill_fin
         raise ProcessError("disk full")
 
     with monkeypatch.context() as patch:
-        patch.setattr("flightpipe.pipeline.reprocess.process_range", broken)
+        patch.setattr("flightpipe.pipeline.range_flow.process_range", broken)
         failed = run_backfill(settings, DAYS, force=False, run=_day_run(settings))
     again = run_backfill(settings, DAYS, force=False, run=_not_collected)
 

@@ -40,8 +40,8 @@ from flightpipe.core.clock import Clock, utc_now
 from flightpipe.core.store import ObjectStore
 from flightpipe.pipeline.monitor import RunMonitor
 from flightpipe.pipeline.quality import RunQuality
+from flightpipe.pipeline.range_flow import PassLoads, RangeFlow
 from flightpipe.pipeline.report import write_run_report
-from flightpipe.pipeline.reprocess import PassLoads, RangeFlow
 from flightpipe.pipeline.runner import LedgerSteps, RunObserver, RunSummary, SilentObserver
 from flightpipe.quality.api import RuleResult, Scope
 from flightpipe.quality.gate import GateDecision, Hold
@@ -156,7 +156,7 @@ def _process_and_load(
     """The passes (process, flight-date rules, gate, load), then the range's gate decision and quality results."""
     with PassLoads(settings, store, quality, steps, quality.run_id) as loads:
         with RangeFlow(store, quality, steps, set(), on_pass=loads.load_pass) as flow:
-            flow.add_final(flight_dates)
+            flow.add_touched(flight_dates)
             processed, quality.flight_date_results = flow.finish()
         # The days' own board results (their runs stored them): a fail among them that feeds no flight date
         # loaded here held nothing, and still fails its day.

@@ -28,33 +28,23 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from flightpipe.config import Settings
 from flightpipe.core.clock import Clock, utc_now
 from flightpipe.core.errors import ConfigError
-from flightpipe.core.layout import RAW, collection_dates_for, raw_keys, raw_prefix
+from flightpipe.core.layout import RAW, raw_keys, raw_prefix
 from flightpipe.core.store import ObjectStore
-from flightpipe.pipeline.load import LoadedDate, load_decided, load_quality
-from flightpipe.pipeline.quality import RunQuality, quality_counts
+from flightpipe.pipeline.quality import RunQuality
+from flightpipe.pipeline.range_flow import PassLoads, RangeFlow
 from flightpipe.pipeline.report import write_run_report
 from flightpipe.pipeline.runner import LedgerSteps, RunObserver, SilentObserver
-from flightpipe.pipeline.tracking import StepTracker
-from flightpipe.pipeline.warehouse import connect_warehouse, warehouse_lock
-from flightpipe.quality.api import RuleResult
-from flightpipe.quality.facts import BoardFacts
-from flightpipe.quality.gate import GateDecision, board_dates_feeding, decide
-from flightpipe.stages.process import ProcessResult
-from flightpipe.stages.process_range import CHUNK_FLIGHT_DATES, process_range
 from flightpipe.stages.transform_batch import Batch, BatchOutcome, transform_batches
 from flightpipe.stages.verify import touched_flight_dates
 from flightpipe.state.runs import ABANDONED, FAILED, FAILED_QUALITY, PARTIAL, SUCCEEDED
 from flightpipe.state.store import StateStore
-from flightpipe.warehouse.base import SqlWarehouse
 
 log = logging.getLogger(__name__)
 
@@ -271,180 +261,6 @@ def _stages(
         started = time.perf_counter()
         result.report_path, result.report_error = write_run_report(settings, result.last)
         phases["report"] = time.perf_counter() - started
-
-
-class PassLoads:
-    """The gated load of each pass of flight dates as soon as it is processed and checked (on the pass thread),
-    then the run's quality results at the end; the warehouse open, under the loader lock, from the first load
-    to the end of the range (closing a DuckDB file checkpoints it: once, not once a pass)."""
-
-    def __init__(self, settings: Settings, store: ObjectStore, quality: RunQuality, steps: StepTracker, run_id: str):
-        self.settings, self.store, self.quality, self.steps, self.run_id = settings, store, quality, steps, run_id
-        self.loaded: list[LoadedDate] = []
-        self._dates = 0
-        self._warehouse: SqlWarehouse | None = None
-        self._open = ExitStack()
-
-    def __enter__(self) -> PassLoads:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._open.close()
-
-    def load_pass(
-        self, processed: list[ProcessResult], checked: list[RuleResult], board_results: list[RuleResult]
-    ) -> None:
-        dates = [p.flight_date for p in processed]
-        self._dates += len(dates)
-        self.steps.total("load", self._dates + 1)  # the quality results are one more load step
-        if not dates:
-            return
-        decision = self._gate(dates, checked, board_results)
-        self.loaded += load_decided(
-            self.store, self._connected(), decision, dates, run_id=self.run_id, tracker=self.steps, batched=True
-        )
-
-    def finish(self) -> None:
-        """The run's quality results (``quality.decide`` has stored them); no warehouse opened for nothing."""
-        if self._warehouse is not None or self.quality.results:
-            load_quality(self._connected(), self.quality, self.steps)
-
-    def _gate(self, dates: list[dt.date], checked: list[RuleResult], board_results: list[RuleResult]) -> GateDecision:
-        """What ``RunQuality.decide`` decides for ``dates``: this run's board results where it checked the board,
-        the latest stored ones for the boards outside the range."""
-        mine = {r.partition for r in board_results}
-        stored = self.quality.history.latest_board_results(board_dates_feeding(dates))
-        feeding = [r for r in stored if r.partition not in mine] + board_results
-        return decide(dates, feeding, checked, allow_failures=self.quality.allow_failures)
-
-    def _connected(self) -> SqlWarehouse:
-        if self._warehouse is None:
-            self._open.enter_context(warehouse_lock(self.settings))
-            self._warehouse = connect_warehouse(self.settings)
-            self._open.callback(self._warehouse.close)
-        return self._warehouse
-
-
-class RangeFlow:
-    """What follows the transform, as the collection days come in (in any order): each day's board checks; and,
-    once every collection day of a flight date's window (``collection_dates_for``) is transformed, and every day
-    before them, the flight date is final: it is processed, checked and loaded (``on_pass``), ``chunk`` of them
-    a pass (the memory cap), each pass a ``process`` and a ``quality`` step and its ``load`` steps.
-
-    The passes run one after the other on a thread of their own, beside the board checks on the calling
-    thread: a pass spends its time in DuckDB and in pyarrow's Parquet reader and writer, which release the GIL,
-    so the two overlap (and the transform's worker processes go on meanwhile). Use it as a context manager:
-    leaving it waits for the pass under way and drops those not begun."""
-
-    def __init__(
-        self,
-        store: ObjectStore,
-        quality: RunQuality,
-        steps: StepTracker,
-        days: set[dt.date],
-        chunk: int = CHUNK_FLIGHT_DATES,
-        on_pass: Callable[[list[ProcessResult], list[RuleResult], list[RuleResult]], None] = lambda *done: None,
-    ) -> None:
-        self.store, self.quality, self.steps, self.days, self.chunk = store, quality, steps, days, chunk
-        self.on_pass = on_pass
-        self.done: set[dt.date] = set()
-        self.touched: set[dt.date] = set()
-        self.waiting: set[dt.date] = set()  # touched, not yet given to a pass
-        self.board_results: list[RuleResult] = []
-        self.passes: list[Future[tuple[list[ProcessResult], list[RuleResult]]]] = []
-        #: Wall seconds: the board checks on the calling thread; the passes' processing and checking on theirs.
-        self.seconds = {"boards": 0.0, "process": 0.0, "checks": 0.0, "load": 0.0}
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="process")
-        steps.total("quality", len(days))  # a step per day's boards; each pass of flight dates adds one
-
-    def __enter__(self) -> RangeFlow:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._thread.shutdown(wait=True, cancel_futures=True)
-
-    def day_done(self, day: dt.date, touched: list[dt.date], counted: Sequence[BoardFacts] = ()) -> None:
-        """``counted``: the facts of the day's boards its transform counted (the others are read back)."""
-        self.done.add(day)
-        started = time.perf_counter()
-        with self.steps.step("quality", f"boards {day.isoformat()}") as counts:
-            results = self.quality.check_boards(day, counted)
-            self.board_results.extend(results)
-            counts.update(quality_counts(results))
-        self.seconds["boards"] += time.perf_counter() - started
-        fresh = set(touched) - self.touched
-        self.touched |= fresh
-        self.waiting |= fresh
-        ready = self._ready()
-        while len(ready) >= self.chunk:
-            self._submit(ready[: self.chunk])
-            ready = ready[self.chunk :]
-        for done in [f for f in self.passes if f.done()]:
-            done.result()  # a failed pass fails the range now, not after the rest of the transform
-
-    def add_final(self, flight_dates: Sequence[dt.date]) -> None:
-        """Flight dates whose collection days were all transformed before (a range of days run one by one up
-        to their board checks, ``pipeline.range_finish``): final, so processed in passes from now on."""
-        fresh = set(flight_dates) - self.touched
-        self.touched |= fresh
-        self.waiting |= fresh
-        ready = self._ready()
-        while len(ready) >= self.chunk:
-            self._submit(ready[: self.chunk])
-            ready = ready[self.chunk :]
-
-    def finish(self) -> tuple[list[ProcessResult], list[RuleResult]]:
-        """Every flight date still waiting processed (the transform is over: all are final); the results of
-        every pass, by flight date, and the flight-date checks'."""
-        remaining = sorted(self.waiting)
-        for start in range(0, len(remaining), self.chunk):
-            self._submit(remaining[start : start + self.chunk])
-        self.steps.total("process", len(self.passes))
-        processed: list[ProcessResult] = []
-        checked: list[RuleResult] = []
-        for each in self.passes:
-            results, checks = each.result()
-            processed.extend(results)
-            checked.extend(checks)
-        return sorted(processed, key=lambda p: p.flight_date), checked
-
-    def _ready(self) -> list[dt.date]:
-        """The waiting flight dates that are final and come before every flight date still to be final: the
-        collection days of their windows are transformed, and so are all days before those. Passes then load in
-        date order, as per-date loads do (the dimensions keep the later date's values) whichever order the
-        workers hand the days back in."""
-        pending = [day for day in self.days if day not in self.done]
-        if not pending:
-            return sorted(self.waiting)
-        first_pending = min(pending)
-        return sorted(d for d in self.waiting if max(collection_dates_for([d])) < first_pending)
-
-    def _submit(self, flight_dates: list[dt.date]) -> None:
-        self.waiting -= set(flight_dates)
-        # The board results so far: every board feeding these flight dates that the range holds is among them.
-        self.passes.append(self._thread.submit(self._pass, flight_dates, list(self.board_results)))
-        self.steps.total("process", len(self.passes))
-        self.steps.total("quality", len(self.days) + len(self.passes))
-
-    def _pass(
-        self, flight_dates: list[dt.date], board_results: list[RuleResult]
-    ) -> tuple[list[ProcessResult], list[RuleResult]]:
-        started = time.perf_counter()
-        with self.steps.step("process", f"{flight_dates[0].isoformat()}..{flight_dates[-1].isoformat()}") as counts:
-            processed = process_range(self.store, flight_dates)
-            counts.update(
-                records_in=sum(p.rows_in for p in processed), records_out=sum(p.flights_out for p in processed)
-            )
-        checked = time.perf_counter()
-        with self.steps.step("quality", ",".join(d.isoformat() for d in flight_dates)) as counts:
-            results = self.quality.check_flight_dates(processed)
-            counts.update(quality_counts(results))
-        self.seconds["process"] += checked - started
-        self.seconds["checks"] += time.perf_counter() - checked
-        started = time.perf_counter()
-        self.on_pass(processed, results, board_results)
-        self.seconds["load"] += time.perf_counter() - started
-        return processed, results
 
 
 def _record_day(steps: LedgerSteps, outcome: BatchOutcome) -> DayOutcome:

@@ -14,6 +14,7 @@ import duckdb
 import pytest
 
 from flightpipe.config import Settings
+from flightpipe.pipeline import range_flow as range_flow_module
 from flightpipe.pipeline import reprocess as reprocess_module
 from flightpipe.pipeline.reprocess import reprocess_range, stored_raw_days
 from flightpipe.stages import check as check_module
@@ -141,7 +142,7 @@ def test_an_interrupted_reprocess_is_resumed_without_transforming_its_done_days_
         raise KeyboardInterrupt
 
     with monkeypatch.context() as patch:
-        patch.setattr(reprocess_module, "process_range", interrupted)
+        patch.setattr(range_flow_module, "process_range", interrupted)
         with pytest.raises(KeyboardInterrupt):
             reprocess_range(settings, None, None, workers=1, clock=lambda: CLOCK, report=False)
     transformed: list[Any] = []
@@ -207,7 +208,7 @@ def test_a_flight_date_is_processed_once_every_collection_day_of_its_window_in_t
     # A flight date's rows come from the collection days one before to two after it (layout.COLLECTION_WINDOW).
     day = [dt.date(2026, 6, 1) + dt.timedelta(days=n) for n in range(8)]
     passes: list[list[dt.date]] = []
-    monkeypatch.setattr(reprocess_module, "process_range", lambda store, dates: passes.append(dates) or [])
+    monkeypatch.setattr(range_flow_module, "process_range", lambda store, dates: passes.append(dates) or [])
 
     def done(flow: Any, collected: dt.date, touched: list[dt.date]) -> list[list[dt.date]]:
         flow.day_done(collected, touched)
@@ -215,7 +216,7 @@ def test_a_flight_date_is_processed_once_every_collection_day_of_its_window_in_t
             each.result()
         return passes
 
-    with reprocess_module.RangeFlow(None, _NoChecks(), _Steps(), set(day[1:7]), chunk=2) as flow:  # type: ignore[arg-type]
+    with range_flow_module.RangeFlow(None, _NoChecks(), _Steps(), set(day[1:7]), chunk=2) as flow:  # type: ignore[arg-type]
         assert done(flow, day[1], [day[0], day[1]]) == []
         assert done(flow, day[3], [day[2], day[3]]) == []  # days come back in any order; day[0] waits for day[2]
         assert done(flow, day[2], [day[1], day[2]]) == [[day[0], day[1]]]  # day[2] waits for day[4]
@@ -232,9 +233,9 @@ def test_a_final_flight_date_waits_for_the_earlier_ones_so_the_passes_load_in_da
 ) -> None:
     day = [dt.date(2026, 6, 1) + dt.timedelta(days=n) for n in range(12)]
     passes: list[list[dt.date]] = []
-    monkeypatch.setattr(reprocess_module, "process_range", lambda store, dates: passes.append(dates) or [])
+    monkeypatch.setattr(range_flow_module, "process_range", lambda store, dates: passes.append(dates) or [])
 
-    with reprocess_module.RangeFlow(None, _NoChecks(), _Steps(), set(day[1:11]), chunk=2) as flow:  # type: ignore[arg-type]
+    with range_flow_module.RangeFlow(None, _NoChecks(), _Steps(), set(day[1:11]), chunk=2) as flow:  # type: ignore[arg-type]
         for n in (1, 2, 3, 4, 7, 8, 9, 10):  # day[5] and day[6] come back last
             flow.day_done(day[n], [day[n - 1], day[n]])
         for each in flow.passes:
