@@ -84,12 +84,17 @@ def dedupe(rows: pa.Table, con: duckdb.DuckDBPyConnection | None = None) -> pa.T
     connection = duckdb.connect(":memory:") if con is None else con
     connection.register("transformed_rows", rows)
     try:
-        result = connection.sql(PROCESS_SQL).to_arrow_table()
+        return dedupe_on(connection)
     finally:
         connection.unregister("transformed_rows")
         if own:
             connection.close()
-    return result.select(PROCESSED_SCHEMA.names).cast(PROCESSED_SCHEMA)
+
+
+def dedupe_on(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """Run the process SQL over the relation ``transformed_rows`` that ``con`` already holds (a registered Arrow
+    table or a table of its own); returns PROCESSED_SCHEMA rows."""
+    return con.sql(PROCESS_SQL).to_arrow_table().select(PROCESSED_SCHEMA.names).cast(PROCESSED_SCHEMA)
 
 
 def process_flight_dates(store: ObjectStore, flight_dates: list[dt.date]) -> list[ProcessResult]:
@@ -105,18 +110,25 @@ def process_flight_dates(store: ObjectStore, flight_dates: list[dt.date]) -> lis
 def write_flight_date(store: ObjectStore, day: dt.date, rows: pa.Table, flights: pa.Table) -> ProcessResult:
     """Write the processed partition of ``day`` from ``flights`` (deduplicated rows of several flight dates) and
     count it against ``rows`` (the transformed rows that went in)."""
-    day_scalar = pa.scalar(day, pa.date32())
-    day_rows = rows.filter(pc.equal(rows.column("flight_date"), day_scalar))
-    day_flights = flights.filter(pc.equal(flights.column("flight_date"), day_scalar))
+    day_rows = rows.filter(pc.equal(rows.column("flight_date"), pa.scalar(day, pa.date32())))
+    return write_counted_flight_date(store, day, flights, day_rows.num_rows, distinct_records(day_rows))
+
+
+def write_counted_flight_date(
+    store: ObjectStore, day: dt.date, flights: pa.Table, rows_in: int, records_in: int
+) -> ProcessResult:
+    """Write the processed partition of ``day`` from ``flights`` (deduplicated rows of several flight dates), of
+    ``rows_in`` transformed rows holding ``records_in`` distinct records (:func:`distinct_records`) of ``day``."""
+    day_flights = flights.filter(pc.equal(flights.column("flight_date"), pa.scalar(day, pa.date32())))
     write_partition(store, day, day_flights)
     codeshares = int(pc.sum(pc.list_value_length(day_flights.column("codeshare_flight_iatas"))).as_py() or 0)
     return ProcessResult(
         flight_date=day,
         partition_key=processed_partition(day),
-        rows_in=day_rows.num_rows,
+        rows_in=rows_in,
         flights_out=day_flights.num_rows,
         codeshares=codeshares,
-        duplicates_merged=day_rows.num_rows - distinct_records(day_rows),
+        duplicates_merged=rows_in - records_in,
     )
 
 
