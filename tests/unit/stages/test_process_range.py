@@ -11,7 +11,13 @@ import pytest
 from flightpipe.core.errors import ProcessError
 from flightpipe.core.layout import PROCESSED, TRANSFORMED, flight_dates_touched
 from flightpipe.core.store import ObjectStore
-from flightpipe.stages.process import ProcessResult, process_flight_dates
+from flightpipe.stages.process import (
+    ProcessResult,
+    distinct_records,
+    process_flight_dates,
+    read_transformed_rows,
+    transformed_keys,
+)
 from flightpipe.stages.process_range import process_range
 from tests.helpers.simulated_store import SimulatedStores
 
@@ -47,6 +53,18 @@ def test_a_range_in_chunks_writes_the_partitions_and_counts_of_the_per_run_path(
     assert sum(r.duplicates_merged for r in expected) > 0 and sum(r.flights_out for r in expected) > 0
     assert process_range(batch, FLIGHT_DATES, chunk_size=3) == expected
     assert _processed(batch) == _processed(per_run) != {}
+
+
+def test_a_pass_counts_the_rows_in_and_the_duplicates_as_distinct_records_does_over_the_dates_rows(
+    tmp_path: Path, simulated_stores: SimulatedStores
+) -> None:
+    store = _transformed(tmp_path, simulated_stores, "data")
+    counted = [(r.rows_in, r.duplicates_merged) for r in process_range(store, FLIGHT_DATES)]
+    expected = []
+    for day in FLIGHT_DATES:
+        rows = read_transformed_rows(store, transformed_keys(store, [day]), [day])
+        expected.append((rows.num_rows, rows.num_rows - distinct_records(rows)))
+    assert counted == expected
 
 
 def test_a_store_that_is_no_local_folder_is_read_through_arrow_with_the_same_result(
