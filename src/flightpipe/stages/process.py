@@ -138,29 +138,39 @@ def load_transformed_rows(con: duckdb.DuckDBPyConnection, store: ObjectStore, fl
     collection window (whatever it held before is dropped). From a local folder DuckDB reads the files itself, in
     one ``read_parquet`` into a table: half the CPU of pyarrow's reader handing the rows over as Arrow. From any
     other store (S3) the files are read one by one and the rows registered as Arrow, not copied."""
-    import duckdb
-
     con.unregister("transformed_rows")  # a no-op when nothing is registered under the name
     con.execute("DROP TABLE IF EXISTS transformed_rows")
     keys = transformed_keys(store, flight_dates)
-    if not store.is_local or not keys:
-        con.register("transformed_rows", read_transformed_rows(store, keys, flight_dates))
+    if store.is_local and keys and _read_into_table(con, store, keys, flight_dates):
         return
+    con.register("transformed_rows", read_transformed_rows(store, keys, flight_dates))
+
+
+def _read_into_table(
+    con: duckdb.DuckDBPyConnection, store: ObjectStore, keys: list[str], flight_dates: list[dt.date]
+) -> bool:
+    """The table ``transformed_rows`` from the local files ``keys``, by DuckDB; False when no file has a column of
+    TRANSFORMED_SCHEMA (all were written before it was added): pyarrow's reader fills such a column with null."""
+    import duckdb
+
     columns = ", ".join(f'"{name}"' for name in TRANSFORMED_SCHEMA.names)
     dates = ", ".join(f"DATE '{day.isoformat()}'" for day in flight_dates)  # ISO literals, never user text
     try:
-        # union_by_name: a file without a newer column reads it as null, as pyarrow's reader does with the schema.
+        # union_by_name: a file without a newer column reads it as null, if another file of the window has it.
         con.execute(
             f"CREATE TABLE transformed_rows AS SELECT {columns} "
             f"FROM read_parquet($files, union_by_name = true) WHERE flight_date IN ({dates})",
             {"files": [str(store.local_path(key)) for key in keys]},
         )
+    except duckdb.BinderException:
+        return False
     except (duckdb.InvalidInputException, duckdb.IOException) as exc:
         reason = str(exc).splitlines()[0]  # DuckDB's first line names the file; the next ones quote the statement
         raise ProcessError(
             f"a transformed file of {flight_dates[0]}..{flight_dates[-1]} is unreadable ({reason}); delete it and "
             "run again to transform its raw file anew"
         ) from exc
+    return True
 
 
 def write_counted_flight_date(

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import uuid
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from flightpipe.core.errors import ProcessError
 from flightpipe.core.layout import PROCESSED, TRANSFORMED, flight_dates_touched
+from flightpipe.core.schema import LOCAL_OFFSET_COLUMNS
 from flightpipe.core.store import ObjectStore
 from flightpipe.stages.process import (
     ProcessResult,
     distinct_records,
     process_flight_dates,
+    read_partition,
     read_transformed_rows,
     transformed_keys,
 )
@@ -77,6 +82,29 @@ def test_a_store_that_is_no_local_folder_is_read_through_arrow_with_the_same_res
     assert not remote.is_local
     assert process_range(remote, FLIGHT_DATES) == process_range(local, FLIGHT_DATES)
     assert _processed(remote) == _processed(local)
+
+
+@pytest.mark.parametrize("older", ["every file", "the first day's files"])
+def test_files_written_before_a_column_was_added_read_it_as_null_as_through_arrow(
+    older: str, tmp_path: Path, simulated_stores: SimulatedStores
+) -> None:
+    local = _transformed(tmp_path, simulated_stores, "local")
+    prefix = TRANSFORMED if older == "every file" else f"{TRANSFORMED}/EDDH/{DAYS[0]}/"
+    for key in local.list(prefix):
+        table = pq.read_table(io.BytesIO(local.get(key)))
+        sink = io.BytesIO()
+        pq.write_table(table.drop_columns(list(LOCAL_OFFSET_COLUMNS)), sink)
+        local.put(key, sink.getvalue())
+    remote = ObjectStore(f"memory://process-range-{uuid.uuid4().hex}")
+    for key in local.list(TRANSFORMED):
+        remote.put(key, local.get(key))
+    assert process_range(local, FLIGHT_DATES) == process_range(remote, FLIGHT_DATES)
+    assert _processed(local) == _processed(remote)
+    offsets = pa.concat_tables(read_partition(local, day) for day in FLIGHT_DATES).column("dep_utc_offset_min")
+    if older == "every file":
+        assert offsets.null_count == len(offsets) > 0
+    else:
+        assert 0 < offsets.null_count < len(offsets)
 
 
 def test_an_unreadable_transformed_file_fails_the_range_with_a_process_error_naming_it_on_one_line(
