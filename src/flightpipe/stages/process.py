@@ -136,8 +136,9 @@ def process_on(con: duckdb.DuckDBPyConnection, store: ObjectStore, flight_dates:
 def load_transformed_rows(con: duckdb.DuckDBPyConnection, store: ObjectStore, flight_dates: list[dt.date]) -> None:
     """Make ``transformed_rows`` on ``con`` the transformed rows of ``flight_dates`` from every file of their
     collection window (whatever it held before is dropped). From a local folder DuckDB reads the files itself, in
-    one ``read_parquet`` into a table: half the CPU of pyarrow's reader handing the rows over as Arrow. From any
-    other store (S3) the files are read one by one and the rows registered as Arrow, not copied."""
+    one ``read_parquet`` into a table: less CPU than pyarrow's reader, and a table the SQL and the counts scan
+    faster than Arrow. From any other store (S3) the files are read one by one and the rows registered as Arrow,
+    not copied."""
     con.unregister("transformed_rows")  # a no-op when nothing is registered under the name
     con.execute("DROP TABLE IF EXISTS transformed_rows")
     keys = transformed_keys(store, flight_dates)
