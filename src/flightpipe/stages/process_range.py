@@ -1,12 +1,10 @@
 """process, a whole range of flight dates: the batch path a reprocess takes.
 
-The per-run path (:func:`flightpipe.stages.process.process_flight_dates`) reads each transformed file with its
-own ``read_table`` and opens a DuckDB connection per call; over a range that is thousands of calls and every
-flight date's window read again by each day that touches it. Here the range is cut into chunks of consecutive
-flight dates (the memory cap: one chunk's rows are held at a time, never the range's); each chunk's transformed
-files are read in one dataset scan and deduplicated by the same ``process.sql`` on one connection for the whole
-range, and each flight date's partition is written once. The partitions are those the per-run path writes: the
-same rows (the SQL orders its output) through the same writer.
+A single call of the per-run path (:func:`flightpipe.stages.process.process_flight_dates`) holds the rows of all
+its flight dates at once. Here the range is cut into chunks of consecutive flight dates (the memory cap: one
+chunk's rows are held at a time, never the range's), each a pass of :func:`flightpipe.stages.process.process_on`
+on one DuckDB connection for the whole range: the chunk's transformed files read in one scan, deduplicated by
+``process.sql``, counted, and each flight date's partition written once, as the per-run path writes it.
 """
 
 from __future__ import annotations
@@ -16,19 +14,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-import pyarrow as pa
-import pyarrow.compute as pc
-
-from flightpipe.core.errors import ProcessError
-from flightpipe.core.schema import TRANSFORMED_SCHEMA
 from flightpipe.core.store import ObjectStore
-from flightpipe.stages.process import (
-    ProcessResult,
-    dedupe,
-    read_transformed_rows,
-    transformed_keys,
-    write_flight_date,
-)
+from flightpipe.stages.process import ProcessResult, process_on
 
 if TYPE_CHECKING:
     import duckdb
@@ -57,9 +44,7 @@ def process_range(
     results: list[ProcessResult] = []
     with _connection(memory_limit) as con:
         for chunk in chunks(flight_dates, chunk_size):
-            rows = _read_rows(store, chunk)
-            flights = dedupe(rows, con)
-            done = [write_flight_date(store, day, rows, flights) for day in chunk]
+            done = process_on(con, store, chunk)
             results.extend(done)
             on_chunk(done)
     return results
@@ -74,23 +59,3 @@ def _connection(memory_limit: str) -> Iterator[duckdb.DuckDBPyConnection]:
         yield con
     finally:
         con.close()
-
-
-def _read_rows(store: ObjectStore, flight_dates: list[dt.date]) -> pa.Table:
-    """The transformed rows of ``flight_dates``, from every file of their collection window, in one scan."""
-    keys = transformed_keys(store, flight_dates)
-    if not store.is_local:
-        return read_transformed_rows(store, keys, flight_dates)
-    if not keys:
-        return TRANSFORMED_SCHEMA.empty_table()
-    import pyarrow.dataset as ds
-
-    wanted = pc.field("flight_date").isin(pa.array(flight_dates, pa.date32()))
-    try:
-        dataset = ds.dataset([str(store.local_path(k)) for k in keys], schema=TRANSFORMED_SCHEMA, format="parquet")
-        return dataset.to_table(filter=wanted)
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise ProcessError(
-            f"a transformed file of {flight_dates[0]}..{flight_dates[-1]} is unreadable ({exc}); delete it and run "
-            "again to transform its raw file anew"
-        ) from exc
