@@ -66,6 +66,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         action="store_true",
         help="measure the transform contenders alone and print their table (writes no report)",
     )
+    parser.add_argument(
+        "--range-only",
+        action="store_true",
+        help="measure raw -> warehouse alone (flightpipe reprocess and DuckDB's three statements, side by side) and "
+        "print the figures (writes no report)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.days, args.repeats, args.year_days, args.daily_runs, args.help_runs = 2, 1, 3, 1, 2
@@ -187,6 +193,23 @@ def run_raw_to_warehouse(workload: Workload, runs_dir: Path, repeats: int, label
     return series
 
 
+def print_range_only(series: dict[str, Series]) -> None:
+    """Medians of the raw -> warehouse runs, flightpipe over DuckDB, by wall and by CPU time."""
+    fp, duck = (sorted(series[name].runs, key=lambda r: r.wall_s) for name in ("flightpipe", "duckdb"))
+    mid = len(fp) // 2
+    for name, runs in (("flightpipe reprocess", fp), ("DuckDB three statements", duck)):
+        console.print(
+            f"{name}: wall {runs[mid].wall_s:.2f} s (min {runs[0].wall_s:.2f}), CPU {runs[mid].cpu_s:.2f} s, "
+            f"peak RSS {runs[mid].peak_rss_mb:.0f} MB"
+        )
+    console.print(
+        f"flightpipe / DuckDB: {fp[mid].wall_s / duck[mid].wall_s:.2f}x by wall, "
+        f"{fp[mid].cpu_s / duck[mid].cpu_s:.2f}x by CPU (load average now {load_average()[0]:.2f})"
+    )
+    if fp[mid].phases:
+        console.print("flightpipe phases: " + ", ".join(f"{k} {v:.2f} s" for k, v in fp[mid].phases.items()))
+
+
 def check_accounting(workload: Workload, transform: dict[str, Series], notes: list[str]) -> None:
     """Every contender must have seen the manifest's records, or the comparison is void."""
     for slug in ("flightpipe", BATCH):
@@ -282,6 +305,9 @@ def main(argv: list[str]) -> int:
 
     runs_dir = workload.root / "runs"
     notes: list[str] = []
+    if args.range_only:
+        print_range_only(run_raw_to_warehouse(workload, runs_dir, args.repeats, "raw->wh"))
+        return 0
     transform = run_transforms(workload, runs_dir, args.repeats, notes)
     check_accounting(workload, transform, notes)
     out_mb = {c.slug: folder_mb(runs_dir / c.slug) for c in CONTENDERS}

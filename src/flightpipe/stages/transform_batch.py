@@ -201,7 +201,9 @@ def transform_batches(
             yield from run_here(group)
         return
     # The calling process is one of the workers: it has its imports already, so it starts at once while the
-    # spawned ones start up. It takes passes from the back, the spawned workers from the front (_Feeder).
+    # spawned ones start up. Every worker takes the next pass from the front (_Feeder), so the batches come back
+    # about in their order: a caller that acts on a batch once every earlier one is back (reprocess processes a
+    # flight date once the days of its window are transformed) can start while the later ones are transformed.
     with ProcessPoolExecutor(
         max_workers=workers - 1,
         mp_context=get_context("spawn"),
@@ -210,8 +212,8 @@ def transform_batches(
     ) as pool:
         feeder = _Feeder(pool, joined, workers - 1)
         try:
-            while (last := feeder.take_last()) is not None:
-                yield from run_here(last)
+            while (mine := feeder.take_next()) is not None:
+                yield from run_here(mine)
                 for future in feeder.finished(wait=False):
                     yield from future.result()
             for future in feeder.finished(wait=True):
@@ -222,7 +224,7 @@ def transform_batches(
 
 class _Feeder:
     """Hands ``passes`` to the pool's workers from the front, one pass per worker at a time, on a thread of its
-    own, while the calling process takes them from the back (``take_last``).
+    own, while the calling process takes them from the front too (``take_next``).
 
     One at a time, because a ``ProcessPoolExecutor`` marks one more call than it has workers as running: a worker
     still starting up held two passes the calling process then could not take, and the caller sat idle."""
@@ -238,9 +240,9 @@ class _Feeder:
         self._thread = threading.Thread(target=self._feed, name="transform-feeder", daemon=True)
         self._thread.start()
 
-    def take_last(self) -> list[Batch] | None:
+    def take_next(self) -> list[Batch] | None:
         with self._lock:
-            return self._passes.pop() if self._passes else None
+            return self._passes.popleft() if self._passes else None
 
     def finished(self, *, wait: bool) -> Iterator[Future[list[BatchOutcome]]]:
         """The workers' finished passes: those finished by now, or (``wait``) all, once none is left to hand out."""
