@@ -19,8 +19,6 @@ from collections.abc import Sequence
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any, Protocol
 
-from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
-
 from flightpipe.core.redact import redact
 from flightpipe.monitoring.events import Event, Severity
 from flightpipe.monitoring.render import slack_payload, sns_message, subject, text_body
@@ -33,8 +31,8 @@ from flightpipe.monitoring.settings import (
 )
 
 if TYPE_CHECKING:
-    # httpx is imported when a webhook is sent, not with this module: every run imports the notifiers, and
-    # most send no webhook (importing httpx costs ~70 ms of every run's start-up).
+    # httpx (and tenacity) are imported when a webhook is sent, not with this module: every run imports the
+    # notifiers, and most send no webhook (importing them cost ~75 ms of every run's start-up).
     import httpx
 
 alert_log = logging.getLogger("flightpipe.alerts")
@@ -153,6 +151,7 @@ class WebhookNotifier(_Filtered):
         url = self.settings.url.get_secret_value() if self.settings.url else ""
         body = self.payload(event)
         import httpx
+        from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
         try:
             with httpx.Client(timeout=self.settings.timeout_s, transport=self._transport) as client:

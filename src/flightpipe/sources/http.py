@@ -25,16 +25,15 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
-
 from flightpipe.core.errors import QuotaExceeded, SourceAuthError, SourceError, SourceResponseError, SourceUnavailable
 from flightpipe.core.redact import redact, redact_obj
 from flightpipe.sources.account import ApiSettings
 
 if TYPE_CHECKING:
-    # httpx is imported where a client is made, not with this module: collect imports this module for
-    # ``watch_request_logs`` on every run, and the simulated source (and ``--help``) needs no HTTP (~70 ms).
+    # httpx and tenacity are imported where a request is made, not with this module: collect imports this module
+    # for ``watch_request_logs`` on every run, and the simulated source (and ``--help``) needs no HTTP (~75 ms).
     import httpx
+    from tenacity import RetryCallState
 
 log = logging.getLogger("flightpipe.sources.http")
 
@@ -202,6 +201,7 @@ class ApiClient:
     ) -> Answer:
         """Send one logical request (retried as the policy says); the answer, or a typed SourceError."""
         import httpx
+        from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 
         retrying = Retrying(
             stop=stop_after_attempt(self.settings.max_attempts),
@@ -303,6 +303,8 @@ class ApiClient:
                     raise QuotaExceeded(f"{message}: its rate limit or credits are used up; try again later")
                 raise SourceUnavailable(message)
             return exc.retry_after
+        from tenacity import wait_exponential_jitter
+
         backoff = wait_exponential_jitter(
             initial=self.settings.backoff_initial_s,
             max=self.settings.backoff_max_s,
