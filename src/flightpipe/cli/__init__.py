@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from typing import NoReturn
 
+#: True in the ``flightpipe`` program (``entry``); False where the commands run inside another process (tests,
+#: typer's ``CliRunner``), whose garbage collector is not theirs to tune.
+running_as_program = False
+
 
 def main() -> None:
     from flightpipe.cli.app import main as run
@@ -24,6 +28,8 @@ def entry() -> NoReturn:
     leaves at once. Should a thread still be running (none of the commands leaves one), or a profiler or tracer
     be watching (``python -m cProfile`` writes its output after the program returns), it exits the usual way.
     """
+    global running_as_program
+    running_as_program = True
     _collect_garbage_less_often()
     try:
         main()
