@@ -17,10 +17,7 @@ import smtplib
 import ssl
 from collections.abc import Sequence
 from email.message import EmailMessage
-from typing import Any, Protocol
-
-import httpx
-from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+from typing import TYPE_CHECKING, Any, Protocol
 
 from flightpipe.core.redact import redact
 from flightpipe.monitoring.events import Event, Severity
@@ -32,6 +29,11 @@ from flightpipe.monitoring.settings import (
     SnsSettings,
     WebhookSettings,
 )
+
+if TYPE_CHECKING:
+    # httpx (and tenacity) are imported when a webhook is sent, not with this module: every run imports the
+    # notifiers, and most send no webhook (importing them cost ~75 ms of every run's start-up).
+    import httpx
 
 alert_log = logging.getLogger("flightpipe.alerts")
 
@@ -122,6 +124,8 @@ class EmailNotifier(_Filtered):
 
 
 def _retryable(exc: BaseException) -> bool:
+    import httpx
+
     if isinstance(exc, httpx.TransportError):
         return True
     return isinstance(exc, httpx.HTTPStatusError) and (
@@ -146,6 +150,9 @@ class WebhookNotifier(_Filtered):
     def send(self, event: Event) -> None:
         url = self.settings.url.get_secret_value() if self.settings.url else ""
         body = self.payload(event)
+        import httpx
+        from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+
         try:
             with httpx.Client(timeout=self.settings.timeout_s, transport=self._transport) as client:
                 for attempt in Retrying(

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
-from croniter import croniter
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode
 
@@ -202,6 +201,8 @@ class ScheduleSettings(StrictModel):
     @field_validator("cron")
     @classmethod
     def _valid_cron(cls, value: str) -> str:
+        from croniter import croniter  # here, not at import: only a configured cron needs it
+
         text = " ".join(value.split())
         if not croniter.is_valid(text):
             raise ValueError(

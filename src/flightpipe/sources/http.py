@@ -23,14 +23,17 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Protocol
-
-import httpx
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from typing import TYPE_CHECKING, Any, Protocol
 
 from flightpipe.core.errors import QuotaExceeded, SourceAuthError, SourceError, SourceResponseError, SourceUnavailable
 from flightpipe.core.redact import redact, redact_obj
 from flightpipe.sources.account import ApiSettings
+
+if TYPE_CHECKING:
+    # httpx and tenacity are imported where a request is made, not with this module: collect imports this module
+    # for ``watch_request_logs`` on every run, and the simulated source (and ``--help``) needs no HTTP (~75 ms).
+    import httpx
+    from tenacity import RetryCallState
 
 log = logging.getLogger("flightpipe.sources.http")
 
@@ -167,6 +170,8 @@ class ApiClient:
         clock: Clock = time.monotonic,
         usage: UsageGuard | None = None,
     ) -> None:
+        import httpx
+
         install_log_redaction()
         self.name = name
         self.settings = settings
@@ -195,6 +200,9 @@ class ApiClient:
         counts_against_budget: bool = True,
     ) -> Answer:
         """Send one logical request (retried as the policy says); the answer, or a typed SourceError."""
+        import httpx
+        from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
+
         retrying = Retrying(
             stop=stop_after_attempt(self.settings.max_attempts),
             wait=self._wait,
@@ -241,6 +249,8 @@ class ApiClient:
         empty_statuses: frozenset[int],
         counts_against_budget: bool,
     ) -> Answer:
+        import httpx
+
         with self._stop_lock:
             if self._stopped is not None:
                 # Not sent: say so for this request, and quote the refusal as the earlier request's.
@@ -293,6 +303,8 @@ class ApiClient:
                     raise QuotaExceeded(f"{message}: its rate limit or credits are used up; try again later")
                 raise SourceUnavailable(message)
             return exc.retry_after
+        from tenacity import wait_exponential_jitter
+
         backoff = wait_exponential_jitter(
             initial=self.settings.backoff_initial_s,
             max=self.settings.backoff_max_s,

@@ -34,3 +34,12 @@ def test_a_refused_command_keeps_its_exit_code_and_message() -> None:
     assert result.returncode == 2
     assert "--date must be an ISO date (YYYY-MM-DD), got 'not-a-date'" in result.stderr
     assert result.stdout.splitlines() == ["exit handler"]
+
+
+def test_the_program_collects_the_youngest_generation_after_20000_allocations_not_700() -> None:
+    program = PROGRAM.replace(
+        'atexit.register(lambda: print("exit handler"))',
+        'import gc; atexit.register(lambda: print("thresholds", *gc.get_threshold()))',
+    )
+    result = subprocess.run([sys.executable, "-c", program, "--version"], capture_output=True, text=True, timeout=60)
+    assert result.stdout.splitlines()[-1] == "thresholds 20000 10 10"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from rich.progress import Progress
 
 from flightpipe.cli.progress import DaysProgress
@@ -76,3 +77,42 @@ def test_only_the_range_line_shows_the_time_left() -> None:
     rendered = [str(time_left[0].render(task)) for task in progress.tasks]
 
     assert len(time_left) == 1 and [text != "" for text in rendered] == [True, False]
+
+
+def test_the_objects_alive_before_the_first_day_runs_are_frozen_out_of_the_collector_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typing import Any
+
+    import flightpipe.cli
+    from flightpipe.cli import progress as progress_module
+    from flightpipe.pipeline import runner
+
+    events: list[str] = []
+    monkeypatch.setattr(runner, "run_day", lambda *args, **kwargs: events.append("day"))
+    monkeypatch.setattr(progress_module.gc, "freeze", lambda: events.append("freeze"))
+    monkeypatch.setattr(progress_module, "_frozen", False)
+    monkeypatch.setattr(flightpipe.cli, "running_as_program", True)
+    run: Any = progress_module.run_with_progress
+
+    for _ in range(2):
+        run(None, DAY, kind="run", display=DaysProgress(2, Progress(disable=True)))
+
+    assert events == ["freeze", "day", "day"]
+
+
+def test_a_process_running_the_commands_inside_keeps_its_collector_unfrozen(monkeypatch: pytest.MonkeyPatch) -> None:
+    from typing import Any
+
+    from flightpipe.cli import progress as progress_module
+    from flightpipe.pipeline import runner
+
+    events: list[str] = []
+    monkeypatch.setattr(runner, "run_day", lambda *args, **kwargs: events.append("day"))
+    monkeypatch.setattr(progress_module.gc, "freeze", lambda: events.append("freeze"))
+    monkeypatch.setattr(progress_module, "_frozen", False)
+    run: Any = progress_module.run_with_progress
+
+    run(None, DAY, kind="run", display=DaysProgress(1, Progress(disable=True)))
+
+    assert events == ["day"]
