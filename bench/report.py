@@ -578,17 +578,17 @@ def markdown(results: Results, command: str) -> str:
         "`flight_codeshares` from it; one DuckDB file, DuckDB's own threads."
     )
     daily_text = (
-        "A daily run: the whole `flightpipe run --date <day>` process on the simulated source (start-up, imports, "
-        "collect, transform, quality, process, load, report, exit), in a fresh data folder in which the day before "
-        "has just run (unmeasured; it also writes the package's bytecode, which an installed flightpipe has from "
-        "pip, so no measured run compiles Python). The source's own time is the span of its collect steps in the "
-        "run's JSON log (first start to last end: the boards are collected side by side); the overhead is the "
-        "wall time minus that span. Start-up is the time from starting the process to the log's 'run started'; after the last "
-        "step is the time from the last step's end to 'run succeeded' (the HTML report and the run's "
-        "bookkeeping); of which the report is what the run logs as the report's own time (its imports, queries "
-        "and page, 'report written'). Opening the source is part of the overhead, logged as 'source opened' "
-        "(the simulated source builds its season's schedule there; an API client is only configured). "
-        "`flightpipe --help`: the whole process, wall time, after one unmeasured run."
+        "A daily run: the whole `flightpipe run --date <day>` process on the simulated source (start-up, imports,"
+        " collect, transform, quality, process, load, report, exit), in a fresh data folder in which the day "
+        "before has just run (unmeasured; it also writes the package's bytecode, which an installed flightpipe "
+        "has from pip, so no measured run compiles Python). The source's own time is the span of its collect "
+        "steps in the run's JSON log (first start to last end: the boards are collected side by side); the "
+        "overhead is the wall time minus that span. Start-up is the time from starting the process to the log's "
+        "'run started'; after the last step is the time from the last step's end to 'run succeeded' (the HTML "
+        "report and the run's bookkeeping); of which the report is what the run logs as the report's own time "
+        "(its imports, queries and page, 'report written'). Opening the source is part of the overhead, logged as"
+        " 'source opened' (the simulated source builds its season's schedule there; an API client is only "
+        "configured). `flightpipe --help`: the whole process, wall time, after one unmeasured run."
     )
     sections = (
         _optional(
