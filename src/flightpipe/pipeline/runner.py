@@ -345,7 +345,9 @@ def _run_stages(
     summary.flights_processed = sum(p.flights_out for p in processed if p.flight_date == day)
     run_flight_date_checks(quality, summary.flight_dates, steps, processed=processed)
     quality.decide(summary.flight_dates)
-    loads = load_flight_dates(settings, store, quality, summary.flight_dates, run_id=run_id, tracker=steps)
+    loads = load_flight_dates(
+        settings, store, quality, summary.flight_dates, run_id=run_id, tracker=steps, batched=True
+    )
     summary.rows_loaded = sum(loaded.result.rows_loaded for loaded in loads)
     summary.report_path, summary.report_error = write_run_report(settings, day)
     summary.failed_steps = list(steps.failed)
