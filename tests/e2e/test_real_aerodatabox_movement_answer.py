@@ -20,13 +20,10 @@ import duckdb
 import pytest
 from pytest_httpserver import HTTPServer
 
-from flightpipe.config import load_settings
 from flightpipe.pipeline.runner import RunSummary, run_day
-from flightpipe.sources.aerodatabox.client import AeroDataBoxSource
-from flightpipe.sources.credentials import resolve_credentials
 from tests.conftest import FakeTime
 from tests.helpers.fake_apis import FakeAeroDataBox
-from tests.helpers.pipeline_fakes import SECRETS
+from tests.helpers.pipeline_fakes import SECRETS, api_source
 
 ANSWER = Path(__file__).resolve().parents[1] / "fixtures" / "aerodatabox" / "fids-movement-KLAX-2023-05-29-evening.json"
 DAYS = (dt.date(2023, 5, 29), dt.date(2023, 5, 30))
@@ -69,16 +66,8 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[RunSumm
     monkeypatch = pytest.MonkeyPatch()
     try:
         FakeAeroDataBox(key, {("KLAX", board): answer[board] for board in BOARDS}).register(server)
-        prefix = "FLIGHTPIPE__SOURCES__AERODATABOX__"
-        monkeypatch.setenv("FLIGHTPIPE__SOURCE__TYPE", "aerodatabox")
-        monkeypatch.setenv(prefix + "API_KEY", key)
-        monkeypatch.setenv(prefix + "BASE_URL", server.url_for("/"))
-        settings = load_settings(data_dir=str(tmp_path / "data"), airports="KLAX")
-        credentials = resolve_credentials("aerodatabox", settings.sources.aerodatabox)
-        fake_time = FakeTime()
-        source = AeroDataBoxSource(
-            settings.sources.aerodatabox, credentials["api_key"], sleep=fake_time.sleep, clock=fake_time.monotonic
-        )
+        data_dir = str(tmp_path / "data")
+        settings, source = api_source("aerodatabox", server, monkeypatch, data_dir, ["KLAX"], FakeTime())
         summaries = [run_day(settings, day, clock=lambda: AS_OF, source=source) for day in DAYS]
         source.close()
     finally:

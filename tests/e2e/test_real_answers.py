@@ -16,13 +16,10 @@ import duckdb
 import pytest
 from pytest_httpserver import HTTPServer
 
-from flightpipe.config import load_settings
 from flightpipe.pipeline.runner import run_day
-from flightpipe.sources.aerodatabox.client import AeroDataBoxSource
-from flightpipe.sources.credentials import resolve_credentials
 from tests.conftest import FakeTime
 from tests.helpers.fake_apis import FakeAeroDataBox
-from tests.helpers.pipeline_fakes import SECRETS
+from tests.helpers.pipeline_fakes import SECRETS, api_source
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "aerodatabox"
 DAY = dt.date(2023, 8, 1)
@@ -42,15 +39,7 @@ def _instant(local: str) -> dt.datetime:
 def _run(server: HTTPServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fake_time: FakeTime) -> Any:
     boards = {("EIDW", "arrivals"): _board("arrivals"), ("EIDW", "departures"): _board("departures")}
     FakeAeroDataBox(SECRETS["aerodatabox"]["API_KEY"], boards).register(server)
-    prefix = "FLIGHTPIPE__SOURCES__AERODATABOX__"
-    monkeypatch.setenv("FLIGHTPIPE__SOURCE__TYPE", "aerodatabox")
-    monkeypatch.setenv(prefix + "API_KEY", SECRETS["aerodatabox"]["API_KEY"])
-    monkeypatch.setenv(prefix + "BASE_URL", server.url_for("/"))
-    settings = load_settings(data_dir=str(tmp_path / "data"), airports="EIDW")
-    credentials = resolve_credentials("aerodatabox", settings.sources.aerodatabox)
-    source = AeroDataBoxSource(
-        settings.sources.aerodatabox, credentials["api_key"], sleep=fake_time.sleep, clock=fake_time.monotonic
-    )
+    settings, source = api_source("aerodatabox", server, monkeypatch, str(tmp_path / "data"), ["EIDW"], fake_time)
     summary = run_day(settings, DAY, clock=lambda: AS_OF, source=source)
     return settings, summary
 

@@ -18,13 +18,10 @@ import duckdb
 import pytest
 from pytest_httpserver import HTTPServer
 
-from flightpipe.config import load_settings
 from flightpipe.pipeline.runner import run_day
-from flightpipe.sources.aviationstack.client import AviationstackSource
-from flightpipe.sources.credentials import resolve_credentials
 from tests.conftest import FakeTime
 from tests.helpers.fake_apis import FakeAviationstack
-from tests.helpers.pipeline_fakes import SECRETS
+from tests.helpers.pipeline_fakes import SECRETS, api_source
 
 ANSWER = (
     Path(__file__).resolve().parents[1]
@@ -52,15 +49,7 @@ def test_a_real_answer_with_live_filled_loads_its_flight_with_its_true_times(
     key = SECRETS["aviationstack"]["ACCESS_KEY"]
     boards: dict[tuple[str, str], list[dict[str, Any]]] = {("KJFK", "departures"): answer["data"]}
     FakeAviationstack(key, boards).register(api_server)
-    prefix = "FLIGHTPIPE__SOURCES__AVIATIONSTACK__"
-    monkeypatch.setenv("FLIGHTPIPE__SOURCE__TYPE", "aviationstack")
-    monkeypatch.setenv(prefix + "ACCESS_KEY", key)
-    monkeypatch.setenv(prefix + "BASE_URL", api_server.url_for("/v1"))
-    settings = load_settings(data_dir=str(tmp_path / "data"), airports="KJFK")
-    credentials = resolve_credentials("aviationstack", settings.sources.aviationstack)
-    source = AviationstackSource(
-        settings.sources.aviationstack, credentials["access_key"], sleep=fake_time.sleep, clock=fake_time.monotonic
-    )
+    settings, source = api_source("aviationstack", api_server, monkeypatch, str(tmp_path / "data"), ["KJFK"], fake_time)
     summary = run_day(settings, DAY, clock=lambda: AS_OF, source=source)
     assert (summary.records_collected, summary.records_quarantined, summary.state) == (1, 0, "succeeded")
     with duckdb.connect(str(settings.resolved_warehouse_path()), read_only=True) as con:

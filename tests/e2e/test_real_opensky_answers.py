@@ -15,13 +15,10 @@ import duckdb
 import pytest
 from pytest_httpserver import HTTPServer
 
-from flightpipe.config import load_settings
 from flightpipe.pipeline.runner import RunSummary, run_day
-from flightpipe.sources.credentials import resolve_credentials
-from flightpipe.sources.opensky.client import OpenSkySource
 from tests.conftest import FakeTime
 from tests.helpers.fake_apis import FakeOpenSky
-from tests.helpers.pipeline_fakes import SECRETS
+from tests.helpers.pipeline_fakes import SECRETS, api_source
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "opensky"
 
@@ -39,22 +36,8 @@ def _run(
     day: dt.date,
 ) -> tuple[Any, RunSummary]:
     FakeOpenSky(SECRETS["opensky"]["CLIENT_ID"], SECRETS["opensky"]["CLIENT_SECRET"], boards).register(server)
-    prefix = "FLIGHTPIPE__SOURCES__OPENSKY__"
-    monkeypatch.setenv("FLIGHTPIPE__SOURCE__TYPE", "opensky")
-    monkeypatch.setenv(prefix + "CLIENT_ID", SECRETS["opensky"]["CLIENT_ID"])
-    monkeypatch.setenv(prefix + "CLIENT_SECRET", SECRETS["opensky"]["CLIENT_SECRET"])
-    monkeypatch.setenv(prefix + "BASE_URL", server.url_for("/api"))
-    monkeypatch.setenv(prefix + "TOKEN_URL", server.url_for("/token"))
     airports = sorted({icao for icao, _ in boards})
-    settings = load_settings(data_dir=str(tmp_path / "data"), airports=",".join(airports))
-    credentials = resolve_credentials("opensky", settings.sources.opensky)
-    source = OpenSkySource(
-        settings.sources.opensky,
-        credentials["client_id"],
-        credentials["client_secret"],
-        sleep=fake_time.sleep,
-        clock=fake_time.monotonic,
-    )
+    settings, source = api_source("opensky", server, monkeypatch, str(tmp_path / "data"), airports, fake_time)
     as_of = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(7), tzinfo=dt.UTC)
     return settings, run_day(settings, day, clock=lambda: as_of, source=source)
 
