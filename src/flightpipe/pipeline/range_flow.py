@@ -79,6 +79,7 @@ class PassLoads:
         if self._warehouse is None:
             self._open.enter_context(warehouse_lock(self.settings))
             self._warehouse = connect_warehouse(self.settings)
+            self._warehouse.defer_housekeeping()  # a pass's load after another until the range ends
             self._open.callback(self._warehouse.close)
         return self._warehouse
 

@@ -172,6 +172,11 @@ class SqlWarehouse(ABC):
             keep=keep,
         )
 
+    def defer_housekeeping(self) -> None:
+        """Many loads follow on this connection (a range): the engine may put off work it does after each commit
+        until the connection closes. Nothing to put off here."""
+        return None  # noqa: B027 - a hook, empty where the engine has nothing to defer
+
     def before_commit(self) -> None:
         """Called inside a load's transaction just before COMMIT (tests pause or fail a load here)."""
         return None  # noqa: B027 - a hook, empty on purpose
