@@ -10,11 +10,21 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from flightpipe.quality.api import MAX_EXAMPLES, Level, RecordCheck, Rule, RuleConfig
 from flightpipe.quality.rules import RECORD_RULES
+from flightpipe.quality.segments import (
+    Offsets,
+    files_of,
+    first_of_each,
+    offsets_of,
+    positions_array,
+    split_by_file,
+    true_positions,
+)
 
 _S = pa.string()
 
@@ -78,14 +88,29 @@ def count_violations(
 ) -> tuple[int, list[str]]:
     """How many rows break ``rule``, and a few examples (``describe``: one label per row of the rows it is
     given, e.g. the flight; only the examples are labelled)."""
+    [counted] = count_violations_by_file(rows, offsets_of([rows.num_rows]), rule, config, describe)
+    return counted
+
+
+def count_violations_by_file(
+    rows: pa.Table, offsets: Offsets, rule: Rule, config: RuleConfig, describe: Callable[[pa.Table], pa.Array]
+) -> list[tuple[int, list[str]]]:
+    """:func:`count_violations` of each file whose rows ``rows`` holds (``quality.segments``), in one check:
+    a rule judges each row on its own, so a row breaks it alike among its file's rows or among many files'."""
+    files = len(offsets) - 1
     check = _run(rule, config, rows)
-    count = int(pc.sum(check.violations).as_py() or 0)
-    if not count:
-        return 0, []
-    where = pc.indices_nonzero(check.violations).slice(0, MAX_EXAMPLES)
+    broken = true_positions(check.violations)
+    if not len(broken):
+        return [(0, []) for _ in range(files)]
+    file_of_broken = files_of(broken, offsets)
+    counts = np.bincount(file_of_broken, minlength=files)
+    shown = first_of_each(file_of_broken, MAX_EXAMPLES)
+    where = positions_array(broken[shown])
     labels = describe(rows.take(where)).to_pylist()
     reasons = [check.reason] * len(where) if isinstance(check.reason, str) else check.reason.take(where).to_pylist()
-    return count, [f"{label}: {reason}" for label, reason in zip(labels, reasons, strict=True)]
+    examples = [f"{label}: {reason}" for label, reason in zip(labels, reasons, strict=True)]
+    by_file = split_by_file(examples, file_of_broken[shown], files)
+    return [(int(counts[i]), by_file[i]) for i in range(files)]
 
 
 def _run(rule: Rule, config: RuleConfig, rows: pa.Table) -> RecordCheck:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import statistics
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -30,6 +31,15 @@ from flightpipe.quality.api import (
     record_rule,
 )
 from flightpipe.quality.facts import BoardFacts, FlightDateFacts, NullCounts
+from flightpipe.quality.segments import (
+    Offsets,
+    file_index,
+    first_of_each,
+    offsets_of,
+    positions_array,
+    split_by_file,
+    sums_by_file,
+)
 from flightpipe.reference.airports import ICAO_CODE, UNKNOWN_AIRPORT_ICAO
 from flightpipe.sources.formats import counterpart_times_optional, unfilled_columns
 
@@ -493,12 +503,34 @@ def null_share(facts: BoardFacts | FlightDateFacts, config: RuleConfig) -> RuleR
 def null_counts(rows: pa.Table) -> NullCounts:
     """What ``null_share`` reads of ``rows`` (transformed or processed): their sources, and per key column the
     nulls and the rows judged."""
+    [counted] = null_counts_by_file(rows, offsets_of([rows.num_rows]))
+    return counted
+
+
+def null_counts_by_file(rows: pa.Table, offsets: Offsets) -> list[NullCounts]:
+    """:func:`null_counts` of each file whose rows ``rows`` holds (``quality.segments``), counted at once."""
+    sizes = np.diff(offsets).tolist()
     if rows.num_rows == 0:
-        return NullCounts(0, [], {})
-    sources = [s for s in pc.unique(rows["source"]).to_pylist() if s is not None]
-    optional = [s for s in sources if counterpart_times_optional(s)]
-    judged = {column: _judged_nulls(rows, column, optional) for column in NULL_SHARE_COLUMNS}
-    return NullCounts(rows.num_rows, sources, judged)
+        return [NullCounts(0, [], {}) for _ in sizes]
+    # Unthreaded: the (file, source) pairs come in the order of first appearance, as pc.unique gives them.
+    pairs = (
+        pa.table({"file": file_index(offsets), "source": rows["source"]})
+        .group_by(["file", "source"], use_threads=False)
+        .aggregate([])
+    )
+    sources: list[list[str]] = [[] for _ in sizes]
+    for file, source in zip(pairs["file"].to_pylist(), pairs["source"].to_pylist(), strict=True):
+        if source is not None:
+            sources[file].append(source)
+    # A row's source is one of its file's sources, so the optional ones of all files judge it as its file's would.
+    optional = [s for s in dict.fromkeys(s for of_file in sources for s in of_file) if counterpart_times_optional(s)]
+    judged = {column: _judged_nulls(rows, column, optional, offsets) for column in NULL_SHARE_COLUMNS}
+    return [
+        NullCounts(size, sources[i], {column: judged[column][i] for column in NULL_SHARE_COLUMNS})
+        if size
+        else NullCounts(0, [], {})
+        for i, size in enumerate(sizes)
+    ]
 
 
 def _null_counts_of(facts: BoardFacts | FlightDateFacts) -> NullCounts:
@@ -516,8 +548,8 @@ _SEEN_ON = {
 }
 
 
-def _judged_nulls(rows: pa.Table, column: str, optional: list[str]) -> tuple[int, int]:
-    """(nulls, rows judged) of a key column, as ``null_share`` counts them.
+def _judged_nulls(rows: pa.Table, column: str, optional: list[str], offsets: Offsets) -> list[tuple[int, int]]:
+    """Per file, (nulls, rows judged) of a key column, as ``null_share`` counts them.
 
     Rows of a source whose records may leave the other side's times out (AeroDataBox's default shape) are judged
     on a side's scheduled time only where a board of that side saw them (``optional``: those of the rows' sources).
@@ -527,13 +559,12 @@ def _judged_nulls(rows: pa.Table, column: str, optional: list[str]) -> tuple[int
     if alternative is not None:
         missing = pc.and_(missing, pc.is_null(rows[alternative]))
     if column not in _SEEN_ON or not optional:
-        return int(pc.sum(pc.cast(missing, pa.int64())).as_py() or 0), rows.num_rows
+        return list(zip(sums_by_file(missing, offsets), np.diff(offsets).tolist(), strict=True))
     board, seen = _SEEN_ON[column]
     # transformed rows name their board; processed rows say which boards saw them
     seen_there = pc.equal(rows["board"], board) if "board" in rows.column_names else rows[seen]
     judged = pc.fill_null(pc.or_(pc.invert(pc.is_in(rows["source"], value_set=pa.array(optional))), seen_there), True)
-    nulls = pc.sum(pc.cast(pc.and_(missing, judged), pa.int64())).as_py() or 0
-    return int(nulls), int(pc.sum(pc.cast(judged, pa.int64())).as_py() or 0)
+    return list(zip(sums_by_file(pc.and_(missing, judged), offsets), sums_by_file(judged, offsets), strict=True))
 
 
 @dataset_rule(
@@ -598,8 +629,16 @@ def duplicate_records(facts: BoardFacts, config: RuleConfig) -> RuleResult:
 def duplicate_counts(rows: pa.Table) -> tuple[int, list[str]]:
     """What ``duplicate_records`` reads of a board's ``rows``: how many repeat another row (same flight date,
     flight number, departure airport), and the first MAX_EXAMPLES repeated keys."""
+    [counted] = duplicate_counts_by_file(rows, offsets_of([rows.num_rows]))
+    return counted
+
+
+def duplicate_counts_by_file(rows: pa.Table, offsets: Offsets) -> list[tuple[int, list[str]]]:
+    """:func:`duplicate_counts` of each file whose rows ``rows`` holds (``quality.segments``), grouped at once:
+    the file is part of the key, so a row repeats only rows of its own file."""
     keys = pa.table(
         {
+            "file": file_index(offsets),
             "flight_date": rows["flight_date"],
             "flight": pc.coalesce(rows["flight_iata"], rows["flight_icao"]),
             "dep": rows["dep_airport_icao"],
@@ -607,13 +646,18 @@ def duplicate_counts(rows: pa.Table) -> tuple[int, list[str]]:
     )
     # Unthreaded: the groups come in the order of first appearance however the rows are chunked, so the
     # examples are the same from a stored file as from the table its transform just wrote.
-    groups = keys.group_by(["flight_date", "flight", "dep"], use_threads=False).aggregate([("flight", "count")])
+    groups = keys.group_by(["file", "flight_date", "flight", "dep"], use_threads=False).aggregate([("flight", "count")])
+    sizes = np.diff(offsets)
+    distinct = np.bincount(groups["file"].to_numpy().astype(np.int64), minlength=len(sizes))
     repeated = groups.filter(pc.greater(groups["flight_count"], 1))
+    file_of_repeated = repeated["file"].to_numpy().astype(np.int64)
+    shown = first_of_each(file_of_repeated, MAX_EXAMPLES)
     examples = [
         f"{r['flight']} {r['flight_date']} from {r['dep']} x{r['flight_count']}"
-        for r in repeated.slice(0, MAX_EXAMPLES).to_pylist()
+        for r in repeated.take(positions_array(shown)).to_pylist()
     ]
-    return rows.num_rows - groups.num_rows, examples
+    by_file = split_by_file(examples, file_of_repeated[shown], len(sizes))
+    return [(int(sizes[i] - distinct[i]), by_file[i]) for i in range(len(sizes))]
 
 
 @dataset_rule(

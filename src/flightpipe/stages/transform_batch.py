@@ -8,8 +8,8 @@ are byte for byte the same (a test compares both paths). What the batch path add
 * one vectorised pass over many files pays transform's fixed cost (a few hundred pyarrow calls, one per
   distinct zone and code) once per pass instead of once per file;
 * the facts the board checks need of each board's latest raw file (``quality.board_facts``) are counted in the
-  pass from the rows and quarantine entries it has just written, and handed back with the outcome: the process
-  that runs the checks then reads nothing back from the store;
+  pass from the rows and quarantine entries it has just written, all its boards at once, and handed back with the
+  outcome: the process that runs the checks then reads nothing back from the store;
 * transform is CPU-bound Python driving pyarrow, so threads share one core under the GIL; passes run on worker
   *processes*, one per core (the calling process being one of them), each building its rules and store once.
   Consecutive batches are joined into one pass (at most :data:`MAX_FILES_PER_PASS` files), with several passes
@@ -42,7 +42,7 @@ from flightpipe.core.layout import Board, RawKey
 from flightpipe.core.pandas_probe import skip_pyarrow_pandas_probe
 from flightpipe.core.store import ObjectStore
 from flightpipe.quality.api import Partition, Scope
-from flightpipe.quality.board_facts import facts_of_file
+from flightpipe.quality.board_facts import WrittenFile, counted_facts
 from flightpipe.quality.facts import BoardFacts
 from flightpipe.quality.quarantine import entry_of
 from flightpipe.quality.records import RecordRuleSet
@@ -130,7 +130,8 @@ def _file_by_file(store: ObjectStore, batch: Batch, rules: RecordRuleSet) -> Bat
 
 class _BoardCounter:
     """The facts of each board (airport, board, collection day) whose latest raw file among ``raw_keys`` is
-    written, as ``stages.check.board_facts`` would read them back: counted while the pass holds its rows."""
+    written, as ``stages.check.board_facts`` would read them back: the files are kept as they are written and
+    counted together once the pass is done (one vectorised count per pass, not one per file)."""
 
     def __init__(self, raw_keys: Sequence[str], rules: RecordRuleSet) -> None:
         self.rules = rules
@@ -141,7 +142,8 @@ class _BoardCounter:
             if board not in latest or key.run_id > latest[board].run_id:  # run ids sort by collection time
                 latest[board] = key
         self._latest = set(latest.values())
-        self._facts: dict[str, BoardFacts] = {}
+        self._written: dict[str, WrittenFile] = {}
+        self._facts: dict[str, BoardFacts] | None = None
 
     def written(self, key: RawKey, rows: pa.Table | None, entries: list[dict[str, Any]]) -> None:
         if key not in self._latest:
@@ -149,9 +151,13 @@ class _BoardCounter:
         # Through the file's own JSON lines: the entries as ``read_entries`` gives them back.
         stored = [entry_of(json.loads(quarantine_line(entry))) for entry in entries]
         partition = Partition(Scope.BOARD, key.collection_date, key.icao, str(key.board))
-        self._facts[key.key] = facts_of_file(partition, key.key, rows, stored, [], counted_with=self.rules)
+        self._written[key.key] = WrittenFile(partition, key.key, rows, stored)
+        self._facts = None
 
     def facts_of(self, raw_keys: Sequence[str]) -> list[BoardFacts]:
+        if self._facts is None:
+            files = list(self._written.values())
+            self._facts = {f.raw_key: facts for f, facts in zip(files, counted_facts(files, self.rules), strict=True)}
         return [self._facts[key] for key in dict.fromkeys(raw_keys) if key in self._facts]
 
 

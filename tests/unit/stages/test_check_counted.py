@@ -11,12 +11,13 @@ import flightpipe.stages.check as check_module
 from flightpipe.core.layout import Board, RawKey
 from flightpipe.core.store import ObjectStore
 from flightpipe.quality.api import MAX_EXAMPLES, Outcome, RuleConfig, RuleResult
+from flightpipe.quality.records import RecordRuleSet
 from flightpipe.quality.settings import QualitySettings
 from flightpipe.sources.simulated.defects import DefectSettings
 from flightpipe.sources.simulated.model import SimulatedSource
 from flightpipe.stages.check import RangeVolumes, check_boards
 from flightpipe.stages.collect import collect_board
-from flightpipe.stages.transform_batch import Batch, BatchOutcome, transform_batches
+from flightpipe.stages.transform_batch import Batch, BatchOutcome, transform_batches, transform_pass
 from tests.helpers.sample_envelopes import land
 
 DAY = dt.date(2026, 6, 8)
@@ -134,6 +135,35 @@ def test_board_checks_of_counted_facts_read_no_transformed_or_quarantine_file(
     assert read == []
     check_boards(store, _configs(), AIRPORTS, BOARDS, DAY, _history())  # what it reads without them
     assert sorted(k.split("/")[0] for k in read) == ["quarantine"] * 3 + ["transformed"] * 3
+
+
+def test_the_boards_of_several_days_counted_in_one_pass_check_as_they_do_from_the_store(
+    transformed_day: tuple[ObjectStore, BatchOutcome],
+) -> None:
+    store, first = transformed_day
+    next_day = DAY + dt.timedelta(days=1)
+    # (wrong_shape off: the simulator's null_times defect cannot break a record wrong_shape already broke)
+    defective = SimulatedSource(seed=8, defects=DEFECTS.model_copy(update={"wrong_shape": 0.0}))
+    next_keys = [
+        collect_board(store, defective, icao=icao, day=next_day, board=board, run_id="r1", as_of=AS_OF).raw_key
+        for icao in ("EDDH", "EDDF")
+        for board in BOARDS
+    ]
+    batches = [Batch(DAY.isoformat(), tuple(r.raw_key for r in first.results)), Batch("next", tuple(next_keys))]
+
+    # Both days' files in one pass: counted together, each board's facts still its own.
+    outcomes = transform_pass(store, batches, RecordRuleSet.from_configs(_configs()))
+
+    configs = _configs()
+    for day, outcome in zip((DAY, next_day), outcomes, strict=True):
+        counted = check_boards(store, configs, AIRPORTS, BOARDS, day, _history(), counted=outcome.board_facts)
+        assert counted == check_boards(store, configs, AIRPORTS, BOARDS, day, _history())
+    assert outcomes[0].board_facts == first.board_facts
+    results = _by_rule(counted)  # the next day's: every board with repeats and warned rows of its own
+    for icao in ("EDDH", "EDDF"):
+        for board in BOARDS:
+            assert results[icao, str(board), "duplicate_records"].outcome is Outcome.WARN
+            assert results[icao, str(board), "status_known"].outcome is Outcome.WARN
 
 
 def test_range_volumes_answer_as_the_history_does_with_one_question_per_board() -> None:
