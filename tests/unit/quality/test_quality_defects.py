@@ -153,3 +153,18 @@ def test_at_level_fail_an_unknown_status_goes_to_quarantine_under_status_known(s
     assert len(entries) == kept.count("unknown") > 0
     statuses = pq.read_table(io.BytesIO(store.get(key.transformed_key))).column("status").to_pylist()
     assert "unknown" not in statuses and len(statuses) == len(kept) - len(every_entry)
+
+
+def test_every_record_defect_at_once_breaks_each_record_without_crashing_the_simulator() -> None:
+    # A garbage time cannot be made late, an arrival that is no object has no time to null: the record stays
+    # broken the earlier way (these combinations raised ValueError and TypeError in the simulator).
+    every = {kind: 1.0 for kind in ("bad_timestamp", "inconsistent_delay", "arrival_before_departure")}
+    source = SimulatedSource(seed=7, scale=0.1, defects=DefectSettings(**every, wrong_shape=1.0, null_times=1.0))
+
+    fetched = source.fetch_board(
+        "EDDH", dt.date(2026, 6, 9), Board.DEPARTURES, as_of=dt.datetime(2026, 6, 20, tzinfo=dt.UTC)
+    )
+
+    records = [r for page in fetched.pages for r in page["data"]]
+    assert records and all(isinstance(r["arrival"], str) for r in records)
+    assert all(r["departure"]["scheduled"].endswith("25:61:00+00:00") for r in records)

@@ -80,8 +80,13 @@ def inject(
             if rate and _hits(rate, seed, kind, icao, day, board, position):
                 if kind == "duplicate":
                     repeat = True
-                else:
+                    continue
+                try:
                     _BREAK[kind](record)
+                except (ValueError, TypeError, AttributeError, KeyError):
+                    # An earlier defect already broke what this one reads (a garbage time, an arrival that is
+                    # not an object): the record stays broken the earlier way.
+                    continue
         out.append(record)
         if repeat:
             out.append(copy.deepcopy(record))
