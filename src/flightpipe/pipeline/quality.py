@@ -70,11 +70,14 @@ class RunQuality:
         self.volumes = RangeVolumes(self.history, self.settings.airports, self.settings.boards, days)
 
     def check_flight_dates(self, processed: list[ProcessResult]) -> list[RuleResult]:
-        configs = self.settings.quality.rule_configs()
-        self.flight_date_results = [
-            result for p in processed for result in check_flight_date(self.store, configs, p.flight_date, p)
-        ]
+        self.flight_date_results = self.flight_date_checks(processed)
         return self.flight_date_results
+
+    def flight_date_checks(self, processed: list[ProcessResult]) -> list[RuleResult]:
+        """The flight-date rules over ``processed``, kept nowhere (a range's passes check on a thread of their
+        own; the range sets ``flight_date_results`` once, at the end)."""
+        configs = self.settings.quality.rule_configs()
+        return [result for p in processed for result in check_flight_date(self.store, configs, p.flight_date, p)]
 
     def check_stored_flight_dates(self, flight_dates: list[dt.date]) -> list[RuleResult]:
         """The flight-date rules over processed partitions another step wrote (the Glue job on AWS): the

@@ -11,6 +11,7 @@ step of a backfill or catch-up (``pipeline.range_finish``):
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -32,7 +33,7 @@ from flightpipe.warehouse.base import SqlWarehouse
 
 
 class PassLoads:
-    """The gated load of each pass of flight dates as soon as it is processed and checked (on the pass thread),
+    """The gated load of each pass of flight dates as soon as it is processed and checked (on the load thread),
     then the run's quality results at the end; the warehouse open, under the loader lock, from the first load
     to the end of the range (closing a DuckDB file checkpoints it: once, not once a pass)."""
 
@@ -90,7 +91,8 @@ class RangeFlow:
     before them, the flight date is final: it is processed, checked and loaded (``on_pass``), ``chunk`` of them
     a pass (the memory cap), each pass a ``process`` and a ``quality`` step and its ``load`` steps.
 
-    The passes run one after the other on a thread of their own, beside the board checks on the calling
+    The passes are processed one after the other on a thread of their own, and loaded one after the other on
+    another (the next pass is processed while the last one loads), beside the board checks on the calling
     thread: a pass spends its time in DuckDB and in pyarrow's Parquet reader and writer, which release the GIL,
     so the two overlap (and the transform's worker processes go on meanwhile). Use it as a context manager:
     leaving it waits for the pass under way and drops those not begun."""
@@ -113,14 +115,19 @@ class RangeFlow:
         self.passes: list[Future[tuple[list[ProcessResult], list[RuleResult]]]] = []
         #: Wall seconds: the board checks on the calling thread; the passes' processing and checking on theirs.
         self.seconds = {"boards": 0.0, "process": 0.0, "checks": 0.0, "load": 0.0}
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="process")
+        # A pass is processed and checked on one thread and loaded on another, so the next pass is processed while
+        # the last one loads; the loader takes them one at a time in the order they were given (date order).
+        self._processor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="process")
+        self._loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="load")
+        self._timing = threading.Lock()
         steps.total("quality", len(days))  # a step per day's boards; each pass of flight dates adds one
 
     def __enter__(self) -> RangeFlow:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._thread.shutdown(wait=True, cancel_futures=True)
+        self._processor.shutdown(wait=True, cancel_futures=True)
+        self._loader.shutdown(wait=True, cancel_futures=True)
 
     def day_done(self, day: dt.date, touched: list[dt.date], counted: Sequence[BoardFacts] = ()) -> None:
         """``counted``: the facts of the day's boards its transform counted (the others are read back)."""
@@ -175,13 +182,12 @@ class RangeFlow:
     def _submit(self, flight_dates: list[dt.date]) -> None:
         self.waiting -= set(flight_dates)
         # The board results so far: every board feeding these flight dates that the range holds is among them.
-        self.passes.append(self._thread.submit(self._pass, flight_dates, list(self.board_results)))
+        work = self._processor.submit(self._process_and_check, flight_dates)
+        self.passes.append(self._loader.submit(self._load, work, list(self.board_results)))
         self.steps.total("process", len(self.passes))
         self.steps.total("quality", len(self.days) + len(self.passes))
 
-    def _pass(
-        self, flight_dates: list[dt.date], board_results: list[RuleResult]
-    ) -> tuple[list[ProcessResult], list[RuleResult]]:
+    def _process_and_check(self, flight_dates: list[dt.date]) -> tuple[list[ProcessResult], list[RuleResult]]:
         started = time.perf_counter()
         with self.steps.step("process", f"{flight_dates[0].isoformat()}..{flight_dates[-1].isoformat()}") as counts:
             processed = process_range(self.store, flight_dates)
@@ -190,11 +196,19 @@ class RangeFlow:
             )
         checked = time.perf_counter()
         with self.steps.step("quality", ",".join(d.isoformat() for d in flight_dates)) as counts:
-            results = self.quality.check_flight_dates(processed)
+            results = self.quality.flight_date_checks(processed)
             counts.update(quality_counts(results))
-        self.seconds["process"] += checked - started
-        self.seconds["checks"] += time.perf_counter() - checked
+        with self._timing:
+            self.seconds["process"] += checked - started
+            self.seconds["checks"] += time.perf_counter() - checked
+        return processed, results
+
+    def _load(
+        self, work: Future[tuple[list[ProcessResult], list[RuleResult]]], board_results: list[RuleResult]
+    ) -> tuple[list[ProcessResult], list[RuleResult]]:
+        processed, results = work.result()
         started = time.perf_counter()
         self.on_pass(processed, results, board_results)
-        self.seconds["load"] += time.perf_counter() - started
+        with self._timing:
+            self.seconds["load"] += time.perf_counter() - started
         return processed, results

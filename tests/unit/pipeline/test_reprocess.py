@@ -189,7 +189,7 @@ class _NoChecks:
     def check_boards(self, day: dt.date, counted: Any = ()) -> list[Any]:
         return []
 
-    def check_flight_dates(self, processed: list[Any]) -> list[Any]:
+    def flight_date_checks(self, processed: list[Any]) -> list[Any]:
         return []
 
 
