@@ -214,3 +214,37 @@ def test_a_hold_in_a_range_fails_the_days_whose_flight_date_or_boards_it_concern
     ]
     assert [line.split(":")[0] for line in held[DAYS[1]]] == ["flight date 2026-06-09"]  # its own date
     assert result.range is not None and result.range.state == "failed quality"
+
+
+def test_a_days_boards_are_transformed_in_one_vectorised_pass_with_a_step_per_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = _settings(tmp_path)
+
+    def one_at_a_time(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a range's day transformed a file on its own")
+
+    monkeypatch.setattr("flightpipe.pipeline.transform.transform_raw_object", one_at_a_time)
+    summary = run_day(settings, D1, kind="backfill", clock=lambda: AFTER, defer=True)
+
+    steps = _ledger(settings, "SELECT target, state, records_in FROM steps WHERE stage = 'transform' ORDER BY 1")
+    assert summary.state == COLLECTED and summary.rows_transformed == summary.records_collected > 0
+    assert [(target.split("/")[:2], state) for target, state, _ in steps] == [
+        (["EDDH", "arrivals"], SUCCEEDED),
+        (["EDDH", "departures"], SUCCEEDED),
+    ]
+    assert sum(records for _, _, records in steps) == summary.records_collected
+
+
+def test_a_vectorised_pass_that_raises_is_done_again_file_by_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = _settings(tmp_path)
+
+    def store_refuses(*args: object, **kwargs: object) -> None:
+        raise OSError("a store that answers every file alone")
+
+    monkeypatch.setattr("flightpipe.pipeline.transform.transform_raw_objects", store_refuses)
+    summary = run_day(settings, D1, kind="backfill", clock=lambda: AFTER, defer=True)
+
+    assert summary.state == COLLECTED and summary.rows_transformed == summary.records_collected > 0

@@ -1,8 +1,9 @@
 """The range's step of a backfill or a catch-up: every flight date the range's days touched, processed, checked,
 gated and loaded once, then the report once; then each day's run settled.
 
-A range of days runs each day as far as its board checks (``run_day(defer=True)``: collect, transform, verify,
-board rules), so that what is costly per day and shared between days is done once for the range:
+A range of days runs each day as far as its board checks (``run_day(defer=True)``: collect, transform the day's
+files in one vectorised pass, verify, board rules), so that what is costly per day and shared between days is
+done once for the range:
 
   process   the flight dates of all the days in passes of ``CHUNK_FLIGHT_DATES`` (``stages.process_range``:
             each pass reads the window's transformed files once), each pass followed by its flight-date rules,

@@ -4,7 +4,11 @@ collect (thread pool, one task per airport and board)
   -> raw object lands -> event queue -> transform workers (start as soon as the first file lands)
   -> verify (every raw file of the day has its transformed twin; transforms any that lack one)
   -> quality (boards) -> process (every flight date the new rows touch) -> quality (flight dates)
-  -> gated load (one flight date per transaction, single writer) -> report
+  -> gated load (set-based where the engine can, single writer) -> report
+
+A day of a backfill or catch-up range (``defer``) collects every board first, transforms the day's files in one
+vectorised pass, verifies and checks its boards, and stops there, ``collected``: the range's step
+(``pipeline.range_finish``) processes and loads the flight dates of all its days once.
 
 What each step does is in ``flightpipe.pipeline`` (day, collect, transform, verify, process, quality, load,
 report), which the Lambda handlers call too; this module adds what only one machine needs: threads and the
@@ -327,7 +331,9 @@ def _run_stages(
         )
     else:
         source = source or _open_source(settings, state, steps)
-        collected, transformed = _collect_and_transform(settings, store, source, steps, plan, transform)
+        collected, transformed = _collect_and_transform(
+            settings, store, source, steps, plan, transform, stream=not defer
+        )
     transformed += verify_day(store, plan.airports, day, transform, keep_going=True).repaired
     run_board_checks(quality, day, steps)
     summary.raw_files = len(collected)
@@ -402,8 +408,16 @@ def _collect_and_transform(
     steps: _Steps,
     plan: DayPlan,
     transform: RawTransform,
+    *,
+    stream: bool = True,
 ) -> tuple[list[CollectResult], list[TransformResult]]:
-    """Collect every board in parallel; transform each raw file as soon as it lands."""
+    """Collect every board in parallel; transform each raw file as soon as it lands (``stream``), or, a range's
+    day, all of them in one vectorised pass once every board is collected: there the day's CPU counts more than
+    its wall time, and the pass costs less than a call per file (docs/benchmarks.md)."""
+    if not stream:
+        collected = _collect(settings, store, source, steps, plan)
+        steps.total("transform", len(collected))
+        return collected, transform.many(sorted(c.raw_key for c in collected))
     tasks = plan.tasks
     steps.total("collect", len(tasks))
     steps.total("transform", len(tasks))
@@ -432,15 +446,8 @@ def _collect_and_transform(
     ]
     for worker in workers:
         worker.start()
-    collected: list[CollectResult] = []
     try:
-        with ThreadPoolExecutor(max_workers=settings.collect_workers, thread_name_prefix="collect") as pool:
-            futures = [pool.submit(collect_planned, store, source, plan, task, steps) for task in tasks]
-            for future in as_completed(futures):
-                try:
-                    collected.append(future.result())
-                except Exception:  # noqa: BLE001,S112 - recorded as a failed step; the other boards go on
-                    continue
+        collected = _collect(settings, store, source, steps, plan)
     finally:
         unsubscribe()
         for _ in workers:
@@ -448,3 +455,19 @@ def _collect_and_transform(
         for worker in workers:
             worker.join()
     return collected, transformed
+
+
+def _collect(
+    settings: Settings, store: ObjectStore, source: Source, steps: _Steps, plan: DayPlan
+) -> list[CollectResult]:
+    """Every board of ``plan`` collected in parallel; a board that fails is a failed step, the others go on."""
+    steps.total("collect", len(plan.tasks))
+    collected: list[CollectResult] = []
+    with ThreadPoolExecutor(max_workers=settings.collect_workers, thread_name_prefix="collect") as pool:
+        futures = [pool.submit(collect_planned, store, source, plan, task, steps) for task in plan.tasks]
+        for future in as_completed(futures):
+            try:
+                collected.append(future.result())
+            except Exception:  # noqa: BLE001,S112 - recorded as a failed step; the other boards go on
+                continue
+    return collected
