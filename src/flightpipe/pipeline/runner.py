@@ -1,7 +1,8 @@
 """The local runtime: one day of the pipeline on one machine, over the day-level steps both runtimes share.
 
 collect (thread pool, one task per airport and board)
-  -> raw object lands -> event queue -> transform workers (start as soon as the first file lands)
+  -> raw object lands -> event queue -> transform workers (start as soon as the first file lands; the files
+     queued meanwhile are transformed in one vectorised pass)
   -> verify (every raw file of the day has its transformed twin; transforms any that lack one)
   -> quality (boards) -> process (every flight date the new rows touch) -> quality (flight dates)
   -> gated load (set-based where the engine can, single writer) -> report
@@ -411,9 +412,10 @@ def _collect_and_transform(
     *,
     stream: bool = True,
 ) -> tuple[list[CollectResult], list[TransformResult]]:
-    """Collect every board in parallel; transform each raw file as soon as it lands (``stream``), or, a range's
-    day, all of them in one vectorised pass once every board is collected: there the day's CPU counts more than
-    its wall time, and the pass costs less than a call per file (docs/benchmarks.md)."""
+    """Collect every board in parallel; transform each raw file as soon as it lands (``stream``; the files that
+    landed while a worker was busy go in one vectorised pass), or, a range's day, all of them in one vectorised
+    pass once every board is collected: there the day's CPU counts more than its wall time, and a pass costs
+    less than a call per file (docs/benchmarks.md)."""
     if not stream:
         collected = _collect(settings, store, source, steps, plan)
         steps.total("transform", len(collected))
@@ -432,12 +434,12 @@ def _collect_and_transform(
 
     def transform_worker() -> None:
         while (key := landed.get()) is not None:
-            try:
-                result = transform(key)
-            except Exception:  # noqa: BLE001,S112 - one bad file must not stop the day; the step records it
-                continue
+            keys = [key, *_waiting(landed)]
+            # The files that landed meanwhile go in one vectorised pass: the same files and steps as a call per
+            # file, for less CPU (a file alone is the one-file case); a file that fails fails its own step only.
+            results = transform.many(keys) if len(keys) > 1 else [r for r in [_transformed(transform, key)] if r]
             with results_lock:
-                transformed.append(result)
+                transformed.extend(results)
 
     unsubscribe = store.subscribe(on_landed)
     workers = [
@@ -471,3 +473,25 @@ def _collect(
             except Exception:  # noqa: BLE001,S112 - recorded as a failed step; the other boards go on
                 continue
     return collected
+
+
+def _waiting(landed: queue.Queue[str | None]) -> list[str]:
+    """The keys already queued behind the one taken, without waiting; a stop signal found is put back (each
+    worker must get its own)."""
+    keys: list[str] = []
+    while True:
+        try:
+            key = landed.get_nowait()
+        except queue.Empty:
+            return keys
+        if key is None:
+            landed.put(None)
+            return keys
+        keys.append(key)
+
+
+def _transformed(transform: RawTransform, key: str) -> TransformResult | None:
+    try:
+        return transform(key)
+    except Exception:  # noqa: BLE001 - one bad file must not stop the day; the step records it
+        return None
