@@ -676,6 +676,8 @@ How:
 - The timed region (`time.perf_counter`) is the work only: the loop over all files, or the stage call.
   Library imports and process start-up are outside it; one-time caches inside a library are inside it.
   The daily run and `--help` are the exception: they are whole commands, timed from outside (`os.wait4`).
+- flightpipe's bytecode is compiled before the first run (`compileall`), as pip leaves an installed package: no
+  child compiles Python inside its timed region (the batch transform's spawned worker starts inside it).
 - CPU s is user + system time of the child during the timed region; above the wall time means more than one
   core was busy (DuckDB uses its own threads; flightpipe's transform and pandas work on one). Below the wall
   time means the child waited: for the disk, or for a core taken by other work on the machine (see the load
