@@ -120,7 +120,7 @@ class RunQuality:
     def _store(self) -> None:
         checked_at = utc_now()
         self.history.record_quality(self.run_id, self.results, checked_at)
-        overridden = [_line(o) for o in self.decision.overridden]
+        overridden = [result_line(o) for o in self.decision.overridden]
         gate: dict[str, dict[str, object]] = {}
         for r in self.flight_date_results:
             assert r.partition is not None
@@ -140,10 +140,10 @@ class RunQuality:
 
     def summary_lines(self) -> tuple[list[str], list[str], list[str]]:
         """(fail results, holds, overridden fails) as one line each, for the run summary."""
-        fails = [_line(r) for r in self.results if r.failed]
+        fails = [result_line(r) for r in self.results if r.failed]
         holds = [h.describe() for h in self.decision.holds.values() if h.active]
-        holds += [f"{_line(r)} (no row of it to load)" for r in self.decision.unheld]
-        overridden = [_line(r) for r in self.decision.overridden]
+        holds += [f"{result_line(r)} (no row of it to load)" for r in self.decision.unheld]
+        overridden = [result_line(r) for r in self.decision.overridden]
         return fails, holds, overridden
 
 
@@ -201,6 +201,7 @@ def _overridden(result: RuleResult, keys: set[tuple[str, Partition | None]]) -> 
     return replace(result, overridden=True) if (result.rule, result.partition) in keys else result
 
 
-def _line(result: RuleResult) -> str:
+def result_line(result: RuleResult) -> str:
+    """A result as one line of a run's summary: where, which rule, what it found."""
     where = result.partition.label if result.partition else ""
     return f"{where} {result.rule}: {result.message}"

@@ -40,7 +40,7 @@ from flightpipe.config import Settings
 from flightpipe.core.clock import Clock, utc_now
 from flightpipe.core.store import ObjectStore
 from flightpipe.pipeline.monitor import RunMonitor
-from flightpipe.pipeline.quality import RunQuality
+from flightpipe.pipeline.quality import RunQuality, result_line
 from flightpipe.pipeline.range_flow import PassLoads, RangeFlow
 from flightpipe.pipeline.report import write_run_report
 from flightpipe.pipeline.runner import LedgerSteps, RunObserver, RunSummary, SilentObserver
@@ -184,14 +184,12 @@ def _settle(
         mine = set(summary.flight_dates)
         holds = [h.describe() for h in _holds_of_day(decision, summary)]
         unheld = _of_day(decision.unheld, summary)
-        holds += [f"{_label(r)} {r.rule}: {r.message} (no row of it to load)" for r in unheld]
+        holds += [f"{result_line(r)} (no row of it to load)" for r in unheld]
         summary.held = holds
         summary.quality_failures = [
-            f"{_label(r)} {r.rule}: {r.message}" for r in fails if r.partition is not None and r.partition.date in mine
-        ] + [f for f in summary.quality_failures]
-        summary.quality_overridden = [
-            f"{_label(r)} {r.rule}: {r.message}" for r in decision.overridden if _concerns(r, summary)
-        ]
+            result_line(r) for r in fails if r.partition is not None and r.partition.date in mine
+        ] + summary.quality_failures
+        summary.quality_overridden = [result_line(r) for r in decision.overridden if _concerns(r, summary)]
         summary.flights_processed = flights.get(summary.day, 0)
         summary.rows_loaded = sum(rows for d, rows in loaded.items() if owner.get(d) == summary.day)
         summary.range_run_id = quality.run_id
@@ -240,7 +238,3 @@ def _of_day(results: Sequence[RuleResult], summary: RunSummary) -> list[RuleResu
 def _concerns(result: RuleResult, summary: RunSummary) -> bool:
     part = result.partition
     return part is not None and (part.date == summary.day or part.date in summary.flight_dates)
-
-
-def _label(result: RuleResult) -> str:
-    return result.partition.label if result.partition else ""

@@ -437,7 +437,7 @@ def _collect_and_transform(
             keys = [key, *_waiting(landed)]
             # The files that landed meanwhile go in one vectorised pass: the same files and steps as a call per
             # file, for less CPU (a file alone is the one-file case); a file that fails fails its own step only.
-            results = transform.many(keys) if len(keys) > 1 else [r for r in [_transformed(transform, key)] if r]
+            results = transform.many(keys)
             with results_lock:
                 transformed.extend(results)
 
@@ -488,10 +488,3 @@ def _waiting(landed: queue.Queue[str | None]) -> list[str]:
             landed.put(None)
             return keys
         keys.append(key)
-
-
-def _transformed(transform: RawTransform, key: str) -> TransformResult | None:
-    try:
-        return transform(key)
-    except Exception:  # noqa: BLE001 - one bad file must not stop the day; the step records it
-        return None

@@ -49,7 +49,10 @@ class RawTransform:
         """Transform ``raw_keys`` in one vectorised pass (a range's day, once its boards are collected): the same
         files and results as one call per key, each recorded as its own step. A pass that raises (a file the
         store cannot read) is done again file by file, so that only that file's step fails; the others' results
-        are returned, the failed ones left out (as the per-file workers leave them)."""
+        are returned, the failed ones left out (as the per-file workers leave them). One key is the per-file call
+        (its step timed as it runs)."""
+        if len(raw_keys) == 1:
+            return [result for result in [self._or_none(raw_keys[0], stage)] if result is not None]
         try:
             results = transform_raw_objects(self.store, raw_keys, self.rules)
         except Exception:  # noqa: BLE001 - which file it was is found file by file below
