@@ -45,11 +45,11 @@ def transform_flightpipe(job: dict[str, Any]) -> Callable[[], Counts]:
 
 def transform_flightpipe_batch(job: dict[str, Any]) -> Callable[[], Counts]:
     """flightpipe's batch transform, as reprocess calls it: the raw keys by collection day (one batch a day),
-    ``transform_batches`` on one spawned process per core, each running vectorised passes over many files.
-    Starting the worker processes (and their imports) is inside the timed region: a range pays it every time."""
+    ``TransformWorkers`` (one process per core, the calling one included), each running vectorised passes over
+    many files. Starting the worker processes is inside the timed region: a range pays it every time."""
     from flightpipe.core.layout import RawKey
     from flightpipe.quality.settings import QualitySettings
-    from flightpipe.stages.transform_batch import Batch, default_workers, transform_batches
+    from flightpipe.stages.transform_batch import Batch, TransformWorkers, default_workers
 
     by_day: dict[str, list[str]] = {}
     for key in job["keys"]:
@@ -60,12 +60,22 @@ def transform_flightpipe_batch(job: dict[str, Any]) -> Callable[[], Counts]:
 
     def work() -> Counts:
         records = rows = quarantined = errors = 0
-        for outcome in transform_batches(job["out"], batches, rule_configs, workers=workers):
-            records += sum(r.records_in for r in outcome.results)
-            rows += sum(r.rows_out for r in outcome.results)
-            quarantined += sum(r.quarantined for r in outcome.results)
-            errors += len(outcome.errors)
-        return {"records": records, "rows_out": rows, "quarantined": quarantined, "errors": errors, "workers": workers}
+        with TransformWorkers(job["out"], rule_configs, workers) as pool:
+            for outcome in pool.run(batches):
+                records += sum(r.records_in for r in outcome.results)
+                rows += sum(r.rows_out for r in outcome.results)
+                quarantined += sum(r.quarantined for r in outcome.results)
+                errors += len(outcome.errors)
+        # How its workers started (forked or spawned: stages/transform_batch.py), for the report to say.
+        forked = int(pool.method == "fork")
+        return {
+            "records": records,
+            "rows_out": rows,
+            "quarantined": quarantined,
+            "errors": errors,
+            "workers": workers,
+            "forked": forked,
+        }
 
     return work
 

@@ -50,10 +50,10 @@ CONTENDERS: tuple[Contender, ...] = (
         BATCH,
         "transform-flightpipe-batch",
         "flightpipe batch transform",
-        "`transform_batches` as reprocess calls it (one batch per collection day): one spawned process per core "
-        "(start-up inside the timed region), each transforming many raw files per vectorised pass "
-        "(`transform_raw_objects`); the same Parquet twin and quarantine file per raw file as the per-file path, "
-        "byte for byte",
+        "`TransformWorkers` as reprocess runs them (one batch per collection day): one process per core, the "
+        "calling one and forked ones (start-up inside the timed region), each transforming many raw files per "
+        "vectorised pass (`transform_raw_objects`); the same Parquet twin and quarantine file per raw file as the "
+        "per-file path, byte for byte",
     ),
     Contender(
         REFERENCE,
@@ -170,9 +170,12 @@ def transform_rows(results: Results) -> list[list[str]]:
 
 
 def contender_label(contender: Contender, s: Series) -> str:
-    """The contender's name, with the number of processes where it used several."""
-    workers = s.runs[0].counts.get("workers") if s.runs else None
-    return f"{contender.name}, {workers} processes" if workers else contender.name
+    """The contender's name, with the number of processes where it used several (and how they started)."""
+    counts = s.runs[0].counts if s.runs else {}
+    if not counts.get("workers"):
+        return contender.name
+    started = {1: " (forked)", 0: " (spawned)"}.get(counts["forked"], "") if "forked" in counts else ""
+    return f"{contender.name}, {counts['workers']} processes{started}"
 
 
 STAGE_HEADER = [
@@ -482,7 +485,7 @@ def transform_target(results: Results) -> Target:
     label = contender_label(next(c for c in CONTENDERS if c.slug == BATCH), results.transform[BATCH])
     return Target(
         what,
-        f"{wall:.2f}x by wall, {cpu:.2f}x by CPU (measured: {label}, `transform_batches`; the per-file path "
+        f"{wall:.2f}x by wall, {cpu:.2f}x by CPU (measured: {label}, `TransformWorkers`; the per-file path "
         f"in one process: {per_file_wall:.2f}x by wall, {per_file_cpu:.2f}x by CPU)",
         wall >= TRANSFORM_TARGET,
     )
@@ -677,7 +680,7 @@ How:
   Library imports and process start-up are outside it; one-time caches inside a library are inside it.
   The daily run and `--help` are the exception: they are whole commands, timed from outside (`os.wait4`).
 - flightpipe's bytecode is compiled before the first run (`compileall`), as pip leaves an installed package: no
-  child compiles Python inside its timed region (the batch transform's spawned worker starts inside it).
+  child compiles Python inside its timed region (the batch transform's worker, when spawned, starts inside it).
 - CPU s is user + system time of the child during the timed region; above the wall time means more than one
   core was busy (DuckDB uses its own threads; flightpipe's transform and pandas work on one). Below the wall
   time means the child waited: for the disk, or for a core taken by other work on the machine (see the load

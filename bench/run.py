@@ -294,7 +294,7 @@ def main(argv: list[str]) -> int:
     load_at_start = load_average()
     # Every measured child imports flightpipe as an installed package has it: compiled (pip compiles at install).
     # Without this, a shell with PYTHONDONTWRITEBYTECODE made each child compile the modules whose bytecode was
-    # missing or stale, inside the timed region of the batch transform's spawned worker.
+    # missing or stale, inside the timed region of the batch transform's worker when it is spawned.
     compileall.compile_dir(str(REPO / "src"), quiet=1)
     from flightpipe.reference.airports import DEFAULT_AIRPORTS
 

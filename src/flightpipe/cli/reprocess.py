@@ -55,16 +55,25 @@ def reprocess(
     Resumes an interrupted reprocess of the same range; a reprocess after a succeeded one does it all again."""
     from flightpipe.core.store import ObjectStore
     from flightpipe.pipeline.reprocess import reprocess_range, stored_raw_days
+    from flightpipe.stages.transform_batch import TransformWorkers, default_workers
 
     settings = options.load(config, airports, None, data_dir)
     first, last = options.parse_date(start, "--start"), options.parse_date(end, "--end")
     if first and last and last < first:
         raise ConfigError(f"--end {last} is before --start {first}")
     chosen = list(settings.airports) if airports else None
-    stored = stored_raw_days(ObjectStore(settings.data_dir), chosen)
+    store = ObjectStore(settings.data_dir)
+    stored = stored_raw_days(store, chosen)
     days = sum(1 for day in stored if (first is None or day >= first) and (last is None or day <= last))
-    with days_progress(max(days, 1)) as display:
-        result = reprocess_range(settings, first, last, chosen, workers=workers, observer=_RangeBars(display))
+    # The transform's worker processes first, while this process runs one thread: they are forked then, and start
+    # at once; the progress display's thread comes after.
+    with (
+        TransformWorkers(
+            store.url, settings.quality.rule_configs(), min(workers or default_workers(), max(days, 1))
+        ) as pool,
+        days_progress(max(days, 1)) as display,
+    ):
+        result = reprocess_range(settings, first, last, chosen, workers=pool, observer=_RangeBars(display))
     print_days(_day_rows(settings, result), [], title=f"reprocess {result.first} to {result.last}")
     _print_result(result)
     if result.state != "succeeded":

@@ -41,7 +41,7 @@ from flightpipe.pipeline.quality import RunQuality
 from flightpipe.pipeline.range_flow import PassLoads, RangeFlow
 from flightpipe.pipeline.report import write_run_report
 from flightpipe.pipeline.runner import LedgerSteps, RunObserver, SilentObserver
-from flightpipe.stages.transform_batch import Batch, BatchOutcome, transform_batches
+from flightpipe.stages.transform_batch import Batch, BatchOutcome, TransformWorkers, default_workers
 from flightpipe.stages.verify import touched_flight_dates
 from flightpipe.state.runs import ABANDONED, FAILED, FAILED_QUALITY, PARTIAL, SUCCEEDED
 from flightpipe.state.store import StateStore
@@ -136,16 +136,17 @@ def reprocess_range(
     last: dt.date | None,
     airports: Sequence[str] | None = None,
     *,
-    workers: int | None = None,
+    workers: int | TransformWorkers | None = None,
     observer: RunObserver | None = None,
     clock: Clock = utc_now,
     report: bool = True,
 ) -> ReprocessResult:
     """Reprocess the raw files of collection days ``first`` to ``last`` (both included; None: the first or last
     day raw/ holds) of ``airports`` (None: every airport raw/ holds), on ``workers`` transform processes
-    (None: one per core); ``report``: write the last day's report at the end. Resumes the latest reprocess of
-    the same range and airports if it did not succeed. Raises ``ConfigError`` when there is no raw data in the
-    range."""
+    (None: one per core), or on ``workers`` already started (a caller that starts threads
+    of its own starts them first: ``stages.transform_batch`` says why); ``report``: write the last day's report at
+    the end. Resumes the latest reprocess of the same range and airports if it did not succeed. Raises
+    ``ConfigError`` when there is no raw data in the range."""
     started = time.perf_counter()
     observer = observer or SilentObserver()
     store = ObjectStore(settings.data_dir)
@@ -156,9 +157,34 @@ def reprocess_range(
     if first is None or last is None or not in_range:
         raise ConfigError(f"no raw data to reprocess in {settings.data_dir} for {first or '…'} to {last or '…'}")
     chosen = sorted(airports) if airports is not None else sorted({i for icaos in in_range.values() for i in icaos})
-    prefix = f"{RUN_PREFIX}{first:%Y%m%d}-{last:%Y%m%d}-"
-    run_id = f"{prefix}{clock().astimezone(dt.UTC):%Y%m%dT%H%M%S%fZ}"
+    run_id = f"{_prefix(first, last)}{clock().astimezone(dt.UTC):%Y%m%dT%H%M%S%fZ}"
     result = ReprocessResult(run_id, first, last, chosen)
+    if isinstance(workers, TransformWorkers):
+        if workers.store_url != store.url:
+            raise ValueError(f"the transform workers write to {workers.store_url}, not to {store.url}")
+        return _reprocess(settings, store, result, in_range, workers, observer, report=report, started=started)
+    count = min(workers or default_workers(), len(in_range))  # no more processes than days
+    with TransformWorkers(store.url, settings.quality.rule_configs(), count) as pool:  # before any thread
+        return _reprocess(settings, store, result, in_range, pool, observer, report=report, started=started)
+
+
+def _prefix(first: dt.date, last: dt.date) -> str:
+    """The run ids of reprocesses of ``first`` to ``last`` start with this (a resume finds its run by it)."""
+    return f"{RUN_PREFIX}{first:%Y%m%d}-{last:%Y%m%d}-"
+
+
+def _reprocess(
+    settings: Settings,
+    store: ObjectStore,
+    result: ReprocessResult,
+    in_range: dict[dt.date, list[str]],
+    workers: TransformWorkers,
+    observer: RunObserver,
+    *,
+    report: bool,
+    started: float,
+) -> ReprocessResult:
+    run_id, chosen, prefix = result.run_id, result.airports, _prefix(result.first, result.last)
     with StateStore.open(settings.paths().ledger) as state:
         state.runs.mark_abandoned()
         interrupted = _interrupted(state, prefix, chosen)
@@ -167,7 +193,7 @@ def reprocess_range(
         state.runs.start(
             run_id,
             kind=KIND,
-            day=first,
+            day=result.first,
             airports=chosen,
             boards=[],  # it collects no board: a reprocess never makes a collection day "complete"
             source="raw",
@@ -202,7 +228,7 @@ def _stages(
     result: ReprocessResult,
     in_range: dict[dt.date, list[str]],
     done_before: dict[dt.date, DayOutcome],
-    workers: int | None,
+    workers: TransformWorkers,
     *,
     report: bool,
 ) -> None:
@@ -228,9 +254,8 @@ def _stages(
             # The transform runs in worker processes; between the days they hand back, this process checks each
             # day's boards, and its pass thread processes, checks and loads the flight dates whose whole
             # collection window is transformed, so every core stays busy.
-            rule_configs = settings.quality.rule_configs()
             started, boards = time.perf_counter(), flow.seconds["boards"]
-            for outcome in transform_batches(store.url, batches, rule_configs, workers=workers):
+            for outcome in workers.run(batches):
                 result.days.append(_record_day(steps, outcome))
                 day = dt.date.fromisoformat(outcome.label)
                 flow.day_done(day, touched_flight_dates(store, outcome.results), outcome.board_facts)

@@ -15,10 +15,17 @@ are byte for byte the same (a test compares both paths). What the batch path add
   Consecutive batches are joined into one pass (at most :data:`MAX_FILES_PER_PASS` files), with several passes
   per worker so the cores finish together.
 
-Workers are started with ``spawn`` (not ``fork``): the caller may hold threads (logging, the ledger's sqlite) that
-a forked child would inherit half-locked. So a script that calls this with several workers needs the usual
-``if __name__ == "__main__":`` guard (spawned workers import the main module). With one worker the passes run in
-the calling process, without a pool.
+How workers start (:func:`start_method`): *forked* on Linux while no other Python thread runs, *spawned*
+otherwise. A forked child starts at once, with the caller's imports; a spawned one spends about 0.4 s importing
+while only the calling process works (on 2 cores, some 12 % of a 30-day transform's wall time). But a forked
+child inherits every lock as it was at the fork: one another thread held then stays held in the child for ever.
+The locks a worker takes are Python's (logging, I/O, the import system: held only by Python threads) and those
+of the native libraries it calls, pyarrow's jemalloc and numpy's OpenBLAS, whose own background threads run
+from their import on and which make their locks whole again at a fork (``pthread_atfork``); a worker never
+calls DuckDB or sqlite. So a caller that starts threads (a progress display, thread pools) enters its
+:class:`TransformWorkers` first, as ``flightpipe reprocess`` does. A script that may spawn needs the usual
+``if __name__ == "__main__":`` guard (spawned workers import the main module). With one worker the passes run
+in the calling process, without a pool.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ import json
 import math
 import os
 import queue
+import sys
 import threading
 import time
 from collections import deque
@@ -34,7 +42,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
-from typing import Any
+from typing import Any, Self
 
 import pyarrow as pa
 
@@ -179,6 +187,81 @@ def passes(batches: Sequence[Batch], workers: int) -> list[list[Batch]]:
     return joined
 
 
+def start_method() -> str:
+    """``fork`` on Linux while no other Python thread runs in this process, else ``spawn`` (the module's
+    docstring says why that is safe, and why it matters)."""
+    if sys.platform != "linux" or threading.active_count() > 1:
+        return "spawn"
+    return "fork"
+
+
+class TransformWorkers:
+    """The processes a range's batches are transformed on (``workers``, default one per core: the calling
+    process and ``workers - 1`` started ones), started on entering, given batches by :meth:`run`.
+
+    Enter it before the process starts threads of its own, so the workers are forked (:func:`start_method`):
+    they start at once instead of spending their start-up importing while the range waits. ``rule_configs``:
+    the quality settings' rule configs (``QualitySettings.rule_configs()``); the rules themselves hold
+    functions that do not pickle, so each worker builds them from these."""
+
+    def __init__(self, store_url: str, rule_configs: Mapping[str, Any], workers: int | None = None) -> None:
+        self.store_url = store_url
+        self.rule_configs = dict(rule_configs)
+        self.workers = max(1, workers or default_workers())
+        #: How the started workers were started (``fork`` or ``spawn``); None: no process was started.
+        self.method: str | None = None
+        self._pool: ProcessPoolExecutor | None = None
+        self._here: tuple[ObjectStore, RecordRuleSet] | None = None
+
+    def __enter__(self) -> Self:
+        if self.workers > 1:
+            self.method = start_method()
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers - 1,
+                mp_context=get_context(self.method),
+                initializer=_start_worker,
+                initargs=(self.store_url, self.rule_configs),
+            )
+            # Started now, from this thread: a forking pool forks all its workers at its first call, before its
+            # own manager thread (and before the feeding thread of ``run``) exists; a spawning one starts its
+            # workers while the caller goes on with its set-up.
+            for _ in range(self.workers - 1):
+                self._pool.submit(_ready)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def run(self, batches: Sequence[Batch]) -> Iterator[BatchOutcome]:
+        """Transform ``batches`` in vectorised passes on the workers; yields each batch as its pass finishes
+        (about in their order: every worker takes the next pass from the front)."""
+        joined = passes(batches, self.workers)
+        if self._pool is None:
+            for group in joined:
+                yield from self._run_here(group)
+            return
+        # The calling process is one of the workers: it starts at once (a spawned worker may still be starting
+        # up). Every worker takes the next pass from the front (_Feeder), so the batches come back about in
+        # their order: a caller that acts on a batch once every earlier one is back (reprocess processes a flight
+        # date once the days of its window are transformed) can start while the later ones are transformed.
+        feeder = _Feeder(self._pool, joined, self.workers - 1)
+        try:
+            while (mine := feeder.take_next()) is not None:
+                yield from self._run_here(mine)
+                for future in feeder.finished(wait=False):
+                    yield from future.result()
+            for future in feeder.finished(wait=True):
+                yield from future.result()
+        finally:
+            feeder.stop()  # an interrupted caller does not wait for passes nobody will read
+
+    def _run_here(self, group: list[Batch]) -> list[BatchOutcome]:
+        self._here = self._here or (ObjectStore(self.store_url), RecordRuleSet.from_configs(self.rule_configs))
+        return transform_pass(self._here[0], group, self._here[1])
+
+
 def transform_batches(
     store_url: str,
     batches: Sequence[Batch],
@@ -186,46 +269,11 @@ def transform_batches(
     *,
     workers: int | None = None,
 ) -> Iterator[BatchOutcome]:
-    """Transform ``batches`` in vectorised passes on ``workers`` processes (default: one per core: the calling
-    process and ``workers - 1`` spawned ones); yields each batch as its pass finishes (in any order when there
-    are several workers).
-
-    ``rule_configs``: the quality settings' rule configs (``QualitySettings.rule_configs()``); the rules
-    themselves hold functions that do not pickle, so each worker builds them from these.
-    """
+    """Transform ``batches`` on :class:`TransformWorkers` started for them (no more workers than batches);
+    yields each batch as its pass finishes (in any order when there are several workers)."""
     workers = min(workers or default_workers(), max(1, len(batches)))
-    joined = passes(batches, workers)
-    here: tuple[ObjectStore, RecordRuleSet] | None = None
-
-    def run_here(group: list[Batch]) -> list[BatchOutcome]:
-        nonlocal here
-        here = here or (ObjectStore(store_url), RecordRuleSet.from_configs(dict(rule_configs)))
-        return transform_pass(here[0], group, here[1])
-
-    if workers == 1:
-        for group in joined:
-            yield from run_here(group)
-        return
-    # The calling process is one of the workers: it has its imports already, so it starts at once while the
-    # spawned ones start up. Every worker takes the next pass from the front (_Feeder), so the batches come back
-    # about in their order: a caller that acts on a batch once every earlier one is back (reprocess processes a
-    # flight date once the days of its window are transformed) can start while the later ones are transformed.
-    with ProcessPoolExecutor(
-        max_workers=workers - 1,
-        mp_context=get_context("spawn"),
-        initializer=_start_worker,
-        initargs=(store_url, dict(rule_configs)),
-    ) as pool:
-        feeder = _Feeder(pool, joined, workers - 1)
-        try:
-            while (mine := feeder.take_next()) is not None:
-                yield from run_here(mine)
-                for future in feeder.finished(wait=False):
-                    yield from future.result()
-            for future in feeder.finished(wait=True):
-                yield from future.result()
-        finally:
-            feeder.stop()  # an interrupted caller does not wait for passes nobody will read
+    with TransformWorkers(store_url, rule_configs, workers) as pool:
+        yield from pool.run(batches)
 
 
 class _Feeder:
@@ -296,6 +344,10 @@ def _start_worker(store_url: str, rule_configs: dict[str, Any]) -> None:
     skip_pyarrow_pandas_probe()  # a worker's start-up delays its first pass; pandas was ~0.2 s of it
     global _worker  # noqa: PLW0603 - one store and rule set per worker process, built once
     _worker = (ObjectStore(store_url), RecordRuleSet.from_configs(rule_configs))
+
+
+def _ready() -> None:
+    """Nothing: submitted once per worker on start, so the pool starts its processes then."""
 
 
 def _run_pass(batches: list[Batch]) -> list[BatchOutcome]:

@@ -116,10 +116,22 @@ def test_the_transform_target_is_judged_on_the_batch_paths_own_row_and_names_it(
 
     assert rows[1] == "flightpipe batch transform, 2 processes"
     assert (transform.figure, transform.verdict) == (
-        "0.91x by wall, 0.91x by CPU (measured: flightpipe batch transform, 2 processes, `transform_batches`; the "
+        "0.91x by wall, 0.91x by CPU (measured: flightpipe batch transform, 2 processes, `TransformWorkers`; the "
         "per-file path in one process: 0.50x by wall, 0.50x by CPU)",
         "met",
     )
+
+
+@pytest.mark.parametrize(("forked", "label"), [(1, "2 processes (forked)"), (0, "2 processes (spawned)")])
+def test_the_batch_row_says_how_its_worker_processes_started(
+    bench: dict[str, ModuleType], forked: int, label: str
+) -> None:
+    results = _results(bench)
+    results.transform["flightpipe-batch"] = _series(
+        bench, "flightpipe batch transform", 0.55, records=10_000, rows_out=10_000, workers=2, forked=forked
+    )
+
+    assert bench["report"].transform_rows(results)[1][0] == f"flightpipe batch transform, {label}"
 
 
 def test_the_year_is_extrapolated_from_the_measured_days_and_said_so(bench: dict[str, ModuleType]) -> None:

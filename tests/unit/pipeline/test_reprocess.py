@@ -15,9 +15,9 @@ import pytest
 
 from flightpipe.config import Settings
 from flightpipe.pipeline import range_flow as range_flow_module
-from flightpipe.pipeline import reprocess as reprocess_module
 from flightpipe.pipeline.reprocess import reprocess_range, stored_raw_days
 from flightpipe.stages import check as check_module
+from flightpipe.stages.transform_batch import TransformWorkers
 from flightpipe.state.runs import ABANDONED, SUCCEEDED
 from flightpipe.state.store import StateStore
 from tests.helpers.simulated_store import SimulatedStores
@@ -146,12 +146,8 @@ def test_an_interrupted_reprocess_is_resumed_without_transforming_its_done_days_
         with pytest.raises(KeyboardInterrupt):
             reprocess_range(settings, None, None, workers=1, clock=lambda: CLOCK, report=False)
     transformed: list[Any] = []
-    real = reprocess_module.transform_batches
-    monkeypatch.setattr(
-        reprocess_module,
-        "transform_batches",
-        lambda url, batches, *a, **k: real(url, transformed.extend(batches) or batches, *a, **k),
-    )
+    real = TransformWorkers.run
+    monkeypatch.setattr(TransformWorkers, "run", lambda pool, todo: real(pool, transformed.extend(todo) or todo))
 
     told = Observer()
     result = reprocess_range(settings, None, None, workers=1, report=False, observer=told)

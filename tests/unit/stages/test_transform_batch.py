@@ -6,6 +6,8 @@ import copy
 import datetime as dt
 import json
 import shutil
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,14 @@ from flightpipe.sources.simulated.aerodatabox import SimulatedAeroDataBoxSource
 from flightpipe.sources.simulated.defects import DefectSettings
 from flightpipe.sources.simulated.model import SimulatedSource
 from flightpipe.stages.transform import TransformResult, transform_raw_object, transform_raw_objects
-from flightpipe.stages.transform_batch import MAX_FILES_PER_PASS, Batch, passes, transform_batches
+from flightpipe.stages.transform_batch import (
+    MAX_FILES_PER_PASS,
+    Batch,
+    TransformWorkers,
+    passes,
+    start_method,
+    transform_batches,
+)
 from tests.conftest import FIXTURE_SAMPLE_PAGE
 from tests.helpers.sample_envelopes import land, land_sample_by_departure_airport
 
@@ -74,7 +83,7 @@ def twin_stores(tmp_path: Path) -> tuple[ObjectStore, ObjectStore, list[str]]:
     return per_file, ObjectStore(str(tmp_path / "batch")), keys
 
 
-@pytest.mark.parametrize("workers", [1, pytest.param(2, marks=pytest.mark.slow)])  # 2: spawned processes
+@pytest.mark.parametrize("workers", [1, pytest.param(2, marks=pytest.mark.slow)])  # 2: a worker process
 def test_batch_path_writes_the_per_file_paths_bytes_and_results_including_quarantine_and_a_corrupt_file(
     twin_stores: tuple[ObjectStore, ObjectStore, list[str]], workers: int
 ) -> None:
@@ -256,3 +265,56 @@ def test_a_caller_that_stops_reading_ends_the_batches_and_their_feeding_thread(t
     assert (len(first.results), first.errors) == (1, [])
     assert len(keys) > 6  # several passes: some were never handed out
     assert not [t for t in threading.enumerate() if t.name == "transform-feeder"]
+
+
+# ------------------------------------------------------------------ how the workers start
+
+_FORKED_RUN = """
+import json, sys
+from flightpipe.quality.settings import QualitySettings
+from flightpipe.stages.transform_batch import Batch, TransformWorkers
+
+url, keys = sys.argv[1], json.loads(sys.argv[2])
+with TransformWorkers(url, QualitySettings().rule_configs(), workers=2) as pool:
+    results = [r.raw_key for o in pool.run([Batch("first", tuple(keys[:3])), Batch("rest", tuple(keys[3:]))])
+               for r in o.results]
+print(json.dumps({"method": pool.method, "results": sorted(results)}))
+"""
+
+
+@pytest.mark.slow  # a fresh interpreter, forking a worker
+def test_a_process_without_other_threads_forks_its_workers_and_they_write_the_per_file_paths_bytes(
+    twin_stores: tuple[ObjectStore, ObjectStore, list[str]],
+) -> None:
+    per_file, batch, keys = twin_stores
+    for key in keys:
+        transform_raw_object(per_file, key, RecordRuleSet.defaults())
+
+    # A fresh interpreter: the test process itself runs other threads (pytest-xdist's), so it would spawn.
+    done = subprocess.run(
+        [sys.executable, "-c", _FORKED_RUN, batch.url, json.dumps(keys)], capture_output=True, text=True, check=False
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"method": "fork", "results": sorted(keys)}
+    assert _written(batch.local_path()) == _written(per_file.local_path())
+
+
+def test_workers_are_spawned_while_another_python_thread_runs_as_it_could_hold_a_lock_a_fork_would_copy() -> None:
+    release = threading.Event()
+    other = threading.Thread(target=release.wait, name="holds-nothing-yet")
+    other.start()
+    try:
+        method = start_method()
+    finally:
+        release.set()
+        other.join()
+
+    assert method == "spawn"
+
+
+def test_one_worker_starts_no_process(tmp_path: Path) -> None:
+    with TransformWorkers(ObjectStore(str(tmp_path)).url, {}, workers=1) as pool:
+        assert list(pool.run([])) == []
+
+    assert pool.method is None
