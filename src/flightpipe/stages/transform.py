@@ -300,9 +300,51 @@ def _by_rule(entries: list[dict[str, Any]]) -> dict[str, int]:
     return counts
 
 
+#: Min/max statistics only where a reader filters: process reads a window's files ``WHERE flight_date IN (...)``.
+#: Those of every column (long strings among them) were a tenth of the write's time and 5 % of the file.
+STATISTICS_COLUMNS = ("flight_date",)
+#: Dictionary-encoded: the columns whose values repeat within a file (a board's airlines, airports, terminals,
+#: statuses; a file's own lineage). Flight numbers, registrations and times hardly repeat: encoding them cost
+#: write time and saved no space. These two choices wrote 300 files 22 % faster and 9 % smaller (make bench's
+#: 30 days), and change nothing a reader sees.
+DICTIONARY_COLUMNS = (
+    "flight_date",
+    "airline_iata",
+    "airline_icao",
+    "airline_name",
+    "operating_airline_iata",
+    "operating_airline_icao",
+    "operating_airline_name",
+    "dep_airport_icao",
+    "dep_airport_iata",
+    "arr_airport_icao",
+    "arr_airport_iata",
+    "dep_terminal",
+    "dep_gate",
+    "arr_terminal",
+    "arr_gate",
+    "arr_baggage",
+    "aircraft_type_icao",
+    "status",
+    "source",
+    "board",
+    "board_airport_icao",
+    "collected_at_utc",
+    "raw_key",
+    "run_id",
+    "flight_date_basis",
+)
+
+
 def _parquet_bytes(table: pa.Table) -> bytes:
     sink = io.BytesIO()
-    pq.write_table(table, sink, compression="snappy")
+    pq.write_table(
+        table,
+        sink,
+        compression="snappy",
+        use_dictionary=list(DICTIONARY_COLUMNS),
+        write_statistics=list(STATISTICS_COLUMNS),
+    )
     return sink.getvalue()
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import io
 import json
 import zoneinfo
 from collections.abc import Callable
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,7 +18,7 @@ from hypothesis import strategies as st
 from flightpipe.core.layout import Board, RawKey
 from flightpipe.core.schema import TRANSFORMED_SCHEMA
 from flightpipe.core.store import ObjectStore
-from flightpipe.stages.transform import is_transformed, read_transformed, transform_raw_object
+from flightpipe.stages.transform import DICTIONARY_COLUMNS, is_transformed, read_transformed, transform_raw_object
 from tests.conftest import FIXTURE_SAMPLE_PAGE
 from tests.helpers.sample_envelopes import land, land_sample_by_departure_airport
 
@@ -272,6 +274,22 @@ def test_transform_is_idempotent_byte_for_byte(store: ObjectStore) -> None:
 def test_output_has_the_transformed_schema_exactly(store: ObjectStore) -> None:
     result = transform_raw_object(store, _land(store, [_record()]))
     assert read_transformed(store, result.transformed_key).schema.equals(TRANSFORMED_SCHEMA)  # type: ignore[arg-type]
+
+
+def test_the_twin_keeps_statistics_for_the_flight_date_filter_and_dictionaries_for_repeating_columns_only(
+    store: ObjectStore,
+) -> None:
+    key = transform_raw_object(store, land_sample_by_departure_airport(store, FIXTURE_SAMPLE_PAGE)[0]).transformed_key
+    assert key is not None
+    twin = pq.ParquetFile(io.BytesIO(store.get(key)))
+    chunks = {
+        twin.schema_arrow.names[i]: twin.metadata.row_group(0).column(i) for i in range(twin.metadata.num_columns)
+    }
+
+    assert [name for name, chunk in chunks.items() if chunk.is_stats_set] == ["flight_date"]
+    dictionary = {name for name, chunk in chunks.items() if "RLE_DICTIONARY" in chunk.encodings}
+    assert dictionary == set(DICTIONARY_COLUMNS)  # every name listed is a column, and no other is encoded so
+    assert twin.read().equals(read_transformed(store, key))  # nothing a reader sees changes
 
 
 def test_an_empty_board_gives_an_empty_parquet_twin(store: ObjectStore) -> None:
