@@ -117,6 +117,28 @@ def measure_daily(repo: Path, work: Path, runs: int) -> Series:
     return series
 
 
+def measure_daily_with_history(repo: Path, work: Path, history: Path, first_day: dt.date, runs: int) -> Series:
+    """Daily runs in a data folder that already holds many days: a copy of ``history`` (the output of a reprocess
+    of those days: layers, warehouse, ledger, quality history; not its raw files, linked to the workload), then
+    ``runs`` days in a row from ``first_day`` (the day after the history), each one measured. Beside the runs of
+    ``measure_daily`` (one day of history) they show whether the run's time and memory grow with the days the
+    folder holds."""
+    import time
+
+    series = Series("daily run after history")
+    data_dir = work / "daily-history"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    shutil.copytree(history, data_dir, ignore=lambda folder, names: ["raw"] if Path(folder) == history else [])
+    (data_dir / "raw").mkdir()
+    env = cli_env(repo, data_dir)
+    for i in range(runs):
+        day = first_day + dt.timedelta(days=i)
+        started_at = time.time()
+        run = run_command([sys.executable, "-m", "flightpipe.cli", "run", "--date", day.isoformat()], env, data_dir)
+        series.runs.append(daily_stats(run, started_at))
+    return series
+
+
 def measure_help(repo: Path, work: Path, runs: int) -> Series:
     series = Series("flightpipe --help")
     env = cli_env(repo, work)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import datetime as dt
 import importlib.util
 import shlex
 import shutil
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from daily import measure_daily, measure_help
+from daily import measure_daily, measure_daily_with_history, measure_help
 from machine import load_average, machine_facts
 from measure import RunStats, Series, run_child
 from report import (
@@ -338,6 +339,12 @@ def main(argv: list[str]) -> int:
     daily = measure_daily(REPO, WORK_DIR / "daily", args.daily_runs) if args.daily_runs else None
     if daily is not None:
         _progress("daily", "flightpipe run", 0, 1, daily.runs[-1])
+    daily_history = None
+    if daily is not None and year is not None and reprocess_available():
+        history = year.workload.root / "runs" / "raw-to-warehouse" / "flightpipe"  # what its reprocess left
+        after = year.workload.spec.dates[-1] + dt.timedelta(days=1)
+        daily_history = measure_daily_with_history(REPO, WORK_DIR / "daily", history, after, args.daily_runs)
+        _progress("daily", f"after {year.workload.spec.days} days", 0, 1, daily_history.runs[-1])
     cli_help = measure_help(REPO, WORK_DIR, args.help_runs) if args.help_runs else None
 
     check_noise([*transform.values(), process, load, *raw_to_warehouse.values()], load_at_start[0], notes)
@@ -356,6 +363,7 @@ def main(argv: list[str]) -> int:
         batch_transform=batch_transform_text(),
         year=year,
         daily=daily,
+        daily_history=daily_history,
         help=cli_help,
     )
     print_tables(console, results)

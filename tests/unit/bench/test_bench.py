@@ -22,9 +22,9 @@ def bench(monkeypatch: pytest.MonkeyPatch) -> dict[str, ModuleType]:
     return {name: importlib.import_module(name) for name in ("measure", "report", "workload")}
 
 
-def _series(bench: dict[str, ModuleType], name: str, wall_s: float, **counts: int) -> Any:
+def _series(bench: dict[str, ModuleType], name: str, wall_s: float, rss_mb: float = 300.0, **counts: int) -> Any:
     measure = bench["measure"]
-    run = measure.RunStats(wall_s=wall_s, cpu_s=wall_s, peak_rss_mb=300.0, base_rss_mb=80.0, counts=counts)
+    run = measure.RunStats(wall_s=wall_s, cpu_s=wall_s, peak_rss_mb=rss_mb, base_rss_mb=80.0, counts=counts)
     return measure.Series(name, [run])
 
 
@@ -149,6 +149,78 @@ def test_the_year_is_extrapolated_from_the_measured_days_and_said_so(bench: dict
     assert "**the year columns are that figure x 365/73, an extrapolation, not a measurement**" in bench[
         "report"
     ].markdown(results, "bench/run.py --test")
+
+
+def _memory_results(
+    bench: dict[str, ModuleType], *, reprocess_mb: tuple[float, float], daily_mb: tuple[float, float]
+) -> Any:
+    """A 30-day and a 90-day reprocess, a daily run after 1 and after 90 days of history, with these peaks."""
+    workload = bench["workload"]
+    files = [workload.RawFile(key="raw/EDDF/2025-03-15/0.json", records=5, bytes=10)]
+    year = bench["report"].YearRun(
+        workload.Workload(workload.WorkloadSpec(days=90, airports=("EDDF",)), Path("/nowhere"), files, reused=True),
+        _series(bench, "flightpipe", 10.0, rss_mb=reprocess_mb[1]),
+        _series(bench, "duckdb", 4.0),
+    )
+    daily = {"source_ms": 500, "overhead_ms": 1000, "startup_ms": 400, "after_steps_ms": 200}
+    results = _results(
+        bench,
+        year=year,
+        raw_to_warehouse={
+            "flightpipe": _series(bench, "flightpipe", 3.0, rss_mb=reprocess_mb[0]),
+            "duckdb": _series(bench, "duckdb", 2.5),
+        },
+        daily=_series(bench, "daily", 1.5, rss_mb=daily_mb[0], **daily),
+        daily_history=_series(bench, "daily after", 1.6, rss_mb=daily_mb[1], **daily),
+    )
+    results.workload.spec = workload.WorkloadSpec(days=30, airports=("EDDF",))
+    return results
+
+
+def _target(bench: dict[str, ModuleType], results: Any, starts: str) -> Any:
+    return next(t for t in bench["report"].targets(results) if t.what.startswith(starts))
+
+
+def test_a_years_peak_is_extrapolated_along_the_line_through_the_30_and_90_days_peaks(
+    bench: dict[str, ModuleType],
+) -> None:
+    results = _memory_results(bench, reprocess_mb=(600.0, 720.0), daily_mb=(300.0, 300.0))
+
+    target = _target(bench, results, "a year <= 2 GB")
+
+    assert (target.figure, target.verdict) == (
+        "1,270 MB extrapolated: 720 MB over 90 days, 600 MB over 30, so 2.0 MB a day more, carried on to 365 days "
+        "(an upper bound where memory levels off)",
+        "met",
+    )
+
+
+def test_memory_is_flat_in_the_days_when_neither_reprocess_nor_the_daily_run_grows_past_the_bound(
+    bench: dict[str, ModuleType],
+) -> None:
+    flat = _target(bench, _memory_results(bench, reprocess_mb=(600.0, 720.0), daily_mb=(300.0, 310.0)), "memory flat")
+    grows = _target(bench, _memory_results(bench, reprocess_mb=(600.0, 720.0), daily_mb=(300.0, 400.0)), "memory flat")
+
+    assert (flat.figure, flat.verdict) == (
+        "reprocess 1.20x (600 MB for 30 days, 720 MB for 90); daily run 1.03x (300 MB after 1 day of history, "
+        "310 MB after 90)",
+        "met",
+    )
+    assert (grows.verdict, grows.figure.endswith("1.33x (300 MB after 1 day of history, 400 MB after 90)")) == (
+        "**not met**",
+        True,
+    )
+
+
+def test_the_daily_run_after_history_has_its_own_row(bench: dict[str, ModuleType]) -> None:
+    results = _memory_results(bench, reprocess_mb=(600.0, 720.0), daily_mb=(300.0, 310.0))
+
+    rows = bench["report"].daily_rows(results)
+
+    assert [(row[0], row[-1]) for row in rows] == [
+        ("flightpipe run (simulated source)", "300"),
+        ("flightpipe run after 90 days of history", "310"),
+    ]
 
 
 def test_the_daily_overhead_is_the_wall_time_minus_the_source_span_from_the_log(bench: dict[str, ModuleType]) -> None:
