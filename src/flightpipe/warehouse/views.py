@@ -1,4 +1,4 @@
-"""The analytics views: one definition (views.sql, DuckDB dialect), transpiled to each engine with sqlglot.
+"""The analytics views: one definition (views.sql, DuckDB dialect), transpiled to the other engines with sqlglot.
 
 sqlglot is imported only where a statement is transpiled: a load of a current warehouse (every daily run) checks
 the views' names and fingerprint, which come from the definition's text, and DuckDB runs DuckDB-dialect
@@ -63,7 +63,12 @@ def for_engine(expression: exp.Expr, dialect: Dialect) -> exp.Expr:
 
 @functools.cache
 def views(dialect: Dialect) -> tuple[View, ...]:
-    """The views in dependency order (a view only reads views defined before it)."""
+    """The views in dependency order (a view only reads views defined before it).
+
+    On DuckDB each view's SELECT as views.sql writes it, cut out by DuckDB's own parser; transpiling it to
+    DuckDB again through sqlglot gave the same views for 0.15 s of a fresh warehouse's first load."""
+    if dialect == "duckdb":
+        return _as_written()
     import sqlglot
     from sqlglot import exp
 
@@ -75,6 +80,21 @@ def views(dialect: Dialect) -> tuple[View, ...]:
         assert select is not None
         rendered = for_engine(select, dialect).sql(dialect=_SQLGLOT_DIALECT[dialect], pretty=True)
         found.append(View(statement.this.name, rendered))
+    return tuple(found)
+
+
+_CREATE_VIEW = re.compile(r"^CREATE\s+VIEW\s+(\w+)\s+AS\s+", re.IGNORECASE | re.MULTILINE)
+
+
+def _as_written() -> tuple[View, ...]:
+    import duckdb
+
+    found = []
+    for statement in duckdb.extract_statements(VIEWS_SQL):
+        match = _CREATE_VIEW.search(statement.query)
+        if match is None:
+            raise ValueError(f"views.sql may only create views, found: {statement.query.strip()!r:.80}")
+        found.append(View(match.group(1), statement.query[match.end() :].strip().rstrip(";").rstrip()))
     return tuple(found)
 
 
