@@ -56,12 +56,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--days", type=int, default=30, help="simulated collection days (default 30)")
     parser.add_argument("--out", type=Path, default=None, help="write the Markdown report here (docs/benchmarks.md)")
     parser.add_argument("--quick", action="store_true", help="smoke run: 2 days, 1 run each")
-    parser.add_argument("--repeats", type=int, default=3, help="runs per contender and stage; the median is reported")
+    parser.add_argument(
+        "--repeats", type=int, default=5, help="runs per contender and stage; the median is reported (default 5)"
+    )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="simulator seed")
     parser.add_argument(
         "--year-days", type=int, default=90, help="days measured once to extrapolate a year from (0: skip; default 90)"
     )
-    parser.add_argument("--daily-runs", type=int, default=3, help="measured daily runs (0: skip; default 3)")
+    parser.add_argument("--daily-runs", type=int, default=5, help="measured daily runs (0: skip; default 5)")
     parser.add_argument("--help-runs", type=int, default=5, help="measured `flightpipe --help` runs (default 5)")
     parser.add_argument(
         "--transform-only",
