@@ -55,7 +55,7 @@ def reprocess(
     Resumes an interrupted reprocess of the same range; a reprocess after a succeeded one does it all again."""
     from flightpipe.core.store import ObjectStore
     from flightpipe.pipeline.reprocess import reprocess_range, stored_raw_days
-    from flightpipe.stages.transform_batch import TransformWorkers, default_workers
+    from flightpipe.stages.transform_batch import TransformWorkers, worker_count
 
     settings = options.load(config, airports, None, data_dir)
     first, last = options.parse_date(start, "--start"), options.parse_date(end, "--end")
@@ -68,9 +68,7 @@ def reprocess(
     # The transform's worker processes first, while this process runs one thread: they are forked then, and start
     # at once; the progress display's thread comes after.
     with (
-        TransformWorkers(
-            store.url, settings.quality.rule_configs(), min(workers or default_workers(), max(days, 1))
-        ) as pool,
+        TransformWorkers(store.url, settings.quality.rule_configs(), worker_count(workers, days)) as pool,
         days_progress(max(days, 1)) as display,
     ):
         result = reprocess_range(settings, first, last, chosen, workers=pool, observer=_RangeBars(display))

@@ -41,7 +41,7 @@ from flightpipe.pipeline.quality import RunQuality
 from flightpipe.pipeline.range_flow import PassLoads, RangeFlow
 from flightpipe.pipeline.report import write_run_report
 from flightpipe.pipeline.runner import LedgerSteps, RunObserver, SilentObserver
-from flightpipe.stages.transform_batch import Batch, BatchOutcome, TransformWorkers, default_workers
+from flightpipe.stages.transform_batch import Batch, BatchOutcome, TransformWorkers, worker_count
 from flightpipe.stages.verify import touched_flight_dates
 from flightpipe.state.runs import ABANDONED, FAILED, FAILED_QUALITY, PARTIAL, SUCCEEDED
 from flightpipe.state.store import StateStore
@@ -163,7 +163,7 @@ def reprocess_range(
         if workers.store_url != store.url:
             raise ValueError(f"the transform workers write to {workers.store_url}, not to {store.url}")
         return _reprocess(settings, store, result, in_range, workers, observer, report=report, started=started)
-    count = min(workers or default_workers(), len(in_range))  # no more processes than days
+    count = worker_count(workers, len(in_range))  # a batch per collection day
     with TransformWorkers(store.url, settings.quality.rule_configs(), count) as pool:  # before any thread
         return _reprocess(settings, store, result, in_range, pool, observer, report=report, started=started)
 

@@ -91,6 +91,11 @@ def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
+def worker_count(requested: int | None, batches: int) -> int:
+    """``requested`` workers (None: :func:`default_workers`), but no more than there are batches, and one at least."""
+    return max(1, min(requested or default_workers(), batches))
+
+
 def transform_batch(store: ObjectStore, batch: Batch, rules: RecordRuleSet) -> BatchOutcome:
     """Transform every raw file of ``batch`` in one vectorised pass; a file that raises is noted and the rest go
     on (a corrupt file does not raise: it is quarantined whole, as on the per-file path)."""
@@ -271,8 +276,7 @@ def transform_batches(
 ) -> Iterator[BatchOutcome]:
     """Transform ``batches`` on :class:`TransformWorkers` started for them (no more workers than batches);
     yields each batch as its pass finishes (in any order when there are several workers)."""
-    workers = min(workers or default_workers(), max(1, len(batches)))
-    with TransformWorkers(store_url, rule_configs, workers) as pool:
+    with TransformWorkers(store_url, rule_configs, worker_count(workers, len(batches))) as pool:
         yield from pool.run(batches)
 
 

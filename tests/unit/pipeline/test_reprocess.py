@@ -259,3 +259,16 @@ def test_reprocess_judges_the_boards_from_its_workers_counts_as_the_daily_runs_d
         reprocessed = state.quality.latest_board_results(list(DAYS))
     assert reprocessed == daily and len(daily) > 20
     assert read_back == []  # every board's facts came with its day from the transform
+
+
+def test_workers_started_for_another_store_are_refused_before_anything_is_written(
+    settings: Settings, tmp_path: Path
+) -> None:
+    from flightpipe.core.store import ObjectStore
+
+    elsewhere = ObjectStore(str(tmp_path / "elsewhere"))
+    with TransformWorkers(elsewhere.url, {}, workers=1) as pool, pytest.raises(ValueError, match="write to"):
+        reprocess_range(settings, None, None, workers=pool, report=False)
+
+    with StateStore.open(settings.paths().ledger) as state:
+        assert not [r for r in state.runs.recent(50) if r.run_id.startswith("reprocess-")]
