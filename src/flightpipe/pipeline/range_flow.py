@@ -85,6 +85,10 @@ class PassLoads:
         return self._warehouse
 
 
+#: DuckDB threads of a pass processed while the transform's workers still run (None: DuckDB's default).
+PASS_THREADS_BESIDE_TRANSFORM: int | None = 1
+
+
 class RangeFlow:
     """What follows the transform, as the collection days come in (in any order): each day's board checks; and,
     once every collection day of a flight date's window (``collection_dates_for``) is transformed, and every day
@@ -149,8 +153,9 @@ class RangeFlow:
         self.touched |= fresh
         self.waiting |= fresh
         ready = self._ready()
+        beside_transform = bool(self.days - self.done)
         while len(ready) >= self.chunk:
-            self._submit(ready[: self.chunk])
+            self._submit(ready[: self.chunk], beside_transform=beside_transform)
             ready = ready[self.chunk :]
 
     def finish(self) -> tuple[list[ProcessResult], list[RuleResult]]:
@@ -158,7 +163,7 @@ class RangeFlow:
         every pass, by flight date, and the flight-date checks'."""
         remaining = sorted(self.waiting)
         for start in range(0, len(remaining), self.chunk):
-            self._submit(remaining[start : start + self.chunk])
+            self._submit(remaining[start : start + self.chunk], beside_transform=False)
         self.steps.total("process", len(self.passes))
         processed: list[ProcessResult] = []
         checked: list[RuleResult] = []
@@ -179,18 +184,24 @@ class RangeFlow:
         first_pending = min(pending)
         return sorted(d for d in self.waiting if max(collection_dates_for([d])) < first_pending)
 
-    def _submit(self, flight_dates: list[dt.date]) -> None:
+    def _submit(self, flight_dates: list[dt.date], *, beside_transform: bool) -> None:
         self.waiting -= set(flight_dates)
+        # While the transform's workers hold every core (one process per core), a pass's DuckDB gets one thread:
+        # more only fought the workers for the cores (a 30-day reprocess: 4 % more wall and 6 % more CPU, medians
+        # of five runs each).
+        threads = PASS_THREADS_BESIDE_TRANSFORM if beside_transform else None
         # The board results so far: every board feeding these flight dates that the range holds is among them.
-        work = self._processor.submit(self._process_and_check, flight_dates)
+        work = self._processor.submit(self._process_and_check, flight_dates, threads)
         self.passes.append(self._loader.submit(self._load, work, list(self.board_results)))
         self.steps.total("process", len(self.passes))
         self.steps.total("quality", len(self.days) + len(self.passes))
 
-    def _process_and_check(self, flight_dates: list[dt.date]) -> tuple[list[ProcessResult], list[RuleResult]]:
+    def _process_and_check(
+        self, flight_dates: list[dt.date], threads: int | None
+    ) -> tuple[list[ProcessResult], list[RuleResult]]:
         started = time.perf_counter()
         with self.steps.step("process", f"{flight_dates[0].isoformat()}..{flight_dates[-1].isoformat()}") as counts:
-            processed = process_range(self.store, flight_dates)
+            processed = process_range(self.store, flight_dates, threads=threads)
             counts.update(
                 records_in=sum(p.rows_in for p in processed), records_out=sum(p.flights_out for p in processed)
             )

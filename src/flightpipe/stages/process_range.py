@@ -37,12 +37,14 @@ def process_range(
     *,
     chunk_size: int = CHUNK_FLIGHT_DATES,
     memory_limit: str = "1GB",
+    threads: int | None = None,
     on_chunk: Callable[[list[ProcessResult]], None] = lambda results: None,
 ) -> list[ProcessResult]:
     """Rebuild the processed partition of every one of ``flight_dates``, a chunk of ``chunk_size`` dates per pass
-    on one DuckDB connection capped at ``memory_limit``; ``on_chunk`` hears each chunk's results."""
+    on one DuckDB connection capped at ``memory_limit`` and ``threads`` (None: DuckDB's default, one per core);
+    ``on_chunk`` hears each chunk's results."""
     results: list[ProcessResult] = []
-    with _connection(memory_limit) as con:
+    with _connection(memory_limit, threads) as con:
         for chunk in chunks(flight_dates, chunk_size):
             done = process_on(con, store, chunk)
             results.extend(done)
@@ -51,10 +53,13 @@ def process_range(
 
 
 @contextmanager
-def _connection(memory_limit: str) -> Iterator[duckdb.DuckDBPyConnection]:
+def _connection(memory_limit: str, threads: int | None) -> Iterator[duckdb.DuckDBPyConnection]:
     import duckdb
 
-    con = duckdb.connect(":memory:", config={"memory_limit": memory_limit})
+    config: dict[str, str | bool | int | float | list[str]] = {"memory_limit": memory_limit}
+    if threads is not None:
+        config["threads"] = threads
+    con = duckdb.connect(":memory:", config=config)
     try:
         yield con
     finally:

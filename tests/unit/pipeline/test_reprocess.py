@@ -204,7 +204,7 @@ def test_a_flight_date_is_processed_once_every_collection_day_of_its_window_in_t
     # A flight date's rows come from the collection days one before to two after it (layout.COLLECTION_WINDOW).
     day = [dt.date(2026, 6, 1) + dt.timedelta(days=n) for n in range(8)]
     passes: list[list[dt.date]] = []
-    monkeypatch.setattr(range_flow_module, "process_range", lambda store, dates: passes.append(dates) or [])
+    monkeypatch.setattr(range_flow_module, "process_range", lambda store, dates, threads: passes.append(dates) or [])
 
     def done(flow: Any, collected: dt.date, touched: list[dt.date]) -> list[list[dt.date]]:
         flow.day_done(collected, touched)
@@ -229,7 +229,7 @@ def test_a_final_flight_date_waits_for_the_earlier_ones_so_the_passes_load_in_da
 ) -> None:
     day = [dt.date(2026, 6, 1) + dt.timedelta(days=n) for n in range(12)]
     passes: list[list[dt.date]] = []
-    monkeypatch.setattr(range_flow_module, "process_range", lambda store, dates: passes.append(dates) or [])
+    monkeypatch.setattr(range_flow_module, "process_range", lambda store, dates, threads: passes.append(dates) or [])
 
     with range_flow_module.RangeFlow(None, _NoChecks(), _Steps(), set(day[1:11]), chunk=2) as flow:  # type: ignore[arg-type]
         for n in (1, 2, 3, 4, 7, 8, 9, 10):  # day[5] and day[6] come back last
@@ -272,3 +272,22 @@ def test_workers_started_for_another_store_are_refused_before_anything_is_writte
 
     with StateStore.open(settings.paths().ledger) as state:
         assert not [r for r in state.runs.recent(50) if r.run_id.startswith("reprocess-")]
+
+
+def test_a_pass_processed_beside_the_transform_gets_one_duckdb_thread_and_the_passes_after_it_the_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    day = [dt.date(2026, 6, 1) + dt.timedelta(days=n) for n in range(8)]
+    seen: dict[dt.date, int | None] = {}
+    monkeypatch.setattr(
+        range_flow_module,
+        "process_range",
+        lambda store, dates, threads=None: seen.update(dict.fromkeys(dates, threads)) or [],
+    )
+
+    with range_flow_module.RangeFlow(None, _NoChecks(), _Steps(), set(day[1:7]), chunk=2) as flow:  # type: ignore[arg-type]
+        for n in range(1, 7):
+            flow.day_done(day[n], [day[n - 1], day[n]])
+        flow.finish()
+
+    assert seen == {day[0]: 1, day[1]: 1, day[2]: 1, day[3]: 1, day[4]: None, day[5]: None, day[6]: None}
