@@ -421,7 +421,8 @@ def targets(results: Results) -> list[Target]:
             Target(
                 f"reprocess {results.workload.spec.days} days of {len(results.workload.spec.airports)} airports: "
                 f"wall <= {RAW_TO_WAREHOUSE_TARGET}x DuckDB's three statements",
-                f"{r:.2f}x ({runs['flightpipe'].wall_s:.1f} s against {runs['duckdb'].wall_s:.1f} s; flightpipe ran "
+                f"{_ratio(r, RAW_TO_WAREHOUSE_TARGET)}x ({runs['flightpipe'].wall_s:.1f} s against "
+                f"{runs['duckdb'].wall_s:.1f} s; flightpipe ran "
                 f"{results.flightpipe_path})",
                 r <= RAW_TO_WAREHOUSE_TARGET,
             )
@@ -465,6 +466,13 @@ def targets(results: Results) -> list[Target]:
     else:
         found.append(Target(f"`flightpipe --help` under {HELP_TARGET_S} s", "-", None))
     return found
+
+
+def _ratio(value: float, target: float) -> str:
+    """``value`` to two decimals, or three where two would read as the target itself (1.503 is not met, and
+    "1.50x: not met" would say otherwise)."""
+    text = f"{value:.2f}"
+    return f"{value:.3f}" if float(text) == target and value != target else text
 
 
 def year_memory_target(results: Results, y: YearRun) -> Target:
@@ -534,7 +542,8 @@ def transform_target(results: Results) -> Target:
     label = contender_label(next(c for c in CONTENDERS if c.slug == BATCH), results.transform[BATCH])
     return Target(
         what,
-        f"{wall:.2f}x by wall, {cpu:.2f}x by CPU (measured: {label}, `TransformWorkers`; the per-file path "
+        f"{_ratio(wall, TRANSFORM_TARGET)}x by wall, {cpu:.2f}x by CPU (measured: {label}, `TransformWorkers`; the "
+        "per-file path "
         f"in one process: {per_file_wall:.2f}x by wall, {per_file_cpu:.2f}x by CPU)",
         wall >= TRANSFORM_TARGET,
     )

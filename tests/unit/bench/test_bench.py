@@ -278,3 +278,16 @@ def test_raw_to_warehouse_phases_are_set_beside_duckdbs_statements_with_their_ra
         ["0.30", "0.60", "0.50"],
     ]
     assert report.phase_rows(_results(bench)) == []  # nothing measured, no table
+
+
+def test_a_ratio_that_rounds_to_the_target_is_shown_with_the_digit_that_decides_it(
+    bench: dict[str, ModuleType],
+) -> None:
+    ratio = bench["report"]._ratio
+
+    assert (ratio(1.503, 1.5), ratio(1.497, 1.5), ratio(1.46, 1.5), ratio(1.5, 1.5)) == (
+        "1.503",
+        "1.497",
+        "1.46",
+        "1.50",
+    )
