@@ -37,6 +37,7 @@ import queue
 import sys
 import threading
 import time
+import warnings
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -192,6 +193,10 @@ def passes(batches: Sequence[Batch], workers: int) -> list[list[Batch]]:
     return joined
 
 
+#: Python 3.12+'s warning at a fork in a process with other threads (os.fork, counted by the kernel).
+_FORK_WITH_THREADS = r"This process \(pid=\d+\) is multi-threaded, use of fork\(\) may lead to deadlocks"
+
+
 def start_method() -> str:
     """``fork`` on Linux while no other Python thread runs in this process, else ``spawn`` (the module's
     docstring says why that is safe, and why it matters)."""
@@ -230,8 +235,13 @@ class TransformWorkers:
             # Started now, from this thread: a forking pool forks all its workers at its first call, before its
             # own manager thread (and before the feeding thread of ``run``) exists; a spawning one starts its
             # workers while the caller goes on with its set-up.
-            for _ in range(self.workers - 1):
-                self._pool.submit(_ready)
+            with warnings.catch_warnings():
+                # Python 3.12+ warns at a fork whenever the process has other threads by the kernel's count: the
+                # native ones of numpy and pyarrow always are. They are the threads start_method lets be (the
+                # module's docstring says why); a Python thread would have made it spawn instead.
+                warnings.filterwarnings("ignore", _FORK_WITH_THREADS, DeprecationWarning)
+                for _ in range(self.workers - 1):
+                    self._pool.submit(_ready)
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -25,6 +26,7 @@ from flightpipe.sources.simulated.defects import DefectSettings
 from flightpipe.sources.simulated.model import SimulatedSource
 from flightpipe.stages.transform import TransformResult, transform_raw_object, transform_raw_objects
 from flightpipe.stages.transform_batch import (
+    _FORK_WITH_THREADS,
     MAX_FILES_PER_PASS,
     Batch,
     TransformWorkers,
@@ -318,3 +320,11 @@ def test_one_worker_starts_no_process(tmp_path: Path) -> None:
         assert list(pool.run([])) == []
 
     assert pool.method is None
+
+
+def test_the_fork_warning_of_python_3_12_is_the_one_silenced_and_no_other() -> None:
+    # CPython 3.12's words (Modules/posixmodule.c, warn_about_fork_with_threads), as 3.12.1 printed them here.
+    said = "This process (pid=10365) is multi-threaded, use of fork() may lead to deadlocks in the child."
+
+    assert re.match(_FORK_WITH_THREADS, said)
+    assert not re.match(_FORK_WITH_THREADS, "This process is multi-threaded")
