@@ -15,6 +15,7 @@ import datetime as dt
 import io
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,11 +108,17 @@ class ParsedEnvelope:
         raise IndexError(row)
 
 
-def sniff_format(data: bytes) -> str:
-    """The envelope's ``format`` without parsing the whole file (it is written near the start)."""
+def format_near_start(data: bytes) -> str | None:
+    """The envelope's ``format`` as the pipeline writes it, near the start; None if it is not there."""
     match = _FORMAT_SNIFF.search(data[:4096])
-    if match:
-        return match.group(1).decode()
+    return match.group(1).decode() if match else None
+
+
+def sniff_format(data: bytes) -> str:
+    """The envelope's ``format`` without parsing the whole file where it is written near the start."""
+    near_start = format_near_start(data)
+    if near_start is not None:
+        return near_start
     body = _loads(valid_utf8(data))
     fmt = body.get("format") if isinstance(body, dict) else None
     if not isinstance(fmt, str):
@@ -140,6 +147,77 @@ def read_envelope(data: bytes, record_type: pa.StructType, records_key: str | No
         except _FAST_READER_REJECTS:
             pass
     return _read_slow(repaired, record_type, records_key)
+
+
+def read_envelopes(
+    datas: Sequence[bytes], record_type: pa.StructType, records_key: str | None = "data"
+) -> list[ParsedEnvelope | None]:
+    """Several envelopes of one format parsed together, in one call of the reader instead of one per file: for
+    each, what :func:`read_envelope` gives, or None where it needs :func:`read_envelope`'s own care (a file it
+    repairs, reads record by record or calls corrupt; should the joint read fail, that is every file).
+
+    The files are joined by newlines. Each is one row of the reader's result when it starts with ``{`` and ends
+    with ``}`` (files that do not are left out): two files can only run into one value with a comma between
+    them, or inside a string, which cannot hold a raw newline; and a file holding more objects than one changes
+    the row count, which must be the number of files."""
+    joinable = [i for i, data in enumerate(datas) if _one_object_at_most(data)]
+    parsed: list[ParsedEnvelope | None] = [None] * len(datas)
+    together = _read_joined([datas[i] for i in joinable], record_type, records_key)
+    for i, envelope in zip(joinable, together or [], strict=together is not None):
+        parsed[i] = envelope
+    return parsed
+
+
+def _read_joined(
+    datas: list[bytes], record_type: pa.StructType, records_key: str | None
+) -> list[ParsedEnvelope] | None:
+    if not datas:
+        return []
+    try:
+        table = _read_json(b"\n".join(datas), record_type, records_key)
+        if table.num_rows != len(datas):
+            return None
+        metas = [
+            _meta(source, fmt, fetched_at)
+            for source, fmt, fetched_at in zip(
+                table.column("source").to_pylist(),
+                table.column("format").to_pylist(),
+                table.column("fetched_at").to_pylist(),
+                strict=True,
+            )
+        ]
+        pages = table.column("pages").combine_chunks()
+        page_lists = _page_lists(pages, records_key)
+        records = _records_of(page_lists, record_type)
+    except (*_FAST_READER_REJECTS, CorruptRawFile):
+        return None
+    if not _valid_text(records):
+        return None
+    # Pages per file, records per page: each file's records are a contiguous slice of ``records``.
+    pages_per_file = pa.compute.list_value_length(pages).to_numpy(zero_copy_only=False)
+    records_per_page = pa.compute.list_value_length(page_lists).to_pylist()
+    page_starts = np.concatenate([[0], np.cumsum(pages_per_file, dtype=np.int64)]).tolist()
+    record_starts = np.concatenate([[0], np.cumsum(records_per_page, dtype=np.int64)]).tolist()
+    parsed: list[ParsedEnvelope] = []
+    for i, meta in enumerate(metas):
+        first, last = page_starts[i], page_starts[i + 1]
+        start, end = record_starts[first], record_starts[last]
+        parsed.append(
+            ParsedEnvelope(
+                meta=meta,
+                records=records.slice(start, end - start),
+                positions=None,
+                rejected=[],
+                page_lengths=records_per_page[first:last],
+            )
+        )
+    return parsed
+
+
+def _one_object_at_most(data: bytes) -> bool:
+    """``data`` starts with ``{`` and ends with ``}``, whitespace aside: no other file's text can run into it."""
+    stripped = data.strip()
+    return stripped.startswith(b"{") and stripped.endswith(b"}")
 
 
 def _valid_text(records: pa.Array) -> bool:
@@ -175,29 +253,44 @@ def _envelope_schema(record_type: pa.StructType, records_key: str | None) -> pa.
     )
 
 
-def _read_fast(data: bytes, record_type: pa.StructType, records_key: str | None) -> ParsedEnvelope:
-    table = pa_json.read_json(
+def _read_json(data: bytes, record_type: pa.StructType, records_key: str | None) -> pa.Table:
+    """One envelope per row: pyarrow's reader over all of ``data`` in one block, on this thread."""
+    return pa_json.read_json(
         io.BytesIO(data),
         read_options=pa_json.ReadOptions(block_size=len(data) + 1, use_threads=False),
         parse_options=pa_json.ParseOptions(
             explicit_schema=_envelope_schema(record_type, records_key), unexpected_field_behavior="ignore"
         ),
     )
-    if table.num_rows != 1:
-        raise ValueError("envelope must be exactly one JSON object")
-    meta = _meta(
-        table.column("source")[0].as_py(), table.column("format")[0].as_py(), table.column("fetched_at")[0].as_py()
-    )
-    pages = table.column("pages").combine_chunks()
+
+
+def _page_lists(pages: pa.ListArray, records_key: str | None) -> pa.Array:
+    """Each page's list of records, pages of every row in order."""
     if pages.null_count:
         raise ValueError("pages is null")
     page_values = pages.flatten()
     page_lists = page_values if records_key is None else page_values.field(records_key)
     if page_lists.null_count:
         raise ValueError("a page has no records list")  # the slow path records which one, in quarantine
+    return page_lists
+
+
+def _records_of(page_lists: pa.Array, record_type: pa.StructType) -> pa.StructArray:
     records = page_lists.flatten() if len(page_lists) else pa.array([], type=record_type)
     if not isinstance(records, pa.StructArray):
         records = pa.array([], type=record_type)
+    return records
+
+
+def _read_fast(data: bytes, record_type: pa.StructType, records_key: str | None) -> ParsedEnvelope:
+    table = _read_json(data, record_type, records_key)
+    if table.num_rows != 1:
+        raise ValueError("envelope must be exactly one JSON object")
+    meta = _meta(
+        table.column("source")[0].as_py(), table.column("format")[0].as_py(), table.column("fetched_at")[0].as_py()
+    )
+    page_lists = _page_lists(table.column("pages").combine_chunks(), records_key)
+    records = _records_of(page_lists, record_type)
     lengths = pa.compute.list_value_length(page_lists).to_pylist()
     return ParsedEnvelope(meta=meta, records=records, positions=None, rejected=[], page_lengths=lengths)
 

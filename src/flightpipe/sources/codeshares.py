@@ -32,6 +32,10 @@ def operator_quarantined(rows: pa.Table, quarantined: pa.Array) -> pa.Array:
     raw file (``raw_key``) are matched, so ``rows`` may hold several files' records."""
     quarantined = pc.fill_null(quarantined, False)
     is_codeshare = pc.fill_null(rows.column("is_codeshare"), False)
+    gone_operators = pc.and_(quarantined, pc.invert(is_codeshare))
+    if not pc.any(gone_operators).as_py():
+        # The usual case, no operator record quarantined: no flight keys to build (two joins over every row).
+        return pc.and_(gone_operators, False)
     raw_file = rows.column("raw_key")
     date = pc.cast(rows.column("flight_date"), pa.string())
     airport = rows.column("dep_airport_icao")
@@ -45,7 +49,7 @@ def operator_quarantined(rows: pa.Table, quarantined: pa.Array) -> pa.Array:
         airport,
         "|",
     )
-    gone = pc.filter(own, pc.and_(quarantined, pc.invert(is_codeshare)))
+    gone = pc.filter(own, gone_operators)
     gone = pc.drop_null(gone)
     hit = pc.fill_null(pc.is_in(operating, value_set=_flat(gone)), False)
     return pc.and_(pc.and_(is_codeshare, hit), pc.invert(quarantined))

@@ -26,7 +26,13 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from flightpipe.core.arrays import numeric_array
-from flightpipe.core.envelope import ParsedEnvelope, read_envelope, sniff_format
+from flightpipe.core.envelope import (
+    ParsedEnvelope,
+    format_near_start,
+    read_envelope,
+    read_envelopes,
+    sniff_format,
+)
 from flightpipe.core.errors import CorruptRawFile
 from flightpipe.core.faults import failpoint
 from flightpipe.core.layout import RawKey
@@ -84,10 +90,9 @@ def transform_raw_objects(
     failing = (rules or _DEFAULT_RULES).at_level(Level.FAIL)
     results: dict[str, TransformResult] = {}
     groups: dict[tuple[str, str], list[_ParsedFile]] = {}
-    for raw_key in dict.fromkeys(raw_keys):  # a key given twice is transformed once
-        parsed = _read_raw_file(store, raw_key, written)
+    for parsed in _read_raw_files(store, list(dict.fromkeys(raw_keys)), written):  # a key given twice: once
         if isinstance(parsed, TransformResult):
-            results[raw_key] = parsed
+            results[parsed.raw_key] = parsed
         else:
             groups.setdefault((parsed.format.name, str(parsed.key.board)), []).append(parsed)
     for files in groups.values():
@@ -105,11 +110,47 @@ class _ParsedFile:
     parsed: ParsedEnvelope
 
 
-def _read_raw_file(store: ObjectStore, raw_key: str, written: FileWritten | None) -> _ParsedFile | TransformResult:
-    """The parsed envelope at ``raw_key``; or, for a file that cannot be read, its result after quarantining
-    it whole (``corrupt``)."""
+def _read_raw_files(
+    store: ObjectStore, raw_keys: list[str], written: FileWritten | None
+) -> list[_ParsedFile | TransformResult]:
+    """Each raw file parsed (:func:`_read_raw_file`), in order. Every file is read from the store first, so a
+    store error raises before anything is written. The files of one format and records list are parsed in one
+    call where :func:`read_envelopes` can (the envelopes as written by the pipeline); the others one by one."""
+    datas = [store.get(raw_key) for raw_key in raw_keys]
+    parsed: dict[str, _ParsedFile | TransformResult] = {}
+    joinable: dict[tuple[str, str | None], list[int]] = {}
+    for i, raw_key in enumerate(raw_keys):
+        fmt = _known_format(datas[i])
+        if fmt is not None:
+            joinable.setdefault((fmt.name, fmt.records_key(str(RawKey.parse(raw_key).board))), []).append(i)
+    for (name, records_key), indices in joinable.items():
+        fmt = record_format(name)
+        envelopes = read_envelopes([datas[i] for i in indices], fmt.record_type, records_key)
+        for i, envelope in zip(indices, envelopes, strict=True):
+            if envelope is not None:
+                raw_key = raw_keys[i]
+                parsed[raw_key] = _ParsedFile(raw_key, RawKey.parse(raw_key), len(datas[i]), fmt, envelope)
+    return [
+        parsed.get(raw_key) or _read_raw_file(store, raw_key, data, written)
+        for raw_key, data in zip(raw_keys, datas, strict=True)
+    ]
+
+
+def _known_format(data: bytes) -> RecordFormat | None:
+    """The record format the envelope names near its start, if that is one flightpipe knows."""
+    name = format_near_start(data)
+    try:
+        return None if name is None else record_format(name)
+    except KeyError:
+        return None
+
+
+def _read_raw_file(
+    store: ObjectStore, raw_key: str, data: bytes, written: FileWritten | None
+) -> _ParsedFile | TransformResult:
+    """The parsed envelope ``data`` of ``raw_key``; or, for a file that cannot be read, its result after
+    quarantining it whole (``corrupt``)."""
     key = RawKey.parse(raw_key)
-    data = store.get(raw_key)
     try:
         fmt = record_format(sniff_format(data))
         parsed = read_envelope(data, fmt.record_type, fmt.records_key(str(key.board)))

@@ -55,6 +55,7 @@ from flightpipe.quality.board_facts import WrittenFile, counted_facts
 from flightpipe.quality.facts import BoardFacts
 from flightpipe.quality.quarantine import entry_of
 from flightpipe.quality.records import RecordRuleSet
+from flightpipe.sources.normalising import load_reference_tables
 from flightpipe.stages.transform import TransformResult, quarantine_line, transform_raw_objects
 
 #: Files one vectorised pass holds at most: past ~30 files a pass gains little, and memory grows with it.
@@ -226,6 +227,8 @@ class TransformWorkers:
     def __enter__(self) -> Self:
         if self.workers > 1:
             self.method = start_method()
+            if self.method == "fork":
+                load_reference_tables()  # built once here, inherited by every worker
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers - 1,
                 mp_context=get_context(self.method),

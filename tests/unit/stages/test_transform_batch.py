@@ -113,6 +113,33 @@ def test_batch_path_writes_the_per_file_paths_bytes_and_results_including_quaran
     assert sum(1 for key in written if key.startswith("quarantine/")) == 2
 
 
+def test_files_read_one_by_one_beside_files_read_together_write_the_per_file_paths_bytes(tmp_path: Path) -> None:
+    # A pass reads the envelopes of one format together (core.envelope.read_envelopes); these files need the
+    # one-file reader: two envelopes in one file, an empty file, text that is not UTF-8 (repaired), a null pages.
+    per_file = ObjectStore(str(tmp_path / "per-file"))
+    keys = land_sample_by_departure_airport(per_file, FIXTURE_SAMPLE_PAGE)
+    good = per_file.get(keys[0])
+    hostile = {
+        "two": good + b"\n" + good,
+        "empty": b"",
+        "latin1": good.replace(b'"name":"', b'"name":"\xe9', 3),
+        "nullpages": good.replace(b'"pages":[', b'"pages":null,"x":[', 1),
+    }
+    for run_id, data in hostile.items():
+        key = RawKey(RawKey.parse(keys[0]).icao, DAY, Board.DEPARTURES, run_id).key
+        per_file.put(key, data)
+        keys.append(key)
+    shutil.copytree(tmp_path / "per-file", tmp_path / "batch")
+    batch = ObjectStore(str(tmp_path / "batch"))
+    expected = [transform_raw_object(per_file, key, RecordRuleSet.defaults()) for key in keys]
+
+    assert transform_raw_objects(batch, keys, RecordRuleSet.defaults()) == expected
+    assert _written(batch.local_path()) == _written(per_file.local_path())
+    by_run = {RawKey.parse(r.raw_key).run_id: r for r in expected}
+    assert [by_run[run_id].corrupt_reason is not None for run_id in hostile] == [True, True, False, True]
+    assert by_run["latin1"].rows_out == expected[0].rows_out
+
+
 def test_a_file_that_cannot_be_read_is_reported_and_the_rest_of_its_batch_is_transformed(tmp_path: Path) -> None:
     store = ObjectStore(str(tmp_path / "data"))
     keys = land_sample_by_departure_airport(store, FIXTURE_SAMPLE_PAGE)[:2]
