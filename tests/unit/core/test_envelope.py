@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from flightpipe.core import envelope as envelope_module
 from flightpipe.core.envelope import Envelope, ParsedEnvelope, read_envelope, read_envelopes
 from flightpipe.core.layout import Board
 from flightpipe.sources.formats import record_format
@@ -57,6 +58,30 @@ def test_envelopes_read_together_are_each_what_reading_it_alone_gives(envelopes:
     assert [_same(t, a) for t, a in zip(together, alone, strict=True)] == [True, True, True]
     assert [len(a.records) for a in alone] == [70, 0, len(alone[2].records)]
     assert alone[2].page_lengths is not None and len(alone[2].page_lengths) > 1
+
+
+@pytest.mark.parametrize("joined", [[[0], [1], [2]], [[0, 1], [2]], [[0, 1, 2]]])
+def test_files_over_the_joined_read_limit_are_read_in_several_calls_with_the_same_result(
+    envelopes: list[bytes], joined: list[list[int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sizes = [len(data) for data in envelopes]
+    calls: list[int] = []
+    read_json = envelope_module._read_json
+
+    def counted(data: bytes, *args: Any) -> Any:
+        calls.append(len(data))
+        return read_json(data, *args)
+
+    # The limit the largest call just fits; a file over the limit is read alone (the limit 1: every file).
+    limit = 1 if all(len(c) == 1 for c in joined) else max(sum(sizes[i] for i in c) for c in joined)
+    monkeypatch.setattr(envelope_module, "JOINED_READ_BYTES", limit)
+    monkeypatch.setattr(envelope_module, "_read_json", counted)
+
+    together = read_envelopes(envelopes, RECORD_TYPE)
+
+    assert calls == [sum(sizes[i] for i in chunk) + len(chunk) - 1 for chunk in joined]  # joined by newlines
+    alone = [read_envelope(data, RECORD_TYPE) for data in envelopes]
+    assert [_same(t, a) for t, a in zip(together, alone, strict=True)] == [True, True, True]
 
 
 def test_a_truncated_file_is_left_to_the_one_file_reader_and_the_others_are_still_read_together(
