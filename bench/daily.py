@@ -76,9 +76,10 @@ def log_times(stderr: str) -> dict[str, float]:
 
 
 def daily_stats(run: CommandRun, started_at: float) -> RunStats:
-    """One measured day as a RunStats; the counts are milliseconds (the source's span, the overhead, the
-    start-up before the run began, the time after the last step: the report and the run's bookkeeping, and of
-    that the report's own time where the run logs it)."""
+    """One measured day as a RunStats; the counts are milliseconds (the source's collect span, the overhead
+    beyond it, the start-up before the run began, the time after the last step: the report and the run's
+    bookkeeping, and of that the report's own time where the run logs it; where the run logs opening the
+    source, that time and the overhead beyond the source's whole own time, collect span and opening)."""
     times = log_times(run.stderr)
     needed = ("run_started", "collect_start", "collect_end", "steps_end", "run_finished")
     if run.returncode != 0 or any(k not in times for k in needed):
@@ -92,8 +93,11 @@ def daily_stats(run: CommandRun, started_at: float) -> RunStats:
     }
     if "report_s" in times:  # part of the time after the last step
         counts["report_ms"] = round(times["report_s"] * 1000)
-    if "source_open_s" in times:  # part of the overhead: opening the source (the simulator builds its season)
+    if "source_open_s" in times:  # opening the source (the simulator builds its season; an API client is built)
         counts["source_open_ms"] = round(times["source_open_s"] * 1000)
+        # The source's own time is its collect span and its opening: the simulator renders its season's schedule
+        # there, the work an API's servers do. What is left is flightpipe's.
+        counts["beyond_source_ms"] = round((run.wall_s - source_s - times["source_open_s"]) * 1000)
     return RunStats(run.wall_s, run.cpu_s, run.peak_rss_mb, 0.0, counts)
 
 

@@ -336,12 +336,13 @@ DAILY_HEADER = [
     "runs",
     "wall s",
     "wall min-max",
-    "source s",
-    "overhead s (wall - source)",
+    "collect span s",
+    "opening the source s",
+    "beyond the source s (wall - collect - opening)",
+    "beyond the collect span s",
     "start-up s (to 'run started')",
     "after the last step s (report)",
     "of which the report s",
-    "opening the source s",
     "CPU s",
     "peak RSS MB",
 ]
@@ -382,16 +383,27 @@ def _daily_row(label: str, d: Series) -> list[str]:
         f"{d.wall_s:.2f}",
         f"{d.wall_min_s:.2f}-{d.wall_max_s:.2f}",
         f"{_median_count(d, 'source_ms') / 1000:.2f}",
+        _optional_s(d, "source_open_ms"),
+        _optional_s(d, "beyond_source_ms"),
         f"{_median_count(d, 'overhead_ms') / 1000:.2f}",
         f"{_median_count(d, 'startup_ms') / 1000:.2f}",
         f"{_median_count(d, 'after_steps_ms') / 1000:.2f}",
-        f"{_median_count(d, 'report_ms') / 1000:.2f}" if all("report_ms" in r.counts for r in d.runs) else "-",
-        f"{_median_count(d, 'source_open_ms') / 1000:.2f}"
-        if all("source_open_ms" in r.counts for r in d.runs)
-        else "-",
+        _optional_s(d, "report_ms"),
         f"{d.cpu_s:.2f}",
         f"{d.peak_rss_mb:.0f}",
     ]
+
+
+def _optional_s(d: Series, name: str) -> str:
+    """The median of count ``name`` (milliseconds) in seconds, where every run has it."""
+    return f"{_median_count(d, name) / 1000:.2f}" if all(name in r.counts for r in d.runs) else "-"
+
+
+def beyond_source_s(d: Series) -> float:
+    """The daily run's time beyond the source's own (collect span and opening, where the runs log the opening;
+    else beyond the collect span alone)."""
+    name = "beyond_source_ms" if all("beyond_source_ms" in r.counts for r in d.runs) else "overhead_ms"
+    return _median_count(d, name) / 1000
 
 
 def _median_count(s: Series, name: str) -> float:
@@ -445,12 +457,19 @@ def targets(results: Results) -> list[Target]:
         found.append(Target(f"a year <= {YEAR_WALL_TARGET_S:.0f} s wall and <= 2 GB peak", "-", None))
     found.append(flat_memory_target(results))
     if results.daily is not None:
-        overhead = _median_count(results.daily, "overhead_ms") / 1000
+        d = results.daily
+        beyond = beyond_source_s(d)
+        parts = f"wall {d.wall_s:.2f} s - collect span {_median_count(d, 'source_ms') / 1000:.2f} s"
+        if all("source_open_ms" in r.counts for r in d.runs):
+            parts += (
+                f" - opening the simulated source {_median_count(d, 'source_open_ms') / 1000:.2f} s; "
+                f"{_median_count(d, 'overhead_ms') / 1000:.2f} s beyond the collect span alone"
+            )
         found.append(
             Target(
                 f"daily run <= {DAILY_OVERHEAD_TARGET_S} s beyond the source's own time",
-                f"{overhead:.2f} s (median of {len(results.daily.runs)})",
-                overhead <= DAILY_OVERHEAD_TARGET_S,
+                f"{beyond:.2f} s (medians of {len(d.runs)}: {parts})",
+                beyond <= DAILY_OVERHEAD_TARGET_S,
             )
         )
     else:
@@ -642,14 +661,15 @@ def markdown(results: Results, command: str) -> str:
         "A daily run: the whole `flightpipe run --date <day>` process on the simulated source (start-up, imports,"
         " collect, transform, quality, process, load, report, exit), in a fresh data folder in which the day "
         "before has just run (unmeasured; it also writes the package's bytecode, which an installed flightpipe "
-        "has from pip, so no measured run compiles Python). The source's own time is the span of its collect "
-        "steps in the run's JSON log (first start to last end: the boards are collected side by side); the "
-        "overhead is the wall time minus that span. Start-up is the time from starting the process to the log's "
+        "has from pip, so no measured run compiles Python). The collect span is the span of the collect "
+        "steps in the run's JSON log (first start to last end: the boards are collected side by side). Start-up is the time from starting the process to the log's "
         "'run started'; after the last step is the time from the last step's end to 'run succeeded' (the HTML "
         "report and the run's bookkeeping); of which the report is what the run logs as the report's own time "
-        "(its imports, queries and page, 'report written'). Opening the source is part of the overhead, logged as"
-        " 'source opened' (the simulated source builds its season's schedule there; an API client is only "
-        "configured). After N days of history: the same command, on the days after the year workload's, one after"
+        "(its imports, queries and page, 'report written'). Opening the source is logged as 'source opened': the "
+        "simulated source renders its season's schedule there, the work an API's servers do (an API source only "
+        "configures its client), so it is the source's own time too, and the target is judged on the time beyond "
+        "both (wall - collect span - opening); the time beyond the collect span alone is shown beside it. After "
+        "N days of history: the same command, on the days after the year workload's, one after"
         " the other, in a copy of the data folder its reprocess left (layers, warehouse, ledger and quality "
         "history of those days), so the report, the volume history and the warehouse hold N days. "
         "`flightpipe --help`: the whole process, wall time, after one unmeasured run."

@@ -245,6 +245,40 @@ def test_the_daily_overhead_is_the_wall_time_minus_the_source_span_from_the_log(
     assert stats.counts == {"source_ms": 750, "overhead_ms": 5250, "startup_ms": 500, "after_steps_ms": 2000}
 
 
+def test_opening_the_source_is_the_source_s_own_time_and_the_target_is_judged_beyond_it(
+    bench: dict[str, ModuleType],
+) -> None:
+    daily, measure = importlib.import_module("daily"), bench["measure"]
+    log = "\n".join(
+        [
+            '{"time": "2026-01-01T00:00:01.000Z", "message": "run started for 2025-03-20", "step": null}',
+            '{"time": "2026-01-01T00:00:01.200Z", "message": "source opened", "step": null,'
+            ' "data": {"duration_s": 0.25}}',
+            '{"time": "2026-01-01T00:00:02.000Z", "message": "step succeeded", "step": "collect EDDF/departures",'
+            ' "data": {"duration_s": 0.5}}',
+            '{"time": "2026-01-01T00:00:05.000Z", "message": "run succeeded for 2025-03-20 in 4 s", "step": null}',
+        ]
+    )
+    run = measure.CommandRun(wall_s=2.0, cpu_s=2.0, peak_rss_mb=300.0, returncode=0, stdout="", stderr=log)
+
+    stats = daily.daily_stats(run, daily.log_times(log)["run_started"] - 0.5)
+    results = _memory_results(bench, reprocess_mb=(600.0, 720.0), daily_mb=(300.0, 300.0))
+    results.daily = _series(bench, "daily", 2.0, rss_mb=300.0, **stats.counts)
+    target = _target(bench, results, "daily run")
+
+    assert (stats.counts["source_ms"], stats.counts["source_open_ms"], stats.counts["beyond_source_ms"]) == (
+        500,
+        250,
+        1250,
+    )
+    assert stats.counts["overhead_ms"] == 1500
+    assert (target.figure, target.verdict) == (
+        "1.25 s (medians of 1: wall 2.00 s - collect span 0.50 s - opening the simulated source 0.25 s; "
+        "1.50 s beyond the collect span alone)",
+        "met",
+    )
+
+
 def test_the_daily_run_s_report_time_is_read_from_its_log_line(bench: dict[str, ModuleType]) -> None:
     daily = importlib.import_module("daily")
     log = (
