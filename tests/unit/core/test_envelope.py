@@ -8,6 +8,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from flightpipe.core import envelope as envelope_module
 from flightpipe.core.envelope import Envelope, ParsedEnvelope, read_envelope, read_envelopes
@@ -120,3 +122,34 @@ def test_a_file_the_one_file_reader_repairs_or_rejects_leaves_every_file_to_it(
     assert broken != envelopes[0], name
 
     assert read_envelopes([broken, envelopes[2]], RECORD_TYPE) == [None, None]
+
+
+#: Files a joined read must never take for another file's envelope (nor two files for one).
+HOSTILE = (
+    b"",
+    b"  \n ",
+    b"{}",
+    b'{"source": "x"}',
+    b'{"a": 1}\n{"b": 2}',
+    b'{"source": "aviationstack", "pages": [',
+    b'], "x": {}}',
+    b'"a string"',
+    b"[1, 2]",
+    b"null",
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.one_of(st.integers(0, 2), st.sampled_from(HOSTILE)), min_size=1, max_size=8))
+def test_whatever_files_are_read_together_each_result_is_that_files_own_or_left_to_the_one_file_reader(
+    envelopes: list[bytes], picks: list[int | bytes]
+) -> None:
+    datas = [envelopes[p] if isinstance(p, int) else p for p in picks]
+
+    together = read_envelopes(datas, RECORD_TYPE)
+
+    for data, parsed in zip(datas, together, strict=True):
+        if parsed is not None:
+            assert _same(parsed, read_envelope(data, RECORD_TYPE))
+    if all(isinstance(p, int) for p in picks):  # envelopes as the pipeline writes them: all read together
+        assert None not in together
