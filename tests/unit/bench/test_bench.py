@@ -6,6 +6,7 @@ Fed with made-up runs, so these tests take no time; the measuring itself is ``ma
 from __future__ import annotations
 
 import importlib
+import json
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -223,19 +224,25 @@ def test_the_daily_run_after_history_has_its_own_row(bench: dict[str, ModuleType
     ]
 
 
+def _log(*lines: tuple[str, str, str | None, float | None]) -> str:
+    """A run's JSON log: (seconds of 2026-01-01 00:00, message, step, the line's duration_s) per line."""
+    return "\n".join(
+        json.dumps(
+            {"time": f"2026-01-01T00:00:{at}Z", "message": message, "step": step}
+            | ({"data": {"duration_s": duration}} if duration is not None else {})
+        )
+        for at, message, step, duration in lines
+    )
+
+
 def test_the_daily_overhead_is_the_wall_time_minus_the_source_span_from_the_log(bench: dict[str, ModuleType]) -> None:
     daily, measure = importlib.import_module("daily"), bench["measure"]
-    log = "\n".join(
-        [
-            '{"time": "2026-01-01T00:00:01.000Z", "message": "run started for 2025-03-20", "step": null}',
-            '{"time": "2026-01-01T00:00:02.000Z", "message": "step succeeded", "step": "collect EDDF/departures",'
-            ' "data": {"duration_s": 0.5}}',
-            '{"time": "2026-01-01T00:00:02.250Z", "message": "step succeeded", "step": "collect EDDF/arrivals",'
-            ' "data": {"duration_s": 0.5}}',
-            '{"time": "2026-01-01T00:00:03.000Z", "message": "step succeeded", "step": "load 2025-03-20",'
-            ' "data": {"duration_s": 0.1}}',
-            '{"time": "2026-01-01T00:00:05.000Z", "message": "run succeeded for 2025-03-20 in 4 s", "step": null}',
-        ]
+    log = _log(
+        ("01.000", "run started for 2025-03-20", None, None),
+        ("02.000", "step succeeded", "collect EDDF/departures", 0.5),
+        ("02.250", "step succeeded", "collect EDDF/arrivals", 0.5),
+        ("03.000", "step succeeded", "load 2025-03-20", 0.1),
+        ("05.000", "run succeeded for 2025-03-20 in 4 s", None, None),
     )
     run = measure.CommandRun(wall_s=6.0, cpu_s=3.0, peak_rss_mb=300.0, returncode=0, stdout="", stderr=log)
     started = daily.log_times(log)["run_started"] - 0.5
@@ -249,15 +256,11 @@ def test_opening_the_source_is_the_source_s_own_time_and_the_target_is_judged_be
     bench: dict[str, ModuleType],
 ) -> None:
     daily, measure = importlib.import_module("daily"), bench["measure"]
-    log = "\n".join(
-        [
-            '{"time": "2026-01-01T00:00:01.000Z", "message": "run started for 2025-03-20", "step": null}',
-            '{"time": "2026-01-01T00:00:01.200Z", "message": "source opened", "step": null,'
-            ' "data": {"duration_s": 0.25}}',
-            '{"time": "2026-01-01T00:00:02.000Z", "message": "step succeeded", "step": "collect EDDF/departures",'
-            ' "data": {"duration_s": 0.5}}',
-            '{"time": "2026-01-01T00:00:05.000Z", "message": "run succeeded for 2025-03-20 in 4 s", "step": null}',
-        ]
+    log = _log(
+        ("01.000", "run started for 2025-03-20", None, None),
+        ("01.200", "source opened", None, 0.25),
+        ("02.000", "step succeeded", "collect EDDF/departures", 0.5),
+        ("05.000", "run succeeded for 2025-03-20 in 4 s", None, None),
     )
     run = measure.CommandRun(wall_s=2.0, cpu_s=2.0, peak_rss_mb=300.0, returncode=0, stdout="", stderr=log)
 
