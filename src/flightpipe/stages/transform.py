@@ -81,7 +81,9 @@ def transform_raw_objects(
 ) -> list[TransformResult]:
     """Transform the raw envelopes at ``raw_keys`` in one vectorised pass; one result per key, in order.
 
-    Each file is read and parsed on its own (a corrupt one is quarantined whole, the others go on); the
+    Every file is read first; the envelopes of one format are parsed together where that gives each file what
+    parsing it alone would (``core.envelope.read_envelopes``), the others on their own (a corrupt one is
+    quarantined whole, the others go on); the
     records of all files of the same format and board are then normalised and checked together, and split by
     file again: each file gets its Parquet twin and quarantine file exactly as if it were transformed alone
     (every step is row-wise or matches records within their own file only). Reading a file that raises (a
