@@ -10,6 +10,7 @@ exactly as normalising it alone would.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -210,10 +211,22 @@ class _AirportTables:
     icao_by_iata: dict[str, str]
 
 
-@cache
+#: Held while the airport tables are built: functools.cache alone lets every thread that asks before the first
+#: build is done build its own (the daily run's two transform threads both did, some 0.05 s each).
+_BUILDING_AIRPORT_TABLES = threading.Lock()
+
+
 def _airport_tables() -> _AirportTables:
-    """The columns of airportsdata's table the normalisers look up, from the table ``reference.airports`` reads
-    once per process with pyarrow's CSV reader (the same values: a test compares them with its dictionaries)."""
+    """The columns of airportsdata's table the normalisers look up, built once per process (a thread that asks
+    meanwhile waits for that build)."""
+    with _BUILDING_AIRPORT_TABLES:
+        return _built_airport_tables()
+
+
+@cache
+def _built_airport_tables() -> _AirportTables:
+    """From the table ``reference.airports`` reads once per process with pyarrow's CSV reader (the same values: a
+    test compares them with its dictionaries)."""
     table = airport_table()
     icao, iata, zone = (table.column(name).to_pylist() for name in ("icao", "iata", "tz"))
     return _AirportTables(

@@ -5,12 +5,17 @@ put back in place), around clock changes and in zones with offsets of 30 and 45 
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from flightpipe.reference.airports import airport_table
+from flightpipe.sources import normalising
 from flightpipe.sources.normalising import local_date, utc_offset_minutes
 
 ZONES = (
@@ -67,3 +72,28 @@ def test_each_rows_local_date_is_its_instants_date_in_its_zone_or_in_utc_without
 
 
 _MINUTE = dt.timedelta(minutes=1)
+
+
+def test_threads_asking_for_the_airport_tables_at_once_wait_for_one_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[int] = []
+    first_read = threading.Event()
+
+    def slow_table() -> pa.Table:
+        built.append(1)
+        first_read.set()
+        time.sleep(0.2)  # the second thread asks while this build goes on
+        return airport_table()
+
+    monkeypatch.setattr(normalising, "airport_table", slow_table)
+    normalising._built_airport_tables.cache_clear()
+    try:
+        threads = [threading.Thread(target=normalising.airport_zone, args=(pa.array(["EDDF"]),)) for _ in range(2)]
+        threads[0].start()
+        first_read.wait(5)
+        threads[1].start()
+        for thread in threads:
+            thread.join()
+    finally:
+        normalising._built_airport_tables.cache_clear()
+
+    assert built == [1]
