@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from flightpipe.core.arrays import flat
 from flightpipe.quality.api import (
     MAX_EXAMPLES,
     PARSE_RULE,
@@ -140,7 +141,7 @@ def codes_well_formed(rows: pa.Table, config: RuleConfig) -> RecordCheck:
 def _mismatches(values: pa.Array | pa.ChunkedArray, pattern: str) -> pa.Array:
     """Per value, whether it does not match ``pattern`` (null stays null). Each distinct value is matched once:
     codes repeat (a board has a few dozen airlines and airports), and hashing is cheaper than the regex."""
-    encoded = pc.dictionary_encode(values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values)
+    encoded = pc.dictionary_encode(flat(values))
     return pc.take(pc.invert(pc.match_substring_regex(encoded.dictionary, pattern)), encoded.indices)
 
 

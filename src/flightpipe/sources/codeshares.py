@@ -13,6 +13,8 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from flightpipe.core.arrays import flat
+
 #: The first word of the reason of a codeshare record quarantined because its operator's record is.
 OPERATOR_QUARANTINED = "operator_quarantined"
 
@@ -51,12 +53,8 @@ def operator_quarantined(rows: pa.Table, quarantined: pa.Array) -> pa.Array:
     )
     gone = pc.filter(own, gone_operators)
     gone = pc.drop_null(gone)
-    hit = pc.fill_null(pc.is_in(operating, value_set=_flat(gone)), False)
+    hit = pc.fill_null(pc.is_in(operating, value_set=flat(gone)), False)
     return pc.and_(pc.and_(is_codeshare, hit), pc.invert(quarantined))
-
-
-def _flat(values: pa.Array | pa.ChunkedArray) -> pa.Array:
-    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
 
 def with_orphaned_codeshares(

@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from flightpipe.core.arrays import numeric_array
+from flightpipe.core.arrays import flat, numeric_array
 from flightpipe.core.schema import NORMALISED_SCHEMA, STATUS_ALIASES, UTC_TS, Status
 from flightpipe.reference.airlines import airlines_by_icao
 from flightpipe.reference.airports import airport_table
@@ -159,8 +159,8 @@ def assemble(
     sides = [prefix for prefix in ("dep", "arr") if f"{prefix}_utc_offset_min" not in columns]
     if sides:
         offsets = utc_offset_minutes(
-            pa.concat_arrays([_flat(columns[f"{prefix}_scheduled_utc"]) for prefix in sides]),
-            airport_zone(pa.concat_arrays([_flat(columns[f"{prefix}_airport_icao"]) for prefix in sides])),
+            pa.concat_arrays([flat(columns[f"{prefix}_scheduled_utc"]) for prefix in sides]),
+            airport_zone(pa.concat_arrays([flat(columns[f"{prefix}_airport_icao"]) for prefix in sides])),
         )
         for i, prefix in enumerate(sides):
             columns[f"{prefix}_utc_offset_min"] = offsets.slice(i * n, n)
@@ -287,7 +287,7 @@ def local_wall_time(instants: pa.Array, zone: pa.Array) -> pa.Array:
 
 def local_date(instants: pa.Array, zone: pa.Array) -> pa.Array:
     """The local calendar date of each UTC instant in its row's zone (UTC where the zone is null)."""
-    utc_wall = pc.local_timestamp(_flat(instants))
+    utc_wall = pc.local_timestamp(flat(instants))
     return pc.cast(pc.coalesce(local_wall_time(instants, zone), utc_wall), pa.date32())
 
 
@@ -297,16 +297,12 @@ def utc_offset_minutes(instants: pa.Array, zone: pa.Array) -> pa.Array:
     pyarrow converts with the system's zone database, the one Python's zoneinfo reads too: the pipeline's only
     zone database (docs/sources.md, "Time zones"). Per zone only the conversion itself is a call; the
     difference is taken once over all rows (per zone it was six calls more, for a few dozen zones a board)."""
-    ahead = pc.subtract(local_wall_time(instants, zone), pc.local_timestamp(_flat(instants)))
+    ahead = pc.subtract(local_wall_time(instants, zone), pc.local_timestamp(flat(instants)))
     return pc.cast(pc.divide(pc.cast(ahead, pa.int64()), 60_000_000), pa.int32())
 
 
 #: A wall time: a timestamp without a zone.
 _WALL = pa.timestamp("us")
-
-
-def _flat(values: pa.Array | pa.ChunkedArray) -> pa.Array:
-    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
 
 def by_zone(
@@ -318,10 +314,7 @@ def by_zone(
     """``convert`` applied to each row's instant with its zone: rows sorted by zone once, so each distinct zone
     is one call on a contiguous slice, whatever the number of rows (a call per zone over all rows made this
     quadratic in practice: a board has dozens of zones, a batch of files hundreds)."""
-    if isinstance(instants, pa.ChunkedArray):
-        instants = instants.combine_chunks()
-    if isinstance(zone, pa.ChunkedArray):
-        zone = zone.combine_chunks()
+    instants, zone = flat(instants), flat(zone)
     if len(instants) == 0:
         return pa.array([], type_)
     # Grouped by the zone's dictionary index: sorting integers, not the zone names, is ten times cheaper, and

@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from flightpipe.core.arrays import numeric_array
+from flightpipe.core.arrays import flat, numeric_array
 from flightpipe.core.envelope import (
     ParsedEnvelope,
     format_near_start,
@@ -218,10 +218,10 @@ def _transform_files(
 def _slice_verdict(verdict: RecordVerdict, start: int, length: int) -> RecordVerdict:
     if not verdict.count:
         return RecordVerdict(verdict.failed, verdict.rule, verdict.reason, 0)
-    failed = _flat(verdict.failed).slice(start, length)
+    failed = flat(verdict.failed).slice(start, length)
     count = int(pc.sum(pc.cast(failed, pa.int64())).as_py() or 0)
     return RecordVerdict(
-        failed, _flat(verdict.rule).slice(start, length), _flat(verdict.reason).slice(start, length), count
+        failed, flat(verdict.rule).slice(start, length), flat(verdict.reason).slice(start, length), count
     )
 
 
@@ -303,13 +303,13 @@ def _check_guarded(rows: pa.Table, failing: RecordRuleSet) -> RecordVerdict:
     guarded = check_records(rows, guards)
     if not guarded.count:
         return check_records(rows, others)
-    passed = _flat(pc.invert(guarded.failed))
+    passed = flat(pc.invert(guarded.failed))
     rest = check_records(rows.filter(passed), others)
     if not rest.count:
         return guarded
 
     def merged(guard: pa.Array, other: pa.Array) -> pa.Array:
-        return pc.replace_with_mask(_flat(guard), passed, _flat(other))
+        return pc.replace_with_mask(flat(guard), passed, flat(other))
 
     return RecordVerdict(
         failed=merged(guarded.failed, rest.failed),
@@ -323,10 +323,6 @@ def _with_orphaned_codeshares(rows: pa.Table, verdict: RecordVerdict) -> RecordV
     """The codeshare records of an operator record a rule quarantined go with it (sources/codeshares.py)."""
     failed, rule, reason, added = with_orphaned_codeshares(rows, verdict.failed, verdict.rule, verdict.reason)
     return RecordVerdict(failed, rule, reason, verdict.count + added) if added else verdict
-
-
-def _flat(values: pa.Array | pa.ChunkedArray) -> pa.Array:
-    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
 
 def _kept_positions(n: int, rejected_index: pa.Array) -> pa.Array:
