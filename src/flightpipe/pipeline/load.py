@@ -60,10 +60,12 @@ def load_flight_dates(
     tracker: StepTracker = UNTRACKED,
     connect: Callable[[Settings], SqlWarehouse] = connect_warehouse,
     batched: bool = False,
+    after: Callable[[SqlWarehouse], None] | None = None,
 ) -> list[LoadedDate]:
     """Load ``flight_dates`` as ``quality.decision`` gates them, then the run's quality results; under the
     engine's single-writer lock. ``connect`` opens the warehouse (tests hand in their own). ``batched``: see
-    ``load_decided``."""
+    ``load_decided``. ``after``: called with the open warehouse once all is loaded, still under the lock (the
+    daily run writes its report there); not called when nothing was to load and the warehouse was not opened."""
     tracker.total("load", len(flight_dates))
     if not flight_dates and not quality.results:
         return []
@@ -75,6 +77,8 @@ def load_flight_dates(
                 store, warehouse, quality.decision, flight_dates, run_id=run_id, tracker=tracker, batched=batched
             )
             load_quality(warehouse, quality, tracker)
+            if after is not None:
+                after(warehouse)
             return loaded
         finally:
             warehouse.close()

@@ -12,14 +12,13 @@ its transform workers counted from the same rows, ``quality.board_facts``, inste
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from flightpipe.core.layout import Board, RawKey, processed_partition, raw_keys, raw_prefix
+from flightpipe.core.parquet import read_parquet
 from flightpipe.core.schema import PROCESSED_SCHEMA, TRANSFORMED_SCHEMA
 from flightpipe.core.store import ObjectStore
 from flightpipe.quality.api import Kind, Level, Outcome, Partition, Rule, RuleConfig, RuleResult, Scope
@@ -155,7 +154,7 @@ def board_facts(store: ObjectStore, icao: str, board: Board, day: dt.date, histo
     entries = read_entries(store, key.quarantine_key) if store.exists(key.quarantine_key) else []
     rows = None
     if not (len(entries) == 1 and entries[0].whole_file) and store.exists(key.transformed_key):
-        rows = pq.read_table(io.BytesIO(store.get(key.transformed_key)), schema=TRANSFORMED_SCHEMA)
+        rows = read_parquet(store.get(key.transformed_key), TRANSFORMED_SCHEMA)
     return facts_of_file(partition, raw_key, rows, entries, past)
 
 

@@ -28,6 +28,7 @@ from flightpipe.core.layout import (
     processed_file,
     processed_partition,
 )
+from flightpipe.core.parquet import read_parquet
 from flightpipe.core.schema import PROCESSED_SCHEMA, TRANSFORMED_SCHEMA
 from flightpipe.core.store import ObjectStore
 
@@ -63,7 +64,7 @@ def read_transformed_rows(store: ObjectStore, keys: list[str], flight_dates: lis
     date_set = pa.array(flight_dates, pa.date32())
     for key in keys:
         try:
-            table = pq.read_table(io.BytesIO(store.get(key)), schema=TRANSFORMED_SCHEMA)
+            table = read_parquet(store.get(key), TRANSFORMED_SCHEMA)
         except (pa.ArrowInvalid, OSError) as exc:
             raise ProcessError(
                 f"transformed file {key} is unreadable ({exc}); delete it and run again to transform its raw file anew"
@@ -222,8 +223,8 @@ def read_partition(store: ObjectStore, flight_date: dt.date) -> pa.Table:
     # One file when the DuckDB step wrote the partition; Spark (the Glue job) names its files part-*-<uuid>.
     keys = layout.processed_keys(store.list(processed_partition(flight_date)))
     if keys == [] or keys == [processed_file(flight_date)]:
-        return pq.read_table(io.BytesIO(store.get(processed_file(flight_date))), schema=PROCESSED_SCHEMA)
-    return pa.concat_tables(pq.read_table(io.BytesIO(store.get(k)), schema=PROCESSED_SCHEMA) for k in keys)
+        return read_parquet(store.get(processed_file(flight_date)), PROCESSED_SCHEMA)
+    return pa.concat_tables(read_parquet(store.get(k), PROCESSED_SCHEMA) for k in keys)
 
 
 def processed_flight_dates(store: ObjectStore) -> list[dt.date]:

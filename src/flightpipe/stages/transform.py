@@ -36,6 +36,7 @@ from flightpipe.core.envelope import (
 from flightpipe.core.errors import CorruptRawFile
 from flightpipe.core.faults import failpoint
 from flightpipe.core.layout import RawKey
+from flightpipe.core.parquet import read_parquet
 from flightpipe.core.schema import TRANSFORMED_SCHEMA, UTC_TS
 from flightpipe.core.store import ObjectStore
 from flightpipe.quality.api import Level
@@ -434,4 +435,4 @@ def is_transformed(store: ObjectStore, raw_key: str) -> bool:
 
 
 def read_transformed(store: ObjectStore, key: str) -> pa.Table:
-    return pq.read_table(io.BytesIO(store.get(key)), schema=TRANSFORMED_SCHEMA)
+    return read_parquet(store.get(key), TRANSFORMED_SCHEMA)

@@ -8,13 +8,12 @@ pipeline layer closes it (``flightpipe.pipeline.verify``).
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Iterable, Sequence
 
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from flightpipe.core.layout import RawKey, raw_keys, raw_prefix
+from flightpipe.core.parquet import read_parquet
 from flightpipe.core.store import ObjectStore
 from flightpipe.stages.transform import TransformResult, is_transformed
 
@@ -34,7 +33,7 @@ def twin_flight_dates(store: ObjectStore, raw_key: str) -> set[dt.date]:
     key = RawKey.parse(raw_key)
     if not store.exists(key.transformed_key):
         return set()
-    column = pq.read_table(io.BytesIO(store.get(key.transformed_key)), columns=["flight_date"]).column("flight_date")
+    column = read_parquet(store.get(key.transformed_key), columns=["flight_date"]).column("flight_date")
     return {d for d in pc.unique(column).to_pylist() if d is not None}
 
 

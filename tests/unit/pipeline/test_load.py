@@ -148,3 +148,36 @@ def test_a_batched_load_loads_the_whole_dates_between_holds_set_based_in_date_or
         ("load", after.isoformat(), None),
         ("load", "quality_results", None),
     ]
+
+
+def test_after_reads_the_open_warehouse_once_everything_is_loaded_before_it_closes(
+    settings: Settings, store: ObjectStore
+) -> None:
+    _processed(store, CLEAN)
+    quality = RunQuality(settings, store, StoredQualityHistory(store), "r1")
+    warehouse = Recording()
+    seen: list[tuple[object, list[tuple[dt.date, KeepRows | None]], int, bool]] = []
+
+    load_flight_dates(
+        settings,
+        store,
+        quality,
+        [CLEAN],
+        run_id="r1",
+        connect=lambda s: warehouse,
+        after=lambda open_warehouse: seen.append(
+            (open_warehouse, list(warehouse.loads), warehouse.quality_tables, warehouse.closed)
+        ),
+    )
+
+    assert seen == [(warehouse, [(CLEAN, None)], 1, False)]
+    assert warehouse.closed
+
+
+def test_after_is_not_called_when_nothing_was_to_load(settings: Settings, store: ObjectStore) -> None:
+    quality = RunQuality(settings, store, StoredQualityHistory(store), "r1")
+    called: list[object] = []
+
+    load_flight_dates(settings, store, quality, [], run_id="r1", after=called.append)
+
+    assert called == []
