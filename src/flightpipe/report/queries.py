@@ -203,11 +203,13 @@ def report_statements(day: dt.date, airports: tuple[str, ...], days: int) -> dic
 
 def read_report_rows(warehouse: Warehouse, day: dt.date, airports: tuple[str, ...], days: int) -> ReportRows:
     dialect = warehouse.capabilities.dialect
-    rows = {
-        name: warehouse.query(transpile(sql, dialect))
-        for name, sql in report_statements(day, airports, days).items()
-        if name != "latest_dates"
-    }
+    rows = warehouse.query_many(
+        {
+            name: transpile(sql, dialect)
+            for name, sql in report_statements(day, airports, days).items()
+            if name != "latest_dates"
+        }
+    )
     daily = [
         DailyPerformance(
             str(r[0]),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Protocol
 
@@ -95,6 +95,10 @@ class Warehouse(Protocol):
 
     def query(self, sql: str) -> list[tuple[Any, ...]]: ...
 
+    def query_many(self, statements: Mapping[str, str]) -> dict[str, list[tuple[Any, ...]]]:
+        """The rows of each of ``statements`` (read-only queries), by name."""
+        ...
+
     def status(self) -> WarehouseStatus: ...
 
     def close(self) -> None: ...
@@ -136,6 +140,11 @@ class SqlWarehouse(ABC):
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         return self.columns_and_rows(sql)[1]
+
+    def query_many(self, statements: Mapping[str, str]) -> dict[str, list[tuple[Any, ...]]]:
+        """The rows of each of ``statements`` (read-only queries), by name: one after the other here; an engine
+        that can run them side by side on one connection does (DuckDB)."""
+        return {name: self.query(sql) for name, sql in statements.items()}
 
     @abstractmethod
     def load_flight_date(

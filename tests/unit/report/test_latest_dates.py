@@ -30,6 +30,9 @@ class FakeWarehouse:
             return [(a, "departures", d, 10, 0, 9, 8, 0.9, 5.0, 4.0, 20.0) for a, d in self.daily]
         return []
 
+    def query_many(self, statements: dict[str, str]) -> dict[str, list[tuple[Any, ...]]]:
+        return {name: self.query(sql) for name, sql in statements.items()}
+
 
 def test_airports_with_flights_in_the_window_take_their_newest_day_from_it_without_reading_the_history() -> None:
     warehouse = FakeWarehouse([("EDDH", DAY - dt.timedelta(days=3)), ("EDDH", DAY - dt.timedelta(days=1))], [])

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator, Sequence
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -25,6 +27,9 @@ from flightpipe.warehouse.dims import dim_airport_rows
 from flightpipe.warehouse.loadsql import STAGE_AIRPORTS, STAGE_FLIGHTS, KeepRows, range_load_statements
 from flightpipe.warehouse.qualitysql import PARTITION_COLUMNS
 from flightpipe.warehouse.tables import QUALITY_RESULTS, WAREHOUSE_TABLES, TableSpec
+
+#: Statements ``query_many`` runs at once: one per core, at most four (on two cores, four gained nothing on two).
+QUERY_THREADS = max(1, min(4, os.cpu_count() or 1))
 
 #: The name a run's quality results are staged under for their load.
 STAGE_QUALITY = "stage_quality_results"
@@ -73,6 +78,27 @@ class DuckDBWarehouse(SqlWarehouse):
             return [d[0] for d in cursor.description or []], cursor.fetchall()
         except duckdb.Error as exc:
             raise LoadError(f"query on {self.path} failed: {exc}") from None
+
+    def query_many(self, statements: Mapping[str, str]) -> dict[str, list[tuple[Any, ...]]]:
+        """Side by side, each on a cursor of its own (a connection of its own to the same database, seeing what
+        is committed): DuckDB leaves the GIL while a statement runs, and a report's small statements each spend
+        most of their time planning on one core. The daily report's eleven, 0.06-0.08 s one after the other, take
+        about a third less on two threads."""
+        if len(statements) < 2:
+            return super().query_many(statements)
+
+        def rows_of(sql: str) -> list[tuple[Any, ...]]:
+            cursor = self._con.cursor()
+            try:
+                return cursor.execute(sql).fetchall()
+            except duckdb.Error as exc:
+                raise LoadError(f"query on {self.path} failed: {exc}") from None
+            finally:
+                cursor.close()
+
+        with ThreadPoolExecutor(max_workers=min(QUERY_THREADS, len(statements)), thread_name_prefix="query") as pool:
+            futures = {name: pool.submit(rows_of, sql) for name, sql in statements.items()}
+            return {name: future.result() for name, future in futures.items()}
 
     def execute_script(self, statements: Sequence[str]) -> None:
         con = self._con
