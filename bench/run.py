@@ -61,7 +61,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="simulator seed")
     parser.add_argument(
-        "--year-days", type=int, default=90, help="days measured once to extrapolate a year from (0: skip; default 90)"
+        "--year-days", type=int, default=90, help="days measured to extrapolate a year from (0: skip; default 90)"
+    )
+    parser.add_argument(
+        "--year-repeats", type=int, default=3, help="runs per contender on those days; the median is used (default 3)"
     )
     parser.add_argument("--daily-runs", type=int, default=5, help="measured daily runs (0: skip; default 5)")
     parser.add_argument("--help-runs", type=int, default=5, help="measured `flightpipe --help` runs (default 5)")
@@ -78,9 +81,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     args = parser.parse_args(argv)
     if args.quick:
-        args.days, args.repeats, args.year_days, args.daily_runs, args.help_runs = 2, 1, 3, 1, 2
-    if args.days < 1 or args.repeats < 1:
-        parser.error("--days and --repeats must be at least 1")
+        args.days, args.repeats, args.year_days, args.year_repeats, args.daily_runs, args.help_runs = 2, 1, 3, 1, 1, 2
+    if args.days < 1 or args.repeats < 1 or args.year_repeats < 1:
+        parser.error("--days, --repeats and --year-repeats must be at least 1")
     if min(args.year_days, args.daily_runs, args.help_runs) < 0:
         parser.error("--year-days, --daily-runs and --help-runs must not be negative")
     return args
@@ -336,7 +339,7 @@ def main(argv: list[str]) -> int:
         with console.status(f"raw envelopes for {year_spec.days} days (rendered once, then reused)"):
             year_workload = ensure_workload(year_spec, WORK_DIR)
             warm_page_cache(year_workload)
-        year_series = run_raw_to_warehouse(year_workload, year_workload.root / "runs", 1, "year")
+        year_series = run_raw_to_warehouse(year_workload, year_workload.root / "runs", args.year_repeats, "year")
         year = YearRun(year_workload, year_series["flightpipe"], year_series["duckdb"])
     daily = measure_daily(REPO, WORK_DIR / "daily", args.daily_runs) if args.daily_runs else None
     if daily is not None:
