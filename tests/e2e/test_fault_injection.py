@@ -22,7 +22,7 @@ from flightpipe.sources.credentials import resolve_credentials
 from flightpipe.sources.opensky.client import OpenSkySource
 from flightpipe.state.runs import SUCCEEDED
 from tests.conftest import FakeTime
-from tests.helpers.fake_apis import FaultInjector
+from tests.helpers.fake_apis import FaultInjector, wait_for_log
 from tests.helpers.pipeline_fakes import AS_OF, DAY, settings_for, setup_fake
 
 AIRPORTS = ["EDDB", "EDDM", "EDDH", "EDDL", "EDDF"]
@@ -92,6 +92,7 @@ def test_the_collect_steps_record_api_requests_and_retries_for_the_metrics(
     steps = [s for s in state.steps.of_run(summary.run_id) if s.stage == "collect"]
     requests = sum(s.detail.get("api_requests", 0) for s in steps)
     retries = sum(s.detail.get("api_retries", 0) for s in steps)
+    wait_for_log(api_server, requests)  # a request the client gave up on is logged once the server has answered it
     assert requests == len(api_server.log) and retries == counts["500"] + counts["429"] + counts["timeout"] > 0
     exported = run_metrics(state.runs.recent()[0], state.steps.of_run(summary.run_id))
     state.close()
@@ -113,6 +114,7 @@ def test_failed_collect_steps_record_their_exact_api_requests_and_retries(
     steps = [s for s in state.steps.of_run(summary.run_id) if s.stage == "collect"]
     # Each board's first request is tried three times and fails: three requests, of which two are retries.
     assert [(s.state, s.detail["api_requests"], s.detail["api_retries"]) for s in steps] == [("failed", 3, 2)] * 4
+    wait_for_log(api_server, 4 * 3)  # a request the client gave up on is logged once the server has answered it
     assert len(api_server.log) == 4 * 3
     exported = run_metrics(state.runs.recent()[0], state.steps.of_run(summary.run_id))
     state.close()
