@@ -115,3 +115,11 @@ def make_engine(kind: str, tmp_path: Path, postgres_url: str | None) -> Engine:
         return Engine(kind, load_settings(data_dir=str(data_dir)))
     assert postgres_url is not None
     return Engine(kind, load_settings(data_dir=str(data_dir), warehouse=postgres_url))
+
+
+def load_ground_truth(engine: Engine, run_id: str = "views") -> Engine:
+    """``engine`` with every flight date of the ground truth loaded, each by a loader of its own."""
+    for day in sorted({r["flight_date"] for r in ground_truth()}):
+        with engine.loader() as warehouse:
+            warehouse.load_flight_date(day, partition(day), run_id=run_id)
+    return engine

@@ -4,7 +4,6 @@ board checks run while process runs, and the report reads the warehouse through 
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from flightpipe.core.store import ObjectStore
 from flightpipe.pipeline import runner
 from flightpipe.pipeline.runner import run_day
 from flightpipe.state.runs import SUCCEEDED
+from flightpipe.state.store import StateStore
 from flightpipe.warehouse.duckdb.adapter import DuckDBWarehouse
 
 DAY = dt.date(2026, 6, 8)
@@ -72,7 +72,7 @@ def test_the_board_checks_run_while_process_runs(data_dir: Path, monkeypatch: py
 
     assert met == {"checks saw process": True, "process saw checks": True}
     assert summary.state == SUCCEEDED
-    assert any(step.startswith("quality boards") for step in _step_targets(data_dir))
+    assert any(step.startswith("quality boards") for step in _step_targets(data_dir, summary.run_id))
 
 
 def test_a_board_check_that_fails_fails_the_run_once_process_is_done(
@@ -89,6 +89,9 @@ def test_a_board_check_that_fails_fails_the_run_once_process_is_done(
     assert ObjectStore(str(data_dir)).exists(processed_file(DAY))  # process ran to its end beside it
 
 
-def _step_targets(data_dir: Path) -> list[str]:
-    with sqlite3.connect(data_dir / "ledger.sqlite") as con:
-        return [f"{stage} {target}" for stage, target in con.execute("SELECT stage, target FROM steps")]
+def _step_targets(data_dir: Path, run_id: str) -> list[str]:
+    state = StateStore.open(data_dir / "ledger.sqlite")
+    try:
+        return [f"{step.stage} {step.target}" for step in state.steps.of_run(run_id)]
+    finally:
+        state.close()

@@ -11,7 +11,7 @@ import pytest
 
 from flightpipe.core.errors import LoadError
 from flightpipe.warehouse.duckdb.adapter import DuckDBWarehouse
-from tests.helpers.warehouse_helpers import DAYS, Engine, make_engine, partition
+from tests.helpers.warehouse_helpers import Engine, load_ground_truth, make_engine
 
 STATEMENTS = {
     "flights": "SELECT flight_date, flight_iata FROM fact_flights ORDER BY flight_iata",
@@ -22,11 +22,7 @@ STATEMENTS = {
 
 
 def _loaded(engine: Engine) -> Any:
-    with engine.loader() as warehouse:
-        warehouse.init()
-        for day in DAYS:
-            warehouse.load_flight_date(day, partition(day), run_id="r1")
-    return engine.open()
+    return load_ground_truth(engine).open()
 
 
 def test_query_many_gives_each_statement_the_rows_query_gives_it(engine: Engine) -> None:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from flightpipe.reference.airports import all_airports
-from tests.helpers.warehouse_helpers import Engine, ground_truth, partition
+from tests.helpers.warehouse_helpers import Engine, ground_truth, load_ground_truth
 
 ON_TIME = 15
 
@@ -89,10 +89,7 @@ def _quantile(values: list[int | None], q: float) -> float | None:
 
 @pytest.fixture
 def loaded(engine: Engine) -> Engine:
-    for day in sorted({r["flight_date"] for r in ground_truth()}):
-        with engine.loader() as warehouse:
-            warehouse.load_flight_date(day, partition(day), run_id="views")
-    return engine
+    return load_ground_truth(engine)
 
 
 def _approx_rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
